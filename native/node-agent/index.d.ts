@@ -1,0 +1,45 @@
+// Hand-written typings of build/Release/node_agent.node. C++ has no typings
+// generator: keep this file exactly in step with src/*.cc (the exported names,
+// argument checks and return shapes).
+
+/** Where one cgroup lives: v1 needs the cpuacct and memory hierarchies' directories, v2 the unified directory. */
+export type CgroupPaths =
+  | { version: 1; cpuacctDir: string; memoryDir: string }
+  | { version: 2; dir: string };
+
+/** One statistics snapshot. Values are exact below 2^53 (about 104 days of cpu time in nanoseconds). */
+export interface CgroupStats {
+  /** Cumulative cpu time in nanoseconds (v1 cpuacct.usage; v2 cpu.stat usage_usec * 1000). */
+  cpuUsageNanos: number;
+  /** v1 memory.usage_in_bytes; v2 memory.current. */
+  memoryUsageBytes: number;
+  /** Usage minus inactive file pages, floored at 0 (v1 memory.stat total_inactive_file; v2 memory.stat inactive_file; a missing key counts as 0). */
+  memoryWorkingSetBytes: number;
+  /** OOM kills so far (v1 memory.oom_control `oom_kill`; v2 memory.events `oom_kill`; 0 when the line is missing). */
+  oomKills: number;
+}
+
+/**
+ * Native cgroup statistics reader. Files are opened once in watch() and re-read
+ * with pread(2) from offset 0 on every read; all work is synchronous on the
+ * calling (main) thread. Argument type errors throw TypeError.
+ */
+export declare class CgroupStatsReader {
+  constructor();
+  /**
+   * Opens the cgroup's four stat files and tracks them under `id`, replacing an
+   * existing entry. Returns false when a file cannot be opened; a failed watch
+   * changes nothing (an existing entry under `id` stays). Throws after close().
+   */
+  watch(id: string, paths: CgroupPaths): boolean;
+  /** Stops tracking `id` and closes its files; unknown ids and a closed reader are no-ops. */
+  unwatch(id: string): void;
+  /** Null when `id` is unknown or a read/parse fails (e.g. the cgroup was removed). Throws after close(). */
+  read(id: string): CgroupStats | null;
+  /** One entry per tracked id that read successfully, in no particular order. Throws after close(). */
+  readAll(): Array<{ id: string; stats: CgroupStats }>;
+  /** Closes every file; afterwards watch/read/readAll throw and size is 0. Idempotent. */
+  close(): void;
+  /** Number of tracked ids. */
+  readonly size: number;
+}

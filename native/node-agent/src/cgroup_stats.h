@@ -1,0 +1,117 @@
+// Cgroup statistics reader: keeps the stat files of many cgroups open and
+// re-reads them with pread(2) from offset 0 on every read.
+//
+// Layering: the plain C++ part (CgroupPathsSpec, CgroupStatsValues,
+// CgroupFiles, CgroupTable) never touches JavaScript; the ObjectWrap class
+// CgroupStatsReader copies JS arguments into those structs, runs the work and
+// converts the results back. Everything runs on the JS main thread.
+#ifndef SKIFF_NODE_AGENT_CGROUP_STATS_H_
+#define SKIFF_NODE_AGENT_CGROUP_STATS_H_
+
+#include <napi.h>
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace skiff {
+
+// Plain copy of the JS `CgroupPaths` union.
+struct CgroupPathsSpec {
+  int version = 0;          // 1 or 2
+  std::string cpuacct_dir;  // v1 only: directory holding cpuacct.usage
+  std::string memory_dir;   // v1 only: directory holding memory.*
+  std::string dir;          // v2 only: the unified cgroup directory
+};
+
+// One snapshot of a cgroup's statistics (see CgroupStats in index.d.ts).
+struct CgroupStatsValues {
+  uint64_t cpu_usage_nanos = 0;
+  uint64_t memory_usage_bytes = 0;
+  uint64_t memory_working_set_bytes = 0;
+  uint64_t oom_kills = 0;
+};
+
+// The four open descriptors of one cgroup. Move-only; closes on destruction.
+//   v1: cpuacct.usage, memory.usage_in_bytes, memory.stat, memory.oom_control
+//   v2: cpu.stat,      memory.current,        memory.stat, memory.events
+class CgroupFiles {
+ public:
+  CgroupFiles() = default;
+  ~CgroupFiles();
+  CgroupFiles(CgroupFiles&& other) noexcept;
+  CgroupFiles& operator=(CgroupFiles&& other) noexcept;
+  CgroupFiles(const CgroupFiles&) = delete;
+  CgroupFiles& operator=(const CgroupFiles&) = delete;
+
+  // Opens all four files; on any failure closes what was opened and returns
+  // false, leaving *out untouched.
+  static bool Open(const CgroupPathsSpec& paths, CgroupFiles* out);
+
+  // Re-reads all four files from offset 0 into `scratch` (grown as needed) and
+  // parses them. Returns false when a read or a parse fails.
+  bool Read(std::vector<char>* scratch, CgroupStatsValues* out) const;
+
+  void Close();
+
+ private:
+  int version_ = 0;
+  int cpu_fd_ = -1;
+  int mem_usage_fd_ = -1;
+  int mem_stat_fd_ = -1;
+  int oom_fd_ = -1;
+};
+
+// The set of tracked cgroups, keyed by caller-chosen id. No JS in here.
+class CgroupTable {
+ public:
+  CgroupTable();
+
+  // Opens the files first; only on success replaces/inserts `id`. A failed
+  // watch leaves the table unchanged.
+  bool Watch(const std::string& id, const CgroupPathsSpec& paths);
+  void Unwatch(const std::string& id);
+  // Returns false when `id` is unknown or the read fails.
+  bool Read(const std::string& id, CgroupStatsValues* out);
+  // Reads every entry; appends (index, values) for each successful read.
+  // Indices are valid for IdAt() until the next mutation.
+  void ReadAll(std::vector<std::pair<size_t, CgroupStatsValues>>* out);
+  const std::string& IdAt(size_t index) const { return entries_[index].id; }
+  void Clear();
+  size_t size() const { return entries_.size(); }
+
+ private:
+  struct Entry {
+    std::string id;
+    CgroupFiles files;
+  };
+  std::vector<Entry> entries_;                      // dense, for fast readAll
+  std::unordered_map<std::string, size_t> index_;   // id -> position in entries_
+  std::vector<char> scratch_;                       // shared read buffer
+};
+
+// JS class `CgroupStatsReader` (see index.d.ts for the contract).
+class CgroupStatsReader : public Napi::ObjectWrap<CgroupStatsReader> {
+ public:
+  static void Init(Napi::Env env, Napi::Object exports);
+  explicit CgroupStatsReader(const Napi::CallbackInfo& info);
+
+ private:
+  Napi::Value Watch(const Napi::CallbackInfo& info);
+  Napi::Value Unwatch(const Napi::CallbackInfo& info);
+  Napi::Value Read(const Napi::CallbackInfo& info);
+  Napi::Value ReadAll(const Napi::CallbackInfo& info);
+  Napi::Value Close(const Napi::CallbackInfo& info);
+  Napi::Value GetSize(const Napi::CallbackInfo& info);
+
+  void ThrowIfClosed(Napi::Env env) const;
+
+  CgroupTable table_;
+  bool closed_ = false;
+  std::vector<std::pair<size_t, CgroupStatsValues>> results_;  // reused by ReadAll
+};
+
+}  // namespace skiff
+
+#endif  // SKIFF_NODE_AGENT_CGROUP_STATS_H_

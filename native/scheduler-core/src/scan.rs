@@ -1,0 +1,218 @@
+//! One pass over the node table: filter every node, score every feasible one, keep the best.
+//!
+//! The best node has the highest score; ties go to the smallest name in JavaScript string
+//! order ([`crate::js_order::cmp_js`]), so the result does not depend on table order.
+
+use std::cmp::Ordering;
+
+use crate::fit::{filter, ReasonCounts};
+use crate::js_order::cmp_js;
+use crate::least_allocated::score;
+use crate::node_table::{NodeTable, Requests};
+
+/// The outcome of scheduling one pod.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Decision {
+    /// Row index of the chosen node, `None` when no node is feasible.
+    pub best: Option<usize>,
+    /// The chosen node's score, 0 when there is none.
+    pub score: i64,
+    /// How many nodes passed every filter.
+    pub feasible: u32,
+    /// Per reason, how many nodes failed with it.
+    pub reasons: ReasonCounts,
+}
+
+/// Filters and scores every node for `pod` and picks the best.
+pub fn schedule(table: &NodeTable, pod: &Requests) -> Decision {
+    let cols = table.columns();
+    let mut d = Decision::default();
+    for i in 0..cols.len() {
+        let row = cols.row(i);
+        let failures = filter(&row, pod);
+        if !failures.is_empty() {
+            d.reasons.record(failures);
+            continue;
+        }
+        d.feasible += 1;
+        let s = score(&row, pod);
+        let better = match d.best {
+            None => true,
+            Some(b) => match s.cmp(&d.score) {
+                Ordering::Greater => true,
+                Ordering::Less => false,
+                Ordering::Equal => cmp_js(&cols.names[i], &cols.names[b]) == Ordering::Less,
+            },
+        };
+        if better {
+            d.best = Some(i);
+            d.score = s;
+        }
+    }
+    d
+}
+
+/// Per row in table order, the score for `pod`, or -1 where a filter rejects the node.
+pub fn score_all(table: &NodeTable, pod: &Requests) -> Vec<f64> {
+    let cols = table.columns();
+    (0..cols.len())
+        .map(|i| {
+            let row = cols.row(i);
+            if filter(&row, pod).is_empty() {
+                score(&row, pod) as f64
+            } else {
+                -1.0
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::node_table::Allocatable;
+
+    const MI: i64 = 1 << 20;
+    const GI: i64 = 1 << 30;
+
+    fn pod(cpu: i64, mem: i64) -> Requests {
+        Requests {
+            milli_cpu: cpu,
+            memory_bytes: mem,
+            non_zero_milli_cpu: if cpu == 0 { 100 } else { cpu },
+            non_zero_memory_bytes: if mem == 0 { 200 * MI } else { mem },
+        }
+    }
+
+    fn alloc(cpu: i64, mem: i64, pods: i64) -> Allocatable {
+        Allocatable {
+            milli_cpu: cpu,
+            memory_bytes: mem,
+            pods,
+        }
+    }
+
+    #[test]
+    fn empty_table_schedules_nowhere() {
+        let t = NodeTable::new();
+        assert_eq!(schedule(&t, &pod(1, 1)), Decision::default());
+        assert!(score_all(&t, &pod(1, 1)).is_empty());
+    }
+
+    #[test]
+    fn picks_the_least_allocated_node() {
+        let mut t = NodeTable::new();
+        t.upsert("busy", alloc(4000, 8 * GI, 110), false);
+        t.upsert("idle", alloc(4000, 8 * GI, 110), false);
+        t.add_pod("busy", &pod(2000, 4 * GI));
+        let d = schedule(&t, &pod(500, GI));
+        assert_eq!(d.best, t.position("idle"));
+        assert_eq!(d.feasible, 2);
+        // cpu (4000-500)*100/4000 = 87, memory (8-1)*100/8 = 87
+        assert_eq!(d.score, 87);
+        assert_eq!(score_all(&t, &pod(500, GI)), vec![37.0, 87.0]);
+    }
+
+    #[test]
+    fn ties_go_to_the_smallest_name_whatever_the_order() {
+        let mut t = NodeTable::new();
+        for name in ["node-b", "node-c", "node-a", "node-10"] {
+            t.upsert(name, alloc(1000, GI, 10), false);
+        }
+        let d = schedule(&t, &pod(100, MI));
+        assert_eq!(d.best.map(|i| t.names()[i].as_str()), Some("node-10"));
+        t.remove("node-10");
+        let d = schedule(&t, &pod(100, MI));
+        assert_eq!(d.best.map(|i| t.names()[i].as_str()), Some("node-a"));
+    }
+
+    #[test]
+    fn counts_reasons_and_reports_no_node() {
+        let mut t = NodeTable::new();
+        t.upsert("cordoned", alloc(0, 0, 0), true);
+        t.upsert("small", alloc(100, MI, 0), false);
+        t.upsert("cpu-only", alloc(100, 10 * GI, 10), false);
+        let d = schedule(&t, &pod(200, 2 * MI));
+        assert_eq!(d.best, None);
+        assert_eq!(d.score, 0);
+        assert_eq!(d.feasible, 0);
+        assert_eq!(
+            d.reasons,
+            ReasonCounts {
+                unschedulable: 1,
+                too_many_pods: 1,
+                insufficient_cpu: 2,
+                insufficient_memory: 1,
+            }
+        );
+        assert_eq!(score_all(&t, &pod(200, 2 * MI)), vec![-1.0, -1.0, -1.0]);
+    }
+}
+
+#[cfg(test)]
+mod bench_tmp {
+    use super::*;
+    use crate::node_table::Allocatable;
+    #[test]
+    #[ignore]
+    fn bench_scan() {
+        let mut t = NodeTable::new();
+        let mut x: u64 = 12345;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for i in 0..5000 {
+            let name = format!("node-{i:06}");
+            t.upsert(
+                &name,
+                Allocatable {
+                    milli_cpu: [4000, 8000, 16000, 32000][(next() % 4) as usize],
+                    memory_bytes: [16i64, 32, 64, 128][(next() % 4) as usize] << 30,
+                    pods: 110,
+                },
+                next() % 50 == 0,
+            );
+            for _ in 0..(next() % 5) {
+                let c = 100 + (next() % 900) as i64;
+                let m = (128 + (next() % 2000) as i64) << 20;
+                t.add_pod(
+                    &name,
+                    &Requests {
+                        milli_cpu: c,
+                        memory_bytes: m,
+                        non_zero_milli_cpu: c,
+                        non_zero_memory_bytes: m,
+                    },
+                );
+            }
+        }
+        let pods: Vec<Requests> = (0..2000)
+            .map(|_| {
+                let c = 100 + (next() % 900) as i64;
+                let m = (128 + (next() % 2000) as i64) << 20;
+                Requests {
+                    milli_cpu: c,
+                    memory_bytes: m,
+                    non_zero_milli_cpu: c,
+                    non_zero_memory_bytes: m,
+                }
+            })
+            .collect();
+        for _ in 0..3 {
+            let start = std::time::Instant::now();
+            let mut sink = 0;
+            for p in &pods {
+                sink += schedule(&t, p).score;
+            }
+            let el = start.elapsed();
+            println!(
+                "5000 nodes: {:.2} us/pod ({:.2} ns/node) sink {sink}",
+                el.as_secs_f64() * 1e6 / pods.len() as f64,
+                el.as_secs_f64() * 1e9 / (pods.len() * 5000) as f64
+            );
+        }
+    }
+}

@@ -1,0 +1,67 @@
+export type {
+  ObjectMeta,
+  ListMeta,
+  Status,
+  StatusCause,
+  Time,
+  Pod,
+  PodSpec,
+  PodStatus,
+  PodCondition,
+  Container,
+  ContainerStatus,
+  Node,
+  NodeStatus,
+  NodeCondition,
+  Namespace,
+  Event,
+  Binding,
+  ContainerState,
+  Volume,
+  Writable,
+  KubeObject,
+  KubeList,
+  WatchEventType,
+  WatchEvent,
+} from './types.js';
+export {
+  ApiError,
+  notFound,
+  alreadyExists,
+  conflict,
+  badRequest,
+  invalid,
+  methodNotAllowed,
+  gone,
+  internalError,
+  isStatus,
+} from './status.js';
+export type { StatusReason, StatusTarget } from './status.js';
+export { parseQuantity, isQuantity, milliCpu, bytes, formatMilliCpu, formatBytes } from './quantity.js';
+export { RESOURCES, findResource, findKind, apiVersionOf, PODS, NODES, NAMESPACES, EVENTS } from './resources.js';
+export type { ResourceDescriptor } from './resources.js';
+export { escapeToken, unescapeToken, groupToken, objectKey, keyPrefix, parseKey, NONE_TOKEN } from './keys.js';
+export type { ParsedKey } from './keys.js';
+export {
+  OBJECTS_BUCKET,
+  OBJECTS_STREAM,
+  EVENTS_STREAM,
+  EVENTS_ROOT,
+  REVISION_HEADER,
+  EVENT_TYPE_HEADER,
+  eventSubject,
+  eventFilterSubject,
+  UNSHARDED,
+} from './subjects.js';
+export type { EventFilter } from './subjects.js';
+export { parseLabelSelector, parseFieldSelector, fieldValue } from './selectors.js';
+export type { LabelSelector, FieldSelector } from './selectors.js';
+export {
+  podRequests,
+  isPodTerminal,
+  namespacedName,
+  nowTimestamp,
+  DEFAULT_MILLI_CPU_REQUEST,
+  DEFAULT_MEMORY_REQUEST,
+} from './pod.js';
+export type { PodResourceRequests } from './pod.js';

@@ -1,0 +1,110 @@
+/**
+ * The apiserver process: connects to NATS, opens the store, loads the watch
+ * cache, starts the event publisher, makes sure the default namespaces exist,
+ * and serves HTTP. It is the only component that touches storage.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { Gauge } from 'prom-client';
+import { ApiError, NAMESPACES } from '@skiff/api';
+import { openJetStreamStore, type Store } from '@skiff/store';
+import { createMetricsRegistry, tracer, type Logger } from '@skiff/telemetry';
+import { GenericRegistry } from './registry/generic.js';
+import { EventPublisher } from './storage/event-publisher.js';
+import { WatchCache } from './storage/watch-cache.js';
+import { createApiHttpServer } from './http/server.js';
+
+export interface ApiServerOptions {
+  natsUrl: string;
+  host?: string;
+  /** 0 picks a free port. */
+  port: number;
+  logger: Logger;
+}
+
+/** A running apiserver. */
+export interface ApiServer {
+  readonly url: string;
+  readonly port: number;
+  readonly store: Store;
+  readonly registry: GenericRegistry;
+  stop(): Promise<void>;
+}
+
+/** Namespaces every cluster starts with. */
+export const DEFAULT_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+async function ensureNamespaces(registry: GenericRegistry): Promise<void> {
+  for (const name of DEFAULT_NAMESPACES) {
+    try {
+      await registry.create(NAMESPACES, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+    } catch (err) {
+      if (!(err instanceof ApiError && err.reason === 'AlreadyExists')) throw err;
+    }
+  }
+}
+
+export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
+  const { logger } = options;
+  const nc: NatsConnection = await connect({ servers: options.natsUrl, name: 'skiff-apiserver', maxReconnectAttempts: -1 });
+  const store = await openJetStreamStore(nc);
+  const metrics = createMetricsRegistry('apiserver');
+  const cache = new WatchCache(store);
+  await cache.start();
+  const publishedRevision = new Gauge({
+    name: 'skiff_apiserver_published_revision',
+    help: 'The newest store revision published to the events stream with every earlier one.',
+    registers: [metrics],
+  });
+  const cacheRevision = new Gauge({
+    name: 'skiff_apiserver_watch_cache_revision',
+    help: 'The newest store revision applied to the watch cache.',
+    registers: [metrics],
+    collect() {
+      this.set(cache.revision);
+    },
+  });
+  void cacheRevision;
+  const publisher = await EventPublisher.create(nc, store, logger, (rev) => publishedRevision.set(rev));
+  await publisher.start();
+  const registry = new GenericRegistry(store, cache);
+  await ensureNamespaces(registry);
+  let ready = true;
+  cache.failed.catch((err: unknown) => {
+    ready = false;
+    logger.error({ err }, 'watch cache lost its store watch');
+  });
+  const server: Server = createApiHttpServer({
+    registry,
+    cache,
+    store,
+    logger,
+    metrics,
+    tracer: tracer('apiserver'),
+    ready: () => ready,
+  });
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      reject(err.code === 'EADDRINUSE' ? new Error(`port ${options.port} on ${host} is already in use (apiserver): pick another with --port`) : err);
+    });
+    server.listen(options.port, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  logger.info({ host, port, revision: cache.revision }, 'apiserver serving');
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    store,
+    registry,
+    async stop() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await publisher.stop();
+      await cache.stop();
+      await store.close();
+      await nc.drain().catch(() => undefined);
+    },
+  };
+}

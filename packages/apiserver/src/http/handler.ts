@@ -1,0 +1,214 @@
+/**
+ * The request chain for resource paths: route → parse → registry → respond.
+ * (Authentication, authorization and admission slot in before the registry.)
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  ApiError,
+  apiVersionOf,
+  badRequest,
+  methodNotAllowed,
+  NODES,
+  notFound,
+  type Binding,
+  type KubeObject,
+  type Node,
+  type Pod,
+} from '@skiff/api';
+import type { Store } from '@skiff/store';
+import type { GenericRegistry } from '../registry/generic.js';
+import { bindPod } from '../registry/pod-binding.js';
+import type { WatchCache } from '../storage/watch-cache.js';
+import { mediaType, parseBody, readBody } from './body.js';
+import { chooseContainer, proxyLogs } from './logs.js';
+import { applyPatch } from './patch.js';
+import { writeJson } from './respond.js';
+import type { ResourceRoute } from './route.js';
+import { buildTable } from './table.js';
+import { serveWatch } from './watch.js';
+
+export interface HandlerContext {
+  registry: GenericRegistry;
+  cache: WatchCache;
+  store: Store;
+  onWatchStart?: (resource: string) => () => void;
+}
+
+/** True when the client asked for a Table (kubectl get). */
+export function wantsTable(req: IncomingMessage): boolean {
+  return (req.headers.accept ?? '').includes('as=Table');
+}
+
+function boolParam(q: URLSearchParams, name: string): boolean {
+  const v = q.get(name);
+  return v === 'true' || v === '1';
+}
+
+function intParam(q: URLSearchParams, name: string): number | undefined {
+  const v = q.get(name);
+  if (v === null || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw badRequest(`invalid value for ${name}: ${v}`);
+  return n;
+}
+
+function dryRun(q: URLSearchParams): boolean {
+  const values = q.getAll('dryRun');
+  for (const v of values) if (v !== 'All') throw badRequest(`Invalid dry run value: ${v}; supported values: "All"`);
+  return values.length > 0;
+}
+
+async function readObject(req: IncomingMessage): Promise<KubeObject> {
+  const body = parseBody(await readBody(req), mediaType(req));
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('the body of the request must be a JSON object');
+  return body as KubeObject;
+}
+
+function statusSub(route: ResourceRoute): 'status' | undefined {
+  if (route.subresource === undefined) return undefined;
+  if (route.subresource === 'status' && route.desc.subresources.includes('status')) return 'status';
+  throw notFound(`${route.desc.resource}/${route.subresource}`, route.desc.group, route.name ?? '');
+}
+
+/** Serves one resource request. */
+export async function handleResource(req: IncomingMessage, res: ServerResponse, url: URL, route: ResourceRoute, ctx: HandlerContext): Promise<void> {
+  const { desc } = route;
+  const q = url.searchParams;
+  const namespace = desc.namespaced ? route.namespace : undefined;
+  if (desc.namespaced && route.name !== undefined && namespace === undefined) {
+    throw notFound(desc.resource, desc.group, route.name);
+  }
+  const ns = namespace ?? '';
+  const method = req.method ?? 'GET';
+  const strategy = ctx.registry.strategy(desc);
+
+  if (route.name === undefined) {
+    if (method === 'GET') {
+      if (boolParam(q, 'watch')) {
+        const filter = ctx.registry.filter(desc, namespace, q.get('labelSelector') ?? undefined, q.get('fieldSelector') ?? undefined);
+        const end = ctx.onWatchStart?.(desc.resource);
+        await serveWatch(req, res, ctx.cache, {
+          desc,
+          filter,
+          resourceVersion: q.get('resourceVersion') ?? undefined,
+          allowBookmarks: boolParam(q, 'allowWatchBookmarks'),
+          sendInitialEvents: boolParam(q, 'sendInitialEvents'),
+          timeoutSeconds: intParam(q, 'timeoutSeconds'),
+          printer: wantsTable(req) ? strategy.table : undefined,
+          catchUp: () => ctx.registry.catchUp(),
+          ...(end === undefined ? {} : { onEnd: end }),
+        });
+        return;
+      }
+      const result = await ctx.registry.list(desc, namespace, {
+        labelSelector: q.get('labelSelector') ?? undefined,
+        fieldSelector: q.get('fieldSelector') ?? undefined,
+        resourceVersion: q.get('resourceVersion') ?? undefined,
+        limit: intParam(q, 'limit'),
+        continueToken: q.get('continue') ?? undefined,
+      });
+      const rv = String(result.revision);
+      if (wantsTable(req)) {
+        writeJson(res, 200, buildTable(strategy.table, result.items, rv, result.continueToken), 'application/json');
+        return;
+      }
+      const metadata: Record<string, string> = { resourceVersion: rv };
+      if (result.continueToken !== undefined) metadata['continue'] = result.continueToken;
+      writeJson(res, 200, { kind: desc.listKind, apiVersion: apiVersionOf(desc), metadata, items: result.items });
+      return;
+    }
+    if (method === 'POST') {
+      if (desc.namespaced && namespace === undefined) throw methodNotAllowed(`the server does not allow this method on the requested resource`);
+      const created = await ctx.registry.create(desc, ns, await readObject(req), { dryRun: dryRun(q) });
+      writeJson(res, 201, created);
+      return;
+    }
+    if (method === 'DELETE') {
+      const result = await ctx.registry.list(desc, namespace, {
+        labelSelector: q.get('labelSelector') ?? undefined,
+        fieldSelector: q.get('fieldSelector') ?? undefined,
+      });
+      const deleted: KubeObject[] = [];
+      for (const item of result.items) {
+        const name = item.metadata?.name ?? '';
+        const out = await ctx.registry
+          .delete(desc, item.metadata?.namespace ?? ns, name, { dryRun: dryRun(q), gracePeriodSeconds: intParam(q, 'gracePeriodSeconds') })
+          .catch((err: unknown) => {
+            if (err instanceof ApiError && err.code === 404) return undefined;
+            throw err;
+          });
+        if (out !== undefined) deleted.push(out.object);
+      }
+      writeJson(res, 200, { kind: desc.listKind, apiVersion: apiVersionOf(desc), metadata: { resourceVersion: String(ctx.cache.revision) }, items: deleted });
+      return;
+    }
+    throw methodNotAllowed(`the server does not allow this method on the requested resource`);
+  }
+
+  const name = route.name;
+  if (route.subresource === 'log' && desc.resource === 'pods') {
+    if (method !== 'GET') throw methodNotAllowed('the server does not allow this method on the requested resource');
+    const pod = (await ctx.registry.get(desc, ns, name)) as Pod;
+    const container = chooseContainer(pod, q.get('container'));
+    const nodeName = pod.spec?.nodeName;
+    if (nodeName === undefined || nodeName === '') throw badRequest(`pod ${name} does not have a host assigned`);
+    const node = (await ctx.registry.get(NODES, '', nodeName)) as Node;
+    await proxyLogs(req, res, pod, node, container, q);
+    return;
+  }
+  if (route.subresource === 'binding' && desc.resource === 'pods') {
+    if (method !== 'POST') throw methodNotAllowed('the server does not allow this method on the requested resource');
+    await bindPod(ctx.store, ns, name, (await readObject(req)) as unknown as Binding, dryRun(q));
+    writeJson(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+    return;
+  }
+  const sub = statusSub(route);
+  switch (method) {
+    case 'GET': {
+      const obj = await ctx.registry.get(desc, ns, name);
+      if (wantsTable(req)) writeJson(res, 200, buildTable(strategy.table, [obj], obj.metadata?.resourceVersion ?? ''));
+      else writeJson(res, 200, obj);
+      return;
+    }
+    case 'PUT': {
+      const updated = await ctx.registry.update(desc, ns, name, await readObject(req), sub, { dryRun: dryRun(q) });
+      writeJson(res, 200, updated);
+      return;
+    }
+    case 'PATCH': {
+      const type = mediaType(req);
+      const patch = parseBody(await readBody(req), type);
+      const isApply = type === 'application/apply-patch+yaml' || type === 'application/apply-patch+json';
+      try {
+        const patched = await ctx.registry.patch(desc, ns, name, (current) => applyPatch(type, current, patch) as KubeObject, sub, {
+          dryRun: dryRun(q),
+        });
+        writeJson(res, 200, patched);
+      } catch (err) {
+        // Server-side apply creates what does not exist yet.
+        if (isApply && err instanceof ApiError && err.code === 404 && sub === undefined) {
+          const body = patch as KubeObject;
+          body.metadata = { ...body.metadata, name };
+          writeJson(res, 201, await ctx.registry.create(desc, ns, body, { dryRun: dryRun(q) }));
+          return;
+        }
+        throw err;
+      }
+      return;
+    }
+    case 'DELETE': {
+      let options: { gracePeriodSeconds?: number; preconditions?: { uid?: string; resourceVersion?: string } } = {};
+      const raw = await readBody(req);
+      if (raw.length > 0) {
+        const parsed = parseBody(raw, 'application/json') as { gracePeriodSeconds?: number; preconditions?: { uid?: string; resourceVersion?: string } };
+        options = parsed;
+      }
+      const grace = intParam(q, 'gracePeriodSeconds') ?? options.gracePeriodSeconds;
+      const result = await ctx.registry.delete(desc, ns, name, { dryRun: dryRun(q), gracePeriodSeconds: grace, preconditions: options.preconditions });
+      writeJson(res, 200, result.object);
+      return;
+    }
+    default:
+      throw methodNotAllowed('the server does not allow this method on the requested resource');
+  }
+}

@@ -1,0 +1,11 @@
+export { startApiServer, DEFAULT_NAMESPACES } from './apiserver.js';
+export type { ApiServer, ApiServerOptions } from './apiserver.js';
+export { GenericRegistry, withRevision } from './registry/generic.js';
+export type { ListOptions, ListResult, WriteOptions, DeleteOptions, ObjectFilter } from './registry/generic.js';
+export { WatchCache } from './storage/watch-cache.js';
+export { EventPublisher, ensureEventsStream, subjectForKey, shardOf, EVENTS_MAX_AGE_MS } from './storage/event-publisher.js';
+export { VERSION_INFO } from './http/server.js';
+export { mergePatch, strategicMergePatch, jsonPatch, applyPatch } from './http/patch.js';
+export { parseApiPath } from './http/route.js';
+export type { ApiRoute, ResourceRoute } from './http/route.js';
+export { humanDuration, buildTable } from './http/table.js';

@@ -1,0 +1,365 @@
+/**
+ * The generic registry: the one place where API objects are read and written.
+ * Every verb goes through it, whatever the transport. It applies the
+ * resource's strategy, keeps metadata (uid, creationTimestamp, generation,
+ * resourceVersion) with Kubernetes' semantics, and maps store refusals to
+ * Status errors.
+ */
+import { randomInt } from 'node:crypto';
+import {
+  ApiError,
+  alreadyExists,
+  apiVersionOf,
+  badRequest,
+  conflict,
+  invalid,
+  keyPrefix,
+  NAMESPACES,
+  notFound,
+  nowTimestamp,
+  objectKey,
+  parseFieldSelector,
+  parseLabelSelector,
+  type KubeObject,
+  type ResourceDescriptor,
+} from '@skiff/api';
+import { StoreError, type Store, type StoredObject } from '@skiff/store';
+import type { WatchCache } from '../storage/watch-cache.js';
+import { strategyFor, type ResourceStrategy } from './index.js';
+
+/** The options of a list request. */
+export interface ListOptions {
+  labelSelector?: string | undefined;
+  fieldSelector?: string | undefined;
+  /** '' or undefined: a consistent read; '0': whatever the cache has. */
+  resourceVersion?: string | undefined;
+  limit?: number | undefined;
+  continueToken?: string | undefined;
+}
+
+export interface ListResult {
+  items: KubeObject[];
+  revision: number;
+  continueToken?: string;
+}
+
+export interface WriteOptions {
+  dryRun?: boolean;
+}
+
+export interface DeleteOptions extends WriteOptions {
+  gracePeriodSeconds?: number | undefined;
+  preconditions?: { uid?: string; resourceVersion?: string } | undefined;
+}
+
+/** A compiled list filter: selectors plus the namespace. */
+export interface ObjectFilter {
+  namespace: string | undefined;
+  matches(object: KubeObject): boolean;
+}
+
+const GENERATE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+const MAX_PATCH_RETRIES = 5;
+
+/** The object with its resourceVersion taken from the store revision (a shallow copy). */
+export function withRevision(stored: { revision: number; object: KubeObject }): KubeObject {
+  return { ...stored.object, metadata: { ...stored.object.metadata, resourceVersion: String(stored.revision) } };
+}
+
+function stripForStorage(object: KubeObject): KubeObject {
+  if (object.metadata?.resourceVersion !== undefined) {
+    const { resourceVersion: _rv, ...rest } = object.metadata;
+    return { ...object, metadata: rest };
+  }
+  return object;
+}
+
+function specOf(object: KubeObject): string {
+  const { metadata: _m, status: _s, ...rest } = object;
+  return JSON.stringify(rest);
+}
+
+export class GenericRegistry {
+  constructor(
+    private readonly store: Store,
+    private readonly cache: WatchCache,
+  ) {}
+
+  strategy(desc: ResourceDescriptor): ResourceStrategy {
+    const s = strategyFor(desc);
+    if (s === undefined) throw new ApiError(404, 'NotFound', `the server could not find the requested resource (${desc.resource})`);
+    return s;
+  }
+
+  /** Compiles selectors; a 400 Status for malformed ones. */
+  filter(desc: ResourceDescriptor, namespace: string | undefined, labelSelector?: string, fieldSelector?: string): ObjectFilter {
+    const labels = parseLabelSelector(labelSelector);
+    const supported = ['metadata.name', ...(desc.namespaced ? ['metadata.namespace'] : []), ...this.strategy(desc).fieldSelectors];
+    const fields = parseFieldSelector(fieldSelector, supported);
+    return {
+      namespace,
+      matches: (o) => (labels.empty || labels.matches(o.metadata?.labels)) && (fields.empty || fields.matches(o)),
+    };
+  }
+
+  async get(desc: ResourceDescriptor, namespace: string, name: string): Promise<KubeObject> {
+    const stored = await this.store.get(objectKey(desc, namespace, name));
+    if (stored === null) throw notFound(desc.resource, desc.group, name);
+    return withRevision(stored);
+  }
+
+  /** A list at one revision, from the watch cache (after it caught up, for a consistent read). */
+  async list(desc: ResourceDescriptor, namespace: string | undefined, options: ListOptions): Promise<ListResult> {
+    const filter = this.filter(desc, namespace, options.labelSelector, options.fieldSelector);
+    if (options.resourceVersion !== '0') await this.catchUp();
+    const revision = this.cache.revision;
+    let startAfter = '';
+    if (options.continueToken !== undefined && options.continueToken !== '') {
+      try {
+        startAfter = String((JSON.parse(Buffer.from(options.continueToken, 'base64url').toString('utf8')) as { k: string }).k);
+      } catch {
+        throw badRequest('continue key is not valid: illegal base64 data');
+      }
+    }
+    const items: KubeObject[] = [];
+    let continueToken: string | undefined;
+    let lastKey = '';
+    const limit = options.limit !== undefined && options.limit > 0 ? options.limit : Infinity;
+    for (const stored of this.cache.list(keyPrefix(desc, namespace))) {
+      if (startAfter !== '' && stored.key <= startAfter) continue;
+      if (!filter.matches(stored.object)) continue;
+      if (items.length >= limit) {
+        continueToken = Buffer.from(JSON.stringify({ k: lastKey }), 'utf8').toString('base64url');
+        break;
+      }
+      items.push(withRevision(stored));
+      lastKey = stored.key;
+    }
+    return continueToken === undefined ? { items, revision } : { items, revision, continueToken };
+  }
+
+  /** Waits until the cache holds every change committed before this call. */
+  async catchUp(): Promise<void> {
+    const current = await this.store.currentRevision();
+    if (!(await this.cache.waitForRevision(current))) {
+      throw new ApiError(504, 'Timeout', `Too large resource version: ${current}, current: ${this.cache.revision}`);
+    }
+  }
+
+  async create(desc: ResourceDescriptor, namespace: string, body: KubeObject, options: WriteOptions = {}): Promise<KubeObject> {
+    const strategy = this.strategy(desc);
+    const object = structuredClone(body);
+    this.checkTypeMeta(desc, object);
+    object.metadata ??= {};
+    const meta = object.metadata;
+    if (desc.namespaced) {
+      if (meta.namespace !== undefined && meta.namespace !== '' && meta.namespace !== namespace) {
+        throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      }
+      meta.namespace = namespace;
+    } else {
+      delete meta.namespace;
+    }
+    if ((meta.name === undefined || meta.name === '') && meta.generateName !== undefined && meta.generateName !== '') {
+      let suffix = '';
+      for (let i = 0; i < 5; i++) suffix += GENERATE_ALPHABET[randomInt(GENERATE_ALPHABET.length)];
+      meta.name = `${meta.generateName}${suffix}`;
+    }
+    delete meta.resourceVersion;
+    delete meta.deletionTimestamp;
+    delete meta.deletionGracePeriodSeconds;
+    delete meta.uid;
+    meta.creationTimestamp = nowTimestamp();
+    meta.generation = 1;
+    strategy.prepareForCreate(object);
+    const causes = strategy.validate(object, undefined);
+    if (causes.length > 0) throw invalid(desc.kind, desc.group, meta.name ?? '', causes);
+    if (desc.namespaced) await this.requireActiveNamespace(namespace);
+    const name = meta.name ?? '';
+    if (options.dryRun === true) return object;
+    try {
+      const revision = await this.store.create(objectKey(desc, namespace, name), object);
+      return withRevision({ revision, object });
+    } catch (err) {
+      if (err instanceof StoreError && err.kind === 'exists') throw alreadyExists(desc.resource, desc.group, name);
+      throw err;
+    }
+  }
+
+  /**
+   * Replaces an object. A body without resourceVersion overwrites whatever is
+   * stored (as `kubectl replace --force` semantics allow); with one, a stale
+   * version gets 409 Conflict.
+   */
+  async update(
+    desc: ResourceDescriptor,
+    namespace: string,
+    name: string,
+    body: KubeObject,
+    subresource: 'status' | undefined,
+    options: WriteOptions = {},
+  ): Promise<KubeObject> {
+    const key = objectKey(desc, namespace, name);
+    const current = await this.store.get(key);
+    if (current === null) throw notFound(desc.resource, desc.group, name);
+    const next = structuredClone(body);
+    this.checkTypeMeta(desc, next);
+    if (next.metadata?.name !== undefined && next.metadata.name !== name) {
+      throw badRequest(`the name of the object (${next.metadata.name}) does not match the name on the URL (${name})`);
+    }
+    const rv = next.metadata?.resourceVersion;
+    const expected = rv === undefined || rv === '' ? current.revision : Number(rv);
+    if (!Number.isInteger(expected)) throw badRequest(`invalid resourceVersion: ${String(rv)}`);
+    if (expected !== current.revision) throw conflict(desc.resource, desc.group, name);
+    return this.commitUpdate(desc, namespace, name, current, next, subresource, options);
+  }
+
+  /**
+   * Applies `mutate` to the current object and stores the result, retrying on
+   * conflicts (patches do not carry a resourceVersion unless the client put one in).
+   */
+  async patch(
+    desc: ResourceDescriptor,
+    namespace: string,
+    name: string,
+    mutate: (current: KubeObject) => KubeObject,
+    subresource: 'status' | undefined,
+    options: WriteOptions = {},
+  ): Promise<KubeObject> {
+    const key = objectKey(desc, namespace, name);
+    for (let attempt = 0; ; attempt++) {
+      const current = await this.store.get(key);
+      if (current === null) throw notFound(desc.resource, desc.group, name);
+      const next = mutate(withRevision(structuredClone(current)));
+      const rv = next.metadata?.resourceVersion;
+      if (rv !== undefined && rv !== String(current.revision)) throw conflict(desc.resource, desc.group, name);
+      try {
+        return await this.commitUpdate(desc, namespace, name, current, next, subresource, options);
+      } catch (err) {
+        const retriable = err instanceof ApiError && err.reason === 'Conflict' && rv === undefined;
+        if (!retriable || attempt >= MAX_PATCH_RETRIES) throw err;
+      }
+    }
+  }
+
+  /**
+   * Deletes an object. With a grace period (a pod on a node), it only sets
+   * deletionTimestamp and deletionGracePeriodSeconds; the kubelet deletes it
+   * with grace 0 once its containers are gone. Returns the object and whether
+   * it is gone from the store.
+   */
+  async delete(
+    desc: ResourceDescriptor,
+    namespace: string,
+    name: string,
+    options: DeleteOptions = {},
+  ): Promise<{ object: KubeObject; deleted: boolean }> {
+    const strategy = this.strategy(desc);
+    const key = objectKey(desc, namespace, name);
+    for (let attempt = 0; ; attempt++) {
+      const current = await this.store.get(key);
+      if (current === null) throw notFound(desc.resource, desc.group, name);
+      const pre = options.preconditions;
+      if (pre?.uid !== undefined && pre.uid !== current.object.metadata?.uid) {
+        throw conflict(desc.resource, desc.group, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${current.object.metadata?.uid ?? ''}`);
+      }
+      if (pre?.resourceVersion !== undefined && pre.resourceVersion !== String(current.revision)) {
+        throw conflict(desc.resource, desc.group, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.revision}`);
+      }
+      const grace = strategy.deletionGracePeriod(current.object, options.gracePeriodSeconds);
+      const meta = current.object.metadata ?? {};
+      try {
+        if (grace > 0) {
+          const existing = meta.deletionGracePeriodSeconds;
+          if (meta.deletionTimestamp !== undefined && existing !== undefined && existing <= grace) {
+            return { object: withRevision(current), deleted: false };
+          }
+          const next = structuredClone(current.object);
+          next.metadata = { ...next.metadata, deletionTimestamp: nowTimestamp(new Date(Date.now() + grace * 1000)), deletionGracePeriodSeconds: grace };
+          if (options.dryRun === true) return { object: next, deleted: false };
+          const revision = await this.store.update(key, next, current.revision);
+          return { object: withRevision({ revision, object: next }), deleted: false };
+        }
+        const last = structuredClone(current.object);
+        last.metadata = { ...last.metadata, deletionTimestamp: meta.deletionTimestamp ?? nowTimestamp(), deletionGracePeriodSeconds: 0 };
+        if (options.dryRun === true) return { object: last, deleted: true };
+        const revision = await this.store.delete(key, current.revision, last);
+        return { object: withRevision({ revision, object: last }), deleted: true };
+      } catch (err) {
+        if (err instanceof StoreError && err.kind === 'conflict' && attempt < MAX_PATCH_RETRIES) continue;
+        if (err instanceof StoreError && err.kind === 'not-found') throw notFound(desc.resource, desc.group, name);
+        throw err;
+      }
+    }
+  }
+
+  private async commitUpdate(
+    desc: ResourceDescriptor,
+    namespace: string,
+    name: string,
+    current: StoredObject,
+    next: KubeObject,
+    subresource: 'status' | undefined,
+    options: WriteOptions,
+  ): Promise<KubeObject> {
+    const strategy = this.strategy(desc);
+    const previous = current.object;
+    const prevMeta = previous.metadata ?? {};
+    next.metadata ??= {};
+    // System-owned metadata never changes through an update.
+    next.metadata.name = name;
+    if (desc.namespaced) next.metadata.namespace = namespace;
+    next.metadata.uid = prevMeta.uid;
+    next.metadata.creationTimestamp = prevMeta.creationTimestamp;
+    if (prevMeta.deletionTimestamp !== undefined) {
+      next.metadata.deletionTimestamp = prevMeta.deletionTimestamp;
+      next.metadata.deletionGracePeriodSeconds = prevMeta.deletionGracePeriodSeconds;
+    } else {
+      delete next.metadata.deletionTimestamp;
+      delete next.metadata.deletionGracePeriodSeconds;
+    }
+    next.apiVersion = apiVersionOf(desc);
+    next.kind = desc.kind;
+    strategy.prepareForUpdate(next, previous, subresource);
+    next.metadata.generation = (prevMeta.generation ?? 1) + (subresource === undefined && specOf(next) !== specOf(previous) ? 1 : 0);
+    if (subresource === 'status') next.metadata.generation = prevMeta.generation ?? 1;
+    const causes = strategy.validate(next, previous);
+    if (causes.length > 0) throw invalid(desc.kind, desc.group, name, causes);
+    const stored = stripForStorage(next);
+    if (options.dryRun === true) return withRevision({ revision: current.revision, object: stored });
+    try {
+      const revision = await this.store.update(objectKey(desc, namespace, name), stored, current.revision);
+      return withRevision({ revision, object: stored });
+    } catch (err) {
+      if (err instanceof StoreError && err.kind === 'conflict') throw conflict(desc.resource, desc.group, name);
+      if (err instanceof StoreError && err.kind === 'not-found') throw notFound(desc.resource, desc.group, name);
+      throw err;
+    }
+  }
+
+  private checkTypeMeta(desc: ResourceDescriptor, object: KubeObject): void {
+    if (typeof object !== 'object' || object === null || Array.isArray(object)) throw badRequest('the body of the request was not a JSON object');
+    const apiVersion = apiVersionOf(desc);
+    if (object.kind !== undefined && object.kind !== desc.kind) {
+      throw badRequest(`the kind of the provided object (${String(object.kind)}) does not match the resource (${desc.kind})`);
+    }
+    if (object.apiVersion !== undefined && object.apiVersion !== apiVersion) {
+      throw badRequest(`the apiVersion of the provided object (${String(object.apiVersion)}) does not match ${apiVersion}`);
+    }
+    object.kind = desc.kind;
+    object.apiVersion = apiVersion;
+  }
+
+  private async requireActiveNamespace(namespace: string): Promise<void> {
+    const key = objectKey(NAMESPACES, '', namespace);
+    const ns = this.cache.get(key) ?? (await this.store.get(key)) ?? undefined;
+    if (ns === undefined) throw notFound('namespaces', '', namespace);
+    const phase = (ns.object['status'] as { phase?: string } | undefined)?.phase;
+    if (phase === 'Terminating' || ns.object.metadata?.deletionTimestamp !== undefined) {
+      throw new ApiError(403, 'Forbidden', `unable to create new content in namespace ${namespace} because it is being terminated`, {
+        kind: 'namespaces',
+        name: namespace,
+      });
+    }
+  }
+}

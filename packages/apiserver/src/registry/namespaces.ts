@@ -1,0 +1,40 @@
+/** Namespaces: DNS-1123 label names, phase Active, `kubectl get ns` columns. */
+import { randomUUID } from 'node:crypto';
+import { NAMESPACES, type Namespace } from '@skiff/api';
+import { age, column, NAME_COLUMN, type TablePrinter } from '../http/table.js';
+import type { ResourceStrategy } from './strategy.js';
+import { validateObjectMeta } from './validation.js';
+
+const namespacePrinter: TablePrinter = {
+  columns: [NAME_COLUMN, column('Status'), column('Age')],
+  row: (object, now) => [object.metadata?.name ?? '', (object as Namespace).status?.phase ?? '', age(object, now)],
+};
+
+export const namespaceStrategy: ResourceStrategy = {
+  desc: NAMESPACES,
+  fieldSelectors: ['status.phase'],
+  table: namespacePrinter,
+  prepareForCreate(object) {
+    const ns = object as Namespace;
+    ns.metadata ??= {};
+    ns.metadata.uid ??= randomUUID();
+    ns.metadata.labels = { ...ns.metadata.labels, 'kubernetes.io/metadata.name': ns.metadata.name ?? '' };
+    ns.spec = { finalizers: ['kubernetes'] };
+    ns.status = { phase: 'Active' };
+  },
+  prepareForUpdate(next, previous, subresource) {
+    if (subresource === 'status') {
+      const status = next['status'];
+      for (const k of Object.keys(next)) if (k !== 'metadata') delete next[k];
+      Object.assign(next, { ...previous, metadata: next.metadata, status });
+    } else {
+      next['status'] = previous['status'];
+    }
+  },
+  validate(object) {
+    return validateObjectMeta(object, 'label');
+  },
+  deletionGracePeriod() {
+    return 0;
+  },
+};

@@ -1,0 +1,219 @@
+/** Pods: defaulting, validation, graceful deletion and `kubectl get pods` columns. */
+import { randomUUID } from 'node:crypto';
+import { PODS, isPodTerminal, isQuantity, type Container, type Pod, type StatusCause } from '@skiff/api';
+import { age, column, humanDuration, NAME_COLUMN, type TablePrinter } from '../http/table.js';
+import { cause, type ResourceStrategy } from './strategy.js';
+import { dns1123LabelErrors, validateObjectMeta } from './validation.js';
+
+const DEFAULT_GRACE_SECONDS = 30;
+
+function defaultContainer(c: Container): void {
+  const image = c.image ?? '';
+  const tagged = /:[^/]+$/.test(image) && !image.endsWith(':latest');
+  c.imagePullPolicy ??= tagged || image.includes('@') ? 'IfNotPresent' : 'Always';
+  c.terminationMessagePath ??= '/dev/termination-log';
+  c.terminationMessagePolicy ??= 'File';
+  c.resources ??= {};
+  // A limit without a request requests the limit.
+  const limits = c.resources.limits ?? {};
+  for (const [k, v] of Object.entries(limits)) {
+    c.resources.requests ??= {};
+    c.resources.requests[k] ??= v;
+  }
+}
+
+/** The QoS class Kubernetes assigns: Guaranteed, Burstable or BestEffort. */
+export function qosClass(pod: Pod): 'Guaranteed' | 'Burstable' | 'BestEffort' {
+  const containers = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])];
+  let any = false;
+  let guaranteed = true;
+  for (const c of containers) {
+    const req = c.resources?.requests ?? {};
+    const lim = c.resources?.limits ?? {};
+    if (Object.keys(req).length > 0 || Object.keys(lim).length > 0) any = true;
+    for (const r of ['cpu', 'memory']) {
+      if (lim[r] === undefined || (req[r] !== undefined && req[r] !== lim[r])) guaranteed = false;
+    }
+  }
+  if (!any) return 'BestEffort';
+  return guaranteed ? 'Guaranteed' : 'Burstable';
+}
+
+function validateContainers(list: Container[] | undefined, field: string, required: boolean): StatusCause[] {
+  const causes: StatusCause[] = [];
+  if (list === undefined || list.length === 0) {
+    if (required) causes.push(cause('FieldValueRequired', field, 'Required value'));
+    return causes;
+  }
+  const seen = new Set<string>();
+  list.forEach((c, i) => {
+    const at = `${field}[${i}]`;
+    if (typeof c.name !== 'string' || c.name === '') causes.push(cause('FieldValueRequired', `${at}.name`, 'Required value'));
+    else {
+      for (const e of dns1123LabelErrors(c.name)) causes.push(cause('FieldValueInvalid', `${at}.name`, `Invalid value: "${c.name}": ${e}`));
+      if (seen.has(c.name)) causes.push(cause('FieldValueDuplicate', `${at}.name`, `Duplicate value: "${c.name}"`));
+      seen.add(c.name);
+    }
+    if (typeof c.image !== 'string' || c.image.trim() === '') causes.push(cause('FieldValueRequired', `${at}.image`, 'Required value'));
+    for (const kind of ['requests', 'limits'] as const) {
+      for (const [r, q] of Object.entries(c.resources?.[kind] ?? {})) {
+        if (!isQuantity(q)) causes.push(cause('FieldValueInvalid', `${at}.resources.${kind}[${r}]`, `Invalid value: "${String(q)}": must be a quantity`));
+      }
+    }
+    if (c.command !== undefined && !Array.isArray(c.command)) causes.push(cause('FieldValueInvalid', `${at}.command`, 'Invalid value: must be a list of strings'));
+  });
+  return causes;
+}
+
+/** The pod spec with the fields an update may change blanked out, for comparing. */
+function immutableView(pod: Pod): string {
+  const spec = structuredClone(pod.spec ?? { containers: [] });
+  for (const c of [...spec.containers, ...(spec.initContainers ?? [])]) c.image = '';
+  delete spec.activeDeadlineSeconds;
+  delete spec.tolerations;
+  delete spec.terminationGracePeriodSeconds;
+  delete spec.schedulingGates;
+  return JSON.stringify(spec);
+}
+
+function podStatusReason(pod: Pod): string {
+  let reason: string = pod.status?.reason ?? pod.status?.phase ?? 'Pending';
+  let initializing = false;
+  const initStatuses = pod.status?.initContainerStatuses ?? [];
+  for (let i = 0; i < initStatuses.length; i++) {
+    const s = initStatuses[i];
+    const t = s?.state?.terminated;
+    const w = s?.state?.waiting;
+    if (t !== undefined && t.exitCode === 0) continue;
+    initializing = true;
+    if (t !== undefined) reason = `Init:${t.reason ?? (t.signal ? `Signal:${t.signal}` : `ExitCode:${t.exitCode}`)}`;
+    else if (w?.reason !== undefined && w.reason !== '' && w.reason !== 'PodInitializing') reason = `Init:${w.reason}`;
+    else reason = `Init:${i}/${pod.spec?.initContainers?.length ?? 0}`;
+    break;
+  }
+  if (!initializing) {
+    let hasRunning = false;
+    for (const s of [...(pod.status?.containerStatuses ?? [])].reverse()) {
+      const w = s.state?.waiting;
+      const t = s.state?.terminated;
+      if (w?.reason !== undefined && w.reason !== '') reason = w.reason;
+      else if (t?.reason !== undefined && t.reason !== '') reason = t.reason;
+      else if (t !== undefined) reason = t.signal ? `Signal:${t.signal}` : `ExitCode:${t.exitCode}`;
+      else if (s.ready && s.state?.running !== undefined) hasRunning = true;
+    }
+    if (reason === 'Completed' && hasRunning) {
+      const ready = pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+      reason = ready ? 'Running' : 'NotReady';
+    }
+  }
+  if (pod.metadata?.deletionTimestamp !== undefined) reason = pod.status?.reason === 'NodeLost' ? 'Unknown' : 'Terminating';
+  return reason;
+}
+
+function restartsCell(pod: Pod, now: number): string {
+  let restarts = 0;
+  let last: number | undefined;
+  for (const s of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
+    restarts += s.restartCount ?? 0;
+    const finished = s.lastState?.terminated?.finishedAt;
+    if (finished !== undefined) last = Math.max(last ?? 0, Date.parse(String(finished)));
+  }
+  return last !== undefined && restarts > 0 ? `${restarts} (${humanDuration(now - last)} ago)` : String(restarts);
+}
+
+const podPrinter: TablePrinter = {
+  columns: [
+    NAME_COLUMN,
+    column('Ready'),
+    column('Status'),
+    column('Restarts'),
+    column('Age'),
+    column('IP', 'string', 1),
+    column('Node', 'string', 1),
+    column('Nominated Node', 'string', 1),
+    column('Readiness Gates', 'string', 1),
+  ],
+  row(object, now) {
+    const pod = object as Pod;
+    const total = pod.spec?.containers.length ?? 0;
+    const ready = (pod.status?.containerStatuses ?? []).filter((s) => s.ready).length;
+    const gates = pod.spec?.readinessGates ?? [];
+    return [
+      pod.metadata?.name ?? '',
+      `${ready}/${total}`,
+      podStatusReason(pod),
+      restartsCell(pod, now),
+      age(object, now),
+      pod.status?.podIP ?? '<none>',
+      pod.spec?.nodeName ?? '<none>',
+      pod.status?.nominatedNodeName ?? '<none>',
+      gates.length === 0 ? '<none>' : `0/${gates.length}`,
+    ];
+  },
+};
+
+export const podStrategy: ResourceStrategy = {
+  desc: PODS,
+  fieldSelectors: ['spec.nodeName', 'spec.schedulerName', 'status.phase', 'status.podIP', 'status.nominatedNodeName', 'spec.serviceAccountName', 'spec.restartPolicy'],
+  table: podPrinter,
+  prepareForCreate(object) {
+    const pod = object as Pod;
+    pod.spec ??= { containers: [] };
+    const spec = pod.spec;
+    spec.restartPolicy ??= 'Always';
+    spec.terminationGracePeriodSeconds ??= DEFAULT_GRACE_SECONDS;
+    spec.dnsPolicy ??= 'ClusterFirst';
+    spec.schedulerName ??= 'default-scheduler';
+    spec.securityContext ??= {};
+    spec.enableServiceLinks ??= true;
+    spec.priority ??= 0;
+    spec.preemptionPolicy ??= 'PreemptLowerPriority';
+    spec.serviceAccountName ??= 'default';
+    spec.tolerations ??= [];
+    for (const key of ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable']) {
+      if (!spec.tolerations.some((t) => t.key === key)) {
+        spec.tolerations.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 });
+      }
+    }
+    for (const c of [...(spec.containers ?? []), ...(spec.initContainers ?? [])]) defaultContainer(c);
+    pod.status = { phase: 'Pending', qosClass: qosClass(pod) };
+    pod.metadata ??= {};
+    pod.metadata.uid ??= randomUUID();
+  },
+  prepareForUpdate(next, previous, subresource) {
+    if (subresource === 'status') {
+      const status = next['status'];
+      for (const k of Object.keys(next)) if (k !== 'metadata') delete next[k];
+      Object.assign(next, { ...previous, metadata: next.metadata, status });
+    } else {
+      next['status'] = previous['status'];
+    }
+  },
+  validate(object, previous) {
+    const pod = object as Pod;
+    const causes = validateObjectMeta(object, 'subdomain');
+    causes.push(...validateContainers(pod.spec?.containers, 'spec.containers', true));
+    causes.push(...validateContainers(pod.spec?.initContainers, 'spec.initContainers', false));
+    const rp = pod.spec?.restartPolicy;
+    if (rp !== undefined && !['Always', 'OnFailure', 'Never'].includes(rp)) {
+      causes.push(cause('FieldValueNotSupported', 'spec.restartPolicy', `Unsupported value: "${rp}": supported values: "Always", "OnFailure", "Never"`));
+    }
+    if (previous !== undefined && immutableView(pod) !== immutableView(previous as Pod)) {
+      causes.push(
+        cause(
+          'FieldValueForbidden',
+          'spec',
+          'Forbidden: pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)',
+        ),
+      );
+    }
+    return causes;
+  },
+  deletionGracePeriod(object, requested) {
+    const pod = object as Pod;
+    // Pods a kubelet never ran, or that have finished, go at once.
+    if (pod.spec?.nodeName === undefined || isPodTerminal(pod)) return 0;
+    const grace = requested ?? pod.metadata?.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS;
+    return Math.max(0, grace);
+  },
+};

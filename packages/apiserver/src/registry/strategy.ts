@@ -1,0 +1,32 @@
+/**
+ * One strategy per resource: what the generic registry asks of a resource
+ * before it stores an object (kube-apiserver's RESTCreateStrategy and friends).
+ */
+import type { KubeObject, ResourceDescriptor, StatusCause } from '@skiff/api';
+import type { TablePrinter } from '../http/table.js';
+
+export interface ResourceStrategy {
+  readonly desc: ResourceDescriptor;
+  /** Field selector paths the resource supports (beyond metadata.name and metadata.namespace). */
+  readonly fieldSelectors: readonly string[];
+  readonly table: TablePrinter;
+  /** Fills defaults and resets what a client may not set on create (e.g. a pod's status). */
+  prepareForCreate(object: KubeObject): void;
+  /**
+   * Prepares an update. For the main resource, status is kept from `previous`;
+   * for the status subresource, only status is taken from `next`.
+   */
+  prepareForUpdate(next: KubeObject, previous: KubeObject, subresource: 'status' | undefined): void;
+  /** Problems with the object, one cause per bad field; empty when valid. */
+  validate(object: KubeObject, previous: KubeObject | undefined): StatusCause[];
+  /**
+   * For graceful deletion: the grace period to apply before the object is really
+   * removed, or 0 to remove it at once. `requested` is the client's gracePeriodSeconds.
+   */
+  deletionGracePeriod(object: KubeObject, requested: number | undefined): number;
+}
+
+/** A cause of a 422 Invalid Status. */
+export function cause(type: string, field: string, message: string): StatusCause {
+  return { reason: type, field, message };
+}

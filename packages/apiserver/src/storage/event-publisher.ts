@@ -1,0 +1,196 @@
+/**
+ * Publishes every committed change to the events stream, derived from the
+ * store's own change stream, so a change committed just before an apiserver
+ * died is still published by the next one.
+ *
+ * On start it reads the revision of the last published event and replays the
+ * store from there. Each event goes to
+ * `skiff.ev.<group>.<resource>.<shard>.<namespace>.<name>` with
+ * `Nats-Msg-Id` = the revision, so JetStream drops the duplicates that a
+ * replay or a second apiserver produces. After a failed publish the publisher
+ * restarts from the last revision it knows was stored; consumers ignore an
+ * event whose revision is not newer than what they hold for the object.
+ */
+import { headers, type NatsConnection } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type PubAck } from '@nats-io/jetstream';
+import {
+  EVENT_TYPE_HEADER,
+  EVENTS_ROOT,
+  EVENTS_STREAM,
+  REVISION_HEADER,
+  escapeToken,
+  type KubeObject,
+} from '@skiff/api';
+import type { Logger } from '@skiff/telemetry';
+import type { Store, StoreChange, StoreWatch } from '@skiff/store';
+
+/** How long the events stream keeps events (consumers older than this re-list). */
+export const EVENTS_MAX_AGE_MS = 60 * 60 * 1000;
+const MAX_IN_FLIGHT = 512;
+const encoder = new TextEncoder();
+
+/** The events stream's configuration; created when missing. */
+export async function ensureEventsStream(jsm: JetStreamManager): Promise<void> {
+  try {
+    await jsm.streams.info(EVENTS_STREAM);
+  } catch {
+    await jsm.streams.add({
+      name: EVENTS_STREAM,
+      subjects: [`${EVENTS_ROOT}.>`],
+      max_age: EVENTS_MAX_AGE_MS * 1_000_000,
+      duplicate_window: 120 * 1_000_000_000,
+    });
+  }
+}
+
+/** The shard token of an object: a pod's node, otherwise none. */
+export function shardOf(key: string, object: KubeObject): string {
+  if (!key.startsWith('core.pods.')) return '';
+  const spec = object['spec'] as { nodeName?: string } | undefined;
+  return spec?.nodeName ?? '';
+}
+
+/** The event subject for a stored key (tokens are already escaped in the key). */
+export function subjectForKey(key: string, object: KubeObject): string {
+  const [group, resource, ns, name] = key.split('.');
+  return `${EVENTS_ROOT}.${group ?? ''}.${resource ?? ''}.${escapeToken(shardOf(key, object))}.${ns ?? ''}.${name ?? ''}`;
+}
+
+/** The event body: the object with its resourceVersion set. */
+export function eventBody(change: StoreChange): Uint8Array {
+  const object = { ...change.object, metadata: { ...change.object.metadata, resourceVersion: String(change.revision) } };
+  return encoder.encode(JSON.stringify(object));
+}
+
+export class EventPublisher {
+  private watch: StoreWatch | undefined;
+  private stopped = false;
+  private inFlight = new Map<number, Promise<PubAck | undefined>>();
+  /** Highest revision known to be stored in the events stream with all before it. */
+  private confirmed = 0;
+  private highestAcked = 0;
+  private restarting = false;
+  private readonly queue: StoreChange[] = [];
+  private draining = false;
+  private readonly js: JetStreamClient;
+
+  constructor(
+    nc: NatsConnection,
+    private readonly jsm: JetStreamManager,
+    private readonly store: Store,
+    private readonly logger: Logger,
+    private readonly onPublished?: (revision: number) => void,
+  ) {
+    this.js = jetstream(nc);
+  }
+
+  static async create(nc: NatsConnection, store: Store, logger: Logger, onPublished?: (revision: number) => void): Promise<EventPublisher> {
+    const jsm = await jetstreamManager(nc);
+    await ensureEventsStream(jsm);
+    return new EventPublisher(nc, jsm, store, logger, onPublished);
+  }
+
+  /** Starts publishing from the last published revision. */
+  async start(): Promise<void> {
+    this.confirmed = await this.lastPublishedRevision();
+    this.follow();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.watch?.stop();
+    await Promise.allSettled([...this.inFlight.values()]);
+  }
+
+  /** The revision in the newest event stored, 0 when none. */
+  async lastPublishedRevision(): Promise<number> {
+    const info = await this.jsm.streams.info(EVENTS_STREAM);
+    if (info.state.messages === 0) return 0;
+    const msg = await this.jsm.streams.getMessage(EVENTS_STREAM, { seq: info.state.last_seq });
+    return Number(msg?.header?.get(REVISION_HEADER) ?? 0);
+  }
+
+  private follow(): void {
+    const from = this.confirmed;
+    this.watch = this.store.watch({ kind: 'after', revision: from }, (change) => {
+      this.queue.push(change);
+      void this.drain();
+    });
+    this.watch.done.catch((err: unknown) => {
+      if (!this.stopped) {
+        this.logger.error({ err }, 'event publisher lost the store watch; restarting');
+        void this.restart();
+      }
+    });
+  }
+
+  private async drain(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      while (this.queue.length > 0 && !this.restarting && !this.stopped) {
+        if (this.inFlight.size >= MAX_IN_FLIGHT) await Promise.race(this.inFlight.values());
+        const change = this.queue.shift();
+        if (change !== undefined) this.publish(change);
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private publish(change: StoreChange): void {
+    const h = headers();
+    h.set(REVISION_HEADER, String(change.revision));
+    h.set(EVENT_TYPE_HEADER, change.type);
+    const pending = this.js
+      .publish(subjectForKey(change.key, change.object), eventBody(change), { headers: h, msgID: String(change.revision) })
+      .then(
+        (ack) => {
+          this.inFlight.delete(change.revision);
+          this.highestAcked = Math.max(this.highestAcked, change.revision);
+          this.advance();
+          return ack;
+        },
+        (err: unknown) => {
+          this.inFlight.delete(change.revision);
+          if (!this.stopped) {
+            this.logger.warn({ err, revision: change.revision }, 'publishing an event failed; replaying from the last confirmed revision');
+            void this.restart();
+          }
+          return undefined;
+        },
+      );
+    this.inFlight.set(change.revision, pending);
+  }
+
+  /** Moves `confirmed` up to the newest acknowledged revision with nothing older still pending. */
+  private advance(): void {
+    let bound = this.highestAcked;
+    for (const rev of this.inFlight.keys()) bound = Math.min(bound, rev - 1);
+    const head = this.queue[0];
+    if (head !== undefined) bound = Math.min(bound, head.revision - 1);
+    if (bound > this.confirmed) {
+      this.confirmed = bound;
+      this.onPublished?.(bound);
+    }
+  }
+
+  private async restart(): Promise<void> {
+    if (this.restarting || this.stopped) return;
+    this.restarting = true;
+    await this.watch?.stop();
+    await Promise.allSettled([...this.inFlight.values()]);
+    this.inFlight.clear();
+    this.queue.length = 0;
+    this.highestAcked = this.confirmed;
+    await new Promise((r) => setTimeout(r, 1000));
+    this.restarting = false;
+    if (this.stopped) return;
+    try {
+      this.confirmed = Math.max(this.confirmed, await this.lastPublishedRevision());
+    } catch (err) {
+      this.logger.warn({ err }, 'reading the last published revision failed');
+    }
+    this.follow();
+  }
+}

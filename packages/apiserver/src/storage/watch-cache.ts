@@ -1,0 +1,134 @@
+/**
+ * The apiserver's in-memory view of the store: every live object plus a window
+ * of recent changes, fed by one store watch. Lists and HTTP watches are served
+ * from here at a consistent revision, as kube-apiserver's watch cache does.
+ *
+ * Contract: changes are applied in revision order; `revision` is the revision
+ * of the newest change applied (or of the snapshot); listeners are called
+ * synchronously, in order, after the change is applied.
+ */
+import type { KubeObject } from '@skiff/api';
+import type { Store, StoreChange, StoredObject, StoreWatch } from '@skiff/store';
+
+export interface WatchCacheOptions {
+  /** How many recent changes to keep for watches that resume from a revision. */
+  historySize?: number;
+}
+
+/** Called with each applied change and the object's state before it (undefined for a new key). */
+export type CacheListener = (change: StoreChange, previous: KubeObject | undefined) => void;
+
+export class WatchCache {
+  private readonly objects = new Map<string, StoredObject>();
+  private readonly history: StoreChange[] = [];
+  private readonly historySize: number;
+  private readonly listeners = new Set<CacheListener>();
+  private readonly waiters: Array<{ revision: number; resolve: () => void }> = [];
+  private watch: StoreWatch | undefined;
+  private currentRevision = 0;
+  /** The oldest revision from which `changesSince` can still answer. */
+  private oldestResumable = 0;
+
+  constructor(
+    private readonly store: Store,
+    options: WatchCacheOptions = {},
+  ) {
+    this.historySize = options.historySize ?? 20_000;
+  }
+
+  /** Loads the snapshot and follows the store; resolves when the snapshot is in. */
+  async start(): Promise<void> {
+    this.watch = this.store.watch({ kind: 'snapshot' }, (change) => this.apply(change));
+    const snapshotRevision = await this.watch.ready;
+    this.currentRevision = Math.max(this.currentRevision, snapshotRevision);
+    this.oldestResumable = this.currentRevision;
+    this.wakeWaiters();
+  }
+
+  async stop(): Promise<void> {
+    await this.watch?.stop();
+    for (const w of this.waiters.splice(0)) w.resolve();
+  }
+
+  /** Rejects when the underlying watch fails. */
+  get failed(): Promise<void> {
+    return this.watch?.done ?? Promise.resolve();
+  }
+
+  get revision(): number {
+    return this.currentRevision;
+  }
+
+  get(key: string): StoredObject | undefined {
+    return this.objects.get(key);
+  }
+
+  /** Every live object whose key starts with prefix, in key order. */
+  list(prefix: string): StoredObject[] {
+    const out: StoredObject[] = [];
+    for (const [key, stored] of this.objects) if (key.startsWith(prefix)) out.push(stored);
+    out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return out;
+  }
+
+  /** Resolves once the cache has applied `revision` (or after timeoutMs, with false). */
+  waitForRevision(revision: number, timeoutMs = 3000): Promise<boolean> {
+    if (this.currentRevision >= revision) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        const i = this.waiters.indexOf(waiter);
+        if (i >= 0) this.waiters.splice(i, 1);
+        resolve(false);
+      }, timeoutMs);
+      const waiter = {
+        revision,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve(true);
+        },
+      };
+      this.waiters.push(waiter);
+    });
+  }
+
+  /**
+   * The changes after `revision`, in order, or 'too-old' when the cache no
+   * longer holds them all (the client must re-list: HTTP 410 Gone).
+   */
+  changesSince(revision: number): StoreChange[] | 'too-old' {
+    if (revision < this.oldestResumable) return 'too-old';
+    const start = this.history.findIndex((c) => c.revision > revision);
+    return start < 0 ? [] : this.history.slice(start);
+  }
+
+  /** Calls listener for every change applied from now on; returns the unsubscribe function. */
+  subscribe(listener: CacheListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private apply(change: StoreChange): void {
+    const previous = this.objects.get(change.key)?.object;
+    if (change.type === 'DELETED') this.objects.delete(change.key);
+    else this.objects.set(change.key, { key: change.key, revision: change.revision, object: change.object });
+    this.currentRevision = Math.max(this.currentRevision, change.revision);
+    this.history.push(change);
+    if (this.history.length > this.historySize) {
+      const dropped = this.history.splice(0, this.history.length - this.historySize);
+      this.oldestResumable = dropped[dropped.length - 1]?.revision ?? this.oldestResumable;
+    }
+    for (const l of this.listeners) l(change, previous);
+    this.wakeWaiters();
+  }
+
+  private wakeWaiters(): void {
+    if (this.waiters.length === 0) return;
+    for (let i = this.waiters.length - 1; i >= 0; i--) {
+      const w = this.waiters[i];
+      if (w !== undefined && w.revision <= this.currentRevision) {
+        this.waiters.splice(i, 1);
+        w.resolve();
+      }
+    }
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * Runs a `nats-server` child with JetStream in a data directory, for `skiff up`
+ * and for tests. The server must already be installed (scripts/setup.sh
+ * installs Debian's package when it is missing).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { join } from 'node:path';
+import { findExecutable } from './executables.js';
+
+/** A running nats-server. */
+export interface NatsServerHandle {
+  readonly url: string;
+  readonly port: number;
+  readonly monitorPort: number | undefined;
+  readonly process: ChildProcess;
+  /** Stops the server (SIGTERM, then SIGKILL after 5 s) and waits for its exit. */
+  stop(): Promise<void>;
+}
+
+export interface NatsServerOptions {
+  /** Where JetStream keeps its files (`<dir>/jetstream`). */
+  dataDir: string;
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** Monitoring port (`-m`), omitted when undefined. */
+  monitorPort?: number;
+  /** Receives the server's own log lines. */
+  onLog?: (line: string) => void;
+}
+
+/** Thrown when the nats-server binary cannot be found. */
+export class NatsServerMissingError extends Error {
+  constructor() {
+    super(
+      'nats-server is not installed: run `bash scripts/setup.sh` (it installs Debian\'s nats-server package) or put nats-server on PATH',
+    );
+    this.name = 'NatsServerMissingError';
+  }
+}
+
+/** Resolves true when something accepts TCP connections on host:port. */
+export function isPortOpen(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** A free TCP port on the loopback interface. */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, host, () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts nats-server and resolves once it accepts connections. */
+export async function startNatsServer(options: NatsServerOptions): Promise<NatsServerHandle> {
+  const binary = findExecutable('nats-server');
+  if (binary === undefined) throw new NatsServerMissingError();
+  const host = options.host ?? '127.0.0.1';
+  const port = options.port === undefined || options.port === 0 ? await freePort(host) : options.port;
+  if (await isPortOpen(host, port)) throw new Error(`port ${port} on ${host} is already in use (NATS): pick another with --nats-port`);
+  const storeDir = join(options.dataDir, 'jetstream');
+  mkdirSync(storeDir, { recursive: true });
+  const args = ['-a', host, '-p', String(port), '-js', '-sd', storeDir];
+  if (options.monitorPort !== undefined) args.push('-m', String(options.monitorPort));
+  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const onData = (chunk: Buffer): void => {
+    for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') options.onLog?.(line);
+  };
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const deadline = Date.now() + 10_000;
+  let early: string | undefined;
+  child.once('exit', (code) => (early = `nats-server exited with code ${String(code)} before accepting connections`));
+  while (!(await isPortOpen(host, port))) {
+    if (early !== undefined) throw new Error(early);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`nats-server did not accept connections on ${host}:${port} within 10 s`);
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return {
+    url: `nats://${host}:${port}`,
+    port,
+    monitorPort: options.monitorPort,
+    process: child,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}

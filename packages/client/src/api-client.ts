@@ -1,0 +1,205 @@
+/**
+ * The typed API client every component and the CLI use. Over HTTP today (NATS
+ * request/reply comes with the API server issue). Failed requests reject with
+ * the server's Status as an ApiError; connection failures of idempotent
+ * requests are retried with backoff.
+ */
+import {
+  ApiError,
+  apiVersionOf,
+  isStatus,
+  type KubeList,
+  type KubeObject,
+  type ResourceDescriptor,
+} from '@skiff/api';
+
+export interface ApiClientOptions {
+  /** `http://127.0.0.1:6443` */
+  server: string;
+  /** Sent as the User-Agent, e.g. `skiff-scheduler`. */
+  userAgent?: string;
+  /** Bearer token, when the server wants one. */
+  token?: string;
+  /** How long to keep retrying a request whose connection fails (default 30 s). */
+  retryForMs?: number;
+}
+
+export interface ListQuery {
+  namespace?: string | undefined;
+  labelSelector?: string | undefined;
+  fieldSelector?: string | undefined;
+  resourceVersion?: string | undefined;
+  limit?: number | undefined;
+}
+
+/** A page of results with the revision it was read at. */
+export interface ListResponse<T extends KubeObject> extends KubeList<T> {
+  revision: number;
+}
+
+type PatchType = 'merge' | 'strategic' | 'json' | 'apply';
+const PATCH_CONTENT_TYPE: Readonly<Record<PatchType, string>> = {
+  merge: 'application/merge-patch+json',
+  strategic: 'application/strategic-merge-patch+json',
+  json: 'application/json-patch+json',
+  apply: 'application/apply-patch+yaml',
+};
+
+function isConnectionError(err: unknown): boolean {
+  const cause = (err as { cause?: { code?: string } }).cause;
+  const code = cause?.code ?? (err as { code?: string }).code;
+  return code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE' || code === 'UND_ERR_CLOSED';
+}
+
+export class ApiClient {
+  readonly server: string;
+  private readonly headers: Record<string, string>;
+  private readonly retryForMs: number;
+
+  constructor(options: ApiClientOptions) {
+    this.server = options.server.replace(/\/+$/, '');
+    this.headers = { Accept: 'application/json', 'User-Agent': options.userAgent ?? 'skiff' };
+    if (options.token !== undefined) this.headers['Authorization'] = `Bearer ${options.token}`;
+    this.retryForMs = options.retryForMs ?? 30_000;
+  }
+
+  /** The URL path of a collection or object. */
+  path(desc: ResourceDescriptor, namespace?: string, name?: string, subresource?: string): string {
+    const root = desc.group === '' ? `/api/${desc.version}` : `/apis/${desc.group}/${desc.version}`;
+    const ns = desc.namespaced && namespace !== undefined && namespace !== '' ? `/namespaces/${encodeURIComponent(namespace)}` : '';
+    const obj = name === undefined ? '' : `/${encodeURIComponent(name)}`;
+    const sub = subresource === undefined ? '' : `/${subresource}`;
+    return `${root}${ns}/${desc.resource}${obj}${sub}`;
+  }
+
+  async get<T extends KubeObject>(desc: ResourceDescriptor, namespace: string, name: string): Promise<T> {
+    return (await this.request('GET', this.path(desc, namespace, name), undefined, undefined, true)) as T;
+  }
+
+  /** The object, or undefined on 404. */
+  async getOrUndefined<T extends KubeObject>(desc: ResourceDescriptor, namespace: string, name: string): Promise<T | undefined> {
+    try {
+      return await this.get<T>(desc, namespace, name);
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 404) return undefined;
+      throw err;
+    }
+  }
+
+  async list<T extends KubeObject>(desc: ResourceDescriptor, query: ListQuery = {}): Promise<ListResponse<T>> {
+    const params = new URLSearchParams();
+    if (query.labelSelector !== undefined) params.set('labelSelector', query.labelSelector);
+    if (query.fieldSelector !== undefined) params.set('fieldSelector', query.fieldSelector);
+    if (query.resourceVersion !== undefined) params.set('resourceVersion', query.resourceVersion);
+    const items: T[] = [];
+    let revision = 0;
+    let kind = desc.listKind;
+    let cont: string | undefined;
+    do {
+      const page = new URLSearchParams(params);
+      if (query.limit !== undefined) page.set('limit', String(query.limit));
+      if (cont !== undefined) page.set('continue', cont);
+      const qs = page.toString();
+      const body = (await this.request('GET', `${this.path(desc, query.namespace)}${qs === '' ? '' : `?${qs}`}`, undefined, undefined, true)) as KubeList<T>;
+      items.push(...body.items);
+      if (revision === 0) revision = Number(body.metadata.resourceVersion ?? 0);
+      kind = body.kind;
+      cont = body.metadata.continue;
+    } while (cont !== undefined && cont !== '');
+    return { apiVersion: apiVersionOf(desc), kind, metadata: { resourceVersion: String(revision) }, items, revision };
+  }
+
+  async create<T extends KubeObject>(desc: ResourceDescriptor, namespace: string, object: T): Promise<T> {
+    return (await this.request('POST', this.path(desc, namespace), object)) as T;
+  }
+
+  async update<T extends KubeObject>(desc: ResourceDescriptor, object: T): Promise<T> {
+    const { namespace, name } = object.metadata ?? {};
+    return (await this.request('PUT', this.path(desc, namespace ?? '', name ?? ''), object)) as T;
+  }
+
+  async updateStatus<T extends KubeObject>(desc: ResourceDescriptor, object: T): Promise<T> {
+    const { namespace, name } = object.metadata ?? {};
+    return (await this.request('PUT', this.path(desc, namespace ?? '', name ?? '', 'status'), object)) as T;
+  }
+
+  async patch<T extends KubeObject>(
+    desc: ResourceDescriptor,
+    namespace: string,
+    name: string,
+    patch: unknown,
+    type: PatchType = 'merge',
+    subresource?: 'status',
+  ): Promise<T> {
+    return (await this.request('PATCH', this.path(desc, namespace, name, subresource), patch, PATCH_CONTENT_TYPE[type])) as T;
+  }
+
+  /** Deletes; with gracePeriodSeconds 0 the object goes at once. Resolves with the server's answer. */
+  async delete(desc: ResourceDescriptor, namespace: string, name: string, options: { gracePeriodSeconds?: number; uid?: string } = {}): Promise<KubeObject> {
+    const body: Record<string, unknown> = { kind: 'DeleteOptions', apiVersion: 'v1' };
+    if (options.gracePeriodSeconds !== undefined) body['gracePeriodSeconds'] = options.gracePeriodSeconds;
+    if (options.uid !== undefined) body['preconditions'] = { uid: options.uid };
+    return (await this.request('DELETE', this.path(desc, namespace, name), body)) as KubeObject;
+  }
+
+  /** POSTs to a subresource (binding, eviction). */
+  async createSubresource(desc: ResourceDescriptor, namespace: string, name: string, subresource: string, body: unknown): Promise<unknown> {
+    return this.request('POST', this.path(desc, namespace, name, subresource), body);
+  }
+
+  /** A raw GET returning text (logs). */
+  async getText(path: string): Promise<string> {
+    const res = await this.fetchWithRetry('GET', path, undefined, undefined, true);
+    const text = await res.text();
+    if (!res.ok) throw this.toError(res.status, text);
+    return text;
+  }
+
+  private async request(method: string, path: string, body?: unknown, contentType?: string, idempotent = false): Promise<unknown> {
+    const res = await this.fetchWithRetry(method, path, body, contentType, idempotent);
+    const text = await res.text();
+    if (!res.ok) throw this.toError(res.status, text);
+    return text === '' ? {} : (JSON.parse(text) as unknown);
+  }
+
+  private async fetchWithRetry(method: string, path: string, body: unknown, contentType: string | undefined, idempotent: boolean): Promise<Response> {
+    const deadline = Date.now() + this.retryForMs;
+    let delay = 100;
+    for (;;) {
+      try {
+        const headers: Record<string, string> = { ...this.headers };
+        if (body !== undefined) headers['Content-Type'] = contentType ?? 'application/json';
+        return await fetch(`${this.server}${path}`, {
+          method,
+          headers,
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        });
+      } catch (err) {
+        // A refused connection never reached the server, so even a POST is safe to retry.
+        const refused = (err as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED';
+        if (!(isConnectionError(err) && (idempotent || refused)) || Date.now() > deadline) throw err;
+        await new Promise((r) => setTimeout(r, delay));
+        delay = Math.min(delay * 2, 2000);
+      }
+    }
+  }
+
+  private toError(code: number, text: string): ApiError {
+    try {
+      const status = JSON.parse(text) as unknown;
+      if (isStatus(status)) {
+        const details = status.details ?? {};
+        return new ApiError(
+          status.code ?? code,
+          (status.reason ?? 'InternalError') as ApiError['reason'],
+          status.message ?? text,
+          { ...(details.group === undefined ? {} : { group: details.group }), ...(details.kind === undefined ? {} : { kind: details.kind }), ...(details.name === undefined ? {} : { name: details.name }) },
+          details.causes ?? [],
+        );
+      }
+    } catch {
+      // not JSON
+    }
+    return new ApiError(code, code === 404 ? 'NotFound' : 'InternalError', text.trim() || `HTTP ${code}`);
+  }
+}

@@ -1,0 +1,7 @@
+export { ApiClient } from './api-client.js';
+export type { ApiClientOptions, ListQuery, ListResponse } from './api-client.js';
+export { Informer } from './informer.js';
+export type { InformerHandlers, InformerOptions } from './informer.js';
+export { WorkQueue } from './work-queue.js';
+export type { WorkQueueOptions } from './work-queue.js';
+export { EventRecorder } from './events.js';

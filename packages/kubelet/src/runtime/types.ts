@@ -1,0 +1,105 @@
+/**
+ * The kubelet's container runtime interface: a CRI-shaped subset, small enough for the process runtime
+ * (process-runtime.ts) and for a CRI client later.
+ */
+
+/** Resource limits of one container, as the kubelet computed them from the pod spec. */
+export interface ContainerLimits {
+  cpuLimitMilli?: number;
+  cpuRequestMilli?: number;
+  memoryLimitBytes?: number;
+  /** Processes the container may run (the runtime's own helper process is not counted). */
+  pidsLimit?: number;
+}
+
+export interface ContainerConfig {
+  podUid: string;
+  podNamespace: string;
+  podName: string;
+  containerName: string;
+  /** argv: the container's command followed by its args (the kubelet resolves image defaults; here command must be non-empty). */
+  argv: string[];
+  /** The container's whole environment (PATH defaults to the usual system PATH and HOSTNAME to the pod name when absent). */
+  env: Record<string, string>;
+  /** Absolute directory the process starts in; must exist (default `/`). */
+  workingDir?: string;
+  limits: ContainerLimits;
+}
+
+/** Why an exited container ended: exit code 0 → Completed; OOM kill in its cgroup → OOMKilled; otherwise Error. */
+export type ContainerExitReason = 'Completed' | 'Error' | 'OOMKilled';
+
+export type ContainerState =
+  | { state: 'running'; pid: number; startedAt: Date }
+  | {
+      state: 'exited';
+      pid: number;
+      startedAt: Date;
+      finishedAt: Date;
+      /** 0-255; 128+n when the process was killed by signal n (as a shell reports it). */
+      exitCode: number;
+      /** Signal name inferred from an exit code 129..192 (a plain exit with such a code looks the same). */
+      signal?: string;
+      reason: ContainerExitReason;
+    };
+
+export interface ContainerSummary {
+  id: string;
+  config: ContainerConfig;
+  state: ContainerState;
+}
+
+export interface ReadLogOptions {
+  /** Only the last N lines. */
+  tailLines?: number;
+  /** Prefix each line with an RFC 3339 timestamp and a space, as `kubectl logs --timestamps` does. */
+  timestamps?: boolean;
+  /** The log of the attempt before the current one (`kubectl logs --previous`). */
+  previous?: boolean;
+}
+
+export interface FollowLogOptions {
+  /** Stops the stream (the iterator returns). */
+  signal: AbortSignal;
+  tailLines?: number;
+  timestamps?: boolean;
+}
+
+export type ExitListener = (id: string, state: ContainerState) => void;
+
+export interface ContainerRuntime {
+  /** Creates the container's cgroup with its limits, starts argv inside it (placed in the cgroup BEFORE it executes anything of its own), records its state on disk, returns its id. */
+  startContainer(config: ContainerConfig): Promise<string>;
+  /** SIGTERM to every process of the container, SIGKILL after gracePeriodSeconds; resolves once none is left. */
+  stopContainer(id: string, gracePeriodSeconds: number): Promise<void>;
+  /** Removes a stopped container's cgroup and state (keeps nothing behind). */
+  removeContainer(id: string): Promise<void>;
+  containerState(id: string): ContainerState | undefined;
+  /** Every container the runtime knows, including ones started by an earlier kubelet process that are still running or exited meanwhile (recovered from the state directory). */
+  listContainers(): ContainerSummary[];
+  /** Called once per container exit (also for recovered containers, detected by polling). */
+  onExit(listener: ExitListener): void;
+  /** The container's output lines, in order (its latest attempt, or the one before with `previous`). */
+  readLog(podUid: string, containerName: string, options?: ReadLogOptions): Promise<string[]>;
+  /** The last lines, then new lines as they are written, until the signal fires or the container has exited and everything is read. */
+  followLog(podUid: string, containerName: string, options: FollowLogOptions): AsyncIterable<string>;
+  /** Removes the pod cgroup and state dir after its containers are removed (exited ones still present are removed too). */
+  removePod(podUid: string): Promise<void>;
+  /** Stops polling; does NOT kill containers (a kubelet restart keeps them running). */
+  close(): Promise<void>;
+}
+
+/** The logger shape the runtime takes (a pino Logger fits). */
+export interface RuntimeLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/** Thrown for an unknown container id or a container without any log. */
+export class ContainerNotFoundError extends Error {
+  constructor(what: string) {
+    super(`container not found: ${what}`);
+    this.name = 'ContainerNotFoundError';
+  }
+}

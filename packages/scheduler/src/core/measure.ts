@@ -1,0 +1,142 @@
+import { performance } from 'node:perf_hooks';
+
+import {
+  DEFAULT_MEMORY_REQUEST,
+  DEFAULT_MILLI_CPU_REQUEST,
+  type NodeResources,
+  type PodRequests,
+  type SchedulerCore,
+  type SchedulerCoreKind,
+} from './contract.js';
+import { NativeSchedulerCore } from './native-core.js';
+import { TsSchedulerCore } from './ts-core.js';
+
+/** One timing: the median cost of one `schedule()` call on a cluster of `nodes` nodes. */
+export interface CoreMeasurement {
+  nodes: number;
+  impl: SchedulerCoreKind;
+  microsPerPod: number;
+}
+
+const RUNS = 5;
+const GI = 1024 ** 3;
+const MI = 1024 ** 2;
+
+/** mulberry32: a small seeded PRNG, so every measurement sees the same cluster. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function pick<T>(rand: () => number, items: readonly T[]): T {
+  return items[Math.floor(rand() * items.length)]!;
+}
+
+/** A pod of one or two containers; a container without a request scores as 100m / 200Mi. */
+function randomPod(rand: () => number): PodRequests {
+  const containers = rand() < 0.8 ? 1 : 2;
+  const pod = { milliCpu: 0, memoryBytes: 0, nonZeroMilliCpu: 0, nonZeroMemoryBytes: 0 };
+  for (let c = 0; c < containers; c++) {
+    const cpu = rand() < 0.1 ? 0 : 50 * (2 + Math.floor(rand() * 19)); // 100m..1000m
+    const memory = rand() < 0.1 ? 0 : 64 * MI * (2 + Math.floor(rand() * 31)); // 128Mi..2Gi
+    pod.milliCpu += cpu;
+    pod.memoryBytes += memory;
+    pod.nonZeroMilliCpu += cpu === 0 ? DEFAULT_MILLI_CPU_REQUEST : cpu;
+    pod.nonZeroMemoryBytes += memory === 0 ? DEFAULT_MEMORY_REQUEST : memory;
+  }
+  return pod;
+}
+
+/** The cluster: N nodes of a few machine shapes, 2% cordoned, each running 0..4 pods. */
+function randomCluster(
+  nodeCount: number,
+  rand: () => number,
+): { nodes: NodeResources[]; pods: Array<[string, PodRequests]> } {
+  const nodes: NodeResources[] = [];
+  const pods: Array<[string, PodRequests]> = [];
+  for (let i = 0; i < nodeCount; i++) {
+    const name = `node-${String(i).padStart(6, '0')}`;
+    nodes.push({
+      name,
+      allocatableMilliCpu: pick(rand, [4000, 8000, 16000, 32000]),
+      allocatableMemoryBytes: pick(rand, [16, 32, 64, 128]) * GI,
+      allocatablePods: 110,
+      unschedulable: rand() < 0.02,
+    });
+    const running = Math.floor(rand() * 5);
+    for (let p = 0; p < running; p++) pods.push([name, randomPod(rand)]);
+  }
+  return { nodes, pods };
+}
+
+function build(core: SchedulerCore, cluster: ReturnType<typeof randomCluster>): SchedulerCore {
+  for (const node of cluster.nodes) core.upsertNode(node);
+  for (const [nodeName, pod] of cluster.pods) core.addPod(nodeName, pod);
+  return core;
+}
+
+/** Schedules every pod once; returns µs per pod. */
+function timeRun(core: SchedulerCore, pods: readonly PodRequests[]): number {
+  let sink = 0;
+  const start = performance.now();
+  for (const pod of pods) sink += core.schedule(pod).score;
+  const elapsed = performance.now() - start;
+  if (sink < 0) throw new Error('unreachable: scores are never negative');
+  return (elapsed * 1000) / pods.length;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * Times `schedule()` in both implementations. For each N in `nodeCounts`, builds the same
+ * seeded random cluster of N nodes (each with a few pods accounted) in the native and the
+ * TypeScript core, then schedules the same `podsPerRun` random pods (without binding them,
+ * so every run sees the same cluster): one warm-up run, then {@link RUNS} timed runs per
+ * implementation, interleaved; reports the median µs per pod. Yields to the event loop
+ * between runs. Throws when the native addon is not built.
+ */
+export async function measureCores(
+  nodeCounts: number[],
+  podsPerRun: number,
+): Promise<CoreMeasurement[]> {
+  if (!Number.isInteger(podsPerRun) || podsPerRun < 1) {
+    throw new RangeError(`podsPerRun must be a positive integer, got ${podsPerRun}`);
+  }
+  const results: CoreMeasurement[] = [];
+  for (const nodeCount of nodeCounts) {
+    if (!Number.isInteger(nodeCount) || nodeCount < 0) {
+      throw new RangeError(`node counts must be non-negative integers, got ${nodeCount}`);
+    }
+    const rand = prng(0x5eed ^ nodeCount);
+    const cluster = randomCluster(nodeCount, rand);
+    const pods = Array.from({ length: podsPerRun }, () => randomPod(rand));
+    const cores: Array<[SchedulerCoreKind, SchedulerCore]> = [
+      ['native', build(new NativeSchedulerCore(), cluster)],
+      ['ts', build(new TsSchedulerCore(), cluster)],
+    ];
+    const samples = new Map<SchedulerCoreKind, number[]>(cores.map(([kind]) => [kind, []]));
+    for (const [, core] of cores) timeRun(core, pods); // warm-up (JIT, caches)
+    for (let run = 0; run < RUNS; run++) {
+      for (const [kind, core] of cores) {
+        await yieldToEventLoop();
+        samples.get(kind)!.push(timeRun(core, pods));
+      }
+    }
+    for (const [kind] of cores) {
+      results.push({ nodes: nodeCount, impl: kind, microsPerPod: median(samples.get(kind)!) });
+    }
+  }
+  return results;
+}

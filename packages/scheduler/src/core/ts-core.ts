@@ -1,0 +1,269 @@
+import type {
+  NodeResources,
+  PodRequests,
+  ScheduleReasons,
+  ScheduleResult,
+  SchedulerCore,
+} from './contract.js';
+
+/** Pod requests after `toInt`, so the arithmetic below sees integers only. */
+interface Requests {
+  milliCpu: number;
+  memoryBytes: number;
+  nonZeroMilliCpu: number;
+  nonZeroMemoryBytes: number;
+}
+
+/** What the pods accounted on one node add up to. */
+interface Usage {
+  requestedMilliCpu: number;
+  requestedMemoryBytes: number;
+  nonZeroMilliCpu: number;
+  nonZeroMemoryBytes: number;
+  podCount: number;
+}
+
+/** One node of the table: its allocatable resources and its accounted pods. */
+interface NodeRow extends Usage {
+  readonly name: string;
+  allocatableMilliCpu: number;
+  allocatableMemoryBytes: number;
+  allocatablePods: number;
+  unschedulable: boolean;
+}
+
+const MAX_NODE_SCORE = 100;
+
+/**
+ * Reads a number the way napi reads an `i64`: truncated toward zero, non-finite as 0.
+ * (`+ 0` turns -0 into 0.)
+ */
+function toInt(value: number): number {
+  return Number.isFinite(value) ? Math.trunc(value) + 0 : 0;
+}
+
+function toRequests(pod: PodRequests): Requests {
+  return {
+    milliCpu: toInt(pod.milliCpu),
+    memoryBytes: toInt(pod.memoryBytes),
+    nonZeroMilliCpu: toInt(pod.nonZeroMilliCpu),
+    nonZeroMemoryBytes: toInt(pod.nonZeroMemoryBytes),
+  };
+}
+
+function emptyUsage(): Usage {
+  return {
+    requestedMilliCpu: 0,
+    requestedMemoryBytes: 0,
+    nonZeroMilliCpu: 0,
+    nonZeroMemoryBytes: 0,
+    podCount: 0,
+  };
+}
+
+function addUsage(u: Usage, r: Requests): void {
+  u.requestedMilliCpu += r.milliCpu;
+  u.requestedMemoryBytes += r.memoryBytes;
+  u.nonZeroMilliCpu += r.nonZeroMilliCpu;
+  u.nonZeroMemoryBytes += r.nonZeroMemoryBytes;
+  u.podCount += 1;
+}
+
+function subUsage(u: Usage, r: Requests): void {
+  u.requestedMilliCpu -= r.milliCpu;
+  u.requestedMemoryBytes -= r.memoryBytes;
+  u.nonZeroMilliCpu -= r.nonZeroMilliCpu;
+  u.nonZeroMemoryBytes -= r.nonZeroMemoryBytes;
+  u.podCount -= 1;
+}
+
+function isZeroUsage(u: Usage): boolean {
+  return (
+    u.requestedMilliCpu === 0 &&
+    u.requestedMemoryBytes === 0 &&
+    u.nonZeroMilliCpu === 0 &&
+    u.nonZeroMemoryBytes === 0 &&
+    u.podCount === 0
+  );
+}
+
+/**
+ * One resource's least-requested score: `floor((allocatable - requested) * 100 / allocatable)`,
+ * 0 when `allocatable <= 0` or `requested > allocatable`. Exact for integer inputs: plain
+ * doubles while `(allocatable - requested) * 100` is a safe integer (the quotient can then be
+ * at most one too high, which the product check corrects), BigInt beyond.
+ */
+export function leastRequestedScore(requested: number, allocatable: number): number {
+  if (allocatable <= 0 || requested > allocatable) return 0;
+  const free = allocatable - requested;
+  const scaled = free * MAX_NODE_SCORE;
+  if (scaled <= Number.MAX_SAFE_INTEGER) {
+    let score = Math.floor(scaled / allocatable);
+    if (score * allocatable > scaled) score -= 1;
+    return score;
+  }
+  return Number((BigInt(free) * BigInt(MAX_NODE_SCORE)) / BigInt(allocatable));
+}
+
+/**
+ * NodeUnschedulable, then NodeResourcesFit. An unschedulable node counts only under
+ * `unschedulable`; otherwise every failing resource check is counted. Returns true when the
+ * node is feasible. `reasons` may be null when only the verdict is wanted.
+ */
+function passesFilters(node: NodeRow, pod: Requests, reasons: ScheduleReasons | null): boolean {
+  if (node.unschedulable) {
+    if (reasons !== null) reasons.unschedulable += 1;
+    return false;
+  }
+  const tooManyPods = node.podCount + 1 > node.allocatablePods;
+  const insufficientCpu =
+    pod.milliCpu > 0 && pod.milliCpu > node.allocatableMilliCpu - node.requestedMilliCpu;
+  const insufficientMemory =
+    pod.memoryBytes > 0 && pod.memoryBytes > node.allocatableMemoryBytes - node.requestedMemoryBytes;
+  if (!(tooManyPods || insufficientCpu || insufficientMemory)) return true;
+  if (reasons !== null) {
+    if (tooManyPods) reasons.tooManyPods += 1;
+    if (insufficientCpu) reasons.insufficientCpu += 1;
+    if (insufficientMemory) reasons.insufficientMemory += 1;
+  }
+  return false;
+}
+
+/** LeastAllocated with cpu and memory at weight 1. Call only for feasible nodes. */
+function scoreNode(node: NodeRow, pod: Requests): number {
+  const cpu = leastRequestedScore(node.nonZeroMilliCpu + pod.nonZeroMilliCpu, node.allocatableMilliCpu);
+  const memory = leastRequestedScore(
+    node.nonZeroMemoryBytes + pod.nonZeroMemoryBytes,
+    node.allocatableMemoryBytes,
+  );
+  return Math.floor((cpu + memory) / 2);
+}
+
+/**
+ * The reference implementation of {@link SchedulerCore} in plain TypeScript: an array of node
+ * records in table order, a name → index map, and pending usage for nodes not yet known.
+ */
+export class TsSchedulerCore implements SchedulerCore {
+  private readonly rows: NodeRow[] = [];
+  private readonly index = new Map<string, number>();
+  private readonly pending = new Map<string, Usage>();
+
+  get nodeCount(): number {
+    return this.rows.length;
+  }
+
+  upsertNode(node: NodeResources): void {
+    const at = this.index.get(node.name);
+    if (at !== undefined) {
+      const row = this.rows[at]!;
+      row.allocatableMilliCpu = toInt(node.allocatableMilliCpu);
+      row.allocatableMemoryBytes = toInt(node.allocatableMemoryBytes);
+      row.allocatablePods = toInt(node.allocatablePods);
+      row.unschedulable = node.unschedulable;
+      return;
+    }
+    const usage = this.pending.get(node.name) ?? emptyUsage();
+    this.pending.delete(node.name);
+    this.index.set(node.name, this.rows.length);
+    this.rows.push({
+      name: node.name,
+      allocatableMilliCpu: toInt(node.allocatableMilliCpu),
+      allocatableMemoryBytes: toInt(node.allocatableMemoryBytes),
+      allocatablePods: toInt(node.allocatablePods),
+      unschedulable: node.unschedulable,
+      requestedMilliCpu: usage.requestedMilliCpu,
+      requestedMemoryBytes: usage.requestedMemoryBytes,
+      nonZeroMilliCpu: usage.nonZeroMilliCpu,
+      nonZeroMemoryBytes: usage.nonZeroMemoryBytes,
+      podCount: usage.podCount,
+    });
+  }
+
+  removeNode(name: string): void {
+    this.pending.delete(name);
+    const at = this.index.get(name);
+    if (at === undefined) return;
+    this.index.delete(name);
+    const last = this.rows.pop()!;
+    if (at < this.rows.length) {
+      // Swap-remove: the last row takes the removed row's place.
+      this.rows[at] = last;
+      this.index.set(last.name, at);
+    }
+  }
+
+  addPod(nodeName: string, requests: PodRequests): void {
+    const r = toRequests(requests);
+    const at = this.index.get(nodeName);
+    if (at !== undefined) {
+      addUsage(this.rows[at]!, r);
+      return;
+    }
+    let usage = this.pending.get(nodeName);
+    if (usage === undefined) {
+      usage = emptyUsage();
+      this.pending.set(nodeName, usage);
+    }
+    addUsage(usage, r);
+  }
+
+  removePod(nodeName: string, requests: PodRequests): void {
+    const r = toRequests(requests);
+    const at = this.index.get(nodeName);
+    if (at !== undefined) {
+      subUsage(this.rows[at]!, r);
+      return;
+    }
+    const usage = this.pending.get(nodeName);
+    if (usage === undefined) return;
+    subUsage(usage, r);
+    if (isZeroUsage(usage)) this.pending.delete(nodeName);
+  }
+
+  schedule(pod: PodRequests): ScheduleResult {
+    const p = toRequests(pod);
+    const reasons: ScheduleReasons = {
+      unschedulable: 0,
+      tooManyPods: 0,
+      insufficientCpu: 0,
+      insufficientMemory: 0,
+    };
+    let best: NodeRow | undefined;
+    let bestScore = 0;
+    let feasibleNodes = 0;
+    for (const node of this.rows) {
+      if (!passesFilters(node, p, reasons)) continue;
+      feasibleNodes += 1;
+      const score = scoreNode(node, p);
+      if (
+        best === undefined ||
+        score > bestScore ||
+        (score === bestScore && node.name < best.name)
+      ) {
+        best = node;
+        bestScore = score;
+      }
+    }
+    return {
+      nodeName: best === undefined ? null : best.name,
+      score: bestScore,
+      feasibleNodes,
+      reasons,
+    };
+  }
+
+  scoreAll(pod: PodRequests): Float64Array {
+    const p = toRequests(pod);
+    const out = new Float64Array(this.rows.length);
+    for (let i = 0; i < this.rows.length; i++) {
+      const node = this.rows[i]!;
+      const feasible = passesFilters(node, p, null);
+      out[i] = feasible ? scoreNode(node, p) : -1;
+    }
+    return out;
+  }
+
+  nodeNames(): string[] {
+    return this.rows.map((row) => row.name);
+  }
+}

@@ -1,0 +1,5 @@
+export { startTracing, otlpConfigured, tracer } from './tracing.js';
+export type { TracingHandle } from './tracing.js';
+export { createMetricsRegistry, serveMetrics } from './metrics.js';
+export { createLogger, silentLogger } from './logger.js';
+export type { Logger } from './logger.js';
