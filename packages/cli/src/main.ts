@@ -1,8 +1,12 @@
 /** The `skiff` command line: dispatches to one command. */
 import { apiserverCommand } from './commands/apiserver.js';
+import { controllerManagerCommand } from './commands/controller-manager.js';
+import { kubeletCommand } from './commands/kubelet.js';
+import { schedulerCommand } from './commands/scheduler.js';
+import { upCommand } from './commands/up.js';
 import { UsageError, usage, type CommandSpec } from './flags.js';
 
-const COMMANDS: CommandSpec[] = [apiserverCommand];
+const COMMANDS: CommandSpec[] = [upCommand, apiserverCommand, schedulerCommand, controllerManagerCommand, kubeletCommand];
 
 function help(): string {
   return ['skiff: a Kubernetes-compatible cluster runtime', '', 'Commands:', ...COMMANDS.map((c) => `  ${c.name.padEnd(20)} ${c.summary}`), '', 'Run `skiff <command> --help` for its flags.'].join('\n');

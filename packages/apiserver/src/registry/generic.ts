@@ -233,6 +233,11 @@ export class GenericRegistry {
       const next = mutate(withRevision(structuredClone(current)));
       const rv = next.metadata?.resourceVersion;
       if (rv !== undefined && rv !== String(current.revision)) throw conflict(desc.resource, desc.group, name);
+      const uid = next.metadata?.uid;
+      const currentUid = current.object.metadata?.uid;
+      if (uid !== undefined && uid !== currentUid) {
+        throw conflict(desc.resource, desc.group, name, `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${currentUid ?? ''}`);
+      }
       try {
         return await this.commitUpdate(desc, namespace, name, current, next, subresource, options);
       } catch (err) {

@@ -99,7 +99,7 @@ function checkName(what: string, name: string): void {
 }
 
 function errCode(err: unknown): string | undefined {
-  return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
+  return typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : undefined;
 }
 
 function sleep(ms: number): Promise<void> {
@@ -235,7 +235,10 @@ export class CgroupManager {
     const mount = this.layout.mountPoint;
     const dir = cg.dirs[0] as string;
     // Every ancestor from the mount point down must offer the controllers to its children.
-    const rel = dir.slice(mount.length).split('/').filter((s) => s !== '');
+    const rel = dir
+      .slice(mount.length)
+      .split('/')
+      .filter((s) => s !== '');
     let cur = mount;
     for (const part of rel) {
       this.enableSubtree(cur);

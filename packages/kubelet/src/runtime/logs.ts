@@ -56,17 +56,20 @@ async function readLines(logPath: string, tailLines: number | undefined): Promis
   try {
     const size = (await fh.stat()).size;
     let start = size;
-    let buf = Buffer.alloc(0);
+    const chunks: Buffer[] = [];
+    // Newlines seen so far, not counting the one ending the file: `tailLines` of them make enough lines.
+    let newlines = 0;
     while (start > 0) {
       const len = Math.min(CHUNK, start);
       start -= len;
       const chunk = Buffer.alloc(len);
       await fh.read(chunk, 0, len, start);
-      buf = Buffer.concat([chunk, buf]);
-      let newlines = 0;
-      for (let i = buf.indexOf(0x0a); i >= 0 && i < buf.length - 1; i = buf.indexOf(0x0a, i + 1)) newlines++;
+      const last = start + len === size ? len - 1 : len;
+      for (let i = chunk.indexOf(0x0a); i >= 0 && i < last; i = chunk.indexOf(0x0a, i + 1)) newlines++;
+      chunks.unshift(chunk);
       if (newlines >= tailLines) break;
     }
+    const buf = Buffer.concat(chunks);
     let lines = splitLines(buf, start);
     if (start > 0) lines = lines.slice(1); // the first piece may be the end of a longer line
     return lines.slice(-tailLines);
@@ -135,7 +138,7 @@ export async function* followLogFile(
 ): AsyncGenerator<string> {
   const { signal, isDone } = options;
   const intervalMs = options.intervalMs ?? 100;
-  const initial = await readLines(logPath, options.tailLines ?? Number.MAX_SAFE_INTEGER);
+  const initial = await readLines(logPath, options.tailLines);
   // Start after the last complete line; a partial last line is re-read once completed.
   let position = 0;
   try {

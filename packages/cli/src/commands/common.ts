@@ -1,0 +1,48 @@
+/** What the component commands share: the NATS connection, the API client, a small health/metrics server. */
+import { createServer, type Server } from 'node:http';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { Registry } from 'prom-client';
+import { ApiClient } from '@skiff/client';
+import { serveMetrics } from '@skiff/telemetry';
+
+/** Connects to NATS, retrying until it answers (components may start before the server). */
+export async function connectNats(url: string, name: string): Promise<NatsConnection> {
+  return connect({ servers: url, name, maxReconnectAttempts: -1, waitOnFirstConnect: true, reconnectTimeWait: 500 });
+}
+
+/** The API client of a component, waiting until the apiserver is ready. */
+export async function apiClient(server: string, userAgent: string, waitMs = 60_000): Promise<ApiClient> {
+  const client = new ApiClient({ server, userAgent });
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      const res = await fetch(`${client.server}/readyz`);
+      if (res.ok) return client;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error(`the apiserver at ${server} did not become ready within ${waitMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Serves `/healthz` and `/metrics` for a component; port 0 skips the server. */
+export async function serveHealthAndMetrics(host: string, port: number, metrics: Registry): Promise<Server | undefined> {
+  if (port === 0) return undefined;
+  const server = createServer((req, res) => {
+    if (req.url === '/metrics') {
+      serveMetrics(metrics, req, res).catch(() => res.writeHead(500).end());
+      return;
+    }
+    if (req.url === '/healthz' || req.url === '/readyz' || req.url === '/livez') {
+      res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok');
+      return;
+    }
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'EADDRINUSE' ? new Error(`port ${port} on ${host} is already in use`) : err));
+    server.listen(port, host, () => resolve());
+  });
+  return server;
+}

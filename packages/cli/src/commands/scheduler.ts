@@ -1,0 +1,36 @@
+/** `skiff scheduler`: the scheduler on its own. */
+import { Scheduler } from '@skiff/scheduler';
+import { createLogger, createMetricsRegistry } from '@skiff/telemetry';
+import { parseFlags, untilSignal, UsageError, type CommandSpec } from '../flags.js';
+import { apiClient, connectNats, serveHealthAndMetrics } from './common.js';
+
+export const schedulerCommand: CommandSpec = {
+  name: 'scheduler',
+  summary: 'Run the scheduler (filter and score in the native core)',
+  flags: {
+    nats: { type: 'string', default: 'nats://127.0.0.1:4222', help: 'NATS URL' },
+    apiserver: { type: 'string', default: 'http://127.0.0.1:6443', help: 'apiserver URL' },
+    host: { type: 'string', default: '127.0.0.1', help: 'address for /metrics and /healthz' },
+    port: { type: 'string', default: '10259', help: 'port for /metrics and /healthz (0: none)' },
+    core: { type: 'string', default: 'native', help: 'scoring core: native or ts' },
+    'scheduler-name': { type: 'string', default: 'default-scheduler', help: 'pods with this schedulerName are ours' },
+  },
+  async run(argv) {
+    const flags = parseFlags(schedulerCommand, argv);
+    const core = flags.str('core');
+    if (core !== 'native' && core !== 'ts') throw new UsageError(`--core must be native or ts, not ${core}`);
+    const logger = createLogger('scheduler');
+    const metrics = createMetricsRegistry('scheduler');
+    const server = await serveHealthAndMetrics(flags.str('host'), Number(flags.str('port')), metrics);
+    const nc = await connectNats(flags.str('nats'), 'skiff-scheduler');
+    const client = await apiClient(flags.str('apiserver'), 'skiff-scheduler');
+    const scheduler = new Scheduler({ client, nc, logger, metrics, core, schedulerName: flags.str('scheduler-name') });
+    await scheduler.start();
+    logger.info({ core }, 'scheduler started');
+    await untilSignal();
+    await scheduler.stop();
+    server?.close();
+    await nc.drain().catch(() => undefined);
+    return 0;
+  },
+};

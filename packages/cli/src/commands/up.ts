@@ -1,0 +1,118 @@
+/**
+ * `skiff up`: a one-node cluster in the foreground: nats-server with
+ * JetStream, the apiserver, scheduler, controller-manager and a kubelet for
+ * this machine, each its own process; writes `<data dir>/kubeconfig`; Ctrl-C
+ * stops everything (pods included) and leaves nothing running.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import os from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isPortOpen, startNatsServer } from '../nats-server.js';
+import { writeKubeconfig } from '../kubeconfig.js';
+import { parseFlags, untilSignal, type CommandSpec } from '../flags.js';
+import { Supervisor } from '../supervisor.js';
+
+function say(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+async function waitReady(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not become ready within ${timeoutMs / 1000} s`);
+}
+
+export const upCommand: CommandSpec = {
+  name: 'up',
+  summary: 'Run a one-node cluster on this machine in the foreground (Ctrl-C stops it)',
+  flags: {
+    'data-dir': { type: 'string', default: join(os.homedir(), '.skiff'), help: 'where NATS data, logs, kubelet state and the kubeconfig go' },
+    host: { type: 'string', default: '127.0.0.1', help: 'address every component listens on' },
+    'nats-port': { type: 'string', default: '4222', help: 'NATS client port' },
+    'api-port': { type: 'string', default: '6443', help: 'apiserver port' },
+    'kubelet-port': { type: 'string', default: '10250', help: 'kubelet port' },
+    'scheduler-port': { type: 'string', default: '10259', help: 'scheduler metrics port' },
+    'controller-manager-port': { type: 'string', default: '10257', help: 'controller-manager metrics port' },
+    'node-name': { type: 'string', default: os.hostname().toLowerCase(), help: 'name of this node' },
+    'cgroup-root': { type: 'string', default: 'skiff', help: 'cgroup under which pods are placed' },
+  },
+  async run(argv) {
+    const flags = parseFlags(upCommand, argv);
+    const dataDir = resolve(flags.str('data-dir'));
+    const host = flags.str('host');
+    const ports: Array<[string, string]> = [
+      ['NATS', 'nats-port'],
+      ['apiserver', 'api-port'],
+      ['kubelet', 'kubelet-port'],
+      ['scheduler', 'scheduler-port'],
+      ['controller-manager', 'controller-manager-port'],
+    ];
+    for (const [what, flag] of ports) {
+      const port = Number(flags.str(flag));
+      if (await isPortOpen(host, port)) throw new Error(`port ${port} on ${host} is already in use (${what}): stop what holds it or pass --${flag}`);
+    }
+    mkdirSync(dataDir, { recursive: true });
+    const logDir = join(dataDir, 'logs');
+    const nats = await startNatsServer({ dataDir: join(dataDir, 'nats'), host, port: Number(flags.str('nats-port')) });
+    const natsUrl = nats.url;
+    const apiUrl = `http://${host}:${flags.str('api-port')}`;
+    const bin = fileURLToPath(new URL('../../bin/skiff.js', import.meta.url));
+    if (!existsSync(bin)) throw new Error(`cannot find the skiff executable at ${bin}`);
+    const supervisor = new Supervisor({ bin, logDir, onEvent: (m) => say(`skiff: ${m}`) });
+    const shutdown = async (): Promise<void> => {
+      say('skiff: stopping (pods, kubelet, scheduler, controller-manager, apiserver, NATS)...');
+      await supervisor.stop(['kubelet', 'scheduler', 'controller-manager', 'apiserver'], 20_000);
+      await nats.stop();
+      say('skiff: stopped');
+    };
+    try {
+      supervisor.start({ name: 'apiserver', args: ['apiserver', '--nats', natsUrl, '--host', host, '--port', flags.str('api-port')] });
+      await waitReady(`${apiUrl}/readyz`, 30_000);
+      const common = ['--nats', natsUrl, '--apiserver', apiUrl];
+      supervisor.start({ name: 'scheduler', args: ['scheduler', ...common, '--host', host, '--port', flags.str('scheduler-port')] });
+      supervisor.start({ name: 'controller-manager', args: ['controller-manager', ...common, '--host', host, '--port', flags.str('controller-manager-port')] });
+      supervisor.start({
+        name: 'kubelet',
+        args: [
+          'kubelet',
+          ...common,
+          '--host',
+          host,
+          '--node-ip',
+          host,
+          '--port',
+          flags.str('kubelet-port'),
+          '--node-name',
+          flags.str('node-name'),
+          '--root-dir',
+          join(dataDir, 'kubelet'),
+          '--cgroup-root',
+          flags.str('cgroup-root'),
+          '--stop-pods-on-exit',
+        ],
+      });
+      const kubeconfig = join(dataDir, 'kubeconfig');
+      writeKubeconfig(kubeconfig, apiUrl);
+      say(`skiff: cluster is up (NATS ${natsUrl}, apiserver ${apiUrl}, node ${flags.str('node-name')})`);
+      say(`skiff: logs in ${logDir}`);
+      say('skiff: use it with:');
+      say(`  export KUBECONFIG=${kubeconfig}`);
+      say('  kubectl get nodes');
+      say('skiff: press Ctrl-C to stop the cluster');
+    } catch (err) {
+      await shutdown();
+      throw err;
+    }
+    await untilSignal();
+    await shutdown();
+    return 0;
+  },
+};

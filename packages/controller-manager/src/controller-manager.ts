@@ -1,0 +1,48 @@
+/**
+ * The controller manager process: shared informers and the controllers built
+ * on them. Today it runs pod garbage collection; Deployments, ReplicaSets,
+ * node lifecycle and the garbage collector come with their own issue.
+ */
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { Registry } from 'prom-client';
+import { NODES, PODS, type Node, type Pod } from '@skiff/api';
+import { ApiClient, Informer } from '@skiff/client';
+import type { Logger } from '@skiff/telemetry';
+import { PodGcController } from './podgc.js';
+
+export interface ControllerManagerOptions {
+  client: ApiClient;
+  nc: NatsConnection;
+  logger: Logger;
+  metrics: Registry;
+  podGcIntervalMs?: number;
+}
+
+export class ControllerManager {
+  private readonly pods: Informer<Pod>;
+  private readonly nodes: Informer<Node>;
+  private readonly podgc: PodGcController;
+  private timer: NodeJS.Timeout | undefined;
+  private pass: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly options: ControllerManagerOptions) {
+    const { client, nc, logger } = options;
+    this.pods = new Informer<Pod>({ client, nc, logger, desc: PODS });
+    this.nodes = new Informer<Node>({ client, nc, logger, desc: NODES });
+    this.podgc = new PodGcController({ client, pods: this.pods, nodes: this.nodes, logger });
+  }
+
+  async start(): Promise<void> {
+    await Promise.all([this.pods.start(), this.nodes.start()]);
+    this.timer = setInterval(() => {
+      this.pass = this.podgc.runOnce().catch((err: unknown) => this.options.logger.warn({ err }, 'podgc pass failed'));
+    }, this.options.podGcIntervalMs ?? 20_000);
+    this.options.logger.info('controller-manager started');
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    await this.pass;
+    await Promise.all([this.pods.stop(), this.nodes.stop()]);
+  }
+}

@@ -1,0 +1,4 @@
+export { ControllerManager } from './controller-manager.js';
+export type { ControllerManagerOptions } from './controller-manager.js';
+export { PodGcController } from './podgc.js';
+export type { PodGcOptions } from './podgc.js';

@@ -1,0 +1,13 @@
+export { Kubelet } from './kubelet.js';
+export type { KubeletOptions } from './kubelet.js';
+export { buildNode, hostCapacity, allocatable, KUBELET_VERSION } from './node-status.js';
+export type { NodeFacts } from './node-status.js';
+export { computePodStatus, podPhase, containerStatus, statusChanged, stableJson } from './pod-status.js';
+export type { ContainerView } from './pod-status.js';
+export { containerConfig, ContainerConfigError, expandVars } from './container-config.js';
+export { ProcessRuntime } from './runtime/index.js';
+export type { ContainerRuntime, ContainerConfig, ContainerState } from './runtime/index.js';
+export { CgroupManager, detectCgroupLayout } from './cgroups/index.js';
+export type { CgroupLayout } from './cgroups/index.js';
+export { createCgroupStatsReader, nativeCgroupStatsAvailable, TsCgroupStatsReader, measureStatsReaders } from './stats/index.js';
+export type { CgroupStats, CgroupStatsReader, CgroupPaths } from './stats/index.js';

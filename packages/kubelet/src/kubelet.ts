@@ -1,0 +1,370 @@
+/**
+ * The kubelet: registers its Node, heartbeats, follows the pods bound to it
+ * (the informer asks NATS only for this node's subject), and drives each pod
+ * toward its spec with one serialized worker per pod:
+ * start containers, restart them by restartPolicy with CrashLoopBackOff,
+ * report status, and on deletion stop them (SIGTERM, grace, SIGKILL), remove
+ * their cgroups and delete the pod with grace 0.
+ *
+ * A kubelet restart keeps containers running: the runtime recovers them from
+ * its state directory and the workers adopt them, so nothing starts twice.
+ */
+import type { Server } from 'node:http';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { Gauge, Histogram, type Registry } from 'prom-client';
+import { ApiError, NODES, nowTimestamp, PODS, type Node, type Pod } from '@skiff/api';
+import { ApiClient, EventRecorder, Informer } from '@skiff/client';
+import type { Logger } from '@skiff/telemetry';
+import { containerConfig, ContainerConfigError } from './container-config.js';
+import { buildNode, type NodeFacts } from './node-status.js';
+import { computePodStatus, statusChanged, type ContainerView } from './pod-status.js';
+import type { ContainerRuntime, ContainerState, ContainerSummary } from './runtime/index.js';
+import { createKubeletServer } from './server.js';
+import type { CgroupStatsReader } from './stats/index.js';
+
+export interface KubeletOptions {
+  client: ApiClient;
+  nc: NatsConnection;
+  runtime: ContainerRuntime;
+  logger: Logger;
+  metrics: Registry;
+  node: Omit<NodeFacts, 'kubeletPort'>;
+  /** Port for the kubelet's HTTP server (0: any free port). */
+  port: number;
+  host?: string;
+  stats?: CgroupStatsReader;
+  /** Stop and remove every container when the kubelet stops (skiff up); a plain kubelet leaves them running. */
+  stopPodsOnExit?: boolean;
+  heartbeatIntervalMs?: number;
+  resyncIntervalMs?: number;
+}
+
+const BACKOFF_INITIAL_MS = 10_000;
+const BACKOFF_MAX_MS = 300_000;
+const BACKOFF_RESET_AFTER_MS = 600_000;
+
+function attemptOf(id: string): number {
+  return Number(id.slice(id.lastIndexOf('_') + 1));
+}
+
+function podUidOf(id: string): string {
+  return id.slice(0, id.indexOf('_'));
+}
+
+export class Kubelet {
+  private readonly pods: Informer<Pod>;
+  private readonly recorder: EventRecorder;
+  /** Latest pod object by uid (from the informer). */
+  private readonly byUid = new Map<string, Pod>();
+  private readonly workers = new Map<string, { running: Promise<void>; again: boolean }>();
+  private readonly backoff = new Map<string, { until: number; delayMs: number }>();
+  private readonly startTimes = new Map<string, string>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private server: Server | undefined;
+  private port = 0;
+  private node: Node | undefined;
+  private stopped = false;
+  private readonly runningPods: Gauge;
+  private readonly workerDuration: Histogram;
+  private readonly startSli: Histogram;
+
+  constructor(private readonly options: KubeletOptions) {
+    const { client, nc, logger } = options;
+    this.recorder = new EventRecorder(client, 'kubelet', logger, options.node.name);
+    this.pods = new Informer<Pod>({
+      client,
+      nc,
+      logger,
+      desc: PODS,
+      nodeName: options.node.name,
+      handlers: {
+        onAdd: (p) => this.observe(p),
+        onUpdate: (_o, p) => this.observe(p),
+        onDelete: (p) => {
+          const uid = p.metadata?.uid ?? '';
+          this.byUid.delete(uid);
+          this.enqueue(uid);
+        },
+      },
+    });
+    this.runningPods = new Gauge({
+      name: 'kubelet_running_pods',
+      help: 'Number of pods that have a running pod sandbox',
+      registers: [options.metrics],
+      collect: () => {
+        const uids = new Set(this.options.runtime.listContainers().filter((c) => c.state.state === 'running').map((c) => c.config.podUid));
+        this.runningPods.set(uids.size);
+      },
+    });
+    this.workerDuration = new Histogram({
+      name: 'kubelet_pod_worker_duration_seconds',
+      help: 'Duration in seconds to sync a single pod. Broken down by operation type: create, update, or sync',
+      labelNames: ['operation_type'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [options.metrics],
+    });
+    this.startSli = new Histogram({
+      name: 'kubelet_pod_start_sli_duration_seconds',
+      help: 'Duration in seconds to start a pod, excluding time to pull images and run init containers, measured from pod creation timestamp to when all its containers are reported as started and observed via watch',
+      buckets: [0.5, 1, 2, 3, 4, 5, 6, 8, 10, 20, 30, 45, 60, 120],
+      registers: [options.metrics],
+    });
+    options.runtime.onExit((id) => this.enqueue(podUidOf(id)));
+  }
+
+  get nodeName(): string {
+    return this.options.node.name;
+  }
+
+  get kubeletPort(): number {
+    return this.port;
+  }
+
+  /** Serves HTTP, registers the node, syncs the pods informer, adopts or removes what the runtime holds. */
+  async start(): Promise<void> {
+    this.server = createKubeletServer({
+      runtime: this.options.runtime,
+      findPod: (ns, name) => this.pods.get(`${ns}/${name}`),
+      metrics: this.options.metrics,
+      logger: this.options.logger,
+      stats: this.options.stats,
+      nodeName: this.nodeName,
+      listPods: () => this.pods.list(),
+    });
+    const host = this.options.host ?? '127.0.0.1';
+    await new Promise<void>((resolve, reject) => {
+      this.server?.once('error', (err: NodeJS.ErrnoException) =>
+        reject(err.code === 'EADDRINUSE' ? new Error(`port ${this.options.port} on ${host} is already in use (kubelet): pick another with --port`) : err),
+      );
+      this.server?.listen(this.options.port, host, () => resolve());
+    });
+    const address = this.server.address();
+    this.port = typeof address === 'object' && address !== null ? address.port : this.options.port;
+    await this.registerNode();
+    this.every(this.options.heartbeatIntervalMs ?? 10_000, () => this.heartbeat());
+    await this.pods.start();
+    // Containers of pods the API no longer has (deleted while we were away) are removed.
+    for (const c of this.options.runtime.listContainers()) if (!this.byUid.has(c.config.podUid)) this.enqueue(c.config.podUid);
+    this.every(this.options.resyncIntervalMs ?? 10_000, () => {
+      for (const uid of this.byUid.keys()) this.enqueue(uid);
+    });
+    this.options.logger.info({ node: this.nodeName, port: this.port, pods: this.byUid.size }, 'kubelet started');
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+    await this.pods.stop();
+    await Promise.allSettled([...this.workers.values()].map((w) => w.running));
+    if (this.options.stopPodsOnExit === true) {
+      const uids = new Set(this.options.runtime.listContainers().map((c) => c.config.podUid));
+      await Promise.allSettled([...uids].map((uid) => this.teardown(uid, 5)));
+    }
+    await this.options.runtime.close();
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.server === undefined ? resolve() : this.server.close(() => resolve())));
+  }
+
+  private every(ms: number, fn: () => unknown): void {
+    const t = setInterval(() => {
+      void Promise.resolve()
+        .then(fn)
+        .catch((err: unknown) => this.options.logger.warn({ err }, 'periodic kubelet task failed'));
+    }, ms);
+    this.timers.add(t);
+  }
+
+  private facts(): NodeFacts {
+    return { ...this.options.node, kubeletPort: this.port };
+  }
+
+  private async registerNode(): Promise<void> {
+    const existing = await this.options.client.getOrUndefined<Node>(NODES, '', this.nodeName);
+    if (existing === undefined) {
+      try {
+        this.node = await this.options.client.create(NODES, '', buildNode(this.facts()));
+        return;
+      } catch (err) {
+        if (!(err instanceof ApiError && err.reason === 'AlreadyExists')) throw err;
+      }
+    }
+    await this.heartbeat();
+  }
+
+  /** Posts the node's status (conditions with a fresh heartbeat, capacity, endpoint). */
+  private async heartbeat(): Promise<void> {
+    const current = await this.options.client.getOrUndefined<Node>(NODES, '', this.nodeName);
+    if (current === undefined) {
+      this.node = await this.options.client.create(NODES, '', buildNode(this.facts()));
+      return;
+    }
+    const next = buildNode(this.facts(), current);
+    this.node = await this.options.client.updateStatus(NODES, { ...current, status: next.status });
+  }
+
+  private observe(pod: Pod): void {
+    const uid = pod.metadata?.uid ?? '';
+    this.byUid.set(uid, pod);
+    this.enqueue(uid);
+  }
+
+  /** Runs the pod's worker; a request while it runs makes it run once more afterwards. */
+  private enqueue(uid: string): void {
+    if (this.stopped || uid === '') return;
+    const w = this.workers.get(uid);
+    if (w !== undefined) {
+      w.again = true;
+      return;
+    }
+    const entry = { running: Promise.resolve(), again: false };
+    this.workers.set(uid, entry);
+    entry.running = (async () => {
+      do {
+        entry.again = false;
+        const started = performance.now();
+        try {
+          await this.syncPod(uid);
+        } catch (err) {
+          this.options.logger.warn({ err, uid }, 'pod sync failed');
+          this.later(uid, 1000);
+        }
+        this.workerDuration.observe({ operation_type: 'sync' }, (performance.now() - started) / 1000);
+      } while (entry.again && !this.stopped);
+      this.workers.delete(uid);
+    })();
+  }
+
+  private later(uid: string, ms: number): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      this.enqueue(uid);
+    }, ms);
+    this.timers.add(t);
+  }
+
+  /** Containers of a pod in the runtime, latest attempt last, grouped by name. */
+  private containersOf(uid: string): Map<string, ContainerSummary[]> {
+    const out = new Map<string, ContainerSummary[]>();
+    for (const c of this.options.runtime.listContainers()) {
+      if (c.config.podUid !== uid) continue;
+      const list = out.get(c.config.containerName) ?? [];
+      list.push(c);
+      out.set(c.config.containerName, list);
+    }
+    for (const list of out.values()) list.sort((a, b) => attemptOf(a.id) - attemptOf(b.id));
+    return out;
+  }
+
+  private async syncPod(uid: string): Promise<void> {
+    const pod = this.byUid.get(uid);
+    if (pod === undefined) {
+      await this.teardown(uid, 2);
+      return;
+    }
+    if (pod.metadata?.deletionTimestamp !== undefined) {
+      const grace = pod.metadata.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
+      await this.teardown(uid, grace);
+      try {
+        await this.options.client.delete(PODS, pod.metadata.namespace ?? '', pod.metadata.name ?? '', { gracePeriodSeconds: 0, uid });
+      } catch (err) {
+        if (!(err instanceof ApiError && (err.code === 404 || err.code === 409))) throw err;
+      }
+      return;
+    }
+    const isNew = !this.startTimes.has(uid) && this.containersOf(uid).size === 0;
+    const views = await this.syncContainers(pod);
+    const startTime = this.startTimes.get(uid) ?? pod.status?.startTime ?? nowTimestamp();
+    this.startTimes.set(uid, startTime);
+    const status = computePodStatus(pod, views, this.options.node.address, startTime);
+    if (statusChanged(pod.status, status)) {
+      try {
+        await this.options.client.patch(PODS, pod.metadata?.namespace ?? '', pod.metadata?.name ?? '', { metadata: { uid }, status }, 'merge', 'status');
+      } catch (err) {
+        if (!(err instanceof ApiError && (err.code === 404 || err.code === 409))) throw err;
+      }
+      if (status.phase === 'Running' && pod.status?.phase !== 'Running' && pod.metadata?.creationTimestamp !== undefined) {
+        this.startSli.observe((Date.now() - Date.parse(String(pod.metadata.creationTimestamp))) / 1000);
+      }
+    }
+    if (isNew) this.recorder.record(pod, 'Normal', 'Started', `Started pod ${pod.metadata?.name ?? ''} on ${this.nodeName}`);
+  }
+
+  /** Starts or restarts containers as the spec and restartPolicy say; returns what each one is doing. */
+  private async syncContainers(pod: Pod): Promise<ContainerView[]> {
+    const uid = pod.metadata?.uid ?? '';
+    const existing = this.containersOf(uid);
+    const policy = pod.spec?.restartPolicy ?? 'Always';
+    const views: ContainerView[] = [];
+    const terminal = pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
+    for (const container of pod.spec?.containers ?? []) {
+      const attempts = existing.get(container.name) ?? [];
+      const latest = attempts[attempts.length - 1];
+      const view: ContainerView = {
+        name: container.name,
+        image: container.image ?? '',
+        id: latest?.id,
+        state: latest?.state,
+        previous: attempts[attempts.length - 2]?.state,
+        restartCount: latest === undefined ? 0 : attemptOf(latest.id),
+      };
+      const backoffKey = `${uid}/${container.name}`;
+      const mayStart = latest === undefined ? !terminal : latest.state.state === 'exited' && !terminal && shouldRestart(policy, latest.state);
+      if (mayStart) {
+        const wait = this.backoff.get(backoffKey);
+        if (latest !== undefined && wait !== undefined && Date.now() < wait.until) {
+          view.waiting = {
+            reason: 'CrashLoopBackOff',
+            message: `back-off ${Math.round(wait.delayMs / 1000)}s restarting failed container=${container.name} pod=${pod.metadata?.name ?? ''}_${pod.metadata?.namespace ?? ''}(${uid})`,
+          };
+          this.later(uid, wait.until - Date.now() + 10);
+        } else {
+          try {
+            const id = await this.options.runtime.startContainer(containerConfig(pod, container));
+            if (latest !== undefined) this.noteRestart(backoffKey, latest.state);
+            view.id = id;
+            view.previous = latest?.state;
+            view.state = this.options.runtime.containerState(id);
+            view.restartCount = attemptOf(id);
+          } catch (err) {
+            const message = err instanceof Error ? err.message : String(err);
+            view.waiting = { reason: err instanceof ContainerConfigError ? 'CreateContainerConfigError' : 'RunContainerError', message };
+            this.recorder.record(pod, 'Warning', 'Failed', `Error: ${message}`);
+            this.later(uid, 10_000);
+          }
+        }
+      }
+      views.push(view);
+    }
+    return views;
+  }
+
+  /**
+   * Records a restart for CrashLoopBackOff, as upstream's backoff does: the next
+   * restart may happen no sooner than `delay` after this one; the delay starts at
+   * 10 s, doubles per restart up to 5 min, and resets after 10 min of running.
+   */
+  private noteRestart(key: string, lastRun: ContainerState): void {
+    const ran = lastRun.state === 'exited' ? lastRun.finishedAt.getTime() - lastRun.startedAt.getTime() : 0;
+    const prev = this.backoff.get(key);
+    const delayMs = prev === undefined || ran > BACKOFF_RESET_AFTER_MS ? BACKOFF_INITIAL_MS : Math.min(prev.delayMs * 2, BACKOFF_MAX_MS);
+    this.backoff.set(key, { until: Date.now() + delayMs, delayMs });
+  }
+
+  /** Stops every container of a pod, removes them and the pod's cgroups. */
+  private async teardown(uid: string, graceSeconds: number): Promise<void> {
+    const runtime = this.options.runtime;
+    const containers = runtime.listContainers().filter((c) => c.config.podUid === uid);
+    await Promise.all(containers.filter((c) => c.state.state === 'running').map((c) => runtime.stopContainer(c.id, graceSeconds)));
+    for (const c of containers) await runtime.removeContainer(c.id);
+    if (containers.length > 0) await runtime.removePod(uid);
+    for (const key of [...this.backoff.keys()]) if (key.startsWith(`${uid}/`)) this.backoff.delete(key);
+    this.startTimes.delete(uid);
+  }
+}
+
+function shouldRestart(policy: string, state: ContainerState): boolean {
+  if (state.state !== 'exited') return false;
+  if (policy === 'Always') return true;
+  if (policy === 'OnFailure') return state.exitCode !== 0;
+  return false;
+}

@@ -1,0 +1,25 @@
+/**
+ * The kubelet's container runtime: a CRI-shaped interface (types.ts) and the process implementation
+ * (process-runtime.ts: a shim per container, cgroups from ../cgroups, state on disk, recovery after a
+ * kubelet restart).
+ */
+export type {
+  ContainerConfig,
+  ContainerExitReason,
+  ContainerLimits,
+  ContainerRuntime,
+  ContainerState,
+  ContainerSummary,
+  ExitListener,
+  FollowLogOptions,
+  ReadLogOptions,
+  RuntimeLogger,
+} from './types.js';
+export { ContainerNotFoundError } from './types.js';
+export type { ProcessRuntimeOptions } from './process-runtime.js';
+export { DEFAULT_PATH, ProcessRuntime } from './process-runtime.js';
+export { SHIM_EXIT_PID_FILE_FAILED, SHIM_EXIT_PLACEMENT_FAILED, SHIM_SCRIPT } from './shim.js';
+export type { ConfigRecord, FinishRecord, StartRecord } from './state.js';
+export { containerId } from './state.js';
+export type { ProcStat } from './proc.js';
+export { isSameProcessAlive, readProcStat } from './proc.js';

@@ -1,0 +1,235 @@
+/**
+ * The scheduler: watches pods and nodes, takes unscheduled pods from the
+ * queue one at a time, filters and scores every node in the core (native by
+ * default), assumes the pod on the chosen node and binds it asynchronously,
+ * so a slow bind never stalls the next decision. A failed bind un-assumes the
+ * pod and sends it to backoff; a pod no node fits gets `PodScheduled=False`
+ * with kube-scheduler's message and a FailedScheduling event.
+ */
+import type { NatsConnection } from '@nats-io/transport-node';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { ApiError, namespacedName, NODES, nowTimestamp, PODS, podRequests, isPodTerminal, type Node, type Pod } from '@skiff/api';
+import { ApiClient, EventRecorder, Informer } from '@skiff/client';
+import type { Logger } from '@skiff/telemetry';
+import { ClusterState } from './cluster-state.js';
+import { createSchedulerCore } from './core/index.js';
+import type { SchedulerCoreKind } from './core/contract.js';
+import { unschedulableMessage } from './messages.js';
+import { SchedulingQueue } from './queue.js';
+
+export interface SchedulerOptions {
+  client: ApiClient;
+  nc: NatsConnection;
+  logger: Logger;
+  metrics: Registry;
+  /** Pods naming this scheduler are ours (default `default-scheduler`). */
+  schedulerName?: string;
+  core?: SchedulerCoreKind;
+}
+
+/** True when the scheduler should try to place this pod. */
+export function needsScheduling(pod: Pod, schedulerName: string): boolean {
+  return (
+    (pod.spec?.nodeName === undefined || pod.spec.nodeName === '') &&
+    (pod.spec?.schedulerName ?? 'default-scheduler') === schedulerName &&
+    pod.metadata?.deletionTimestamp === undefined &&
+    !isPodTerminal(pod) &&
+    (pod.spec?.schedulingGates ?? []).length === 0
+  );
+}
+
+export class Scheduler {
+  private readonly queue = new SchedulingQueue();
+  private readonly state: ClusterState;
+  private readonly pods: Informer<Pod>;
+  private readonly nodes: Informer<Node>;
+  private readonly recorder: EventRecorder;
+  private readonly schedulerName: string;
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private readonly binds = new Set<Promise<void>>();
+  private readonly attempts: Counter;
+  private readonly attemptDuration: Histogram;
+  private readonly sli: Histogram;
+
+  constructor(private readonly options: SchedulerOptions) {
+    this.schedulerName = options.schedulerName ?? 'default-scheduler';
+    this.state = new ClusterState(createSchedulerCore(options.core ?? 'native'));
+    this.recorder = new EventRecorder(options.client, this.schedulerName, options.logger);
+    const { client, nc, logger } = options;
+    this.nodes = new Informer<Node>({
+      client,
+      nc,
+      logger,
+      desc: NODES,
+      handlers: {
+        onAdd: (n) => {
+          this.state.upsertNode(n);
+          this.queue.moveAllToActive();
+        },
+        onUpdate: (_old, n) => {
+          this.state.upsertNode(n);
+          this.queue.moveAllToActive();
+        },
+        onDelete: (n) => this.state.removeNode(n),
+      },
+    });
+    this.pods = new Informer<Pod>({
+      client,
+      nc,
+      logger,
+      desc: PODS,
+      handlers: {
+        onAdd: (p) => this.observe(p),
+        onUpdate: (_old, p) => this.observe(p),
+        onDelete: (p) => {
+          this.state.deletePod(p);
+          this.queue.delete(namespacedName(p));
+          this.queue.moveAllToActive();
+        },
+      },
+    });
+    this.attempts = new Counter({
+      name: 'scheduler_schedule_attempts_total',
+      help: 'Number of attempts to schedule pods, by the result.',
+      labelNames: ['result', 'profile'],
+      registers: [options.metrics],
+    });
+    this.attemptDuration = new Histogram({
+      name: 'scheduler_scheduling_attempt_duration_seconds',
+      help: 'Scheduling attempt latency in seconds (scheduling algorithm + binding)',
+      labelNames: ['result', 'profile'],
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers: [options.metrics],
+    });
+    this.sli = new Histogram({
+      name: 'scheduler_pod_scheduling_sli_duration_seconds',
+      help: 'E2e latency for a pod being scheduled, from the time the pod enters the scheduling queue and might involve multiple scheduling attempts.',
+      labelNames: ['attempts'],
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [options.metrics],
+    });
+    const queue = this.queue;
+    new Gauge({
+      name: 'scheduler_pending_pods',
+      help: 'Number of pending pods, by the queue type.',
+      labelNames: ['queue'],
+      registers: [options.metrics],
+      collect() {
+        const s = queue.sizes();
+        this.set({ queue: 'active' }, s.active);
+        this.set({ queue: 'backoff' }, s.backoff);
+        this.set({ queue: 'unschedulable' }, s.unschedulable);
+      },
+    });
+  }
+
+  /** Syncs both informers, then starts the scheduling loop. */
+  async start(): Promise<void> {
+    await this.nodes.start();
+    await this.pods.start();
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.queue.close();
+    await this.loop;
+    await Promise.allSettled([...this.binds]);
+    await this.pods.stop();
+    await this.nodes.stop();
+  }
+
+  private observe(pod: Pod): void {
+    this.state.observePod(pod);
+    const key = namespacedName(pod);
+    if (needsScheduling(pod, this.schedulerName)) this.queue.add(key, pod.spec?.priority ?? 0);
+    else this.queue.delete(key);
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      const queued = await this.queue.pop();
+      if (queued === undefined) return;
+      try {
+        this.scheduleOne(queued.key, queued.enqueuedAt, queued.attempts);
+      } catch (err) {
+        this.options.logger.error({ err, pod: queued.key }, 'scheduling attempt failed');
+        this.queue.markFailed(queued.key);
+      }
+      // Let informer events and bind completions in between attempts.
+      await new Promise<void>((r) => setImmediate(r));
+    }
+  }
+
+  private scheduleOne(key: string, enqueuedAt: number, attempts: number): void {
+    const started = performance.now();
+    const pod = this.pods.get(key);
+    if (pod === undefined || !needsScheduling(pod, this.schedulerName)) {
+      this.queue.done(key);
+      return;
+    }
+    const requests = podRequests(pod);
+    const result = this.state.core.schedule(requests);
+    const profile = this.schedulerName;
+    if (result.nodeName === null) {
+      const message = unschedulableMessage(this.state.core.nodeCount, result.reasons);
+      this.queue.markUnschedulable(key);
+      this.attempts.inc({ result: 'unschedulable', profile });
+      this.attemptDuration.observe({ result: 'unschedulable', profile }, (performance.now() - started) / 1000);
+      this.reportUnschedulable(pod, message);
+      return;
+    }
+    const node = result.nodeName;
+    this.state.assume(key, node, requests);
+    this.queue.done(key);
+    const bind = this.bind(pod, node)
+      .then(() => {
+        this.attempts.inc({ result: 'scheduled', profile });
+        this.attemptDuration.observe({ result: 'scheduled', profile }, (performance.now() - started) / 1000);
+        this.sli.observe({ attempts: String(Math.min(attempts, 15)) }, (Date.now() - enqueuedAt) / 1000);
+      })
+      .catch((err: unknown) => {
+        if (err instanceof ApiError && err.code === 409 && /already assigned/.test(err.message)) return;
+        this.state.forgetAssumed(key);
+        if (err instanceof ApiError && err.code === 404) return;
+        this.attempts.inc({ result: 'error', profile });
+        this.options.logger.warn({ err, pod: key, node }, 'binding failed; retrying after backoff');
+        this.queue.markFailed(key, pod.spec?.priority ?? 0);
+      })
+      .finally(() => this.binds.delete(bind));
+    this.binds.add(bind);
+  }
+
+  private async bind(pod: Pod, node: string): Promise<void> {
+    const ns = pod.metadata?.namespace ?? 'default';
+    const name = pod.metadata?.name ?? '';
+    await this.options.client.createSubresource(PODS, ns, name, 'binding', {
+      apiVersion: 'v1',
+      kind: 'Binding',
+      metadata: { name, namespace: ns, uid: pod.metadata?.uid },
+      target: { apiVersion: 'v1', kind: 'Node', name: node },
+    });
+    this.recorder.record(pod, 'Normal', 'Scheduled', `Successfully assigned ${ns}/${name} to ${node}`);
+  }
+
+  private reportUnschedulable(pod: Pod, message: string): void {
+    const ns = pod.metadata?.namespace ?? 'default';
+    const name = pod.metadata?.name ?? '';
+    const current = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
+    if (current?.status === 'False' && current.message === message) return;
+    const condition = {
+      type: 'PodScheduled',
+      status: 'False',
+      reason: 'Unschedulable',
+      message,
+      lastProbeTime: null,
+      lastTransitionTime: nowTimestamp(),
+    };
+    this.options.client
+      .patch(PODS, ns, name, { status: { conditions: [condition] } }, 'strategic', 'status')
+      .catch((err: unknown) => this.options.logger.debug({ err, pod: `${ns}/${name}` }, 'recording PodScheduled=False failed'));
+    this.recorder.record(pod, 'Warning', 'FailedScheduling', message);
+  }
+}
