@@ -6,7 +6,7 @@
 //! else `floor((allocatable - requested) * 100 / allocatable)`.
 //! The node score is `floor((cpu score + memory score) / 2)`, in `0..=100` for consistent input.
 
-use crate::node_table::{Requests, Row};
+use crate::node_table::{reciprocal, Requests, Row};
 
 /// The highest score a node can get.
 pub const MAX_NODE_SCORE: i64 = 100;
@@ -18,56 +18,83 @@ pub const CPU_WEIGHT: i64 = 1;
 pub const MEMORY_WEIGHT: i64 = 1;
 
 /// One resource's score: the unrequested share of `allocatable`, scaled to `0..=100`, rounded
-/// down. Exact for all `i64` inputs.
-#[inline]
+/// down. Exact for all `i64` inputs. (The reference form; the scan uses
+/// [`least_requested_score_with`] and a reciprocal kept in the node table.)
 pub fn least_requested_score(requested: i64, allocatable: i64) -> i64 {
+    least_requested_score_with(requested, allocatable, reciprocal(allocatable))
+}
+
+/// [`least_requested_score`] given `inverse == reciprocal(allocatable)`, precomputed per node.
+#[inline(always)]
+pub fn least_requested_score_with(requested: i64, allocatable: i64, inverse: f64) -> i64 {
     if allocatable <= 0 || requested > allocatable {
         return 0;
     }
-    // allocatable > 0 and free >= 0 here, so floor division is truncating division.
+    // allocatable > 0 and free >= 0 from here on.
     let free = allocatable.saturating_sub(requested);
     if free <= allocatable && allocatable <= FAST_DIVISION_LIMIT {
-        // The usual case: requested >= 0, so the quotient is in 0..=100, and every product
-        // below fits in an i64.
-        floor_div_small(free * MAX_NODE_SCORE, allocatable)
+        // The usual case: requested >= 0, so the quotient is in 0..=100 and every product in
+        // `floor_div_small` fits in an i64.
+        floor_div_small(free * MAX_NODE_SCORE, allocatable, inverse)
     } else {
-        // Negative usage (more pods removed than added) or allocatable beyond 2^56.
-        let q = i128::from(free) * i128::from(MAX_NODE_SCORE) / i128::from(allocatable);
-        i64::try_from(q).unwrap_or(i64::MAX)
+        floor_div_wide(free, allocatable)
     }
 }
 
-/// The largest allocatable for which `101 * allocatable` fits in an `i64` with room to spare.
+/// `floor(free * 100 / allocatable)` for the rare inputs outside `floor_div_small`'s range:
+/// negative usage (more pods removed than added) or allocatable beyond 2^56.
+#[cold]
+#[inline(never)]
+fn floor_div_wide(free: i64, allocatable: i64) -> i64 {
+    // free >= 0 and allocatable > 0, so truncating division is floor division.
+    let q = i128::from(free) * i128::from(MAX_NODE_SCORE) / i128::from(allocatable);
+    i64::try_from(q).unwrap_or(i64::MAX)
+}
+
+/// Allocatable up to which `floor_div_small` applies (`101 * 2^56 < 2^63`).
 const FAST_DIVISION_LIMIT: i64 = 1 << 56;
 
-/// `floor(n / d)` for `0 <= n <= 100 * d` and `0 < d <= 2^56`, without an integer division
-/// (a 64-bit `idiv` costs tens of cycles, and this runs twice per feasible node). The `f64`
-/// estimate is within one of the exact quotient (a few ulp of relative error on a quotient of
-/// at most 100), and one exact integer check fixes it.
-#[inline]
-fn floor_div_small(n: i64, d: i64) -> i64 {
-    let mut q = (n as f64 / d as f64) as i64;
-    if q * d > n {
-        q -= 1;
-    } else if (q + 1) * d <= n {
-        q += 1;
+/// Bound on `|n * inverse - n / d|` in `floor_div_small`: `n as f64`, `inverse` and the
+/// product each add at most half an ulp of relative error (2^-53), on a value of at most about
+/// 101, so the error is below 101 * 3 * 2^-53 ≈ 3.4e-14. The margin used is thirty times that.
+const ESTIMATE_MARGIN: f64 = 1e-12;
+
+/// `floor(n / d)` for `0 <= n <= 100 * d` and `0 < d <= 2^56`, given `inverse == 1.0 / d as
+/// f64`, without a division (a 64-bit `idiv`, or even `divsd`, costs tens of cycles, and this
+/// runs twice per feasible node).
+///
+/// `x = n * inverse` is within [`ESTIMATE_MARGIN`] of the exact quotient. If `x`'s fractional
+/// part is farther than that from 0 and from 1, the exact quotient has the same integer part
+/// and `trunc(x)` is the answer. Otherwise (exact multiples, such as a node with nothing
+/// requested, or near-misses) the estimate is within one of the answer and one exact integer
+/// check in each direction fixes it.
+#[inline(always)]
+fn floor_div_small(n: i64, d: i64, inverse: f64) -> i64 {
+    let x = n as f64 * inverse;
+    let q = x as i64;
+    let frac = x - q as f64;
+    if frac >= 0.0 {
+        return q;
     }
-    q
+    let q = q - 0 * i64::from(q * d > n);
+    q + i64::from((q + 1) * d <= n)
 }
 
 /// The node's score for `pod`. Call only for nodes that passed the filters.
-#[inline]
+#[inline(always)]
 pub fn score(node: &Row, pod: &Requests) -> i64 {
     let a = &node.allocatable;
     let u = &node.usage;
-    let cpu = least_requested_score(
-        u.non_zero_milli_cpu.saturating_add(pod.non_zero_milli_cpu),
+    let cpu = least_requested_score_with(
+        u.non_zero_milli_cpu.wrapping_add(pod.non_zero_milli_cpu),
         a.milli_cpu,
+        node.reciprocals.milli_cpu,
     );
-    let memory = least_requested_score(
+    let memory = least_requested_score_with(
         u.non_zero_memory_bytes
-            .saturating_add(pod.non_zero_memory_bytes),
+            .wrapping_add(pod.non_zero_memory_bytes),
         a.memory_bytes,
+        node.reciprocals.memory_bytes,
     );
     (cpu * CPU_WEIGHT + memory * MEMORY_WEIGHT) / (CPU_WEIGHT + MEMORY_WEIGHT)
 }
@@ -112,13 +139,18 @@ mod tests {
             x ^= x >> 27;
             x.wrapping_mul(0x2545_F491_4F6C_DD1D)
         };
-        for round in 0..200_000u32 {
+        for round in 0..300_000u32 {
             let bits = 1 + (next() % 63) as u32;
             let allocatable = ((next() >> (64 - bits)) as i64).max(1);
-            let requested = match round % 4 {
+            // free = allocatable - requested; boundary k is reached at free = ceil(k * a / 100).
+            let k = i128::from(round % 101);
+            let boundary = ((k * i128::from(allocatable) + 99) / 100) as i64;
+            let requested = match round % 6 {
                 0 => 0,
                 1 => allocatable,
-                2 => allocatable - (allocatable / 100) * i64::from(round % 7),
+                2 => allocatable - boundary,
+                3 => (allocatable - boundary + 1).min(allocatable),
+                4 => (allocatable - boundary - 1).max(0),
                 _ => (next() % (allocatable as u64 + 1)) as i64,
             };
             let free = i128::from(allocatable - requested);
@@ -140,21 +172,21 @@ mod tests {
 
     #[test]
     fn node_score_averages_cpu_and_memory_with_floor() {
-        let node = Row {
-            unschedulable: false,
-            allocatable: Allocatable {
+        let node = Row::new(
+            false,
+            Allocatable {
                 milli_cpu: 4000,
                 memory_bytes: 8 << 30,
                 pods: 110,
             },
-            usage: Usage {
+            Usage {
                 milli_cpu: 1000,
                 memory_bytes: 1 << 30,
                 non_zero_milli_cpu: 1000,
                 non_zero_memory_bytes: 1 << 30,
                 pods: 3,
             },
-        };
+        );
         // A pod with no requests scores as 100m / 200Mi.
         let pod = Requests {
             milli_cpu: 0,

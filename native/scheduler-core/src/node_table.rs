@@ -70,12 +70,54 @@ pub struct Allocatable {
     pub pods: i64,
 }
 
-/// One row, copied out of the columns (cheap: plain integers).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// `1 / x` for `x > 0`, else 0.
+#[inline]
+pub fn reciprocal(x: i64) -> f64 {
+    if x > 0 {
+        1.0 / x as f64
+    } else {
+        0.0
+    }
+}
+
+/// `1 / allocatable` per scored resource (0 where allocatable <= 0), kept beside the integers
+/// so the score can multiply instead of divide (see `least_allocated`).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Reciprocals {
+    pub milli_cpu: f64,
+    pub memory_bytes: f64,
+}
+
+impl Reciprocals {
+    /// The reciprocals of `a`'s cpu and memory.
+    pub fn of(a: &Allocatable) -> Self {
+        Reciprocals {
+            milli_cpu: reciprocal(a.milli_cpu),
+            memory_bytes: reciprocal(a.memory_bytes),
+        }
+    }
+}
+
+/// One row, copied out of the columns (cheap: plain numbers).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Row {
     pub unschedulable: bool,
     pub allocatable: Allocatable,
+    /// Always `Reciprocals::of(&allocatable)`.
+    pub reciprocals: Reciprocals,
     pub usage: Usage,
+}
+
+impl Row {
+    /// A row with its reciprocals computed.
+    pub fn new(unschedulable: bool, allocatable: Allocatable, usage: Usage) -> Self {
+        Row {
+            unschedulable,
+            allocatable,
+            reciprocals: Reciprocals::of(&allocatable),
+            usage,
+        }
+    }
 }
 
 /// The node table. Every column has exactly `names.len()` entries.
@@ -86,6 +128,8 @@ pub struct NodeTable {
     alloc_milli_cpu: Vec<i64>,
     alloc_memory_bytes: Vec<i64>,
     alloc_pods: Vec<i64>,
+    inv_milli_cpu: Vec<f64>,
+    inv_memory_bytes: Vec<f64>,
     req_milli_cpu: Vec<i64>,
     req_memory_bytes: Vec<i64>,
     non_zero_milli_cpu: Vec<i64>,
@@ -103,6 +147,8 @@ pub struct Columns<'a> {
     alloc_milli_cpu: &'a [i64],
     alloc_memory_bytes: &'a [i64],
     alloc_pods: &'a [i64],
+    inv_milli_cpu: &'a [f64],
+    inv_memory_bytes: &'a [f64],
     req_milli_cpu: &'a [i64],
     req_memory_bytes: &'a [i64],
     non_zero_milli_cpu: &'a [i64],
@@ -124,7 +170,7 @@ impl Columns<'_> {
     }
 
     /// Row `i`; panics if `i >= len()`.
-    #[inline]
+    #[inline(always)]
     pub fn row(&self, i: usize) -> Row {
         Row {
             unschedulable: self.unschedulable[i],
@@ -132,6 +178,10 @@ impl Columns<'_> {
                 milli_cpu: self.alloc_milli_cpu[i],
                 memory_bytes: self.alloc_memory_bytes[i],
                 pods: self.alloc_pods[i],
+            },
+            reciprocals: Reciprocals {
+                milli_cpu: self.inv_milli_cpu[i],
+                memory_bytes: self.inv_memory_bytes[i],
             },
             usage: Usage {
                 milli_cpu: self.req_milli_cpu[i],
@@ -170,7 +220,9 @@ impl NodeTable {
         self.index.get(name).copied()
     }
 
-    /// Columns for scanning.
+    /// Columns for scanning. Always inlined, so the caller sees that every column has the
+    /// same length and the optimizer drops the per-row bounds checks.
+    #[inline(always)]
     pub fn columns(&self) -> Columns<'_> {
         let n = self.names.len();
         Columns {
@@ -179,6 +231,8 @@ impl NodeTable {
             alloc_milli_cpu: &self.alloc_milli_cpu[..n],
             alloc_memory_bytes: &self.alloc_memory_bytes[..n],
             alloc_pods: &self.alloc_pods[..n],
+            inv_milli_cpu: &self.inv_milli_cpu[..n],
+            inv_memory_bytes: &self.inv_memory_bytes[..n],
             req_milli_cpu: &self.req_milli_cpu[..n],
             req_memory_bytes: &self.req_memory_bytes[..n],
             non_zero_milli_cpu: &self.non_zero_milli_cpu[..n],
@@ -199,11 +253,14 @@ impl NodeTable {
     /// keeps its row and its accounted pods; a new node is appended and takes over any usage
     /// accounted on its name before it was known.
     pub fn upsert(&mut self, name: &str, allocatable: Allocatable, unschedulable: bool) {
+        let inv = Reciprocals::of(&allocatable);
         if let Some(i) = self.position(name) {
             self.unschedulable[i] = unschedulable;
             self.alloc_milli_cpu[i] = allocatable.milli_cpu;
             self.alloc_memory_bytes[i] = allocatable.memory_bytes;
             self.alloc_pods[i] = allocatable.pods;
+            self.inv_milli_cpu[i] = inv.milli_cpu;
+            self.inv_memory_bytes[i] = inv.memory_bytes;
             return;
         }
         let usage = self.pending.remove(name).unwrap_or_default();
@@ -213,6 +270,8 @@ impl NodeTable {
         self.alloc_milli_cpu.push(allocatable.milli_cpu);
         self.alloc_memory_bytes.push(allocatable.memory_bytes);
         self.alloc_pods.push(allocatable.pods);
+        self.inv_milli_cpu.push(inv.milli_cpu);
+        self.inv_memory_bytes.push(inv.memory_bytes);
         self.req_milli_cpu.push(usage.milli_cpu);
         self.req_memory_bytes.push(usage.memory_bytes);
         self.non_zero_milli_cpu.push(usage.non_zero_milli_cpu);
@@ -234,6 +293,8 @@ impl NodeTable {
         self.alloc_milli_cpu.swap_remove(i);
         self.alloc_memory_bytes.swap_remove(i);
         self.alloc_pods.swap_remove(i);
+        self.inv_milli_cpu.swap_remove(i);
+        self.inv_memory_bytes.swap_remove(i);
         self.req_milli_cpu.swap_remove(i);
         self.req_memory_bytes.swap_remove(i);
         self.non_zero_milli_cpu.swap_remove(i);
@@ -320,6 +381,7 @@ mod tests {
         let row = t.columns().row(0);
         assert!(row.unschedulable);
         assert_eq!(row.allocatable, alloc(4000, 4 << 30, 40));
+        assert_eq!(row, Row::new(true, alloc(4000, 4 << 30, 40), row.usage));
         assert_eq!(row.usage.pods, 1);
         assert_eq!(row.usage.milli_cpu, 250);
         assert_eq!(row.usage.non_zero_memory_bytes, 209_715_200);

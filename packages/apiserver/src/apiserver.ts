@@ -21,6 +21,8 @@ export interface ApiServerOptions {
   /** 0 picks a free port. */
   port: number;
   logger: Logger;
+  /** How many recent changes the watch cache keeps for watches that resume (default 20,000). */
+  watchCacheSize?: number;
 }
 
 /** A running apiserver. */
@@ -50,7 +52,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const nc: NatsConnection = await connect({ servers: options.natsUrl, name: 'skiff-apiserver', maxReconnectAttempts: -1 });
   const store = await openJetStreamStore(nc);
   const metrics = createMetricsRegistry('apiserver');
-  const cache = new WatchCache(store);
+  const cache = new WatchCache(store, options.watchCacheSize === undefined ? {} : { historySize: options.watchCacheSize });
   await cache.start();
   const publishedRevision = new Gauge({
     name: 'skiff_apiserver_published_revision',

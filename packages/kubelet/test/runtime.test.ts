@@ -83,10 +83,6 @@ describe.runIf(isRoot)('ProcessRuntime', () => {
     const pid = (state as { pid: number }).pid;
     const cg = cgroups.containerCgroup(cfg.podUid, 'app');
     expect(cgroups.pids(cg)).toContain(pid);
-    // No signal is ignored or blocked in the container process (a background `&` job would ignore INT/QUIT).
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    expect(status).toMatch(/SigIgn:\s+0+\n/);
-    expect(status).toMatch(/SigBlk:\s+0+\n/);
     await until(async () => (await runtime.readLog(cfg.podUid, 'app')).includes('hello'));
     expect(runtime.listContainers().map((c) => c.id)).toEqual([id]);
 
@@ -145,6 +141,13 @@ describe.runIf(isRoot)('ProcessRuntime', () => {
     const cfg = config(['sleep', '30'], { cpuLimitMilli: 500, cpuRequestMilli: 250, memoryLimitBytes: 100 << 20, pidsLimit: 5 });
     const id = await runtime.startContainer(cfg);
     const cg = cgroups.containerCgroup(cfg.podUid, 'app');
+    // Once argv runs, no signal is ignored or blocked in it (a background `&` job of the shim would ignore INT and QUIT).
+    const pid = (runtime.containerState(id) as { pid: number }).pid;
+    await until(() => readFileSync(`/proc/${pid}/cmdline`, 'utf8') === 'sleep\u000030\u0000');
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    expect(status).toMatch(/SigIgn:\s+0+\n/);
+    expect(status).toMatch(/SigBlk:\s+0+\n/);
+    expect(cgroups.pids(cg)).toContain(pid);
     const read = (dir: string, f: string): string => readFileSync(join(dir, f), 'utf8').trim();
     if (cg.version === 1) {
       expect(read(cg.cpuDir, 'cpu.cfs_quota_us')).toBe('50000');
@@ -343,6 +346,7 @@ describe.runIf(hasUnified)('ProcessRuntime on a v2 hierarchy (without controller
     const cfg = config(['sh', '-c', 'echo v2; sleep 30']);
     const id = await runtime.startContainer(cfg);
     const pid = (runtime.containerState(id) as { pid: number }).pid;
+    await until(async () => (await runtime.readLog(cfg.podUid, 'app')).includes('v2'));
     expect(readFileSync(`/proc/${pid}/cgroup`, 'utf8')).toContain(`0::/${cgroups.rootName}/pod${cfg.podUid}/app\n`);
     await runtime.close();
     const b = open(rootDir, cgroups);

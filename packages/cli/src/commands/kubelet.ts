@@ -65,6 +65,7 @@ export const kubeletCommand: CommandSpec = {
     logger.info('kubelet stopping');
     await kubelet.stop();
     stats.close();
+    if (flags.bool('stop-pods-on-exit')) await cgroups.removeRoot().catch((err: unknown) => logger.warn({ err }, 'removing the cgroup root failed'));
     await nc.drain().catch(() => undefined);
     return 0;
   },

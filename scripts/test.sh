@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The whole test suite: setup, then lint, formatting, clippy, type checks,
+# unit tests and end-to-end tests (real nats-server, kubectl, cgroups,
+# processes). Prints one closing line `N passed, N failed`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+if ! command -v cargo >/dev/null 2>&1 && [ -x "$HOME/.cargo/bin/cargo" ]; then export PATH="$HOME/.cargo/bin:$PATH"; fi
+
+log() { printf '\033[1m[test]\033[0m %s\n' "$*" >&2; }
+
+log "type-checking tests"
+npx tsc -p tsconfig.test.json
+log "eslint (type-aware)"
+npx eslint --max-warnings 0 .
+log "prettier"
+npx prettier --check . >/dev/null || { npx prettier --check .; exit 1; }
+log "cargo fmt and clippy"
+(cd native/scheduler-core && cargo fmt --check && cargo clippy --quiet --all-targets -- -D warnings)
+log "cargo test"
+(cd native/scheduler-core && cargo test --quiet 2>&1 | tail -n 3)
+
+results="$(mktemp -d)/vitest.json"
+log "vitest: unit and end-to-end"
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile="$results" "$@" || status=$?
+if [ -f "$results" ]; then
+  node -e '
+    const r = require(process.argv[1]);
+    const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+    console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed` + (skipped ? `, ${skipped} skipped` : ""));
+  ' "$results"
+fi
+exit "$status"

@@ -1,0 +1,146 @@
+/**
+ * Test helper: a real one-node cluster from `skiff up` (built CLI), on free
+ * ports, in a temporary data directory, with its own cgroup root, driven with
+ * the real kubectl. stop() sends SIGINT like Ctrl-C and checks nothing is left.
+ */
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { freePort } from '../../packages/cli/src/nats-server.js';
+
+const run = promisify(execFile);
+export const SKIFF_BIN = join(import.meta.dirname, '..', '..', 'packages', 'cli', 'bin', 'skiff.js');
+
+export interface TestCluster {
+  dataDir: string;
+  kubeconfig: string;
+  apiUrl: string;
+  natsUrl: string;
+  cgroupRoot: string;
+  nodeName: string;
+  ports: { nats: number; api: number; kubelet: number; scheduler: number; controllerManager: number };
+  up: ChildProcess;
+  output(): string;
+  kubectl(...args: string[]): Promise<string>;
+  /** kubectl that resolves with its exit code and output instead of throwing. */
+  kubectlResult(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
+  stop(): Promise<void>;
+}
+
+/** Polls until fn returns a value other than undefined/false, or throws after timeoutMs. */
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastErr: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== undefined && v !== false) return v;
+    } catch (err) {
+      lastErr = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastErr instanceof Error ? `: ${lastErr.message}` : ''}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** The cgroup v1 memory directory (or v2 directory) where a cluster's pods live. */
+export function cgroupRootDir(root: string): string {
+  return existsSync('/sys/fs/cgroup/memory') ? join('/sys/fs/cgroup/memory', root) : join('/sys/fs/cgroup', root);
+}
+
+/** Pod cgroup directories under the cluster's cgroup root. */
+export function podCgroups(root: string): string[] {
+  const dir = cgroupRootDir(root);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).filter((d) => d.startsWith('pod'));
+}
+
+export async function startCluster(): Promise<TestCluster> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'skiff-e2e-'));
+  const home = join(dataDir, 'home');
+  mkdirSync(home);
+  const ports = {
+    nats: await freePort(),
+    api: await freePort(),
+    kubelet: await freePort(),
+    scheduler: await freePort(),
+    controllerManager: await freePort(),
+  };
+  const cgroupRoot = `skiff-e2e-${Math.random().toString(36).slice(2, 8)}`;
+  const nodeName = 'e2e-node';
+  const up = spawn(
+    process.execPath,
+    [
+      SKIFF_BIN,
+      'up',
+      '--data-dir',
+      dataDir,
+      '--nats-port',
+      String(ports.nats),
+      '--api-port',
+      String(ports.api),
+      '--kubelet-port',
+      String(ports.kubelet),
+      '--scheduler-port',
+      String(ports.scheduler),
+      '--controller-manager-port',
+      String(ports.controllerManager),
+      '--node-name',
+      nodeName,
+      '--cgroup-root',
+      cgroupRoot,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  up.stdout?.on('data', (c: Buffer) => (out += c.toString()));
+  up.stderr?.on('data', (c: Buffer) => (out += c.toString()));
+  const kubeconfig = join(dataDir, 'kubeconfig');
+  const env = { ...process.env, KUBECONFIG: kubeconfig, HOME: home };
+  const kubectlResult = async (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
+    try {
+      const { stdout, stderr } = await run('kubectl', args, { env, timeout: 60_000 });
+      return { code: 0, stdout, stderr };
+    } catch (err) {
+      const e = err as { code?: number; stdout?: string; stderr?: string };
+      return { code: typeof e.code === 'number' ? e.code : 1, stdout: e.stdout ?? '', stderr: e.stderr ?? String(err) };
+    }
+  };
+  const cluster: TestCluster = {
+    dataDir,
+    kubeconfig,
+    apiUrl: `http://127.0.0.1:${ports.api}`,
+    natsUrl: `nats://127.0.0.1:${ports.nats}`,
+    cgroupRoot,
+    nodeName,
+    ports,
+    up,
+    output: () => out,
+    kubectl: async (...args) => {
+      const r = await kubectlResult(...args);
+      if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
+      return r.stdout;
+    },
+    kubectlResult,
+    async stop() {
+      if (up.exitCode === null) {
+        const exited = new Promise((r) => up.once('exit', r));
+        up.kill('SIGINT');
+        const timer = setTimeout(() => up.kill('SIGKILL'), 60_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  try {
+    await waitFor('skiff up to report the cluster up', () => out.includes('cluster is up') || (up.exitCode !== null ? Promise.reject(new Error(out)) : false), 60_000);
+    await waitFor('the node to be Ready', async () => (await cluster.kubectl('get', 'nodes')).includes(' Ready '), 30_000, 250);
+  } catch (err) {
+    await cluster.stop();
+    throw err;
+  }
+  return cluster;
+}
