@@ -82,7 +82,10 @@ describe('walking skeleton', () => {
 
     const uid = await jsonpath('pod/hello', '.metadata.uid');
     const procs = join(cgroupRootDir(cluster.cgroupRoot), `pod${uid}`, 'main', 'cgroup.procs');
-    const pids = readFileSync(procs, 'utf8').trim().split('\n').filter((p) => p !== '');
+    const pids = readFileSync(procs, 'utf8')
+      .trim()
+      .split('\n')
+      .filter((p) => p !== '');
     expect(pids.length).toBeGreaterThan(0);
 
     await cluster.kubectl('delete', 'pod', 'hello', '--timeout=60s');
@@ -93,7 +96,12 @@ describe('walking skeleton', () => {
 
   it('reports OOMKilled when a container exceeds its memory limit', async () => {
     await applyJson(
-      podManifest('oom', 'python3 -c "b = bytearray(300 * 1024 * 1024); import time; time.sleep(30)"', { restartPolicy: 'Never' }, { limits: { memory: '64Mi', cpu: '500m' } }),
+      podManifest(
+        'oom',
+        'python3 -c "b = bytearray(300 * 1024 * 1024); import time; time.sleep(30)"',
+        { restartPolicy: 'Never' },
+        { limits: { memory: '64Mi', cpu: '500m' } },
+      ),
     );
     await waitFor('oom to fail', async () => (await jsonpath('pod/oom', '.status.phase')) === 'Failed', 30_000, 250);
     expect(await jsonpath('pod/oom', '.status.containerStatuses[0].state.terminated.reason')).toBe('OOMKilled');
@@ -131,7 +139,9 @@ describe('walking skeleton', () => {
     await waitFor(
       'every pod Running',
       async () => {
-        const phases = (await cluster.kubectl('get', 'pods', '-l', '', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.status.phase}{"\\n"}{end}'))
+        const phases = (
+          await cluster.kubectl('get', 'pods', '-l', '', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.status.phase}{"\\n"}{end}')
+        )
           .trim()
           .split('\n')
           .filter((l) => l.startsWith('churn-'));
@@ -140,7 +150,10 @@ describe('walking skeleton', () => {
       60_000,
       250,
     );
-    const listed = (await cluster.kubectl('get', 'pods', '-o', 'name')).trim().split('\n').filter((l) => l.includes('churn-'));
+    const listed = (await cluster.kubectl('get', 'pods', '-o', 'name'))
+      .trim()
+      .split('\n')
+      .filter((l) => l.includes('churn-'));
     expect(listed.sort()).toEqual(names.map((n) => `pod/${n}`).sort());
     // Exactly one container process per pod: nothing started twice.
     const sleepers = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
@@ -148,10 +161,19 @@ describe('walking skeleton', () => {
       .filter((l) => l.trim() === marker);
     expect(sleepers.length).toBe(names.length);
     const restarts = await cluster.kubectl('get', 'pods', '-o', 'jsonpath={.items[*].status.containerStatuses[0].restartCount}');
-    expect(restarts.trim().split(/\s+/).every((r) => r === '0')).toBe(true);
+    expect(
+      restarts
+        .trim()
+        .split(/\s+/)
+        .every((r) => r === '0'),
+    ).toBe(true);
     expect(podCgroups(cluster.cgroupRoot).length).toBe(names.length);
     await cluster.kubectl('delete', 'pods', '--all', '--timeout=60s');
-    await waitFor('every container process gone', () => !execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).includes(marker), 30_000);
+    await waitFor(
+      'every container process gone',
+      () => !execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).includes(marker),
+      30_000,
+    );
   });
 });
 

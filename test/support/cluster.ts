@@ -30,7 +30,12 @@ export interface TestCluster {
 }
 
 /** Polls until fn returns a value other than undefined/false, or throws after timeoutMs. */
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000, everyMs = 100): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 20_000,
+  everyMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastErr: unknown;
   for (;;) {
@@ -136,7 +141,11 @@ export async function startCluster(): Promise<TestCluster> {
     },
   };
   try {
-    await waitFor('skiff up to report the cluster up', () => out.includes('cluster is up') || (up.exitCode !== null ? Promise.reject(new Error(out)) : false), 60_000);
+    await waitFor(
+      'skiff up to report the cluster up',
+      () => out.includes('cluster is up') || (up.exitCode !== null ? Promise.reject(new Error(out)) : false),
+      60_000,
+    );
     await waitFor('the node to be Ready', async () => (await cluster.kubectl('get', 'nodes')).includes(' Ready '), 30_000, 250);
   } catch (err) {
     await cluster.stop();

@@ -73,10 +73,10 @@ fn floor_div_small(n: i64, d: i64, inverse: f64) -> i64 {
     let x = n as f64 * inverse;
     let q = x as i64;
     let frac = x - q as f64;
-    if frac >= 0.0 {
+    if frac > ESTIMATE_MARGIN && frac < 1.0 - ESTIMATE_MARGIN {
         return q;
     }
-    let q = q - 0 * i64::from(q * d > n);
+    let q = q - i64::from(q * d > n);
     q + i64::from((q + 1) * d <= n)
 }
 

@@ -56,12 +56,5 @@ export {
 export type { EventFilter } from './subjects.js';
 export { parseLabelSelector, parseFieldSelector, fieldValue } from './selectors.js';
 export type { LabelSelector, FieldSelector } from './selectors.js';
-export {
-  podRequests,
-  isPodTerminal,
-  namespacedName,
-  nowTimestamp,
-  DEFAULT_MILLI_CPU_REQUEST,
-  DEFAULT_MEMORY_REQUEST,
-} from './pod.js';
+export { podRequests, isPodTerminal, namespacedName, nowTimestamp, DEFAULT_MILLI_CPU_REQUEST, DEFAULT_MEMORY_REQUEST } from './pod.js';
 export type { PodResourceRequests } from './pod.js';

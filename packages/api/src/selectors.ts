@@ -6,9 +6,7 @@
 import { badRequest } from './status.js';
 import type { KubeObject } from './types.js';
 
-type LabelRequirement =
-  | { key: string; op: 'in' | 'notin'; values: string[] }
-  | { key: string; op: 'exists' | 'notexists' };
+type LabelRequirement = { key: string; op: 'in' | 'notin'; values: string[] } | { key: string; op: 'exists' | 'notexists' };
 
 /** A parsed label selector; matches(labels) decides membership. */
 export interface LabelSelector {
@@ -37,7 +35,10 @@ function splitTopLevel(text: string): string[] {
 function parseRequirement(text: string): LabelRequirement {
   const setMatch = /^([^\s!=()]+)\s+(in|notin)\s+\(([^)]*)\)$/.exec(text);
   if (setMatch !== null) {
-    const values = (setMatch[3] ?? '').split(',').map((v) => v.trim()).filter((v) => v !== '');
+    const values = (setMatch[3] ?? '')
+      .split(',')
+      .map((v) => v.trim())
+      .filter((v) => v !== '');
     return { key: setMatch[1] ?? '', op: setMatch[2] === 'in' ? 'in' : 'notin', values };
   }
   const eqMatch = /^([^\s!=()]+)\s*(==|=|!=)\s*([^\s!=(),]*)$/.exec(text);

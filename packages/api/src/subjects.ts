@@ -48,4 +48,3 @@ export function eventFilterSubject(desc: ResourceDescriptor, filter: EventFilter
 
 /** The shard token value of an unsharded object. */
 export const UNSHARDED = '';
-

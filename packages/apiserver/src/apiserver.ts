@@ -89,7 +89,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
-      reject(err.code === 'EADDRINUSE' ? new Error(`port ${options.port} on ${host} is already in use (apiserver): pick another with --port`) : err);
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new Error(`port ${options.port} on ${host} is already in use (apiserver): pick another with --port`)
+          : err,
+      );
     });
     server.listen(options.port, host, () => resolve());
   });

@@ -13,7 +13,13 @@ afterAll(async () => {
   await t.stop();
 });
 
-async function req(method: string, path: string, body?: unknown, contentType = 'application/json', accept = 'application/json'): Promise<{ code: number; json: Record<string, unknown> }> {
+async function req(
+  method: string,
+  path: string,
+  body?: unknown,
+  contentType = 'application/json',
+  accept = 'application/json',
+): Promise<{ code: number; json: Record<string, unknown> }> {
   const res = await fetch(`${base}${path}`, {
     method,
     headers: { 'Content-Type': contentType, Accept: accept },
@@ -55,18 +61,32 @@ describe('apiserver', () => {
     expect(dup.json).toMatchObject({ kind: 'Status', reason: 'AlreadyExists', message: 'pods "p1" already exists' });
     const current = await req('GET', '/api/v1/namespaces/default/pods/p1');
     const rv = (current.json['metadata'] as Record<string, string>)['resourceVersion'];
-    const ok = await req('PUT', '/api/v1/namespaces/default/pods/p1', { ...current.json, metadata: { ...(current.json['metadata'] as object), labels: { a: 'b' } } });
+    const ok = await req('PUT', '/api/v1/namespaces/default/pods/p1', {
+      ...current.json,
+      metadata: { ...(current.json['metadata'] as object), labels: { a: 'b' } },
+    });
     expect(ok.code).toBe(200);
     expect(Number((ok.json['metadata'] as Record<string, string>)['resourceVersion'])).toBeGreaterThan(Number(rv));
-    const stale = await req('PUT', '/api/v1/namespaces/default/pods/p1', { ...current.json, metadata: { ...(current.json['metadata'] as object), resourceVersion: rv } });
+    const stale = await req('PUT', '/api/v1/namespaces/default/pods/p1', {
+      ...current.json,
+      metadata: { ...(current.json['metadata'] as object), resourceVersion: rv },
+    });
     expect(stale.code).toBe(409);
     expect(stale.json['reason']).toBe('Conflict');
     expect(stale.json['message']).toMatch(/the object has been modified/);
   });
 
   it('answers 404 NotFound for missing objects, namespaces and resources', async () => {
-    expect((await req('GET', '/api/v1/namespaces/default/pods/nope')).json).toMatchObject({ code: 404, reason: 'NotFound', message: 'pods "nope" not found' });
-    expect((await req('POST', '/api/v1/namespaces/nope/pods', pod('x'))).json).toMatchObject({ code: 404, reason: 'NotFound', message: 'namespaces "nope" not found' });
+    expect((await req('GET', '/api/v1/namespaces/default/pods/nope')).json).toMatchObject({
+      code: 404,
+      reason: 'NotFound',
+      message: 'pods "nope" not found',
+    });
+    expect((await req('POST', '/api/v1/namespaces/nope/pods', pod('x'))).json).toMatchObject({
+      code: 404,
+      reason: 'NotFound',
+      message: 'namespaces "nope" not found',
+    });
     expect((await req('GET', '/api/v1/widgets')).code).toBe(404);
     expect((await req('GET', '/apis/apps/v9/deployments')).code).toBe(404);
   });
@@ -86,7 +106,12 @@ describe('apiserver', () => {
     expect(invalid.json['reason']).toBe('Invalid');
     const fields = ((invalid.json['details'] as Record<string, unknown>)['causes'] as Array<{ field: string }>).map((c) => c.field);
     expect(fields).toEqual(expect.arrayContaining(['metadata.name', 'spec.containers[0].image', 'spec.restartPolicy']));
-    const noContainers = await req('POST', '/api/v1/namespaces/default/pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'empty' }, spec: {} });
+    const noContainers = await req('POST', '/api/v1/namespaces/default/pods', {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'empty' },
+      spec: {},
+    });
     expect(noContainers.code).toBe(422);
     const wrongKind = await req('POST', '/api/v1/namespaces/default/pods', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n' } });
     expect(wrongKind.code).toBe(400);
@@ -97,9 +122,19 @@ describe('apiserver', () => {
   });
 
   it('refuses pod spec changes other than the image with 422', async () => {
-    const r = await req('PATCH', '/api/v1/namespaces/default/pods/p1', { spec: { restartPolicy: 'Never' } }, 'application/merge-patch+json');
+    const r = await req(
+      'PATCH',
+      '/api/v1/namespaces/default/pods/p1',
+      { spec: { restartPolicy: 'Never' } },
+      'application/merge-patch+json',
+    );
     expect(r.code).toBe(422);
-    const img = await req('PATCH', '/api/v1/namespaces/default/pods/p1', { spec: { containers: [{ name: 'c', image: 'busybox:2' }] } }, 'application/strategic-merge-patch+json');
+    const img = await req(
+      'PATCH',
+      '/api/v1/namespaces/default/pods/p1',
+      { spec: { containers: [{ name: 'c', image: 'busybox:2' }] } },
+      'application/strategic-merge-patch+json',
+    );
     expect(img.code).toBe(200);
     expect(((img.json['spec'] as Record<string, unknown>)['containers'] as Array<{ image: string }>)[0]?.image).toBe('busybox:2');
   });
@@ -128,16 +163,36 @@ describe('apiserver', () => {
 
   it('serves Tables, discovery and OpenAPI the way kubectl reads them', async () => {
     await req('POST', '/api/v1/namespaces/default/pods', pod('t1'));
-    const table = await req('GET', '/api/v1/namespaces/default/pods', undefined, 'application/json', 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json');
+    const table = await req(
+      'GET',
+      '/api/v1/namespaces/default/pods',
+      undefined,
+      'application/json',
+      'application/json;as=Table;v=v1;g=meta.k8s.io,application/json',
+    );
     expect(table.json['kind']).toBe('Table');
-    expect((table.json['columnDefinitions'] as Array<{ name: string }>).map((c) => c.name)).toEqual(['Name', 'Ready', 'Status', 'Restarts', 'Age', 'IP', 'Node', 'Nominated Node', 'Readiness Gates']);
+    expect((table.json['columnDefinitions'] as Array<{ name: string }>).map((c) => c.name)).toEqual([
+      'Name',
+      'Ready',
+      'Status',
+      'Restarts',
+      'Age',
+      'IP',
+      'Node',
+      'Nominated Node',
+      'Readiness Gates',
+    ]);
     const row = (table.json['rows'] as Array<{ cells: unknown[]; object: { kind: string } }>)[0];
     expect(row?.cells.slice(0, 4)).toEqual(['t1', '0/1', 'Pending', '0']);
     expect(row?.object.kind).toBe('PartialObjectMetadata');
-    const res = await fetch(`${base}/api`, { headers: { Accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json' } });
+    const res = await fetch(`${base}/api`, {
+      headers: { Accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json' },
+    });
     expect(res.headers.get('content-type')).toBe('application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList');
     const plain = await req('GET', '/api/v1');
-    expect((plain.json['resources'] as Array<{ name: string }>).map((r) => r.name)).toEqual(expect.arrayContaining(['pods', 'pods/status', 'pods/binding', 'pods/log', 'nodes', 'namespaces', 'events']));
+    expect((plain.json['resources'] as Array<{ name: string }>).map((r) => r.name)).toEqual(
+      expect.arrayContaining(['pods', 'pods/status', 'pods/binding', 'pods/log', 'nodes', 'namespaces', 'events']),
+    );
     expect((await req('GET', '/openapi/v3')).json['paths']).toHaveProperty('api/v1');
     expect((await req('GET', '/openapi/v2')).code).toBe(404);
   });
@@ -147,7 +202,7 @@ describe('apiserver', () => {
     const rv = (list.json['metadata'] as Record<string, string>)['resourceVersion'];
     const controller = new AbortController();
     const res = await fetch(`${base}/api/v1/namespaces/default/pods?watch=true&resourceVersion=${rv}`, { signal: controller.signal });
-    const reader = res.body!.getReader();
+    const reader: ReadableStreamDefaultReader<Uint8Array> = res.body!.getReader();
     await req('POST', '/api/v1/namespaces/default/pods', pod('w1'));
     let text = '';
     while (!text.includes('\n')) {
@@ -158,7 +213,13 @@ describe('apiserver', () => {
     expect(event.type).toBe('ADDED');
     expect(event.object.metadata.name).toBe('w1');
     controller.abort();
-    for (let i = 0; i < 25; i++) await req('POST', '/api/v1/namespaces/default/events', { apiVersion: 'v1', kind: 'Event', metadata: { name: `e${i}` }, involvedObject: { kind: 'Pod', name: 'w1' } });
+    for (let i = 0; i < 25; i++)
+      await req('POST', '/api/v1/namespaces/default/events', {
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: { name: `e${i}` },
+        involvedObject: { kind: 'Pod', name: 'w1' },
+      });
     const old = await fetch(`${base}/api/v1/namespaces/default/pods?watch=true&resourceVersion=1`);
     const first = JSON.parse((await old.text()).split('\n')[0] ?? '{}') as { type: string; object: { code: number } };
     expect(first.type).toBe('ERROR');

@@ -9,7 +9,14 @@ import { UsageError, usage, type CommandSpec } from './flags.js';
 const COMMANDS: CommandSpec[] = [upCommand, apiserverCommand, schedulerCommand, controllerManagerCommand, kubeletCommand];
 
 function help(): string {
-  return ['skiff: a Kubernetes-compatible cluster runtime', '', 'Commands:', ...COMMANDS.map((c) => `  ${c.name.padEnd(20)} ${c.summary}`), '', 'Run `skiff <command> --help` for its flags.'].join('\n');
+  return [
+    'skiff: a Kubernetes-compatible cluster runtime',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(20)} ${c.summary}`),
+    '',
+    'Run `skiff <command> --help` for its flags.',
+  ].join('\n');
 }
 
 /** Runs the command line; resolves with the process exit code. */

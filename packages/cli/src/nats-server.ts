@@ -35,7 +35,7 @@ export interface NatsServerOptions {
 export class NatsServerMissingError extends Error {
   constructor() {
     super(
-      'nats-server is not installed: run `bash scripts/setup.sh` (it installs Debian\'s nats-server package) or put nats-server on PATH',
+      "nats-server is not installed: run `bash scripts/setup.sh` (it installs Debian's nats-server package) or put nats-server on PATH",
     );
     this.name = 'NatsServerMissingError';
   }

@@ -58,7 +58,9 @@ export class Supervisor {
       const ranLong = Date.now() - entry.startedAt > 60_000;
       const next = ranLong ? 0 : restarts + 1;
       const delay = Math.min(1000 * 2 ** Math.max(0, next - 1), 30_000);
-      this.options.onEvent(`${spec.name} exited (${signal ?? `code ${String(code)}`}); restarting in ${delay / 1000} s (log: ${join(this.options.logDir, `${spec.name}.log`)})`);
+      this.options.onEvent(
+        `${spec.name} exited (${signal ?? `code ${String(code)}`}); restarting in ${delay / 1000} s (log: ${join(this.options.logDir, `${spec.name}.log`)})`,
+      );
       setTimeout(() => {
         if (!this.stopping) this.start(spec, next);
       }, delay).unref();

@@ -4,14 +4,7 @@
  * the server's Status as an ApiError; connection failures of idempotent
  * requests are retried with backoff.
  */
-import {
-  ApiError,
-  apiVersionOf,
-  isStatus,
-  type KubeList,
-  type KubeObject,
-  type ResourceDescriptor,
-} from '@skiff/api';
+import { ApiError, apiVersionOf, isStatus, type KubeList, type KubeObject, type ResourceDescriptor } from '@skiff/api';
 
 export interface ApiClientOptions {
   /** `http://127.0.0.1:6443` */
@@ -100,7 +93,13 @@ export class ApiClient {
       if (query.limit !== undefined) page.set('limit', String(query.limit));
       if (cont !== undefined) page.set('continue', cont);
       const qs = page.toString();
-      const body = (await this.request('GET', `${this.path(desc, query.namespace)}${qs === '' ? '' : `?${qs}`}`, undefined, undefined, true)) as KubeList<T>;
+      const body = (await this.request(
+        'GET',
+        `${this.path(desc, query.namespace)}${qs === '' ? '' : `?${qs}`}`,
+        undefined,
+        undefined,
+        true,
+      )) as KubeList<T>;
       items.push(...body.items);
       if (revision === 0) revision = Number(body.metadata.resourceVersion ?? 0);
       kind = body.kind;
@@ -135,7 +134,12 @@ export class ApiClient {
   }
 
   /** Deletes; with gracePeriodSeconds 0 the object goes at once. Resolves with the server's answer. */
-  async delete(desc: ResourceDescriptor, namespace: string, name: string, options: { gracePeriodSeconds?: number; uid?: string } = {}): Promise<KubeObject> {
+  async delete(
+    desc: ResourceDescriptor,
+    namespace: string,
+    name: string,
+    options: { gracePeriodSeconds?: number; uid?: string } = {},
+  ): Promise<KubeObject> {
     const body: Record<string, unknown> = { kind: 'DeleteOptions', apiVersion: 'v1' };
     if (options.gracePeriodSeconds !== undefined) body['gracePeriodSeconds'] = options.gracePeriodSeconds;
     if (options.uid !== undefined) body['preconditions'] = { uid: options.uid };
@@ -162,7 +166,13 @@ export class ApiClient {
     return text === '' ? {} : (JSON.parse(text) as unknown);
   }
 
-  private async fetchWithRetry(method: string, path: string, body: unknown, contentType: string | undefined, idempotent: boolean): Promise<Response> {
+  private async fetchWithRetry(
+    method: string,
+    path: string,
+    body: unknown,
+    contentType: string | undefined,
+    idempotent: boolean,
+  ): Promise<Response> {
     const deadline = Date.now() + this.retryForMs;
     let delay = 100;
     for (;;) {
@@ -193,7 +203,11 @@ export class ApiClient {
           status.code ?? code,
           (status.reason ?? 'InternalError') as ApiError['reason'],
           status.message ?? text,
-          { ...(details.group === undefined ? {} : { group: details.group }), ...(details.kind === undefined ? {} : { kind: details.kind }), ...(details.name === undefined ? {} : { name: details.name }) },
+          {
+            ...(details.group === undefined ? {} : { group: details.group }),
+            ...(details.kind === undefined ? {} : { kind: details.kind }),
+            ...(details.name === undefined ? {} : { name: details.name }),
+          },
           details.causes ?? [],
         );
       }

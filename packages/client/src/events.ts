@@ -19,7 +19,10 @@ export class EventRecorder {
     const event: Event = {
       apiVersion: 'v1',
       kind: 'Event',
-      metadata: { name: `${meta.name ?? 'object'}.${Date.now().toString(16)}${Math.floor(Math.random() * 0xffff).toString(16)}`, namespace },
+      metadata: {
+        name: `${meta.name ?? 'object'}.${Date.now().toString(16)}${Math.floor(Math.random() * 0xffff).toString(16)}`,
+        namespace,
+      },
       involvedObject: {
         kind: object.kind,
         apiVersion: object.apiVersion,

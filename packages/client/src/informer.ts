@@ -81,7 +81,14 @@ export class Informer<T extends KubeObject> {
   constructor(private readonly options: InformerOptions<T>) {
     if (options.handlers !== undefined) this.handlers.push(options.handlers);
     this.labels = parseLabelSelector(options.labelSelector);
-    const fieldPaths = ['metadata.name', 'metadata.namespace', 'spec.nodeName', 'status.phase', 'spec.schedulerName', ...(options.fieldSelectorPaths ?? [])];
+    const fieldPaths = [
+      'metadata.name',
+      'metadata.namespace',
+      'spec.nodeName',
+      'status.phase',
+      'spec.schedulerName',
+      ...(options.fieldSelectorPaths ?? []),
+    ];
     this.fields = parseFieldSelector(options.fieldSelector, fieldPaths);
     this.synced = new Promise((resolve) => (this.resolveSynced = resolve));
   }
@@ -147,7 +154,10 @@ export class Informer<T extends KubeObject> {
     if (jsm === undefined) throw new Error('informer not started');
     // Every event stored up to this sequence is reflected in the list that follows.
     const before = (await jsm.streams.info(EVENTS_STREAM)).state.last_seq;
-    const fieldSelector = [this.options.fieldSelector, this.options.nodeName === undefined ? undefined : `spec.nodeName=${this.options.nodeName}`]
+    const fieldSelector = [
+      this.options.fieldSelector,
+      this.options.nodeName === undefined ? undefined : `spec.nodeName=${this.options.nodeName}`,
+    ]
       .filter((s): s is string => s !== undefined && s !== '')
       .join(',');
     const listed = await this.options.client.list<T>(this.options.desc, {

@@ -86,7 +86,14 @@ describe('informer', () => {
     await t.client.patch(PODS, ns, 'r1', { metadata: { labels: { changed: 'yes' } } });
     await t.client.create(PODS, ns, pod('r5'));
     const adds: string[] = [];
-    const second = new Informer<Pod>({ client: t.client, nc, desc: PODS, namespace: ns, logger: silentLogger(), handlers: { onAdd: (p) => adds.push(p.metadata?.name ?? '') } });
+    const second = new Informer<Pod>({
+      client: t.client,
+      nc,
+      desc: PODS,
+      namespace: ns,
+      logger: silentLogger(),
+      handlers: { onAdd: (p) => adds.push(p.metadata?.name ?? '') },
+    });
     await second.start();
     await t.client.create(PODS, ns, pod('r6'));
     await until(() => adds.includes('r6'));
@@ -98,7 +105,14 @@ describe('informer', () => {
   it('delivers a change committed while no apiserver was running (the next one publishes it)', async () => {
     const ns = 'kube-system';
     const seen: string[] = [];
-    const inf = new Informer<Pod>({ client: t.client, nc, desc: PODS, namespace: ns, logger: silentLogger(), handlers: { onAdd: (p) => seen.push(p.metadata?.name ?? '') } });
+    const inf = new Informer<Pod>({
+      client: t.client,
+      nc,
+      desc: PODS,
+      namespace: ns,
+      logger: silentLogger(),
+      handlers: { onAdd: (p) => seen.push(p.metadata?.name ?? '') },
+    });
     await inf.start();
     await t.restart(async () => {
       // Committed to the store, never published by the apiserver that stopped.
@@ -117,7 +131,14 @@ describe('informer', () => {
     const ns = 'kube-node-lease';
     const created = await t.client.create(PODS, ns, pod('dup'));
     const updates: string[] = [];
-    const inf = new Informer<Pod>({ client: t.client, nc, desc: PODS, namespace: ns, logger: silentLogger(), handlers: { onUpdate: (_o, p) => updates.push(p.metadata?.resourceVersion ?? '') } });
+    const inf = new Informer<Pod>({
+      client: t.client,
+      nc,
+      desc: PODS,
+      namespace: ns,
+      logger: silentLogger(),
+      handlers: { onUpdate: (_o, p) => updates.push(p.metadata?.resourceVersion ?? '') },
+    });
     await inf.start();
     const updated = await t.client.patch<Pod>(PODS, ns, 'dup', { metadata: { labels: { v: '2' } } });
     await until(() => updates.length === 1);
@@ -125,7 +146,10 @@ describe('informer', () => {
     const h = headers();
     h.set(REVISION_HEADER, String(created.metadata?.resourceVersion));
     h.set(EVENT_TYPE_HEADER, 'ADDED');
-    await jetstream(nc).publish(`skiff.ev.core.pods._.${ns}.dup`, new TextEncoder().encode(JSON.stringify(created)), { headers: h, msgID: `replay-${Date.now()}` });
+    await jetstream(nc).publish(`skiff.ev.core.pods._.${ns}.dup`, new TextEncoder().encode(JSON.stringify(created)), {
+      headers: h,
+      msgID: `replay-${Date.now()}`,
+    });
     await t.client.create(PODS, ns, pod('after'));
     await until(() => inf.get(`${ns}/after`) !== undefined);
     expect(updates).toEqual([updated.metadata?.resourceVersion]);
@@ -136,13 +160,25 @@ describe('informer', () => {
   it('receives only the pods bound to its node when filtered by node', async () => {
     const ns = 'default';
     const names: string[] = [];
-    const inf = new Informer<Pod>({ client: t.client, nc, desc: PODS, nodeName: 'node-a', logger: silentLogger(), handlers: { onAdd: (p) => names.push(p.metadata?.name ?? '') } });
+    const inf = new Informer<Pod>({
+      client: t.client,
+      nc,
+      desc: PODS,
+      nodeName: 'node-a',
+      logger: silentLogger(),
+      handlers: { onAdd: (p) => names.push(p.metadata?.name ?? '') },
+    });
     await inf.start();
     await t.client.create(PODS, ns, pod('on-b', 'node-b'));
     await t.client.create(PODS, ns, pod('unbound'));
     await t.client.create(PODS, ns, pod('on-a', 'node-a'));
     // Bind the unbound one to node-a: it arrives as an add.
-    await t.client.createSubresource(PODS, ns, 'unbound', 'binding', { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'unbound' }, target: { kind: 'Node', name: 'node-a' } });
+    await t.client.createSubresource(PODS, ns, 'unbound', 'binding', {
+      apiVersion: 'v1',
+      kind: 'Binding',
+      metadata: { name: 'unbound' },
+      target: { kind: 'Node', name: 'node-a' },
+    });
     await until(() => names.includes('unbound'));
     expect(names.sort()).toEqual(['on-a', 'unbound']);
     await inf.stop();

@@ -24,7 +24,7 @@ export class PodGcController {
 
   /** One pass; returns the keys of the pods it deleted. */
   async runOnce(now = Date.now()): Promise<string[]> {
-    const { pods, nodes, client } = this.options;
+    const { pods, nodes } = this.options;
     const deleted: string[] = [];
     const nodeNames = new Set(nodes.list().map((n) => n.metadata?.name ?? ''));
     for (const pod of pods.list()) {
@@ -49,7 +49,10 @@ export class PodGcController {
 
   private async remove(pod: Pod): Promise<boolean> {
     try {
-      await this.options.client.delete(PODS, pod.metadata?.namespace ?? '', pod.metadata?.name ?? '', { gracePeriodSeconds: 0, uid: pod.metadata?.uid ?? '' });
+      await this.options.client.delete(PODS, pod.metadata?.namespace ?? '', pod.metadata?.name ?? '', {
+        gracePeriodSeconds: 0,
+        uid: pod.metadata?.uid ?? '',
+      });
       this.options.logger.info({ pod: pod.metadata?.name, node: pod.spec?.nodeName }, 'podgc deleted pod');
       return true;
     } catch (err) {

@@ -26,13 +26,23 @@ export function containerConfig(pod: Pod, container: Container): ContainerConfig
       const path = e.valueFrom.fieldRef.fieldPath;
       const meta = pod.metadata ?? {};
       const value =
-        path === 'metadata.name' ? meta.name : path === 'metadata.namespace' ? meta.namespace : path === 'metadata.uid' ? meta.uid : path === 'spec.nodeName' ? pod.spec?.nodeName : undefined;
+        path === 'metadata.name'
+          ? meta.name
+          : path === 'metadata.namespace'
+            ? meta.namespace
+            : path === 'metadata.uid'
+              ? meta.uid
+              : path === 'spec.nodeName'
+                ? pod.spec?.nodeName
+                : undefined;
       if (value !== undefined) env[e.name] = value;
     }
   }
   const argv = [...(container.command ?? []), ...(container.args ?? [])].map((a) => expandVars(a, env));
   if ((container.command ?? []).length === 0) {
-    throw new ContainerConfigError(`container ${container.name} has no command: the process runtime runs commands from the host and does not read the image's entrypoint`);
+    throw new ContainerConfigError(
+      `container ${container.name} has no command: the process runtime runs commands from the host and does not read the image's entrypoint`,
+    );
   }
   const limits = container.resources?.limits ?? {};
   const requests = container.resources?.requests ?? {};

@@ -92,7 +92,12 @@ export class Kubelet {
       help: 'Number of pods that have a running pod sandbox',
       registers: [options.metrics],
       collect: () => {
-        const uids = new Set(this.options.runtime.listContainers().filter((c) => c.state.state === 'running').map((c) => c.config.podUid));
+        const uids = new Set(
+          this.options.runtime
+            .listContainers()
+            .filter((c) => c.state.state === 'running')
+            .map((c) => c.config.podUid),
+        );
         this.runningPods.set(uids.size);
       },
     });
@@ -134,7 +139,11 @@ export class Kubelet {
     const host = this.options.host ?? '127.0.0.1';
     await new Promise<void>((resolve, reject) => {
       this.server?.once('error', (err: NodeJS.ErrnoException) =>
-        reject(err.code === 'EADDRINUSE' ? new Error(`port ${this.options.port} on ${host} is already in use (kubelet): pick another with --port`) : err),
+        reject(
+          err.code === 'EADDRINUSE'
+            ? new Error(`port ${this.options.port} on ${host} is already in use (kubelet): pick another with --port`)
+            : err,
+        ),
       );
       this.server?.listen(this.options.port, host, () => resolve());
     });
@@ -278,7 +287,14 @@ export class Kubelet {
     const status = computePodStatus(pod, views, this.options.node.address, startTime);
     if (statusChanged(pod.status, status)) {
       try {
-        await this.options.client.patch(PODS, pod.metadata?.namespace ?? '', pod.metadata?.name ?? '', { metadata: { uid }, status }, 'merge', 'status');
+        await this.options.client.patch(
+          PODS,
+          pod.metadata?.namespace ?? '',
+          pod.metadata?.name ?? '',
+          { metadata: { uid }, status },
+          'merge',
+          'status',
+        );
       } catch (err) {
         if (!(err instanceof ApiError && (err.code === 404 || err.code === 409))) throw err;
       }
@@ -308,7 +324,8 @@ export class Kubelet {
         restartCount: latest === undefined ? 0 : attemptOf(latest.id),
       };
       const backoffKey = `${uid}/${container.name}`;
-      const mayStart = latest === undefined ? !terminal : latest.state.state === 'exited' && !terminal && shouldRestart(policy, latest.state);
+      const mayStart =
+        latest === undefined ? !terminal : latest.state.state === 'exited' && !terminal && shouldRestart(policy, latest.state);
       if (mayStart) {
         const wait = this.backoff.get(backoffKey);
         if (latest !== undefined && wait !== undefined && Date.now() < wait.until) {

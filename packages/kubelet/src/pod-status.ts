@@ -22,7 +22,10 @@ function iso(d: Date): string {
   return nowTimestamp(d);
 }
 
-function terminatedOf(s: Extract<ContainerState, { state: 'exited' }>, id: string | undefined): NonNullable<ContainerStatus['state']>['terminated'] {
+function terminatedOf(
+  s: Extract<ContainerState, { state: 'exited' }>,
+  id: string | undefined,
+): NonNullable<ContainerStatus['state']>['terminated'] {
   return {
     exitCode: s.exitCode,
     reason: s.reason,
@@ -39,12 +42,25 @@ function signalNumber(exitCode: number): number {
 
 /** The container status Kubernetes reports for a view. */
 export function containerStatus(v: ContainerView): ContainerStatus {
-  const base = { name: v.name, image: v.image, imageID: '', restartCount: v.restartCount, ...(v.id === undefined ? {} : { containerID: `skiff://${v.id}` }) };
+  const base = {
+    name: v.name,
+    image: v.image,
+    imageID: '',
+    restartCount: v.restartCount,
+    ...(v.id === undefined ? {} : { containerID: `skiff://${v.id}` }),
+  };
   const lastState = v.previous?.state === 'exited' ? { terminated: terminatedOf(v.previous, undefined) } : {};
   if (v.waiting !== undefined) {
-    return { ...base, ready: false, started: false, state: { waiting: v.waiting }, lastState: v.state?.state === 'exited' ? { terminated: terminatedOf(v.state, v.id) } : lastState };
+    return {
+      ...base,
+      ready: false,
+      started: false,
+      state: { waiting: v.waiting },
+      lastState: v.state?.state === 'exited' ? { terminated: terminatedOf(v.state, v.id) } : lastState,
+    };
   }
-  if (v.state === undefined) return { ...base, ready: false, started: false, state: { waiting: { reason: 'ContainerCreating' } }, lastState };
+  if (v.state === undefined)
+    return { ...base, ready: false, started: false, state: { waiting: { reason: 'ContainerCreating' } }, lastState };
   if (v.state.state === 'running') {
     return { ...base, ready: true, started: true, state: { running: { startedAt: iso(v.state.startedAt) } }, lastState };
   }

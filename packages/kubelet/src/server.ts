@@ -26,7 +26,10 @@ function text(res: import('node:http').ServerResponse, code: number, body: strin
 export function createKubeletServer(deps: KubeletServerDeps): Server {
   return createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://kubelet');
-    const parts = url.pathname.split('/').filter((p) => p !== '').map(decodeURIComponent);
+    const parts = url.pathname
+      .split('/')
+      .filter((p) => p !== '')
+      .map(decodeURIComponent);
     const run = async (): Promise<void> => {
       if (url.pathname === '/healthz') return text(res, 200, 'ok');
       if (url.pathname === '/metrics') return serveMetrics(deps.metrics, req, res);
@@ -61,10 +64,16 @@ export function createKubeletServer(deps: KubeletServerDeps): Server {
           return;
         }
         try {
-          const lines = await deps.runtime.readLog(uid, container, { timestamps, previous, ...(tailLines === undefined ? {} : { tailLines }) });
+          const lines = await deps.runtime.readLog(uid, container, {
+            timestamps,
+            previous,
+            ...(tailLines === undefined ? {} : { tailLines }),
+          });
           return text(res, 200, lines.map((l) => `${l}\n`).join(''));
         } catch (err) {
-          const msg = previous ? `previous terminated container "${container}" in pod "${name}" not found` : `container "${container}" in pod "${name}" is waiting to start: ContainerCreating`;
+          const msg = previous
+            ? `previous terminated container "${container}" in pod "${name}" not found`
+            : `container "${container}" in pod "${name}" is waiting to start: ContainerCreating`;
           deps.logger.debug({ err }, 'log read failed');
           return text(res, 400, msg);
         }

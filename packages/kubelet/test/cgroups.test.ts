@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { CgroupPaths as StatsCgroupPaths } from '../src/stats/contract.js';
 import {
   CgroupManager,
   cpuSharesToWeight,
@@ -161,6 +162,9 @@ describe.runIf(writable)('CgroupManager on this machine', () => {
     });
     for (const d of cg.dirs) expect(existsSync(d)).toBe(true);
     expect(cg.procsFiles).toHaveLength(m.hierarchyMounts().length);
+    // The statistics reader takes these paths as they are (a compile-time check of the shared shape).
+    const forStats: StatsCgroupPaths = cg.statsPaths;
+    expect(forStats.version).toBe(layout.version);
     const read = (dir: string, f: string): string => readFileSync(join(dir, f), 'utf8').trim();
     if (cg.version === 1 && layout.version === 1) {
       expect(cg.statsPaths).toEqual({

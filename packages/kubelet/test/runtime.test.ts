@@ -179,6 +179,17 @@ describe.runIf(isRoot)('ProcessRuntime', () => {
     await expect(runtime.stopContainer('nope', 1)).rejects.toThrow(ContainerNotFoundError);
   });
 
+  it('cleans up after a shim that exits before starting the container', async () => {
+    const { rootDir, cgroups } = setup();
+    const rt = new ProcessRuntime({ rootDir, cgroups, shell: '/bin/false' });
+    runtimes.push(rt);
+    const cfg = config(['sleep', '30']);
+    await expect(rt.startContainer(cfg)).rejects.toThrow(/shim exited with code 1/);
+    expect(readdirSync(join(rootDir, 'pods', cfg.podUid))).toEqual([]);
+    for (const d of cgroups.containerCgroup(cfg.podUid, 'app').dirs) expect(existsSync(d)).toBe(false);
+    expect(rt.listContainers()).toEqual([]);
+  });
+
   it('restarts a container as a new attempt and keeps the previous log', async () => {
     const { runtime } = setup();
     const podUid = randomUUID();

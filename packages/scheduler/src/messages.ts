@@ -11,7 +11,7 @@ export function unschedulableMessage(totalNodes: number, reasons: ScheduleReason
     ['Insufficient cpu', reasons.insufficientCpu],
     ['Insufficient memory', reasons.insufficientMemory],
     ['Too many pods', reasons.tooManyPods],
-    ["node(s) were unschedulable", reasons.unschedulable],
+    ['node(s) were unschedulable', reasons.unschedulable],
   ];
   const listed = parts
     .filter(([, n]) => n > 0)

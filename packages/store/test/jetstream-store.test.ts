@@ -73,11 +73,13 @@ describe.each(implementations)('%s', (_name, open) => {
     const rA2 = await store.update(`${prefix}a`, { metadata: { name: 'a', labels: { v: '2' } } }, rA);
     await waitFor(() => after.some((c) => c.revision === rA2) && snap.some((c) => c.revision === rA2));
     const seen = after.filter((c) => c.key.startsWith(prefix)).map((c) => [c.type, c.key.slice(prefix.length)]);
-    expect(seen).toEqual([
-      ['ADDED', 'b'],
-      ['DELETED', 'b'],
-      ['MODIFIED', 'a'],
-    ].slice(_name === 'JetStreamStore' ? 1 : 0));
+    expect(seen).toEqual(
+      [
+        ['ADDED', 'b'],
+        ['DELETED', 'b'],
+        ['MODIFIED', 'a'],
+      ].slice(_name === 'JetStreamStore' ? 1 : 0),
+    );
     const del = after.find((c) => c.type === 'DELETED');
     expect(del?.object.metadata?.labels).toEqual({ last: 'yes' });
     const revs = after.map((c) => c.revision);

@@ -71,7 +71,13 @@ function statusSub(route: ResourceRoute): 'status' | undefined {
 }
 
 /** Serves one resource request. */
-export async function handleResource(req: IncomingMessage, res: ServerResponse, url: URL, route: ResourceRoute, ctx: HandlerContext): Promise<void> {
+export async function handleResource(
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  route: ResourceRoute,
+  ctx: HandlerContext,
+): Promise<void> {
   const { desc } = route;
   const q = url.searchParams;
   const namespace = desc.namespaced ? route.namespace : undefined;
@@ -118,7 +124,8 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
       return;
     }
     if (method === 'POST') {
-      if (desc.namespaced && namespace === undefined) throw methodNotAllowed(`the server does not allow this method on the requested resource`);
+      if (desc.namespaced && namespace === undefined)
+        throw methodNotAllowed(`the server does not allow this method on the requested resource`);
       const created = await ctx.registry.create(desc, ns, await readObject(req), { dryRun: dryRun(q) });
       writeJson(res, 201, created);
       return;
@@ -139,7 +146,12 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
           });
         if (out !== undefined) deleted.push(out.object);
       }
-      writeJson(res, 200, { kind: desc.listKind, apiVersion: apiVersionOf(desc), metadata: { resourceVersion: String(ctx.cache.revision) }, items: deleted });
+      writeJson(res, 200, {
+        kind: desc.listKind,
+        apiVersion: apiVersionOf(desc),
+        metadata: { resourceVersion: String(ctx.cache.revision) },
+        items: deleted,
+      });
       return;
     }
     throw methodNotAllowed(`the server does not allow this method on the requested resource`);
@@ -200,11 +212,18 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
       let options: { gracePeriodSeconds?: number; preconditions?: { uid?: string; resourceVersion?: string } } = {};
       const raw = await readBody(req);
       if (raw.length > 0) {
-        const parsed = parseBody(raw, 'application/json') as { gracePeriodSeconds?: number; preconditions?: { uid?: string; resourceVersion?: string } };
+        const parsed = parseBody(raw, 'application/json') as {
+          gracePeriodSeconds?: number;
+          preconditions?: { uid?: string; resourceVersion?: string };
+        };
         options = parsed;
       }
       const grace = intParam(q, 'gracePeriodSeconds') ?? options.gracePeriodSeconds;
-      const result = await ctx.registry.delete(desc, ns, name, { dryRun: dryRun(q), gracePeriodSeconds: grace, preconditions: options.preconditions });
+      const result = await ctx.registry.delete(desc, ns, name, {
+        dryRun: dryRun(q),
+        gracePeriodSeconds: grace,
+        preconditions: options.preconditions,
+      });
       writeJson(res, 200, result.object);
       return;
     }

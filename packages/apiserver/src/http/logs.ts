@@ -32,7 +32,14 @@ export function kubeletEndpoint(node: Node): { host: string; port: number } {
 const PASSED_PARAMS = ['follow', 'tailLines', 'timestamps', 'previous', 'sinceSeconds', 'sinceTime', 'limitBytes'];
 
 /** Streams the kubelet's answer back to the client. */
-export function proxyLogs(req: IncomingMessage, res: ServerResponse, pod: Pod, node: Node, container: string, query: URLSearchParams): Promise<void> {
+export function proxyLogs(
+  req: IncomingMessage,
+  res: ServerResponse,
+  pod: Pod,
+  node: Node,
+  container: string,
+  query: URLSearchParams,
+): Promise<void> {
   const { host, port } = kubeletEndpoint(node);
   const params = new URLSearchParams();
   for (const p of PASSED_PARAMS) {
@@ -49,7 +56,13 @@ export function proxyLogs(req: IncomingMessage, res: ServerResponse, pod: Pod, n
         up.on('data', (c: Buffer) => chunks.push(c));
         up.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
-          reject(new ApiError(up.statusCode === 404 ? 404 : 400, up.statusCode === 404 ? 'NotFound' : 'BadRequest', text.trim() || `kubelet answered ${String(up.statusCode)}`));
+          reject(
+            new ApiError(
+              up.statusCode === 404 ? 404 : 400,
+              up.statusCode === 404 ? 'NotFound' : 'BadRequest',
+              text.trim() || `kubelet answered ${String(up.statusCode)}`,
+            ),
+          );
         });
         return;
       }
@@ -59,7 +72,9 @@ export function proxyLogs(req: IncomingMessage, res: ServerResponse, pod: Pod, n
       up.on('end', () => resolve());
       up.on('error', () => resolve());
     });
-    upstream.on('error', (err) => reject(new ApiError(503, 'ServiceUnavailable', `cannot reach the kubelet on ${host}:${port}: ${err.message}`)));
+    upstream.on('error', (err) =>
+      reject(new ApiError(503, 'ServiceUnavailable', `cannot reach the kubelet on ${host}:${port}: ${err.message}`)),
+    );
     req.on('close', () => upstream.destroy());
     upstream.end();
   });

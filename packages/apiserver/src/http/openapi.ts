@@ -19,7 +19,7 @@ export function openApiIndex(): Record<string, unknown> {
 }
 
 function schemaName(r: ResourceDescriptor): string {
-  const group = r.group === '' ? 'core' : r.group.split('.')[0] ?? r.group;
+  const group = r.group === '' ? 'core' : (r.group.split('.')[0] ?? r.group);
   return `io.k8s.api.${group}.${r.version}.${r.kind}`;
 }
 
@@ -48,7 +48,12 @@ export function openApiDocument(path: string): Record<string, unknown> | undefin
     });
     const base = r.namespaced ? `/${path}/namespaces/{namespace}/${r.resource}` : `/${path}/${r.resource}`;
     paths[base] = { get: op('list', 'list'), post: op('create', 'post') };
-    paths[`${base}/{name}`] = { get: op('read', 'get'), put: op('replace', 'put'), patch: op('patch', 'patch'), delete: op('delete', 'delete') };
+    paths[`${base}/{name}`] = {
+      get: op('read', 'get'),
+      put: op('replace', 'put'),
+      patch: op('patch', 'patch'),
+      delete: op('delete', 'delete'),
+    };
     schemas[schemaName(r)] = {
       type: 'object',
       description: `${r.kind} as served by Skiff (${r.group === '' ? '' : `${r.group}/`}${r.version}).`,

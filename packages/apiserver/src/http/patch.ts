@@ -92,7 +92,7 @@ function getAt(doc: Json, parts: string[]): Json | undefined {
 function parentOf(doc: Json, parts: string[], op: string): { parent: Json; last: string } {
   const parent = getAt(doc, parts.slice(0, -1));
   const last = parts[parts.length - 1];
-  if (parent === undefined || last === undefined || (typeof parent !== 'object') || parent === null) {
+  if (parent === undefined || last === undefined || typeof parent !== 'object' || parent === null) {
     throw new ApiError(422, 'Invalid', `jsonpatch ${op} operation does not apply: doc is missing path: /${parts.join('/')}`);
   }
   return { parent, last };
@@ -103,19 +103,22 @@ export function jsonPatch(target: unknown, ops: unknown): Json {
   if (!Array.isArray(ops)) throw badRequest('json patch must be a list of operations');
   let doc = structuredClone(target) as Json;
   for (const raw of ops) {
-    if (!isObject(raw) || typeof raw['op'] !== 'string' || typeof raw['path'] !== 'string') throw badRequest('invalid json patch operation');
+    if (!isObject(raw) || typeof raw['op'] !== 'string' || typeof raw['path'] !== 'string')
+      throw badRequest('invalid json patch operation');
     const op = raw['op'];
     const parts = pointer(raw['path']);
     const value = raw['value'] ?? null;
     if (op === 'test') {
-      if (JSON.stringify(getAt(doc, parts)) !== JSON.stringify(value)) throw new ApiError(422, 'Invalid', `testing value ${raw['path']} failed`);
+      if (JSON.stringify(getAt(doc, parts)) !== JSON.stringify(value))
+        throw new ApiError(422, 'Invalid', `testing value ${raw['path']} failed`);
       continue;
     }
     if (op === 'move' || op === 'copy') {
       if (typeof raw['from'] !== 'string') throw badRequest(`${op} needs from`);
       const fromParts = pointer(raw['from']);
       const moved = getAt(doc, fromParts);
-      if (moved === undefined) throw new ApiError(422, 'Invalid', `jsonpatch ${op} operation does not apply: doc is missing from path: ${raw['from']}`);
+      if (moved === undefined)
+        throw new ApiError(422, 'Invalid', `jsonpatch ${op} operation does not apply: doc is missing from path: ${raw['from']}`);
       if (op === 'move') doc = jsonPatch(doc, [{ op: 'remove', path: raw['from'] }]);
       doc = jsonPatch(doc, [{ op: 'add', path: raw['path'], value: structuredClone(moved) }]);
       continue;
@@ -158,6 +161,10 @@ export function applyPatch(type: string, target: unknown, patch: unknown): Json 
     case 'application/apply-patch+json':
       return strategicMergePatch(target, patch);
     default:
-      throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`);
+      throw new ApiError(
+        415,
+        'UnsupportedMediaType',
+        `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`,
+      );
   }
 }

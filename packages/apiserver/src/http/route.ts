@@ -28,7 +28,10 @@ export type ApiRoute = ResourceRoute | UnknownRoute;
 
 /** Parses an API path; undefined when the path is not a resource path at all. */
 export function parseApiPath(pathname: string): ApiRoute | undefined {
-  const parts = pathname.split('/').filter((p) => p !== '').map(decodeURIComponent);
+  const parts = pathname
+    .split('/')
+    .filter((p) => p !== '')
+    .map(decodeURIComponent);
   let group: string;
   let version: string;
   let rest: string[];

@@ -63,7 +63,12 @@ export function age(object: KubeObject, now: number): string {
 }
 
 /** A Table of the given objects. */
-export function buildTable(printer: TablePrinter, objects: readonly KubeObject[], resourceVersion: string, continueToken?: string): KubeObject {
+export function buildTable(
+  printer: TablePrinter,
+  objects: readonly KubeObject[],
+  resourceVersion: string,
+  continueToken?: string,
+): KubeObject {
   const now = Date.now();
   const metadata: Record<string, string> = { resourceVersion };
   if (continueToken !== undefined) metadata['continue'] = continueToken;

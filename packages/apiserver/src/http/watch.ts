@@ -41,7 +41,10 @@ export async function serveWatch(req: IncomingMessage, res: ServerResponse, cach
   let closed = false;
 
   const encode = (type: string, object: KubeObject): string => {
-    const body = w.printer === undefined || type === 'BOOKMARK' || type === 'ERROR' ? object : buildTable(w.printer, [object], object.metadata?.resourceVersion ?? '');
+    const body =
+      w.printer === undefined || type === 'BOOKMARK' || type === 'ERROR'
+        ? object
+        : buildTable(w.printer, [object], object.metadata?.resourceVersion ?? '');
     return `${JSON.stringify({ type, object: body })}\n`;
   };
   const emit = (change: StoreChange, previous: KubeObject | undefined): void => {

@@ -67,7 +67,8 @@ export const eventStrategy: ResourceStrategy = {
   },
   validate(object) {
     const causes = validateObjectMeta(object, 'subdomain');
-    if ((object as Partial<Event>).involvedObject === undefined) causes.push(cause('FieldValueRequired', 'involvedObject', 'Required value'));
+    if ((object as Partial<Event>).involvedObject === undefined)
+      causes.push(cause('FieldValueRequired', 'involvedObject', 'Required value'));
     return causes;
   },
   deletionGracePeriod() {

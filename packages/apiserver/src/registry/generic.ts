@@ -236,7 +236,12 @@ export class GenericRegistry {
       const uid = next.metadata?.uid;
       const currentUid = current.object.metadata?.uid;
       if (uid !== undefined && uid !== currentUid) {
-        throw conflict(desc.resource, desc.group, name, `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${currentUid ?? ''}`);
+        throw conflict(
+          desc.resource,
+          desc.group,
+          name,
+          `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${currentUid ?? ''}`,
+        );
       }
       try {
         return await this.commitUpdate(desc, namespace, name, current, next, subresource, options);
@@ -266,10 +271,20 @@ export class GenericRegistry {
       if (current === null) throw notFound(desc.resource, desc.group, name);
       const pre = options.preconditions;
       if (pre?.uid !== undefined && pre.uid !== current.object.metadata?.uid) {
-        throw conflict(desc.resource, desc.group, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${current.object.metadata?.uid ?? ''}`);
+        throw conflict(
+          desc.resource,
+          desc.group,
+          name,
+          `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${current.object.metadata?.uid ?? ''}`,
+        );
       }
       if (pre?.resourceVersion !== undefined && pre.resourceVersion !== String(current.revision)) {
-        throw conflict(desc.resource, desc.group, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.revision}`);
+        throw conflict(
+          desc.resource,
+          desc.group,
+          name,
+          `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.revision}`,
+        );
       }
       const grace = strategy.deletionGracePeriod(current.object, options.gracePeriodSeconds);
       const meta = current.object.metadata ?? {};
@@ -280,7 +295,11 @@ export class GenericRegistry {
             return { object: withRevision(current), deleted: false };
           }
           const next = structuredClone(current.object);
-          next.metadata = { ...next.metadata, deletionTimestamp: nowTimestamp(new Date(Date.now() + grace * 1000)), deletionGracePeriodSeconds: grace };
+          next.metadata = {
+            ...next.metadata,
+            deletionTimestamp: nowTimestamp(new Date(Date.now() + grace * 1000)),
+            deletionGracePeriodSeconds: grace,
+          };
           if (options.dryRun === true) return { object: next, deleted: false };
           const revision = await this.store.update(key, next, current.revision);
           return { object: withRevision({ revision, object: next }), deleted: false };
@@ -343,7 +362,8 @@ export class GenericRegistry {
   }
 
   private checkTypeMeta(desc: ResourceDescriptor, object: KubeObject): void {
-    if (typeof object !== 'object' || object === null || Array.isArray(object)) throw badRequest('the body of the request was not a JSON object');
+    if (typeof object !== 'object' || object === null || Array.isArray(object))
+      throw badRequest('the body of the request was not a JSON object');
     const apiVersion = apiVersionOf(desc);
     if (object.kind !== undefined && object.kind !== desc.kind) {
       throw badRequest(`the kind of the provided object (${String(object.kind)}) does not match the resource (${desc.kind})`);

@@ -25,7 +25,12 @@ export async function bindPod(store: Store, namespace: string, name: string, bin
       throw conflict('pods', '', name, 'pod is being deleted, cannot be assigned to a host');
     }
     if (binding.metadata?.uid !== undefined && binding.metadata.uid !== pod.metadata?.uid) {
-      throw conflict('pods', '', name, `Precondition failed: UID in precondition: ${binding.metadata.uid}, UID in object meta: ${pod.metadata?.uid ?? ''}`);
+      throw conflict(
+        'pods',
+        '',
+        name,
+        `Precondition failed: UID in precondition: ${binding.metadata.uid}, UID in object meta: ${pod.metadata?.uid ?? ''}`,
+      );
     }
     const existing = pod.spec?.nodeName;
     if (existing !== undefined && existing !== '') {
@@ -33,7 +38,12 @@ export async function bindPod(store: Store, namespace: string, name: string, bin
     }
     pod.spec = { ...(pod.spec ?? { containers: [] }), nodeName: node };
     const conditions = (pod.status?.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
-    conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null as unknown as undefined, lastTransitionTime: nowTimestamp() });
+    conditions.push({
+      type: 'PodScheduled',
+      status: 'True',
+      lastProbeTime: null as unknown as undefined,
+      lastTransitionTime: nowTimestamp(),
+    });
     pod.status = { ...pod.status, conditions };
     const annotations = binding.metadata?.annotations;
     if (annotations !== undefined) pod.metadata = { ...pod.metadata, annotations: { ...pod.metadata?.annotations, ...annotations } };

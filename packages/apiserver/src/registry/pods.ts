@@ -57,10 +57,12 @@ function validateContainers(list: Container[] | undefined, field: string, requir
     if (typeof c.image !== 'string' || c.image.trim() === '') causes.push(cause('FieldValueRequired', `${at}.image`, 'Required value'));
     for (const kind of ['requests', 'limits'] as const) {
       for (const [r, q] of Object.entries(c.resources?.[kind] ?? {})) {
-        if (!isQuantity(q)) causes.push(cause('FieldValueInvalid', `${at}.resources.${kind}[${r}]`, `Invalid value: "${String(q)}": must be a quantity`));
+        if (!isQuantity(q))
+          causes.push(cause('FieldValueInvalid', `${at}.resources.${kind}[${r}]`, `Invalid value: "${String(q)}": must be a quantity`));
       }
     }
-    if (c.command !== undefined && !Array.isArray(c.command)) causes.push(cause('FieldValueInvalid', `${at}.command`, 'Invalid value: must be a list of strings'));
+    if (c.command !== undefined && !Array.isArray(c.command))
+      causes.push(cause('FieldValueInvalid', `${at}.command`, 'Invalid value: must be a list of strings'));
   });
   return causes;
 }
@@ -154,7 +156,15 @@ const podPrinter: TablePrinter = {
 
 export const podStrategy: ResourceStrategy = {
   desc: PODS,
-  fieldSelectors: ['spec.nodeName', 'spec.schedulerName', 'status.phase', 'status.podIP', 'status.nominatedNodeName', 'spec.serviceAccountName', 'spec.restartPolicy'],
+  fieldSelectors: [
+    'spec.nodeName',
+    'spec.schedulerName',
+    'status.phase',
+    'status.podIP',
+    'status.nominatedNodeName',
+    'spec.serviceAccountName',
+    'spec.restartPolicy',
+  ],
   table: podPrinter,
   prepareForCreate(object) {
     const pod = object as Pod;
@@ -196,7 +206,13 @@ export const podStrategy: ResourceStrategy = {
     causes.push(...validateContainers(pod.spec?.initContainers, 'spec.initContainers', false));
     const rp = pod.spec?.restartPolicy;
     if (rp !== undefined && !['Always', 'OnFailure', 'Never'].includes(rp)) {
-      causes.push(cause('FieldValueNotSupported', 'spec.restartPolicy', `Unsupported value: "${rp}": supported values: "Always", "OnFailure", "Never"`));
+      causes.push(
+        cause(
+          'FieldValueNotSupported',
+          'spec.restartPolicy',
+          `Unsupported value: "${rp}": supported values: "Always", "OnFailure", "Never"`,
+        ),
+      );
     }
     if (previous !== undefined && immutableView(pod) !== immutableView(previous as Pod)) {
       causes.push(

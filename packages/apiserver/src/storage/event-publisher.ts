@@ -13,14 +13,7 @@
  */
 import { headers, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type PubAck } from '@nats-io/jetstream';
-import {
-  EVENT_TYPE_HEADER,
-  EVENTS_ROOT,
-  EVENTS_STREAM,
-  REVISION_HEADER,
-  escapeToken,
-  type KubeObject,
-} from '@skiff/api';
+import { EVENT_TYPE_HEADER, EVENTS_ROOT, EVENTS_STREAM, REVISION_HEADER, escapeToken, type KubeObject } from '@skiff/api';
 import type { Logger } from '@skiff/telemetry';
 import type { Store, StoreChange, StoreWatch } from '@skiff/store';
 

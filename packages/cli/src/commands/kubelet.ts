@@ -1,7 +1,14 @@
 /** `skiff kubelet`: the node agent for this machine. */
 import os from 'node:os';
 import { join } from 'node:path';
-import { CgroupManager, createCgroupStatsReader, detectCgroupLayout, Kubelet, nativeCgroupStatsAvailable, ProcessRuntime } from '@skiff/kubelet';
+import {
+  CgroupManager,
+  createCgroupStatsReader,
+  detectCgroupLayout,
+  Kubelet,
+  nativeCgroupStatsAvailable,
+  ProcessRuntime,
+} from '@skiff/kubelet';
 import { bytes, milliCpu } from '@skiff/api';
 import { createLogger, createMetricsRegistry } from '@skiff/telemetry';
 import { parseFlags, untilSignal, UsageError, type CommandSpec } from '../flags.js';
@@ -36,7 +43,8 @@ export const kubeletCommand: CommandSpec = {
     const nodeName = flags.str('node-name');
     const cgroups = new CgroupManager(detectCgroupLayout(), { rootName: flags.str('cgroup-root'), logger });
     const runtime = new ProcessRuntime({ rootDir: flags.str('root-dir'), cgroups, logger });
-    const stats = statsKind === 'native' && !nativeCgroupStatsAvailable() ? createCgroupStatsReader('ts') : createCgroupStatsReader(statsKind);
+    const stats =
+      statsKind === 'native' && !nativeCgroupStatsAvailable() ? createCgroupStatsReader('ts') : createCgroupStatsReader(statsKind);
     const nc = await connectNats(flags.str('nats'), `skiff-kubelet-${nodeName}`);
     const client = await apiClient(flags.str('apiserver'), `skiff-kubelet/${nodeName}`);
     const kubelet = new Kubelet({
@@ -65,7 +73,8 @@ export const kubeletCommand: CommandSpec = {
     logger.info('kubelet stopping');
     await kubelet.stop();
     stats.close();
-    if (flags.bool('stop-pods-on-exit')) await cgroups.removeRoot().catch((err: unknown) => logger.warn({ err }, 'removing the cgroup root failed'));
+    if (flags.bool('stop-pods-on-exit'))
+      await cgroups.removeRoot().catch((err: unknown) => logger.warn({ err }, 'removing the cgroup root failed'));
     await nc.drain().catch(() => undefined);
     return 0;
   },

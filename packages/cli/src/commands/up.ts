@@ -34,7 +34,11 @@ export const upCommand: CommandSpec = {
   name: 'up',
   summary: 'Run a one-node cluster on this machine in the foreground (Ctrl-C stops it)',
   flags: {
-    'data-dir': { type: 'string', default: join(os.homedir(), '.skiff'), help: 'where NATS data, logs, kubelet state and the kubeconfig go' },
+    'data-dir': {
+      type: 'string',
+      default: join(os.homedir(), '.skiff'),
+      help: 'where NATS data, logs, kubelet state and the kubeconfig go',
+    },
     host: { type: 'string', default: '127.0.0.1', help: 'address every component listens on' },
     'nats-port': { type: 'string', default: '4222', help: 'NATS client port' },
     'api-port': { type: 'string', default: '6443', help: 'apiserver port' },
@@ -57,7 +61,8 @@ export const upCommand: CommandSpec = {
     ];
     for (const [what, flag] of ports) {
       const port = Number(flags.str(flag));
-      if (await isPortOpen(host, port)) throw new Error(`port ${port} on ${host} is already in use (${what}): stop what holds it or pass --${flag}`);
+      if (await isPortOpen(host, port))
+        throw new Error(`port ${port} on ${host} is already in use (${what}): stop what holds it or pass --${flag}`);
     }
     mkdirSync(dataDir, { recursive: true });
     const logDir = join(dataDir, 'logs');
@@ -78,7 +83,10 @@ export const upCommand: CommandSpec = {
       await waitReady(`${apiUrl}/readyz`, 30_000);
       const common = ['--nats', natsUrl, '--apiserver', apiUrl];
       supervisor.start({ name: 'scheduler', args: ['scheduler', ...common, '--host', host, '--port', flags.str('scheduler-port')] });
-      supervisor.start({ name: 'controller-manager', args: ['controller-manager', ...common, '--host', host, '--port', flags.str('controller-manager-port')] });
+      supervisor.start({
+        name: 'controller-manager',
+        args: ['controller-manager', ...common, '--host', host, '--port', flags.str('controller-manager-port')],
+      });
       supervisor.start({
         name: 'kubelet',
         args: [

@@ -41,9 +41,9 @@ export type CgroupPaths = { version: 1; cpuacctDir: string; memoryDir: string } 
 export interface Cgroup {
   readonly version: 1 | 2;
   /** The cgroup's directory in every hierarchy it lives in (one per distinct mount; exactly one on v2). */
-  readonly dirs: readonly string[];
+  readonly dirs: string[];
   /** Every `cgroup.procs` file a process must be written into to be inside this cgroup. */
-  readonly procsFiles: readonly string[];
+  readonly procsFiles: string[];
   /** Paths for the statistics reader. */
   readonly statsPaths: CgroupPaths;
   readonly memoryDir: string;

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import type { Node, Pod } from '@skiff/api';
+import { ClusterState, createSchedulerCore, SchedulingQueue, unschedulableMessage, needsScheduling } from '@skiff/scheduler';
+
+function node(name: string, cpu: string, memory: string, pods = '110', unschedulable = false): Node {
+  return { metadata: { name }, spec: { unschedulable }, status: { allocatable: { cpu, memory, pods } } };
+}
+
+function pod(name: string, cpu?: string, memory?: string, nodeName?: string): Pod {
+  const requests: Record<string, string> = {};
+  if (cpu !== undefined) requests['cpu'] = cpu;
+  if (memory !== undefined) requests['memory'] = memory;
+  return {
+    metadata: { name, namespace: 'default' },
+    spec: { containers: [{ name: 'c', image: 'i', resources: { requests } }], ...(nodeName === undefined ? {} : { nodeName }) },
+    status: { phase: 'Pending' },
+  };
+}
+
+describe('unschedulableMessage', () => {
+  it('lists reasons alphabetically with counts, as kube-scheduler does', () => {
+    expect(unschedulableMessage(3, { unschedulable: 1, tooManyPods: 0, insufficientCpu: 2, insufficientMemory: 1 })).toBe(
+      '0/3 nodes are available: 2 Insufficient cpu, 1 Insufficient memory, 1 node(s) were unschedulable.',
+    );
+    expect(unschedulableMessage(0, { unschedulable: 0, tooManyPods: 0, insufficientCpu: 0, insufficientMemory: 0 })).toBe(
+      'no nodes available to schedule pods',
+    );
+  });
+});
+
+describe.each(['native', 'ts'] as const)('ClusterState over the %s core', (kind) => {
+  it('places on the least allocated node and counts bound, assumed and deleted pods once', () => {
+    const state = new ClusterState(createSchedulerCore(kind));
+    state.upsertNode(node('a', '2', '4Gi'));
+    state.upsertNode(node('b', '2', '4Gi'));
+    state.observePod(pod('busy', '1500m', '1Gi', 'a'));
+    const req = { milliCpu: 500, memoryBytes: 0, nonZeroMilliCpu: 500, nonZeroMemoryBytes: 200 * 1024 * 1024 };
+    expect(state.core.schedule(req).nodeName).toBe('b');
+    // Assume two on b; the informer then confirms one: still counted once.
+    state.assume('default/x', 'b', { milliCpu: 1500, memoryBytes: 0, nonZeroMilliCpu: 1500, nonZeroMemoryBytes: 0 });
+    state.observePod(pod('x', '1500m', undefined, 'b'));
+    expect(state.core.schedule({ ...req, milliCpu: 600, nonZeroMilliCpu: 600 }).nodeName).toBeNull();
+    state.deletePod(pod('busy', '1500m', '1Gi', 'a'));
+    expect(state.core.schedule({ ...req, milliCpu: 600, nonZeroMilliCpu: 600 }).nodeName).toBe('a');
+  });
+
+  it('reports why no node fits', () => {
+    const state = new ClusterState(createSchedulerCore(kind));
+    state.upsertNode(node('a', '1', '1Gi'));
+    state.upsertNode(node('c', '8', '1Gi', '110', true));
+    const r = state.core.schedule({ milliCpu: 4000, memoryBytes: 0, nonZeroMilliCpu: 4000, nonZeroMemoryBytes: 0 });
+    expect(r.nodeName).toBeNull();
+    expect(unschedulableMessage(state.core.nodeCount, r.reasons)).toBe(
+      '0/2 nodes are available: 1 Insufficient cpu, 1 node(s) were unschedulable.',
+    );
+  });
+});
+
+describe('needsScheduling', () => {
+  it('takes unbound, live pods of its scheduler only', () => {
+    expect(needsScheduling(pod('a'), 'default-scheduler')).toBe(true);
+    expect(needsScheduling(pod('a', undefined, undefined, 'n'), 'default-scheduler')).toBe(false);
+    expect(needsScheduling({ ...pod('a'), spec: { ...pod('a').spec!, schedulerName: 'other' } }, 'default-scheduler')).toBe(false);
+    expect(needsScheduling({ ...pod('a'), metadata: { name: 'a', deletionTimestamp: '2026-01-01T00:00:00Z' } }, 'default-scheduler')).toBe(
+      false,
+    );
+  });
+});
+
+describe('SchedulingQueue', () => {
+  it('pops by priority, then age; parks unschedulable pods until a cluster event', async () => {
+    const q = new SchedulingQueue({ initialBackoffMs: 10, maxBackoffMs: 20 });
+    q.add('low', 0);
+    q.add('high', 100);
+    q.add('low2', 0);
+    expect((await q.pop())?.key).toBe('high');
+    expect((await q.pop())?.key).toBe('low');
+    q.markUnschedulable('high');
+    q.markUnschedulable('low');
+    expect(q.sizes()).toEqual({ active: 1, backoff: 0, unschedulable: 2 });
+    q.moveAllToActive();
+    expect(q.sizes().unschedulable).toBe(0);
+    const keys = [(await q.pop())?.key, (await q.pop())?.key, (await q.pop())?.key];
+    expect(keys).toEqual(['low2', 'high', 'low']);
+    q.close();
+    expect(await q.pop()).toBeUndefined();
+  });
+});
