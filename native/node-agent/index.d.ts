@@ -3,9 +3,7 @@
 // argument checks and return shapes).
 
 /** Where one cgroup lives: v1 needs the cpuacct and memory hierarchies' directories, v2 the unified directory. */
-export type CgroupPaths =
-  | { version: 1; cpuacctDir: string; memoryDir: string }
-  | { version: 2; dir: string };
+export type CgroupPaths = { version: 1; cpuacctDir: string; memoryDir: string } | { version: 2; dir: string };
 
 /** One statistics snapshot. Values are exact below 2^53 (about 104 days of cpu time in nanoseconds). */
 export interface CgroupStats {

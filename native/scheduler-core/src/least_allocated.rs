@@ -18,7 +18,8 @@ pub const CPU_WEIGHT: i64 = 1;
 pub const MEMORY_WEIGHT: i64 = 1;
 
 /// One resource's score: the unrequested share of `allocatable`, scaled to `0..=100`, rounded
-/// down. Exact for all `i64` inputs. (The reference form; the scan uses
+/// down. Exact whenever `allocatable - requested` fits in an `i64` (always, for the contract's
+/// inputs below 2^53). (The reference form; the scan uses
 /// [`least_requested_score_with`] and a reciprocal kept in the node table.)
 pub fn least_requested_score(requested: i64, allocatable: i64) -> i64 {
     least_requested_score_with(requested, allocatable, reciprocal(allocatable))
@@ -54,9 +55,10 @@ fn floor_div_wide(free: i64, allocatable: i64) -> i64 {
 /// Allocatable up to which `floor_div_small` applies (`101 * 2^56 < 2^63`).
 const FAST_DIVISION_LIMIT: i64 = 1 << 56;
 
-/// Bound on `|n * inverse - n / d|` in `floor_div_small`: `n as f64`, `inverse` and the
-/// product each add at most half an ulp of relative error (2^-53), on a value of at most about
-/// 101, so the error is below 101 * 3 * 2^-53 ≈ 3.4e-14. The margin used is thirty times that.
+/// Bound on `|n * inverse - n / d|` in `floor_div_small`. Four roundings contribute at most
+/// 2^-53 of relative error each (`n as f64`, `d as f64`, `1.0 / d`, the product), on a value of
+/// at most about 101, so the error is below 101 * 4 * 2^-53 ≈ 4.5e-14; the margin is more than
+/// twenty times that.
 const ESTIMATE_MARGIN: f64 = 1e-12;
 
 /// `floor(n / d)` for `0 <= n <= 100 * d` and `0 < d <= 2^56`, given `inverse == 1.0 / d as

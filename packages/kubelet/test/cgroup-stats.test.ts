@@ -120,9 +120,7 @@ function createCgroup(): TestCgroup {
           name,
           paths: { version: 1, memoryDir: join(layout.memoryRoot, name), cpuacctDir: join(layout.cpuacctRoot, name) },
           dirs,
-          procsFiles: [...new Set([join(layout.memoryRoot, name), join(layout.cpuacctRoot, name)])].map((d) =>
-            join(d, 'cgroup.procs'),
-          ),
+          procsFiles: [...new Set([join(layout.memoryRoot, name), join(layout.cpuacctRoot, name)])].map((d) => join(d, 'cgroup.procs')),
           memoryDir: join(layout.memoryRoot, name),
         }
       : {
@@ -177,14 +175,15 @@ interface Workload {
  * running `script`. Resolves when the script prints "ready".
  */
 async function startWorkload(cgroup: TestCgroup, script: string): Promise<Workload> {
-  const child = spawn(
-    'sh',
-    ['-c', 'for f in $CG_PROCS; do echo $$ > "$f" || exit 97; done; exec "$NODE_BIN" -e "$SCRIPT"'],
-    {
-      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', CG_PROCS: cgroup.procsFiles.join(' '), NODE_BIN: process.execPath, SCRIPT: script },
-      stdio: ['pipe', 'pipe', 'pipe'],
+  const child = spawn('sh', ['-c', 'for f in $CG_PROCS; do echo $$ > "$f" || exit 97; done; exec "$NODE_BIN" -e "$SCRIPT"'], {
+    env: {
+      PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+      CG_PROCS: cgroup.procsFiles.join(' '),
+      NODE_BIN: process.execPath,
+      SCRIPT: script,
     },
-  );
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   liveProcesses.add(child);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal }));
@@ -374,7 +373,11 @@ describe.skipIf(skipReason !== null)(
 
         const missing: CgroupPaths =
           layout!.version === 1
-            ? { version: 1, cpuacctDir: `${layout!.cpuacctRoot}/${randomName('skiff-test-absent')}`, memoryDir: `${layout!.memoryRoot}/${randomName('skiff-test-absent')}` }
+            ? {
+                version: 1,
+                cpuacctDir: `${layout!.cpuacctRoot}/${randomName('skiff-test-absent')}`,
+                memoryDir: `${layout!.memoryRoot}/${randomName('skiff-test-absent')}`,
+              }
             : { version: 2, dir: `${layout!.root}/${randomName('skiff-test-absent')}` };
         expect(reader.watch('x', missing)).toBe(false);
         expect(reader.size).toBe(0);
@@ -457,7 +460,7 @@ describe.skipIf(skipReason !== null)(
         }
       }, 30_000);
 
-      it('is unusable after close()', async () => {
+      it('is unusable after close()', () => {
         const cgroup = createCgroup();
         const reader = newReader(kind);
         expect(reader.watch('c', cgroup.paths)).toBe(true);

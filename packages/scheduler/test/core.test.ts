@@ -433,9 +433,11 @@ function sameResult(a: ScheduleResult, b: ScheduleResult): boolean {
 }
 
 /** The napi class itself, whose object-in/object-out `schedule` the wrapper bypasses. */
-const RawNativeCore = (createRequire(import.meta.url)('@skiff/scheduler-core') as {
-  SchedulerCore: new () => SchedulerCore;
-}).SchedulerCore;
+const RawNativeCore = (
+  createRequire(import.meta.url)('@skiff/scheduler-core') as {
+    SchedulerCore: new () => SchedulerCore;
+  }
+).SchedulerCore;
 
 /**
  * Runs one random cluster's life in the TypeScript core, the native wrapper and the raw napi

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { NAMESPACES, type Namespace } from '@skiff/api';
 import { age, column, NAME_COLUMN, type TablePrinter } from '../http/table.js';
-import type { ResourceStrategy } from './strategy.js';
+import { splitStatusUpdate, type ResourceStrategy } from './strategy.js';
 import { validateObjectMeta } from './validation.js';
 
 const namespacePrinter: TablePrinter = {
@@ -22,15 +22,7 @@ export const namespaceStrategy: ResourceStrategy = {
     ns.spec = { finalizers: ['kubernetes'] };
     ns.status = { phase: 'Active' };
   },
-  prepareForUpdate(next, previous, subresource) {
-    if (subresource === 'status') {
-      const status = next['status'];
-      for (const k of Object.keys(next)) if (k !== 'metadata') delete next[k];
-      Object.assign(next, { ...previous, metadata: next.metadata, status });
-    } else {
-      next['status'] = previous['status'];
-    }
-  },
+  prepareForUpdate: splitStatusUpdate,
   validate(object) {
     return validateObjectMeta(object, 'label');
   },

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { NODES, type KubeObject, type Node } from '@skiff/api';
 import { age, column, NAME_COLUMN, type TablePrinter } from '../http/table.js';
-import type { ResourceStrategy } from './strategy.js';
+import { splitStatusUpdate, type ResourceStrategy } from './strategy.js';
 import { validateObjectMeta } from './validation.js';
 
 function nodeStatusCell(node: Node): string {
@@ -64,15 +64,7 @@ export const nodeStrategy: ResourceStrategy = {
     object.metadata ??= {};
     object.metadata.uid ??= randomUUID();
   },
-  prepareForUpdate(next, previous, subresource) {
-    if (subresource === 'status') {
-      const status = next['status'];
-      for (const k of Object.keys(next)) if (k !== 'metadata') delete next[k];
-      Object.assign(next, { ...previous, metadata: next.metadata, status });
-    } else {
-      next['status'] = previous['status'];
-    }
-  },
+  prepareForUpdate: splitStatusUpdate,
   validate(object) {
     return validateObjectMeta(object, 'subdomain');
   },

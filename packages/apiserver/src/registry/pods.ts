@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { PODS, isPodTerminal, isQuantity, type Container, type Pod, type StatusCause } from '@skiff/api';
 import { age, column, humanDuration, NAME_COLUMN, type TablePrinter } from '../http/table.js';
-import { cause, type ResourceStrategy } from './strategy.js';
+import { cause, splitStatusUpdate, type ResourceStrategy } from './strategy.js';
 import { dns1123LabelErrors, validateObjectMeta } from './validation.js';
 
 const DEFAULT_GRACE_SECONDS = 30;
@@ -190,15 +190,7 @@ export const podStrategy: ResourceStrategy = {
     pod.metadata ??= {};
     pod.metadata.uid ??= randomUUID();
   },
-  prepareForUpdate(next, previous, subresource) {
-    if (subresource === 'status') {
-      const status = next['status'];
-      for (const k of Object.keys(next)) if (k !== 'metadata') delete next[k];
-      Object.assign(next, { ...previous, metadata: next.metadata, status });
-    } else {
-      next['status'] = previous['status'];
-    }
-  },
+  prepareForUpdate: splitStatusUpdate,
   validate(object, previous) {
     const pod = object as Pod;
     const causes = validateObjectMeta(object, 'subdomain');

@@ -30,3 +30,18 @@ export interface ResourceStrategy {
 export function cause(type: string, field: string, message: string): StatusCause {
   return { reason: type, field, message };
 }
+
+/**
+ * The spec/status split of resources with a status subresource: an update of
+ * the main resource keeps the stored status; an update of `status` keeps
+ * everything but status (and metadata) from the stored object.
+ */
+export function splitStatusUpdate(next: KubeObject, previous: KubeObject, subresource: 'status' | undefined): void {
+  if (subresource === 'status') {
+    const status = next['status'];
+    for (const k of Object.keys(next)) if (k !== 'metadata') delete next[k];
+    Object.assign(next, { ...previous, metadata: next.metadata, status });
+  } else {
+    next['status'] = previous['status'];
+  }
+}

@@ -22,6 +22,6 @@ export function createCgroupStatsReader(kind: CgroupStatsReaderKind): CgroupStat
     case 'ts':
       return new TsCgroupStatsReader();
     default:
-      throw new TypeError(`unknown cgroup stats reader kind: ${String(kind as unknown)}`);
+      throw new TypeError(`unknown cgroup stats reader kind: ${String(kind)}`);
   }
 }

@@ -54,10 +54,7 @@ function median(values: number[]): number {
  * `cgroupCount`, in microseconds. Every created cgroup is removed before returning, also when
  * anything fails. Throws when the native addon is not built or a readAll() misses a cgroup.
  */
-export function measureStatsReaders(
-  cgroupCount: number,
-  rounds: number,
-): Array<{ impl: 'native' | 'ts'; microsPerCgroupRead: number }> {
+export function measureStatsReaders(cgroupCount: number, rounds: number): Array<{ impl: 'native' | 'ts'; microsPerCgroupRead: number }> {
   if (!Number.isInteger(cgroupCount) || cgroupCount < 1) throw new RangeError('cgroupCount must be a positive integer');
   if (!Number.isInteger(rounds) || rounds < 1) throw new RangeError('rounds must be a positive integer');
 

@@ -54,10 +54,7 @@ function randomPod(rand: () => number): PodRequests {
 }
 
 /** The cluster: N nodes of a few machine shapes, 2% cordoned, each running 0..4 pods. */
-function randomCluster(
-  nodeCount: number,
-  rand: () => number,
-): { nodes: NodeResources[]; pods: Array<[string, PodRequests]> } {
+function randomCluster(nodeCount: number, rand: () => number): { nodes: NodeResources[]; pods: Array<[string, PodRequests]> } {
   const nodes: NodeResources[] = [];
   const pods: Array<[string, PodRequests]> = [];
   for (let i = 0; i < nodeCount; i++) {
@@ -107,10 +104,7 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
  * implementation, interleaved; reports the median µs per pod. Yields to the event loop
  * between runs. Throws when the native addon is not built.
  */
-export async function measureCores(
-  nodeCounts: number[],
-  podsPerRun: number,
-): Promise<CoreMeasurement[]> {
+export async function measureCores(nodeCounts: number[], podsPerRun: number): Promise<CoreMeasurement[]> {
   if (!Number.isInteger(podsPerRun) || podsPerRun < 1) {
     throw new RangeError(`podsPerRun must be a positive integer, got ${podsPerRun}`);
   }

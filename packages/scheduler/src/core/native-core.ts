@@ -1,11 +1,6 @@
 import { createRequire } from 'node:module';
 
-import type {
-  NodeResources,
-  PodRequests,
-  ScheduleResult,
-  SchedulerCore,
-} from './contract.js';
+import type { NodeResources, PodRequests, ScheduleResult, SchedulerCore } from './contract.js';
 
 /**
  * The napi class `SchedulerCore` exported by `@skiff/scheduler-core`, as this wrapper uses
@@ -103,13 +98,7 @@ export class NativeSchedulerCore implements SchedulerCore {
 
   schedule(pod: PodRequests): ScheduleResult {
     const out = this.#out;
-    const nodeName = this.#native.scheduleInto(
-      pod.milliCpu,
-      pod.memoryBytes,
-      pod.nonZeroMilliCpu,
-      pod.nonZeroMemoryBytes,
-      out,
-    );
+    const nodeName = this.#native.scheduleInto(pod.milliCpu, pod.memoryBytes, pod.nonZeroMilliCpu, pod.nonZeroMemoryBytes, out);
     return {
       nodeName,
       score: out[0]!,

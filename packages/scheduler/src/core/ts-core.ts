@@ -1,10 +1,4 @@
-import type {
-  NodeResources,
-  PodRequests,
-  ScheduleReasons,
-  ScheduleResult,
-  SchedulerCore,
-} from './contract.js';
+import type { NodeResources, PodRequests, ScheduleReasons, ScheduleResult, SchedulerCore } from './contract.js';
 
 /** Pod requests after `toInt`, so the arithmetic below sees integers only. */
 interface Requests {
@@ -79,11 +73,7 @@ function subUsage(u: Usage, r: Requests): void {
 
 function isZeroUsage(u: Usage): boolean {
   return (
-    u.requestedMilliCpu === 0 &&
-    u.requestedMemoryBytes === 0 &&
-    u.nonZeroMilliCpu === 0 &&
-    u.nonZeroMemoryBytes === 0 &&
-    u.podCount === 0
+    u.requestedMilliCpu === 0 && u.requestedMemoryBytes === 0 && u.nonZeroMilliCpu === 0 && u.nonZeroMemoryBytes === 0 && u.podCount === 0
   );
 }
 
@@ -116,10 +106,8 @@ function passesFilters(node: NodeRow, pod: Requests, reasons: ScheduleReasons | 
     return false;
   }
   const tooManyPods = node.podCount + 1 > node.allocatablePods;
-  const insufficientCpu =
-    pod.milliCpu > 0 && pod.milliCpu > node.allocatableMilliCpu - node.requestedMilliCpu;
-  const insufficientMemory =
-    pod.memoryBytes > 0 && pod.memoryBytes > node.allocatableMemoryBytes - node.requestedMemoryBytes;
+  const insufficientCpu = pod.milliCpu > 0 && pod.milliCpu > node.allocatableMilliCpu - node.requestedMilliCpu;
+  const insufficientMemory = pod.memoryBytes > 0 && pod.memoryBytes > node.allocatableMemoryBytes - node.requestedMemoryBytes;
   if (!(tooManyPods || insufficientCpu || insufficientMemory)) return true;
   if (reasons !== null) {
     if (tooManyPods) reasons.tooManyPods += 1;
@@ -132,10 +120,7 @@ function passesFilters(node: NodeRow, pod: Requests, reasons: ScheduleReasons | 
 /** LeastAllocated with cpu and memory at weight 1. Call only for feasible nodes. */
 function scoreNode(node: NodeRow, pod: Requests): number {
   const cpu = leastRequestedScore(node.nonZeroMilliCpu + pod.nonZeroMilliCpu, node.allocatableMilliCpu);
-  const memory = leastRequestedScore(
-    node.nonZeroMemoryBytes + pod.nonZeroMemoryBytes,
-    node.allocatableMemoryBytes,
-  );
+  const memory = leastRequestedScore(node.nonZeroMemoryBytes + pod.nonZeroMemoryBytes, node.allocatableMemoryBytes);
   return Math.floor((cpu + memory) / 2);
 }
 
@@ -235,11 +220,7 @@ export class TsSchedulerCore implements SchedulerCore {
       if (!passesFilters(node, p, reasons)) continue;
       feasibleNodes += 1;
       const score = scoreNode(node, p);
-      if (
-        best === undefined ||
-        score > bestScore ||
-        (score === bestScore && node.name < best.name)
-      ) {
+      if (best === undefined || score > bestScore || (score === bestScore && node.name < best.name)) {
         best = node;
         bestScore = score;
       }
