@@ -20,7 +20,9 @@ log "cargo fmt and clippy"
 log "cargo test"
 (cd native/scheduler-core && cargo test --quiet 2>&1 | tail -n 3)
 
-results="$(mktemp -d)/vitest.json"
+results_dir="$(mktemp -d)"
+trap 'rm -rf "$results_dir"' EXIT
+results="$results_dir/vitest.json"
 log "vitest: unit and end-to-end"
 status=0
 npx vitest run --reporter=default --reporter=json --outputFile="$results" "$@" || status=$?

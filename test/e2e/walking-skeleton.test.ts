@@ -81,6 +81,13 @@ describe('walking skeleton', () => {
     await waitFor('logs to show hello', async () => (await cluster.kubectl('logs', 'hello')).trim() === 'hello', 10_000);
 
     const uid = await jsonpath('pod/hello', '.metadata.uid');
+    // The kubelet reads the container's cgroup statistics (native reader).
+    const summary = (await (await fetch(`http://127.0.0.1:${cluster.ports.kubelet}/stats/summary`)).json()) as {
+      pods: Array<{ podRef: { uid: string }; containers: Array<{ name: string; memory: { workingSetBytes: number } }> }>;
+    };
+    const stats = summary.pods.find((p) => p.podRef.uid === uid);
+    expect(stats?.containers[0]?.name).toBe('main');
+    expect(stats?.containers[0]?.memory.workingSetBytes).toBeGreaterThan(0);
     const procs = join(cgroupRootDir(cluster.cgroupRoot), `pod${uid}`, 'main', 'cgroup.procs');
     const pids = readFileSync(procs, 'utf8')
       .trim()

@@ -4,7 +4,7 @@
  * installs Debian's package when it is missing).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { findExecutable } from './executables.js';
@@ -69,7 +69,9 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
 
 /** Starts nats-server and resolves once it accepts connections. */
 export async function startNatsServer(options: NatsServerOptions): Promise<NatsServerHandle> {
-  const binary = findExecutable('nats-server');
+  // SKIFF_NATS_SERVER names a specific binary; otherwise nats-server is looked up on PATH.
+  const override = process.env['SKIFF_NATS_SERVER'];
+  const binary = override !== undefined && override !== '' ? (existsSync(override) ? override : undefined) : findExecutable('nats-server');
   if (binary === undefined) throw new NatsServerMissingError();
   const host = options.host ?? '127.0.0.1';
   const port = options.port === undefined || options.port === 0 ? await freePort(host) : options.port;

@@ -11,3 +11,5 @@ export { CgroupManager, detectCgroupLayout } from './cgroups/index.js';
 export type { CgroupLayout } from './cgroups/index.js';
 export { createCgroupStatsReader, nativeCgroupStatsAvailable, TsCgroupStatsReader, measureStatsReaders } from './stats/index.js';
 export type { CgroupStats, CgroupStatsReader, CgroupPaths } from './stats/index.js';
+export { StatsCollector } from './stats/summary.js';
+export type { PodStatsSummary, ContainerStatsSummary } from './stats/summary.js';

@@ -20,7 +20,7 @@ import { buildNode, type NodeFacts } from './node-status.js';
 import { computePodStatus, statusChanged, type ContainerView } from './pod-status.js';
 import type { ContainerRuntime, ContainerState, ContainerSummary } from './runtime/index.js';
 import { createKubeletServer } from './server.js';
-import type { CgroupStatsReader } from './stats/index.js';
+import type { StatsCollector } from './stats/summary.js';
 
 export interface KubeletOptions {
   client: ApiClient;
@@ -32,7 +32,8 @@ export interface KubeletOptions {
   /** Port for the kubelet's HTTP server (0: any free port). */
   port: number;
   host?: string;
-  stats?: CgroupStatsReader;
+  /** Per-container cpu and memory for /stats/summary. */
+  stats?: StatsCollector;
   /** Stop and remove every container when the kubelet stops (skiff up); a plain kubelet leaves them running. */
   stopPodsOnExit?: boolean;
   heartbeatIntervalMs?: number;

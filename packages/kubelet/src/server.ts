@@ -7,7 +7,7 @@ import type { Registry } from 'prom-client';
 import type { Pod } from '@skiff/api';
 import { serveMetrics, type Logger } from '@skiff/telemetry';
 import type { ContainerRuntime } from './runtime/index.js';
-import type { CgroupStatsReader } from './stats/index.js';
+import type { StatsCollector } from './stats/summary.js';
 
 export interface KubeletServerDeps {
   runtime: ContainerRuntime;
@@ -15,7 +15,7 @@ export interface KubeletServerDeps {
   listPods(): Pod[];
   metrics: Registry;
   logger: Logger;
-  stats: CgroupStatsReader | undefined;
+  stats: StatsCollector | undefined;
   nodeName: string;
 }
 
@@ -39,8 +39,11 @@ export function createKubeletServer(deps: KubeletServerDeps): Server {
         return;
       }
       if (url.pathname === '/stats/summary') {
-        const stats = deps.stats?.readAll() ?? [];
-        const body = JSON.stringify({ node: { nodeName: deps.nodeName }, pods: [], containers: stats });
+        const summary = deps.stats?.summary(deps.nodeName, deps.runtime.listContainers(), deps.listPods()) ?? {
+          node: { nodeName: deps.nodeName },
+          pods: [],
+        };
+        const body = JSON.stringify(summary);
         res.writeHead(200, { 'Content-Type': 'application/json' }).end(body);
         return;
       }

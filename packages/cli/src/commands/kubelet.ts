@@ -8,6 +8,7 @@ import {
   Kubelet,
   nativeCgroupStatsAvailable,
   ProcessRuntime,
+  StatsCollector,
 } from '@skiff/kubelet';
 import { bytes, milliCpu } from '@skiff/api';
 import { createLogger, createMetricsRegistry } from '@skiff/telemetry';
@@ -43,8 +44,9 @@ export const kubeletCommand: CommandSpec = {
     const nodeName = flags.str('node-name');
     const cgroups = new CgroupManager(detectCgroupLayout(), { rootName: flags.str('cgroup-root'), logger });
     const runtime = new ProcessRuntime({ rootDir: flags.str('root-dir'), cgroups, logger });
-    const stats =
+    const reader =
       statsKind === 'native' && !nativeCgroupStatsAvailable() ? createCgroupStatsReader('ts') : createCgroupStatsReader(statsKind);
+    const stats = new StatsCollector(reader, cgroups);
     const nc = await connectNats(flags.str('nats'), `skiff-kubelet-${nodeName}`);
     const client = await apiClient(flags.str('apiserver'), `skiff-kubelet/${nodeName}`);
     const kubelet = new Kubelet({
@@ -73,6 +75,8 @@ export const kubeletCommand: CommandSpec = {
     logger.info('kubelet stopping');
     await kubelet.stop();
     stats.close();
+    reader.close();
+    reader.close();
     if (flags.bool('stop-pods-on-exit'))
       await cgroups.removeRoot().catch((err: unknown) => logger.warn({ err }, 'removing the cgroup root failed'));
     await nc.drain().catch(() => undefined);
