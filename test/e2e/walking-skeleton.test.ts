@@ -193,7 +193,7 @@ function killComponent(name: 'scheduler' | 'kubelet'): number {
     const m = /^\s*(\d+)\s+(.*)$/.exec(line);
     if (m === null) continue;
     const args = m[2] ?? '';
-    if (args.includes(`skiff.js ${name} `) && args.includes(`--port ${port}`)) {
+    if (args.includes(`skiff.js ${name} `) && new RegExp(`--port ${port}(\\s|$)`).test(args) && args.includes(cluster.natsUrl)) {
       process.kill(Number(m[1]), 'SIGKILL');
       n++;
     }

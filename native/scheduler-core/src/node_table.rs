@@ -1,14 +1,30 @@
-//! The node table: one row per known node, stored as struct-of-arrays columns for scanning.
+//! The node table: one row per known node, in two forms kept in step on every update.
+//!
+//! - The exact state (`i64` allocatable and accounted requests per row), which the reference
+//!   filters and score ([`crate::fit`], [`crate::least_allocated`]) read.
+//! - The scan layout ([`crate::layout`]): blocks of `f64` lanes derived from it, which the
+//!   vectorised kernel reads. Rows the layout cannot represent exactly are listed in
+//!   [`NodeTable::exact_rows`] and skipped by the kernel.
+//!
+//! Updates are incremental: a node or pod event rewrites one row's lane, never the table.
 //!
 //! Order contract (shared with the TypeScript twin, because `scoreAll` is compared index by
 //! index): a new node is appended; `upsert` of a known node keeps its row; `remove` moves the
 //! last row into the removed row's place (swap-remove).
+//!
+//! Ties between equal scores go to the smallest name in JavaScript order. Rather than compare
+//! strings in the scan, the table keeps its rows sorted by name (`by_name`) and gives each row
+//! its position there (its rank). Adding or removing a node only marks the ranks stale; the
+//! next scan renumbers them in one pass ([`NodeTable::prepare`]).
 //!
 //! Pods may be accounted on a node before the node itself is known (the pod informer can run
 //! ahead of the node informer). Such usage waits in a pending record keyed by name and is
 //! moved into the row when the node is upserted.
 
 use std::collections::HashMap;
+
+use crate::js_order::cmp_js;
+use crate::layout::{gate, Block, LaneValues, LANES};
 
 /// A pod's requests in integer units (millicores, bytes).
 ///
@@ -70,128 +86,38 @@ pub struct Allocatable {
     pub pods: i64,
 }
 
-/// `1 / x` for `x > 0`, else 0.
-#[inline]
-pub fn reciprocal(x: i64) -> f64 {
-    if x > 0 {
-        1.0 / x as f64
-    } else {
-        0.0
-    }
-}
-
-/// `1 / allocatable` per scored resource (0 where allocatable <= 0), kept beside the integers
-/// so the score can multiply instead of divide (see `least_allocated`).
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct Reciprocals {
-    pub milli_cpu: f64,
-    pub memory_bytes: f64,
-}
-
-impl Reciprocals {
-    /// The reciprocals of `a`'s cpu and memory.
-    pub fn of(a: &Allocatable) -> Self {
-        Reciprocals {
-            milli_cpu: reciprocal(a.milli_cpu),
-            memory_bytes: reciprocal(a.memory_bytes),
-        }
-    }
-}
-
-/// One row, copied out of the columns (cheap: plain numbers).
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+/// One node's exact state.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Row {
     pub unschedulable: bool,
     pub allocatable: Allocatable,
-    /// Always `Reciprocals::of(&allocatable)`.
-    pub reciprocals: Reciprocals,
     pub usage: Usage,
 }
 
-impl Row {
-    /// A row with its reciprocals computed.
-    pub fn new(unschedulable: bool, allocatable: Allocatable, usage: Usage) -> Self {
-        Row {
-            unschedulable,
-            allocatable,
-            reciprocals: Reciprocals::of(&allocatable),
-            usage,
-        }
-    }
-}
+/// `exact_slot` value of a row the kernel evaluates.
+const NOT_EXACT: u32 = u32::MAX;
 
-/// The node table. Every column has exactly `names.len()` entries.
+/// The node table.
 #[derive(Debug, Default)]
 pub struct NodeTable {
+    /// Per row: the node's name.
     names: Vec<String>,
-    unschedulable: Vec<bool>,
-    alloc_milli_cpu: Vec<i64>,
-    alloc_memory_bytes: Vec<i64>,
-    alloc_pods: Vec<i64>,
-    inv_milli_cpu: Vec<f64>,
-    inv_memory_bytes: Vec<f64>,
-    req_milli_cpu: Vec<i64>,
-    req_memory_bytes: Vec<i64>,
-    non_zero_milli_cpu: Vec<i64>,
-    non_zero_memory_bytes: Vec<i64>,
-    pod_count: Vec<i64>,
+    /// Per row: the exact state.
+    rows: Vec<Row>,
+    /// Per row, in blocks of [`LANES`]: the scan layout. Lanes past the last row are padding.
+    blocks: Vec<Block>,
+    /// Per row: its position in `by_name` (stale while `ranks_stale`).
+    ranks: Vec<u32>,
+    /// Row indices in JavaScript name order.
+    by_name: Vec<u32>,
+    /// Set when `by_name` changed since the ranks (and the tie values in `blocks`) were set.
+    ranks_stale: bool,
+    /// Rows the kernel skips (see [`LaneValues::of`]), in no particular order.
+    exact_rows: Vec<u32>,
+    /// Per row: its index in `exact_rows`, or `NOT_EXACT`.
+    exact_slot: Vec<u32>,
     index: HashMap<String, usize>,
     pending: HashMap<String, Usage>,
-}
-
-/// Borrowed columns, all sliced to the same length so a scan indexes them without bounds
-/// checks after the first.
-pub struct Columns<'a> {
-    pub names: &'a [String],
-    unschedulable: &'a [bool],
-    alloc_milli_cpu: &'a [i64],
-    alloc_memory_bytes: &'a [i64],
-    alloc_pods: &'a [i64],
-    inv_milli_cpu: &'a [f64],
-    inv_memory_bytes: &'a [f64],
-    req_milli_cpu: &'a [i64],
-    req_memory_bytes: &'a [i64],
-    non_zero_milli_cpu: &'a [i64],
-    non_zero_memory_bytes: &'a [i64],
-    pod_count: &'a [i64],
-}
-
-impl Columns<'_> {
-    /// Number of rows.
-    #[inline]
-    pub fn len(&self) -> usize {
-        self.names.len()
-    }
-
-    /// True when there are no rows.
-    #[inline]
-    pub fn is_empty(&self) -> bool {
-        self.names.is_empty()
-    }
-
-    /// Row `i`; panics if `i >= len()`.
-    #[inline(always)]
-    pub fn row(&self, i: usize) -> Row {
-        Row {
-            unschedulable: self.unschedulable[i],
-            allocatable: Allocatable {
-                milli_cpu: self.alloc_milli_cpu[i],
-                memory_bytes: self.alloc_memory_bytes[i],
-                pods: self.alloc_pods[i],
-            },
-            reciprocals: Reciprocals {
-                milli_cpu: self.inv_milli_cpu[i],
-                memory_bytes: self.inv_memory_bytes[i],
-            },
-            usage: Usage {
-                milli_cpu: self.req_milli_cpu[i],
-                memory_bytes: self.req_memory_bytes[i],
-                non_zero_milli_cpu: self.non_zero_milli_cpu[i],
-                non_zero_memory_bytes: self.non_zero_memory_bytes[i],
-                pods: self.pod_count[i],
-            },
-        }
-    }
 }
 
 impl NodeTable {
@@ -215,116 +141,146 @@ impl NodeTable {
         &self.names
     }
 
+    /// The exact state of every row, in table order.
+    pub fn rows(&self) -> &[Row] {
+        &self.rows
+    }
+
     /// The row index of `name`, if the node is known.
     pub fn position(&self, name: &str) -> Option<usize> {
         self.index.get(name).copied()
     }
 
-    /// Columns for scanning. Always inlined, so the caller sees that every column has the
-    /// same length and the optimizer drops the per-row bounds checks.
-    #[inline(always)]
-    pub fn columns(&self) -> Columns<'_> {
-        let n = self.names.len();
-        Columns {
-            names: &self.names[..n],
-            unschedulable: &self.unschedulable[..n],
-            alloc_milli_cpu: &self.alloc_milli_cpu[..n],
-            alloc_memory_bytes: &self.alloc_memory_bytes[..n],
-            alloc_pods: &self.alloc_pods[..n],
-            inv_milli_cpu: &self.inv_milli_cpu[..n],
-            inv_memory_bytes: &self.inv_memory_bytes[..n],
-            req_milli_cpu: &self.req_milli_cpu[..n],
-            req_memory_bytes: &self.req_memory_bytes[..n],
-            non_zero_milli_cpu: &self.non_zero_milli_cpu[..n],
-            non_zero_memory_bytes: &self.non_zero_memory_bytes[..n],
-            pod_count: &self.pod_count[..n],
-        }
-    }
-
     /// The usage accounted on `name`, whether it is a known node or only a pending record.
     pub fn usage(&self, name: &str) -> Option<Usage> {
         match self.position(name) {
-            Some(i) => Some(self.columns().row(i).usage),
+            Some(i) => Some(self.rows[i].usage),
             None => self.pending.get(name).copied(),
         }
     }
 
+    /// Brings the name ranks (and the tie values in the scan layout) up to date after nodes
+    /// were added or removed: one pass over the table. A no-op otherwise. Call before
+    /// [`NodeTable::blocks`], [`NodeTable::rank`] or [`NodeTable::row_at_rank`].
+    pub fn prepare(&mut self) {
+        if !self.ranks_stale {
+            return;
+        }
+        for (rank, &row) in self.by_name.iter().enumerate() {
+            self.ranks[row as usize] = rank as u32;
+        }
+        for (i, row) in self.rows.iter().enumerate() {
+            if self.exact_slot[i] == NOT_EXACT {
+                self.blocks[i / LANES].gate[i % LANES] = gate(row, self.ranks[i]);
+            }
+        }
+        self.ranks_stale = false;
+    }
+
+    /// The scan layout (call [`NodeTable::prepare`] first).
+    pub fn blocks(&self) -> &[Block] {
+        debug_assert!(!self.ranks_stale);
+        &self.blocks
+    }
+
+    /// Rows the kernel skips; the scan evaluates them with the reference code.
+    pub fn exact_rows(&self) -> &[u32] {
+        &self.exact_rows
+    }
+
+    /// Row `i`'s position in JavaScript name order (call [`NodeTable::prepare`] first).
+    pub fn rank(&self, i: usize) -> u32 {
+        debug_assert!(!self.ranks_stale);
+        self.ranks[i]
+    }
+
+    /// The row whose name has position `rank` in JavaScript name order.
+    pub fn row_at_rank(&self, rank: u32) -> usize {
+        debug_assert!(!self.ranks_stale);
+        self.by_name[rank as usize] as usize
+    }
+
+    /// One row's scan values as the kernel sees them (for tests and `score_all`).
+    pub fn lane(&self, i: usize) -> LaneValues {
+        self.blocks[i / LANES].get(i % LANES)
+    }
+
     /// Adds a node or replaces its allocatable resources and unschedulable flag. A known node
     /// keeps its row and its accounted pods; a new node is appended and takes over any usage
-    /// accounted on its name before it was known.
-    pub fn upsert(&mut self, name: &str, allocatable: Allocatable, unschedulable: bool) {
-        let inv = Reciprocals::of(&allocatable);
+    /// accounted on its name before it was known. Returns the node's row.
+    pub fn upsert(&mut self, name: &str, allocatable: Allocatable, unschedulable: bool) -> usize {
         if let Some(i) = self.position(name) {
-            self.unschedulable[i] = unschedulable;
-            self.alloc_milli_cpu[i] = allocatable.milli_cpu;
-            self.alloc_memory_bytes[i] = allocatable.memory_bytes;
-            self.alloc_pods[i] = allocatable.pods;
-            self.inv_milli_cpu[i] = inv.milli_cpu;
-            self.inv_memory_bytes[i] = inv.memory_bytes;
-            return;
+            let row = &mut self.rows[i];
+            row.allocatable = allocatable;
+            row.unschedulable = unschedulable;
+            self.refresh_row(i);
+            return i;
         }
         let usage = self.pending.remove(name).unwrap_or_default();
         let i = self.names.len();
+        let at = self.name_position(name).unwrap_or_else(|at| at);
         self.names.push(name.to_owned());
-        self.unschedulable.push(unschedulable);
-        self.alloc_milli_cpu.push(allocatable.milli_cpu);
-        self.alloc_memory_bytes.push(allocatable.memory_bytes);
-        self.alloc_pods.push(allocatable.pods);
-        self.inv_milli_cpu.push(inv.milli_cpu);
-        self.inv_memory_bytes.push(inv.memory_bytes);
-        self.req_milli_cpu.push(usage.milli_cpu);
-        self.req_memory_bytes.push(usage.memory_bytes);
-        self.non_zero_milli_cpu.push(usage.non_zero_milli_cpu);
-        self.non_zero_memory_bytes.push(usage.non_zero_memory_bytes);
-        self.pod_count.push(usage.pods);
+        self.rows.push(Row {
+            unschedulable,
+            allocatable,
+            usage,
+        });
+        if i % LANES == 0 {
+            self.blocks.push(Block::PADDING);
+        }
+        self.ranks.push(0);
+        self.by_name.insert(at, i as u32);
+        self.ranks_stale = true;
+        self.exact_slot.push(NOT_EXACT);
         self.index.insert(name.to_owned(), i);
+        self.refresh_row(i);
+        i
     }
 
     /// Forgets a node and every pod accounted on it (including a pending record of that name).
-    /// The last row moves into the freed row. Unknown names are a no-op.
-    pub fn remove(&mut self, name: &str) {
+    /// The last row moves into the freed row. Unknown names are a no-op. Returns the row the
+    /// node had.
+    pub fn remove(&mut self, name: &str) -> Option<usize> {
         self.pending.remove(name);
-        let Some(i) = self.index.remove(name) else {
-            return;
-        };
+        let i = self.index.remove(name)?;
+        if let Ok(at) = self.name_position(name) {
+            self.by_name.remove(at);
+        }
+        self.set_exact(i, false);
         let last = self.names.len() - 1;
+        let moved = self.lane(last);
         self.names.swap_remove(i);
-        self.unschedulable.swap_remove(i);
-        self.alloc_milli_cpu.swap_remove(i);
-        self.alloc_memory_bytes.swap_remove(i);
-        self.alloc_pods.swap_remove(i);
-        self.inv_milli_cpu.swap_remove(i);
-        self.inv_memory_bytes.swap_remove(i);
-        self.req_milli_cpu.swap_remove(i);
-        self.req_memory_bytes.swap_remove(i);
-        self.non_zero_milli_cpu.swap_remove(i);
-        self.non_zero_memory_bytes.swap_remove(i);
-        self.pod_count.swap_remove(i);
+        self.rows.swap_remove(i);
+        self.ranks.swap_remove(i);
+        self.exact_slot.swap_remove(i);
+        self.blocks[i / LANES].set(i % LANES, &moved);
+        self.blocks[last / LANES].set(last % LANES, &LaneValues::EXACT);
+        if last % LANES == 0 {
+            self.blocks.pop();
+        }
         if i != last {
-            if let Some(slot) = self.index.get_mut(&self.names[i]) {
+            let name = &self.names[i];
+            if let Some(slot) = self.index.get_mut(name) {
                 *slot = i;
             }
+            if let Ok(at) = self.name_position(name) {
+                self.by_name[at] = i as u32;
+            }
+            if let Some(&slot) = self.exact_slot.get(i) {
+                if slot != NOT_EXACT {
+                    self.exact_rows[slot as usize] = i as u32;
+                }
+            }
         }
-    }
-
-    /// Writes a row's usage back into the columns.
-    fn set_usage(&mut self, i: usize, u: Usage) {
-        self.req_milli_cpu[i] = u.milli_cpu;
-        self.req_memory_bytes[i] = u.memory_bytes;
-        self.non_zero_milli_cpu[i] = u.non_zero_milli_cpu;
-        self.non_zero_memory_bytes[i] = u.non_zero_memory_bytes;
-        self.pod_count[i] = u.pods;
+        self.ranks_stale = true;
+        Some(i)
     }
 
     /// Accounts a bound or assumed pod on `node`. If the node is unknown, the pod is kept in a
     /// pending record (created on demand) that a later [`NodeTable::upsert`] takes over.
     pub fn add_pod(&mut self, node: &str, requests: &Requests) {
         match self.position(node) {
-            Some(i) => {
-                let mut u = self.columns().row(i).usage;
-                u.add(requests);
-                self.set_usage(i, u);
-            }
+            Some(i) => self.add_pod_at(i, requests),
             None => self
                 .pending
                 .entry(node.to_owned())
@@ -333,18 +289,51 @@ impl NodeTable {
         }
     }
 
+    /// Accounts a pod on row `i` (which must exist).
+    pub fn add_pod_at(&mut self, i: usize, requests: &Requests) {
+        self.rows[i].usage.add(requests);
+        self.refresh_row(i);
+    }
+
     /// Undoes [`NodeTable::add_pod`]. A pending record that drops back to all zeros is
     /// forgotten. A name with neither a node nor a pending record is a no-op.
     pub fn remove_pod(&mut self, node: &str, requests: &Requests) {
         if let Some(i) = self.position(node) {
-            let mut u = self.columns().row(i).usage;
-            u.sub(requests);
-            self.set_usage(i, u);
+            self.rows[i].usage.sub(requests);
+            self.refresh_row(i);
         } else if let Some(u) = self.pending.get_mut(node) {
             u.sub(requests);
             if u.is_zero() {
                 self.pending.remove(node);
             }
+        }
+    }
+
+    /// Where `name` is (`Ok`) or would go (`Err`) in `by_name`.
+    fn name_position(&self, name: &str) -> Result<usize, usize> {
+        self.by_name
+            .binary_search_by(|&row| cmp_js(&self.names[row as usize], name))
+    }
+
+    /// Re-derives row `i`'s scan values from its exact state.
+    fn refresh_row(&mut self, i: usize) {
+        let values = LaneValues::of(&self.rows[i], self.ranks[i]);
+        self.set_exact(i, values.is_none());
+        self.blocks[i / LANES].set(i % LANES, &values.unwrap_or(LaneValues::EXACT));
+    }
+
+    /// Adds row `i` to, or removes it from, the rows the kernel skips.
+    fn set_exact(&mut self, i: usize, exact: bool) {
+        let slot = self.exact_slot[i];
+        if exact && slot == NOT_EXACT {
+            self.exact_slot[i] = self.exact_rows.len() as u32;
+            self.exact_rows.push(i as u32);
+        } else if !exact && slot != NOT_EXACT {
+            self.exact_rows.swap_remove(slot as usize);
+            if let Some(&moved) = self.exact_rows.get(slot as usize) {
+                self.exact_slot[moved as usize] = slot;
+            }
+            self.exact_slot[i] = NOT_EXACT;
         }
     }
 }
@@ -378,10 +367,10 @@ mod tests {
         t.add_pod("a", &req(250, 1 << 20));
         t.upsert("a", alloc(4000, 4 << 30, 40), true);
         assert_eq!(t.names(), ["a", "b"]);
-        let row = t.columns().row(0);
+        let row = t.rows()[0];
         assert!(row.unschedulable);
         assert_eq!(row.allocatable, alloc(4000, 4 << 30, 40));
-        assert_eq!(row, Row::new(true, alloc(4000, 4 << 30, 40), row.usage));
+        assert_eq!(t.lane(0).gate, crate::layout::GATE_UNSCHEDULABLE);
         assert_eq!(row.usage.pods, 1);
         assert_eq!(row.usage.milli_cpu, 250);
         assert_eq!(row.usage.non_zero_memory_bytes, 209_715_200);
@@ -396,7 +385,9 @@ mod tests {
         t.remove("b");
         assert_eq!(t.names(), ["a", "d", "c"]);
         assert_eq!(t.position("d"), Some(1));
-        assert_eq!(t.columns().row(1).allocatable.milli_cpu, 3);
+        assert_eq!(t.rows()[1].allocatable.milli_cpu, 3);
+        t.prepare();
+        assert_eq!(t.lane(1), LaneValues::of(&t.rows()[1], t.rank(1)).unwrap_or(LaneValues::EXACT));
         t.remove("c"); // the last row: nothing moves
         assert_eq!(t.names(), ["a", "d"]);
         t.remove("zzz"); // unknown: no-op
@@ -404,7 +395,7 @@ mod tests {
         t.remove("a");
         t.remove("d");
         assert!(t.is_empty());
-        assert!(t.columns().is_empty());
+        assert!(t.blocks().is_empty());
     }
 
     #[test]
@@ -455,5 +446,63 @@ mod tests {
         assert_eq!(u.non_zero_memory_bytes, 209_715_200);
         t.remove_pod("n", &req(300, 7));
         assert_eq!(t.usage("n"), Some(Usage::default()));
+    }
+
+    /// Every row's lane matches its exact state and rank; the exact-row list and the name
+    /// order agree with the rows; padding lanes are padding.
+    fn check_invariants(t: &mut NodeTable) {
+        t.prepare();
+        assert_eq!(t.blocks().len(), t.len().div_ceil(LANES));
+        for i in 0..t.len() {
+            let expected = LaneValues::of(&t.rows()[i], t.rank(i));
+            assert_eq!(t.lane(i), expected.unwrap_or(LaneValues::EXACT), "row {i}");
+            assert_eq!(expected.is_none(), t.exact_rows().contains(&(i as u32)), "row {i}");
+            assert_eq!(t.row_at_rank(t.rank(i)), i);
+            assert_eq!(t.position(&t.names()[i]), Some(i));
+        }
+        for i in t.len()..t.blocks().len() * LANES {
+            assert_eq!(t.lane(i), LaneValues::EXACT);
+        }
+        assert_eq!(t.exact_rows().len(), {
+            let mut rows = t.exact_rows().to_vec();
+            rows.sort_unstable();
+            rows.dedup();
+            rows.len()
+        });
+        let mut sorted: Vec<&str> = t.names().iter().map(String::as_str).collect();
+        sorted.sort_by(|a, b| cmp_js(a, b));
+        for (rank, name) in sorted.iter().enumerate() {
+            assert_eq!(t.rank(t.position(name).unwrap_or(usize::MAX)), rank as u32);
+        }
+    }
+
+    #[test]
+    fn layout_ranks_and_exact_rows_follow_every_update() {
+        let mut t = NodeTable::new();
+        let huge = crate::layout::MAX_FAST_ALLOCATABLE + 1;
+        for (k, name) in ["e", "b", "x", "a", "d", "c", "\u{1F600}", "\u{FF21}", "z"].iter().enumerate() {
+            let memory = if k % 3 == 0 { huge } else { 1 << 30 };
+            t.upsert(name, alloc(1000 * k as i64, memory, k as i64), k == 4);
+            check_invariants(&mut t);
+        }
+        t.add_pod("a", &req(100, 1));
+        t.remove_pod("b", &req(100, 1)); // negative usage: exact row
+        check_invariants(&mut t);
+        assert!(t.exact_rows().contains(&(t.position("b").unwrap_or(0) as u32)));
+        t.add_pod("b", &req(100, 1)); // back to zero: fast again
+        check_invariants(&mut t);
+        assert!(!t.exact_rows().contains(&(t.position("b").unwrap_or(0) as u32)));
+        for name in ["e", "z", "c", "\u{1F600}", "nope", "a"] {
+            t.remove(name);
+            check_invariants(&mut t);
+        }
+        t.upsert("x", alloc(1, 1 << 20, 3), false); // no longer huge
+        t.upsert("m", alloc(1, huge, 3), false);
+        check_invariants(&mut t);
+        for name in t.names().to_vec() {
+            t.remove(&name);
+            check_invariants(&mut t);
+        }
+        assert!(t.exact_rows().is_empty());
     }
 }

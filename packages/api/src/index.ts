@@ -18,6 +18,23 @@ export type {
   Binding,
   ContainerState,
   Volume,
+  PodTemplateSpec,
+  ConfigMap,
+  Secret,
+  Service,
+  ServiceAccount,
+  ResourceQuota,
+  LimitRange,
+  Deployment,
+  ReplicaSet,
+  DaemonSet,
+  Lease,
+  PriorityClass,
+  Role,
+  RoleBinding,
+  ClusterRole,
+  ClusterRoleBinding,
+  LabelSelectorSpec,
   Writable,
   KubeObject,
   KubeList,
@@ -38,7 +55,25 @@ export {
 } from './status.js';
 export type { StatusReason, StatusTarget } from './status.js';
 export { parseQuantity, isQuantity, milliCpu, bytes, formatMilliCpu, formatBytes } from './quantity.js';
-export { RESOURCES, findResource, findKind, apiVersionOf, PODS, NODES, NAMESPACES, EVENTS } from './resources.js';
+export {
+  RESOURCES,
+  findResource,
+  findKind,
+  apiVersionOf,
+  PODS,
+  NODES,
+  NAMESPACES,
+  EVENTS,
+  CONFIGMAPS,
+  SECRETS,
+  SERVICES,
+  SERVICEACCOUNTS,
+  DEPLOYMENTS,
+  REPLICASETS,
+  DAEMONSETS,
+  LEASES,
+  PRIORITYCLASSES,
+} from './resources.js';
 export type { ResourceDescriptor } from './resources.js';
 export { escapeToken, unescapeToken, groupToken, objectKey, keyPrefix, parseKey, NONE_TOKEN } from './keys.js';
 export type { ParsedKey } from './keys.js';
@@ -54,7 +89,7 @@ export {
   UNSHARDED,
 } from './subjects.js';
 export type { EventFilter } from './subjects.js';
-export { parseLabelSelector, parseFieldSelector, fieldValue } from './selectors.js';
-export type { LabelSelector, FieldSelector } from './selectors.js';
+export { parseLabelSelector, parseFieldSelector, fieldValue, structuredSelectorMatches, formatStructuredSelector } from './selectors.js';
+export type { LabelSelector, FieldSelector, StructuredSelector } from './selectors.js';
 export { podRequests, isPodTerminal, namespacedName, nowTimestamp, DEFAULT_MILLI_CPU_REQUEST, DEFAULT_MEMORY_REQUEST } from './pod.js';
 export type { PodResourceRequests } from './pod.js';

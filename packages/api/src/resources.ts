@@ -21,17 +21,21 @@ export interface ResourceDescriptor {
 
 const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
-function core(
+type DescriptorExtras = Partial<Pick<ResourceDescriptor, 'shortNames' | 'subresources' | 'categories' | 'verbs' | 'singular'>>;
+
+function describe(
+  group: string,
+  version: string,
   resource: string,
   kind: string,
   namespaced: boolean,
-  extra: Partial<Pick<ResourceDescriptor, 'shortNames' | 'subresources' | 'categories' | 'verbs'>> = {},
+  extra: DescriptorExtras = {},
 ): ResourceDescriptor {
   return {
-    group: '',
-    version: 'v1',
+    group,
+    version,
     resource,
-    singular: kind.toLowerCase(),
+    singular: extra.singular ?? kind.toLowerCase(),
     kind,
     listKind: `${kind}List`,
     namespaced,
@@ -42,6 +46,10 @@ function core(
   };
 }
 
+function core(resource: string, kind: string, namespaced: boolean, extra: DescriptorExtras = {}): ResourceDescriptor {
+  return describe('', 'v1', resource, kind, namespaced, extra);
+}
+
 /** Every resource the apiserver serves, in discovery order. */
 export const RESOURCES: readonly ResourceDescriptor[] = [
   core('namespaces', 'Namespace', false, {
@@ -49,13 +57,28 @@ export const RESOURCES: readonly ResourceDescriptor[] = [
     subresources: ['status'],
     verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
   }),
-  core('pods', 'Pod', true, {
-    shortNames: ['po'],
-    subresources: ['status', 'binding', 'log'],
-    categories: ['all'],
-  }),
+  core('pods', 'Pod', true, { shortNames: ['po'], subresources: ['status', 'binding', 'log', 'eviction'], categories: ['all'] }),
   core('nodes', 'Node', false, { shortNames: ['no'], subresources: ['status'] }),
   core('events', 'Event', true, { shortNames: ['ev'] }),
+  core('configmaps', 'ConfigMap', true, { shortNames: ['cm'] }),
+  core('secrets', 'Secret', true),
+  core('services', 'Service', true, { shortNames: ['svc'], subresources: ['status'], categories: ['all'] }),
+  core('serviceaccounts', 'ServiceAccount', true, { shortNames: ['sa'] }),
+  core('resourcequotas', 'ResourceQuota', true, { shortNames: ['quota'], subresources: ['status'] }),
+  core('limitranges', 'LimitRange', true, { shortNames: ['limits'] }),
+  describe('apps', 'v1', 'deployments', 'Deployment', true, {
+    shortNames: ['deploy'],
+    subresources: ['status', 'scale'],
+    categories: ['all'],
+  }),
+  describe('apps', 'v1', 'replicasets', 'ReplicaSet', true, { shortNames: ['rs'], subresources: ['status', 'scale'], categories: ['all'] }),
+  describe('apps', 'v1', 'daemonsets', 'DaemonSet', true, { shortNames: ['ds'], subresources: ['status'], categories: ['all'] }),
+  describe('coordination.k8s.io', 'v1', 'leases', 'Lease', true),
+  describe('scheduling.k8s.io', 'v1', 'priorityclasses', 'PriorityClass', false, { shortNames: ['pc'] }),
+  describe('rbac.authorization.k8s.io', 'v1', 'roles', 'Role', true),
+  describe('rbac.authorization.k8s.io', 'v1', 'rolebindings', 'RoleBinding', true),
+  describe('rbac.authorization.k8s.io', 'v1', 'clusterroles', 'ClusterRole', false),
+  describe('rbac.authorization.k8s.io', 'v1', 'clusterrolebindings', 'ClusterRoleBinding', false),
 ];
 
 /** The descriptor for a group and plural resource name, if served. */
@@ -78,6 +101,15 @@ export const PODS: ResourceDescriptor = requireResource('', 'pods');
 export const NODES: ResourceDescriptor = requireResource('', 'nodes');
 export const NAMESPACES: ResourceDescriptor = requireResource('', 'namespaces');
 export const EVENTS: ResourceDescriptor = requireResource('', 'events');
+export const CONFIGMAPS: ResourceDescriptor = requireResource('', 'configmaps');
+export const SECRETS: ResourceDescriptor = requireResource('', 'secrets');
+export const SERVICES: ResourceDescriptor = requireResource('', 'services');
+export const SERVICEACCOUNTS: ResourceDescriptor = requireResource('', 'serviceaccounts');
+export const DEPLOYMENTS: ResourceDescriptor = requireResource('apps', 'deployments');
+export const REPLICASETS: ResourceDescriptor = requireResource('apps', 'replicasets');
+export const DAEMONSETS: ResourceDescriptor = requireResource('apps', 'daemonsets');
+export const LEASES: ResourceDescriptor = requireResource('coordination.k8s.io', 'leases');
+export const PRIORITYCLASSES: ResourceDescriptor = requireResource('scheduling.k8s.io', 'priorityclasses');
 
 function requireResource(group: string, resource: string): ResourceDescriptor {
   const desc = findResource(group, resource);

@@ -117,3 +117,55 @@ export function parseFieldSelector(text: string | undefined | null, supported: r
     },
   };
 }
+
+/** A structured selector (`matchLabels` + `matchExpressions`), as in Deployment.spec.selector. */
+export interface StructuredSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: Array<{ key: string; operator: string; values?: string[] }>;
+}
+
+/**
+ * Whether labels match a structured selector. An empty selector matches
+ * everything (callers that require a non-empty selector check that first).
+ */
+export function structuredSelectorMatches(
+  selector: StructuredSelector | undefined,
+  labels: Readonly<Record<string, string>> | undefined,
+): boolean {
+  const l = labels ?? {};
+  for (const [k, v] of Object.entries(selector?.matchLabels ?? {})) if (l[k] !== v) return false;
+  for (const e of selector?.matchExpressions ?? []) {
+    const has = Object.prototype.hasOwnProperty.call(l, e.key);
+    const values = e.values ?? [];
+    switch (e.operator) {
+      case 'In':
+        if (!has || !values.includes(l[e.key] ?? '')) return false;
+        break;
+      case 'NotIn':
+        if (has && values.includes(l[e.key] ?? '')) return false;
+        break;
+      case 'Exists':
+        if (!has) return false;
+        break;
+      case 'DoesNotExist':
+        if (has) return false;
+        break;
+      default:
+        return false;
+    }
+  }
+  return true;
+}
+
+/** The `kubectl -o wide` text of a structured selector: `app=web,tier in (a,b)`. */
+export function formatStructuredSelector(selector: StructuredSelector | undefined): string {
+  const parts = Object.entries(selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
+  for (const e of selector?.matchExpressions ?? []) {
+    const vals = (e.values ?? []).join(',');
+    if (e.operator === 'In') parts.push(`${e.key} in (${vals})`);
+    else if (e.operator === 'NotIn') parts.push(`${e.key} notin (${vals})`);
+    else if (e.operator === 'Exists') parts.push(e.key);
+    else if (e.operator === 'DoesNotExist') parts.push(`!${e.key}`);
+  }
+  return parts.length === 0 ? '<none>' : parts.join(',');
+}

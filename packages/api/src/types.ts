@@ -4,6 +4,10 @@
  */
 import type * as meta from 'kubernetes-types/meta/v1.js';
 import type * as core from 'kubernetes-types/core/v1.js';
+import type * as apps from 'kubernetes-types/apps/v1.js';
+import type * as coordination from 'kubernetes-types/coordination/v1.js';
+import type * as scheduling from 'kubernetes-types/scheduling/v1.js';
+import type * as rbac from 'kubernetes-types/rbac/v1.js';
 
 /**
  * The generated types mark server-set fields readonly; the apiserver and the
@@ -35,6 +39,23 @@ export type Namespace = Writable<core.Namespace>;
 export type Event = Writable<core.Event>;
 export type Binding = Writable<core.Binding>;
 export type Volume = Writable<core.Volume>;
+export type PodTemplateSpec = Writable<core.PodTemplateSpec>;
+export type ConfigMap = Writable<core.ConfigMap>;
+export type Secret = Writable<core.Secret>;
+export type Service = Writable<core.Service>;
+export type ServiceAccount = Writable<core.ServiceAccount>;
+export type ResourceQuota = Writable<core.ResourceQuota>;
+export type LimitRange = Writable<core.LimitRange>;
+export type Deployment = Writable<apps.Deployment>;
+export type ReplicaSet = Writable<apps.ReplicaSet>;
+export type DaemonSet = Writable<apps.DaemonSet>;
+export type Lease = Writable<coordination.Lease>;
+export type PriorityClass = Writable<scheduling.PriorityClass>;
+export type Role = Writable<rbac.Role>;
+export type RoleBinding = Writable<rbac.RoleBinding>;
+export type ClusterRole = Writable<rbac.ClusterRole>;
+export type ClusterRoleBinding = Writable<rbac.ClusterRoleBinding>;
+export type LabelSelectorSpec = Writable<meta.LabelSelector>;
 
 /** Any Kubernetes object: what the store holds and the API serves. */
 export interface KubeObject {

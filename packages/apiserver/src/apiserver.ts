@@ -11,6 +11,7 @@ import { ApiError, NAMESPACES } from '@skiff/api';
 import { openJetStreamStore, type Store } from '@skiff/store';
 import { createMetricsRegistry, tracer, type Logger } from '@skiff/telemetry';
 import { GenericRegistry } from './registry/generic.js';
+import { loadSchemaValidators } from './registry/schema-validation.js';
 import { EventPublisher } from './storage/event-publisher.js';
 import { WatchCache } from './storage/watch-cache.js';
 import { createApiHttpServer } from './http/server.js';
@@ -50,6 +51,7 @@ async function ensureNamespaces(registry: GenericRegistry): Promise<void> {
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const { logger } = options;
   const nc: NatsConnection = await connect({ servers: options.natsUrl, name: 'skiff-apiserver', maxReconnectAttempts: -1 });
+  await loadSchemaValidators();
   const store = await openJetStreamStore(nc);
   const metrics = createMetricsRegistry('apiserver');
   const cache = new WatchCache(store, options.watchCacheSize === undefined ? {} : { historySize: options.watchCacheSize });

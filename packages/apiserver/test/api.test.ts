@@ -121,6 +121,23 @@ describe('apiserver', () => {
     expect(await podCount()).toBe(before);
   });
 
+  it('validates against the published schema: types, enums and formats, one cause per field', async () => {
+    const r = await req('POST', '/api/v1/namespaces/default/pods', {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'schema' },
+      spec: { dnsPolicy: 'Bogus', containers: [{ name: 'c', image: 'i', ports: [{ containerPort: 'abc' }] }] },
+    });
+    expect(r.code).toBe(422);
+    const causes = (r.json['details'] as { causes: Array<{ field: string; reason: string }> }).causes;
+    expect(causes).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ field: 'spec.dnsPolicy', reason: 'FieldValueNotSupported' }),
+        expect.objectContaining({ field: 'spec.containers[0].ports[0].containerPort', reason: 'FieldValueTypeInvalid' }),
+      ]),
+    );
+  });
+
   it('refuses pod spec changes other than the image with 422', async () => {
     const r = await req(
       'PATCH',

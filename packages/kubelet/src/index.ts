@@ -13,3 +13,28 @@ export { createCgroupStatsReader, nativeCgroupStatsAvailable, TsCgroupStatsReade
 export type { CgroupStats, CgroupStatsReader, CgroupPaths } from './stats/index.js';
 export { StatsCollector } from './stats/summary.js';
 export type { PodStatsSummary, ContainerStatsSummary } from './stats/summary.js';
+export {
+  HollowFleet,
+  HOLLOW_NODE_DEFAULTS,
+  HOLLOW_LABEL,
+  hollowNode,
+  hollowPodStatus,
+  parseDelayRange,
+  leasesServed,
+  LeaseHeartbeat,
+  NodeStatusHeartbeat,
+  LEASE_RESOURCE,
+  NODE_LEASE_NAMESPACE,
+  SpreadTicker,
+} from './hollow/index.js';
+export type {
+  HollowFleetOptions,
+  HollowFleetStats,
+  HollowNodeSpec,
+  DelayRange,
+  Heartbeat,
+  HeartbeatMethod,
+  HeartbeatTarget,
+  HollowPodStage,
+  HollowPodPhase,
+} from './hollow/index.js';

@@ -14,6 +14,22 @@ const SUBRESOURCE_VERBS: Readonly<Record<string, string[]>> = {
   eviction: ['create'],
 };
 
+/** The kind a subresource answers with: Scale, Binding, Eviction, or the resource's own. */
+function subresourceKind(r: ResourceDescriptor, sub: string): { group: string; version: string; kind: string } {
+  switch (sub) {
+    case 'log':
+      return { group: '', version: '', kind: '' };
+    case 'binding':
+      return { group: '', version: 'v1', kind: 'Binding' };
+    case 'scale':
+      return { group: 'autoscaling', version: 'v1', kind: 'Scale' };
+    case 'eviction':
+      return { group: 'policy', version: 'v1', kind: 'Eviction' };
+    default:
+      return { group: r.group, version: r.version, kind: r.kind };
+  }
+}
+
 function groupsServed(): Map<string, ResourceDescriptor[]> {
   const groups = new Map<string, ResourceDescriptor[]>();
   for (const r of RESOURCES) {
@@ -66,7 +82,7 @@ export function apiResourceList(group: string, version: string): Record<string, 
         name: `${r.resource}/${sub}`,
         singularName: '',
         namespaced: r.namespaced,
-        kind: sub === 'binding' ? 'Binding' : r.kind,
+        kind: subresourceKind(r, sub).kind,
         verbs: SUBRESOURCE_VERBS[sub] ?? ['get'],
       });
     }
@@ -110,10 +126,7 @@ export function aggregatedDiscovery(root: 'api' | 'apis', version: 'v2' | 'v2bet
             ...(r.categories.length > 0 ? { categories: r.categories } : {}),
             subresources: r.subresources.map((sub) => ({
               subresource: sub,
-              responseKind:
-                sub === 'log'
-                  ? { group: '', version: '', kind: '' }
-                  : { group: r.group, version: r.version, kind: sub === 'binding' ? 'Binding' : r.kind },
+              responseKind: subresourceKind(r, sub),
               verbs: SUBRESOURCE_VERBS[sub] ?? ['get'],
             })),
           })),

@@ -24,6 +24,7 @@ import { chooseContainer, proxyLogs } from './logs.js';
 import { applyPatch } from './patch.js';
 import { writeJson } from './respond.js';
 import type { ResourceRoute } from './route.js';
+import { scaleOf, updateScale } from './scale.js';
 import { buildTable } from './table.js';
 import { serveWatch } from './watch.js';
 
@@ -171,6 +172,38 @@ export async function handleResource(
   if (route.subresource === 'binding' && desc.resource === 'pods') {
     if (method !== 'POST') throw methodNotAllowed('the server does not allow this method on the requested resource');
     await bindPod(ctx.store, ns, name, (await readObject(req)) as unknown as Binding, dryRun(q));
+    writeJson(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+    return;
+  }
+  if (route.subresource === 'scale' && desc.subresources.includes('scale')) {
+    if (method === 'GET') {
+      writeJson(res, 200, scaleOf(await ctx.registry.get(desc, ns, name)));
+      return;
+    }
+    if (method === 'PUT') {
+      writeJson(res, 200, await updateScale(ctx.registry, desc, ns, name, { kind: 'put', scale: await readObject(req) }, dryRun(q)));
+      return;
+    }
+    if (method === 'PATCH') {
+      const type = mediaType(req);
+      const patch = parseBody(await readBody(req), type);
+      writeJson(res, 200, await updateScale(ctx.registry, desc, ns, name, { kind: 'patch', type, patch }, dryRun(q)));
+      return;
+    }
+    throw methodNotAllowed('the server does not allow this method on the requested resource');
+  }
+  if (route.subresource === 'eviction' && desc.resource === 'pods') {
+    if (method !== 'POST') throw methodNotAllowed('the server does not allow this method on the requested resource');
+    const eviction = await readObject(req);
+    const options = (eviction['deleteOptions'] ?? {}) as {
+      gracePeriodSeconds?: number;
+      preconditions?: { uid?: string; resourceVersion?: string };
+    };
+    await ctx.registry.delete(desc, ns, name, {
+      dryRun: dryRun(q),
+      gracePeriodSeconds: options.gracePeriodSeconds,
+      preconditions: options.preconditions,
+    });
     writeJson(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
     return;
   }

@@ -22,10 +22,18 @@ import {
   parseLabelSelector,
   type KubeObject,
   type ResourceDescriptor,
+  type StatusCause,
 } from '@skiff/api';
 import { StoreError, type Store, type StoredObject } from '@skiff/store';
 import type { WatchCache } from '../storage/watch-cache.js';
 import { strategyFor, type ResourceStrategy } from './index.js';
+import { schemaCauses } from './schema-validation.js';
+
+/** Strategy causes first; schema causes for fields the strategy did not already name. */
+function mergeCauses(strategy: StatusCause[], schema: StatusCause[]): StatusCause[] {
+  const named = new Set(strategy.map((c) => c.field));
+  return [...strategy, ...schema.filter((c) => !named.has(c.field))];
+}
 
 /** The options of a list request. */
 export interface ListOptions {
@@ -172,7 +180,8 @@ export class GenericRegistry {
     meta.creationTimestamp = nowTimestamp();
     meta.generation = 1;
     strategy.prepareForCreate(object);
-    const causes = strategy.validate(object, undefined);
+    strategy.admit?.(object, { list: (d) => this.cache.list(keyPrefix(d)).map((stored) => stored.object) });
+    const causes = mergeCauses(strategy.validate(object, undefined), schemaCauses(desc, object));
     if (causes.length > 0) throw invalid(desc.kind, desc.group, meta.name ?? '', causes);
     if (desc.namespaced) await this.requireActiveNamespace(namespace);
     const name = meta.name ?? '';
@@ -347,7 +356,7 @@ export class GenericRegistry {
     strategy.prepareForUpdate(next, previous, subresource);
     next.metadata.generation = (prevMeta.generation ?? 1) + (subresource === undefined && specOf(next) !== specOf(previous) ? 1 : 0);
     if (subresource === 'status') next.metadata.generation = prevMeta.generation ?? 1;
-    const causes = strategy.validate(next, previous);
+    const causes = mergeCauses(strategy.validate(next, previous), schemaCauses(desc, next));
     if (causes.length > 0) throw invalid(desc.kind, desc.group, name, causes);
     const stored = stripForStorage(next);
     if (options.dryRun === true) return withRevision({ revision: current.revision, object: stored });

@@ -1,6 +1,6 @@
 /** Pods: defaulting, validation, graceful deletion and `kubectl get pods` columns. */
 import { randomUUID } from 'node:crypto';
-import { PODS, isPodTerminal, isQuantity, type Container, type Pod, type StatusCause } from '@skiff/api';
+import { PODS, isPodTerminal, isQuantity, type Container, type Pod, type PodSpec, type StatusCause } from '@skiff/api';
 import { age, column, humanDuration, NAME_COLUMN, type TablePrinter } from '../http/table.js';
 import { cause, splitStatusUpdate, type ResourceStrategy } from './strategy.js';
 import { dns1123LabelErrors, validateObjectMeta } from './validation.js';
@@ -20,6 +20,36 @@ function defaultContainer(c: Container): void {
     c.resources.requests ??= {};
     c.resources.requests[k] ??= v;
   }
+}
+
+/** Kubernetes' defaults for a pod spec (also applied to the templates of workload resources). */
+export function defaultPodSpec(spec: PodSpec): void {
+  spec.restartPolicy ??= 'Always';
+  spec.terminationGracePeriodSeconds ??= DEFAULT_GRACE_SECONDS;
+  spec.dnsPolicy ??= 'ClusterFirst';
+  spec.schedulerName ??= 'default-scheduler';
+  spec.securityContext ??= {};
+  spec.enableServiceLinks ??= true;
+  spec.preemptionPolicy ??= 'PreemptLowerPriority';
+  spec.serviceAccountName ??= 'default';
+  for (const c of [...(spec.containers ?? []), ...(spec.initContainers ?? [])]) defaultContainer(c);
+}
+
+/** Validates a pod spec's containers and restart policy, with field paths under `at`. */
+export function validatePodSpec(spec: PodSpec | undefined, at: string): StatusCause[] {
+  const causes = validateContainers(spec?.containers, `${at}.containers`, true);
+  causes.push(...validateContainers(spec?.initContainers, `${at}.initContainers`, false));
+  const rp = spec?.restartPolicy;
+  if (rp !== undefined && !['Always', 'OnFailure', 'Never'].includes(rp)) {
+    causes.push(
+      cause(
+        'FieldValueNotSupported',
+        `${at}.restartPolicy`,
+        `Unsupported value: "${rp}": supported values: "Always", "OnFailure", "Never"`,
+      ),
+    );
+  }
+  return causes;
 }
 
 /** The QoS class Kubernetes assigns: Guaranteed, Burstable or BestEffort. */
@@ -170,22 +200,14 @@ export const podStrategy: ResourceStrategy = {
     const pod = object as Pod;
     pod.spec ??= { containers: [] };
     const spec = pod.spec;
-    spec.restartPolicy ??= 'Always';
-    spec.terminationGracePeriodSeconds ??= DEFAULT_GRACE_SECONDS;
-    spec.dnsPolicy ??= 'ClusterFirst';
-    spec.schedulerName ??= 'default-scheduler';
-    spec.securityContext ??= {};
-    spec.enableServiceLinks ??= true;
+    defaultPodSpec(spec);
     spec.priority ??= 0;
-    spec.preemptionPolicy ??= 'PreemptLowerPriority';
-    spec.serviceAccountName ??= 'default';
     spec.tolerations ??= [];
     for (const key of ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable']) {
       if (!spec.tolerations.some((t) => t.key === key)) {
         spec.tolerations.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 });
       }
     }
-    for (const c of [...(spec.containers ?? []), ...(spec.initContainers ?? [])]) defaultContainer(c);
     pod.status = { phase: 'Pending', qosClass: qosClass(pod) };
     pod.metadata ??= {};
     pod.metadata.uid ??= randomUUID();
@@ -194,18 +216,7 @@ export const podStrategy: ResourceStrategy = {
   validate(object, previous) {
     const pod = object as Pod;
     const causes = validateObjectMeta(object, 'subdomain');
-    causes.push(...validateContainers(pod.spec?.containers, 'spec.containers', true));
-    causes.push(...validateContainers(pod.spec?.initContainers, 'spec.initContainers', false));
-    const rp = pod.spec?.restartPolicy;
-    if (rp !== undefined && !['Always', 'OnFailure', 'Never'].includes(rp)) {
-      causes.push(
-        cause(
-          'FieldValueNotSupported',
-          'spec.restartPolicy',
-          `Unsupported value: "${rp}": supported values: "Always", "OnFailure", "Never"`,
-        ),
-      );
-    }
+    causes.push(...validatePodSpec(pod.spec, 'spec'));
     if (previous !== undefined && immutableView(pod) !== immutableView(previous as Pod)) {
       causes.push(
         cause(

@@ -24,6 +24,17 @@ export interface ResourceStrategy {
    * removed, or 0 to remove it at once. `requested` is the client's gracePeriodSeconds.
    */
   deletionGracePeriod(object: KubeObject, requested: number | undefined): number;
+  /**
+   * Optional admission step on create, after defaults and before validation,
+   * with read access to the current objects (e.g. allocating a Service's cluster IP).
+   */
+  admit?(object: KubeObject, ctx: AdmissionContext): void;
+}
+
+/** What an admission step may read. */
+export interface AdmissionContext {
+  /** Every live object of a resource (from the watch cache). */
+  list(desc: ResourceDescriptor): KubeObject[];
 }
 
 /** A cause of a 422 Invalid Status. */

@@ -1,19 +1,22 @@
-/** `skiff kubelet`: the node agent for this machine. */
+/** `skiff kubelet`: the node agent for this machine, or (`--hollow N`) N simulated nodes in one process. */
 import os from 'node:os';
 import { join } from 'node:path';
 import {
   CgroupManager,
   createCgroupStatsReader,
   detectCgroupLayout,
+  HollowFleet,
   Kubelet,
   nativeCgroupStatsAvailable,
+  parseDelayRange,
   ProcessRuntime,
   StatsCollector,
+  type DelayRange,
 } from '@skiff/kubelet';
-import { bytes, milliCpu } from '@skiff/api';
+import { bytes, isQuantity, milliCpu } from '@skiff/api';
 import { createLogger, createMetricsRegistry } from '@skiff/telemetry';
-import { parseFlags, untilSignal, UsageError, type CommandSpec } from '../flags.js';
-import { apiClient, connectNats } from './common.js';
+import { parseFlags, untilSignal, UsageError, type CommandSpec, type ParsedFlags } from '../flags.js';
+import { apiClient, connectNats, serveHealthAndMetrics } from './common.js';
 
 export const kubeletCommand: CommandSpec = {
   name: 'kubelet',
@@ -33,9 +36,20 @@ export const kubeletCommand: CommandSpec = {
     stats: { type: 'string', default: 'native', help: 'cgroup statistics reader: native or ts' },
     'stop-pods-on-exit': { type: 'boolean', default: false, help: 'stop every container when the kubelet exits' },
     'sync-frequency': { type: 'string', default: '10', help: 'seconds between full pod resyncs' },
+    hollow: { type: 'string', default: '0', help: 'run N simulated nodes in this process instead (no processes; no root needed)' },
+    'hollow-prefix': { type: 'string', default: 'hollow-node-', help: 'name prefix of hollow nodes (<prefix><i>)' },
+    'hollow-start-delay-ms': { type: 'string', default: '0-200', help: 'hollow pods: binding to Running, ms or a range (0-200)' },
+    'hollow-ready-delay-ms': { type: 'string', default: '0', help: 'hollow pods: Running to Ready, ms or a range' },
+    'hollow-cpu': { type: 'string', default: '4', help: 'cpu capacity of each hollow node' },
+    'hollow-memory': { type: 'string', default: '16Gi', help: 'memory capacity of each hollow node' },
+    'hollow-pods': { type: 'string', default: '110', help: 'max pods of each hollow node' },
+    'hollow-heartbeat': { type: 'string', default: 'auto', help: 'hollow heartbeat: auto (Lease when served), lease or node-status' },
   },
   async run(argv) {
     const flags = parseFlags(kubeletCommand, argv);
+    const hollow = Number(flags.str('hollow'));
+    if (!Number.isInteger(hollow) || hollow < 0) throw new UsageError(`--hollow must be a whole number, not ${flags.str('hollow')}`);
+    if (hollow > 0) return runHollow(flags, hollow);
     const statsKind = flags.str('stats');
     if (statsKind !== 'native' && statsKind !== 'ts') throw new UsageError(`--stats must be native or ts, not ${statsKind}`);
     const logger = createLogger('kubelet');
@@ -83,3 +97,51 @@ export const kubeletCommand: CommandSpec = {
     return 0;
   },
 };
+
+function delayFlag(flags: ParsedFlags, name: string): DelayRange {
+  try {
+    return parseDelayRange(flags.str(name));
+  } catch (err) {
+    throw new UsageError(`--${name}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/** `--hollow N`: N simulated nodes; `/metrics` and `/healthz` on --host:--port (0: no server). */
+async function runHollow(flags: ParsedFlags, count: number): Promise<number> {
+  const heartbeat = flags.str('hollow-heartbeat');
+  if (heartbeat !== 'auto' && heartbeat !== 'lease' && heartbeat !== 'node-status') {
+    throw new UsageError(`--hollow-heartbeat must be auto, lease or node-status, not ${heartbeat}`);
+  }
+  for (const name of ['hollow-cpu', 'hollow-memory']) {
+    if (!isQuantity(flags.str(name))) throw new UsageError(`--${name} must be a quantity, not ${flags.str(name)}`);
+  }
+  const pods = Number(flags.str('hollow-pods'));
+  if (!Number.isInteger(pods) || pods < 0) throw new UsageError(`--hollow-pods must be a whole number, not ${flags.str('hollow-pods')}`);
+  const startDelay = delayFlag(flags, 'hollow-start-delay-ms');
+  const readyDelay = delayFlag(flags, 'hollow-ready-delay-ms');
+  const logger = createLogger('hollow-kubelet');
+  const metrics = createMetricsRegistry('hollow-kubelet');
+  const server = await serveHealthAndMetrics(flags.str('host'), Number(flags.str('port')), metrics);
+  const prefix = flags.str('hollow-prefix');
+  const nc = await connectNats(flags.str('nats'), `skiff-hollow-kubelet-${prefix}`);
+  const client = await apiClient(flags.str('apiserver'), `skiff-hollow-kubelet/${prefix}`);
+  const fleet = new HollowFleet({
+    client,
+    nc,
+    logger,
+    metrics,
+    count,
+    prefix,
+    heartbeat,
+    startDelay,
+    readyDelay,
+    node: { cpu: flags.str('hollow-cpu'), memory: flags.str('hollow-memory'), pods },
+  });
+  await fleet.start();
+  await untilSignal();
+  logger.info(fleet.stats(), 'hollow fleet stopping');
+  await fleet.stop();
+  await nc.drain().catch(() => undefined);
+  await new Promise<void>((resolve) => (server === undefined ? resolve() : server.close(() => resolve())));
+  return 0;
+}

@@ -8,6 +8,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CgroupManager, detectCgroupLayout } from '@skiff/kubelet';
 import { isPortOpen, startNatsServer } from '../nats-server.js';
 import { writeKubeconfig } from '../kubeconfig.js';
 import { parseFlags, untilSignal, type CommandSpec } from '../flags.js';
@@ -75,6 +76,10 @@ export const upCommand: CommandSpec = {
     const shutdown = async (): Promise<void> => {
       say('skiff: stopping (pods, kubelet, scheduler, controller-manager, apiserver, NATS)...');
       await supervisor.stop(['kubelet', 'scheduler', 'controller-manager', 'apiserver'], 20_000);
+      // The kubelet stops its pods; if it was down at that moment (crashed, restarting), sweep what is left.
+      await new CgroupManager(detectCgroupLayout(), { rootName: flags.str('cgroup-root') })
+        .removeRoot({ kill: true })
+        .catch((err: unknown) => say(`skiff: could not remove the cgroup root: ${err instanceof Error ? err.message : String(err)}`));
       await nats.stop();
       say('skiff: stopped');
     };

@@ -1,0 +1,370 @@
+//! The scan layout: per node, seven `f64` values derived from its exact `i64` state, stored in
+//! blocks of [`LANES`] nodes (array of structs of arrays) so that one pass streams through one
+//! contiguous buffer and every operation of the kernel is the same on every lane.
+//!
+//! The values are chosen so that the kernel ([`crate::kernel`]) needs no division, no branch
+//! and no 64-bit integer comparison (SSE2, the x86-64 baseline, has none), and so that its
+//! results are *exactly* those of the `i64` reference ([`crate::fit`],
+//! [`crate::least_allocated`]). Nodes whose state falls outside the proven range are marked
+//! [`GATE_EXACT`]: the kernel skips them and the scan evaluates them with the reference code.
+//!
+//! # Filters
+//!
+//! `pod cpu > allocatable cpu - requested cpu` is evaluated as `cpu_need > free_cpu` in `f64`,
+//! with `free_cpu` clamped to `[-1, 2^53]` and `cpu_need` the pod's request when it is positive
+//! (else `-inf`, so the check never fires, as in the reference). Every integer in
+//! `[-2^53, 2^53]` is an `f64`, so the comparison is exact as long as the pod's request is at
+//! most 2^53 (checked per pod, see [`PodTerms::new`]); the clamps do not change its outcome for
+//! such a request. The same for memory. Pods: `pods + 1 > allocatable pods` is decided once per
+//! node update and folded into the gate.
+//!
+//! # Score
+//!
+//! For one resource with allocatable `A` and non-zero requests `U` on the node, the reference
+//! score for a pod requesting `p` is `0` if `A <= 0` or `U + p > A`, else
+//! `floor(100 * (A - U - p) / A)`. The layout keeps `free = A - U` (clamped to `-1` below 0)
+//! and `scale = 100 / A` (rounded; 0 when `A <= 0`), and the kernel computes
+//! `floor(max((free - p) * scale + EPSILON, 0))`. This is exact when `0 < A <= 2^43`,
+//! `U >= 0` and `0 <= p <= 2^53` (else the node, or the pod, takes the reference path):
+//!
+//! - `D = free - p` is computed exactly when `0 <= D <= A` (both operands and the result are
+//!   integers of at most 2^53), and is at most `-1` when negative (rounding is monotone), in
+//!   which case `D * scale + EPSILON < 0` and the score is 0, as in the reference.
+//! - For `0 <= D <= A` the exact quotient `v = 100 D / A` lies in `[0, 100]`; two roundings
+//!   (`scale`, then the product) put `x` within `100 * 2^-52 < 2.3e-14` of it.
+//!   `EPSILON = 2^-45 ≈ 2.8e-14` exceeds that, so when `v` is an integer `k`, `x + EPSILON > k`
+//!   and the floor is `k`. When `v` is not an integer, it is at least `1 / A >= 2^-43 ≈ 1.1e-13`
+//!   away from the integers around it, so `x + EPSILON` stays in `(k, k + 1 - 6e-14)`, which
+//!   rounding (half an ulp below 128 is 2^-47 ≈ 7e-15) cannot carry to `k + 1`.
+//!
+//! `A <= 0` gives `scale = 0`, so the value is `EPSILON` and the score 0.
+//!
+//! # Choice
+//!
+//! The gate value of an open node is its tie value `2^32 - 1 - rank`, where `rank` is the
+//! node's position in JavaScript name order, and the kernel's key of a feasible node is
+//! `score * 2^32 + tie` (exact: below 2^39). The largest key is the highest score, then the
+//! smallest name, with no string comparison in the loop.
+
+use crate::node_table::Row;
+
+/// Nodes per block: four `f64` lanes (one AVX2 register, two SSE2 registers) per value.
+pub const LANES: usize = 4;
+
+/// The gate of a node whose `pods + 1 > allocatable pods`.
+pub const GATE_TOO_MANY_PODS: f64 = -1.0;
+/// The gate of an unschedulable (cordoned) node.
+pub const GATE_UNSCHEDULABLE: f64 = -2.0;
+/// The gate of a node the scan evaluates with the exact reference code, and of the padding
+/// lanes of the last block: the kernel counts nothing for it and never picks it.
+pub const GATE_EXACT: f64 = -3.0;
+
+/// `2^32`: the span of tie values; `score * TIE_SPAN + tie` is a node's key.
+pub const TIE_SPAN: f64 = 4_294_967_296.0;
+
+/// The largest allocatable quantity whose score the kernel computes (`2^43`: 8 TiB of memory).
+pub const MAX_FAST_ALLOCATABLE: i64 = 1 << 43;
+
+/// The largest pod request the kernel takes (`2^53`): every integer up to it is an `f64`.
+pub const MAX_FAST_REQUEST: i64 = 1 << 53;
+
+/// Added before rounding a resource score down (`2^-45`, see the module documentation).
+pub const SCORE_EPSILON: f64 = 1.0 / 35_184_372_088_832.0;
+
+/// `LANES` nodes' scan values. Lanes past the last node hold [`Block::PADDING`] values.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[repr(C, align(32))]
+pub struct Block {
+    /// Tie value (open node, `>= 0`) or one of the negative `GATE_*` values.
+    pub gate: [f64; LANES],
+    /// Allocatable cpu minus requested cpu, clamped to `[-1, 2^53]`.
+    pub free_cpu: [f64; LANES],
+    /// Allocatable memory minus requested memory, clamped to `[-1, 2^53]`.
+    pub free_memory: [f64; LANES],
+    /// Allocatable cpu minus non-zero requested cpu, clamped to `>= -1`.
+    pub score_free_cpu: [f64; LANES],
+    /// `100 / allocatable cpu`, or 0.
+    pub cpu_scale: [f64; LANES],
+    /// Allocatable memory minus non-zero requested memory, clamped to `>= -1`.
+    pub score_free_memory: [f64; LANES],
+    /// `100 / allocatable memory`, or 0.
+    pub memory_scale: [f64; LANES],
+}
+
+impl Block {
+    /// A block with no node in it.
+    pub const PADDING: Block = Block {
+        gate: [GATE_EXACT; LANES],
+        free_cpu: [0.0; LANES],
+        free_memory: [0.0; LANES],
+        score_free_cpu: [0.0; LANES],
+        cpu_scale: [0.0; LANES],
+        score_free_memory: [0.0; LANES],
+        memory_scale: [0.0; LANES],
+    };
+
+    /// Writes one node's values into `lane`.
+    #[inline]
+    pub fn set(&mut self, lane: usize, v: &LaneValues) {
+        self.gate[lane] = v.gate;
+        self.free_cpu[lane] = v.free_cpu;
+        self.free_memory[lane] = v.free_memory;
+        self.score_free_cpu[lane] = v.score_free_cpu;
+        self.cpu_scale[lane] = v.cpu_scale;
+        self.score_free_memory[lane] = v.score_free_memory;
+        self.memory_scale[lane] = v.memory_scale;
+    }
+
+    /// One lane's values.
+    #[inline]
+    pub fn get(&self, lane: usize) -> LaneValues {
+        LaneValues {
+            gate: self.gate[lane],
+            free_cpu: self.free_cpu[lane],
+            free_memory: self.free_memory[lane],
+            score_free_cpu: self.score_free_cpu[lane],
+            cpu_scale: self.cpu_scale[lane],
+            score_free_memory: self.score_free_memory[lane],
+            memory_scale: self.memory_scale[lane],
+        }
+    }
+}
+
+/// One node's scan values (one lane of a [`Block`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LaneValues {
+    pub gate: f64,
+    pub free_cpu: f64,
+    pub free_memory: f64,
+    pub score_free_cpu: f64,
+    pub cpu_scale: f64,
+    pub score_free_memory: f64,
+    pub memory_scale: f64,
+}
+
+impl LaneValues {
+    /// The values of a node the kernel must skip.
+    pub const EXACT: LaneValues = LaneValues {
+        gate: GATE_EXACT,
+        free_cpu: 0.0,
+        free_memory: 0.0,
+        score_free_cpu: 0.0,
+        cpu_scale: 0.0,
+        score_free_memory: 0.0,
+        memory_scale: 0.0,
+    };
+
+    /// The scan values of `row` at name rank `rank`, or `None` when the kernel cannot
+    /// evaluate the node exactly (an allocatable cpu or memory above [`MAX_FAST_ALLOCATABLE`],
+    /// or negative non-zero requests, which only removing pods never added produces).
+    pub fn of(row: &Row, rank: u32) -> Option<LaneValues> {
+        let a = &row.allocatable;
+        let u = &row.usage;
+        let (score_free_cpu, cpu_scale) = score_terms(a.milli_cpu, u.non_zero_milli_cpu)?;
+        let (score_free_memory, memory_scale) =
+            score_terms(a.memory_bytes, u.non_zero_memory_bytes)?;
+        Some(LaneValues {
+            gate: gate(row, rank),
+            free_cpu: clamp_free(a.milli_cpu.wrapping_sub(u.milli_cpu)),
+            free_memory: clamp_free(a.memory_bytes.wrapping_sub(u.memory_bytes)),
+            score_free_cpu,
+            cpu_scale,
+            score_free_memory,
+            memory_scale,
+        })
+    }
+}
+
+/// The gate value of a node the kernel evaluates: its tie value when no gate-level filter
+/// rejects it. `NodeUnschedulable` runs first, as in [`crate::fit::filter`].
+pub fn gate(row: &Row, rank: u32) -> f64 {
+    if row.unschedulable {
+        GATE_UNSCHEDULABLE
+    } else if row.usage.pods.wrapping_add(1) > row.allocatable.pods {
+        GATE_TOO_MANY_PODS
+    } else {
+        tie(rank)
+    }
+}
+
+/// `2^32 - 1 - rank`: larger for names that sort first.
+#[inline]
+pub fn tie(rank: u32) -> f64 {
+    f64::from(u32::MAX - rank)
+}
+
+/// The name rank encoded in a tie value.
+#[inline]
+pub fn rank_of_tie(tie: f64) -> u32 {
+    // tie is an integer in [0, 2^32): the conversion is exact.
+    u32::MAX - tie as u32
+}
+
+/// A filter's free quantity, clamped to `[-1, 2^53]` (see the module documentation).
+#[inline]
+fn clamp_free(free: i64) -> f64 {
+    free.clamp(-1, MAX_FAST_REQUEST) as f64
+}
+
+/// `(free, scale)` of one scored resource, or `None` outside the kernel's exact range.
+fn score_terms(allocatable: i64, non_zero_requested: i64) -> Option<(f64, f64)> {
+    if allocatable <= 0 {
+        return Some((0.0, 0.0));
+    }
+    if allocatable > MAX_FAST_ALLOCATABLE || non_zero_requested < 0 {
+        return None;
+    }
+    // 0 < allocatable <= 2^43 and requested >= 0: no overflow; free <= allocatable.
+    let free = (allocatable - non_zero_requested).max(-1);
+    Some((free as f64, 100.0 / allocatable as f64))
+}
+
+/// A pod's requests as the kernel takes them.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PodTerms {
+    /// The cpu request when positive, else `-inf` (the cpu check is skipped).
+    pub cpu_need: f64,
+    /// The memory request when positive, else `-inf`.
+    pub memory_need: f64,
+    /// Non-zero cpu request.
+    pub score_cpu: f64,
+    /// Non-zero memory request.
+    pub score_memory: f64,
+}
+
+impl PodTerms {
+    /// The kernel's view of `pod`, or `None` when a request is above 2^53 or a non-zero
+    /// request is negative (the scan then evaluates every node with the reference code).
+    pub fn new(pod: &crate::node_table::Requests) -> Option<PodTerms> {
+        let in_range = |x: i64| (0..=MAX_FAST_REQUEST).contains(&x);
+        if pod.milli_cpu > MAX_FAST_REQUEST
+            || pod.memory_bytes > MAX_FAST_REQUEST
+            || !in_range(pod.non_zero_milli_cpu)
+            || !in_range(pod.non_zero_memory_bytes)
+        {
+            return None;
+        }
+        let need = |x: i64| if x > 0 { x as f64 } else { f64::NEG_INFINITY };
+        Some(PodTerms {
+            cpu_need: need(pod.milli_cpu),
+            memory_need: need(pod.memory_bytes),
+            score_cpu: pod.non_zero_milli_cpu as f64,
+            score_memory: pod.non_zero_memory_bytes as f64,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The kernel's resource score for one lane, written out (the kernel inlines the same).
+    fn lane_score(free: f64, scale: f64, p: f64) -> i64 {
+        let x = (free - p) * scale + SCORE_EPSILON;
+        if x > 0.0 {
+            x as i64
+        } else {
+            0
+        }
+    }
+
+    fn reference(allocatable: i64, requested: i64) -> i64 {
+        if allocatable <= 0 || requested > allocatable {
+            return 0;
+        }
+        (i128::from(allocatable - requested) * 100 / i128::from(allocatable)) as i64
+    }
+
+    #[test]
+    fn tie_values_order_names_and_round_trip() {
+        assert!(tie(0) > tie(1));
+        assert_eq!(tie(0), TIE_SPAN - 1.0);
+        for rank in [0, 1, 77, u32::MAX - 1, u32::MAX] {
+            assert_eq!(rank_of_tie(tie(rank)), rank);
+        }
+        // A key keeps score and tie apart.
+        let key = 100.0 * TIE_SPAN + tie(0);
+        assert_eq!((key / TIE_SPAN).floor(), 100.0);
+        assert_eq!(key - 100.0 * TIE_SPAN, tie(0));
+    }
+
+    #[test]
+    fn epsilon_is_two_to_the_minus_45() {
+        assert_eq!(SCORE_EPSILON, 2f64.powi(-45));
+    }
+
+    /// The score computed from the layout equals the integer reference at and around every
+    /// score boundary, for allocatable values up to the limit (odd, prime, powers of two).
+    #[test]
+    fn score_is_exact_around_every_boundary() {
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = move || {
+            x ^= x >> 12;
+            x ^= x << 25;
+            x ^= x >> 27;
+            x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        };
+        let mut allocatables = vec![1, 2, 3, 7, 100, 101, 4000, 1 << 30, 3 << 40];
+        allocatables.extend([MAX_FAST_ALLOCATABLE, MAX_FAST_ALLOCATABLE - 1, 8_796_093_022_151]);
+        for _ in 0..400 {
+            let bits = 1 + (next() % 43) as u32;
+            allocatables.push(((next() >> (64 - bits)) as i64).max(1));
+        }
+        for &a in &allocatables {
+            for used in [0, 1, a / 3, a / 2, a - 1, a, a + 1, a + 12_345] {
+                let Some((free, scale)) = score_terms(a, used) else {
+                    panic!("allocatable {a} is in range");
+                };
+                for k in 0..=101i128 {
+                    // The smallest D with 100 D >= k A is ceil(k A / 100); requested = A - D.
+                    let boundary = ((k * i128::from(a) + 99) / 100) as i64;
+                    for d in [boundary - 1, boundary, boundary + 1] {
+                        let p = a - used - d;
+                        if !(0..=MAX_FAST_REQUEST).contains(&p) {
+                            continue;
+                        }
+                        assert_eq!(
+                            lane_score(free, scale, p as f64),
+                            reference(a, used + p),
+                            "allocatable {a}, used {used}, pod {p}"
+                        );
+                    }
+                }
+                for p in [0, 1, 100, a, MAX_FAST_REQUEST] {
+                    assert_eq!(lane_score(free, scale, p as f64), reference(a, used + p));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn out_of_range_rows_and_pods_take_the_exact_path() {
+        assert_eq!(score_terms(MAX_FAST_ALLOCATABLE + 1, 0), None);
+        assert_eq!(score_terms(1000, -1), None);
+        assert_eq!(score_terms(0, -5), Some((0.0, 0.0)));
+        assert_eq!(score_terms(-7, 5), Some((0.0, 0.0)));
+        let pod = |c, m, nc, nm| crate::node_table::Requests {
+            milli_cpu: c,
+            memory_bytes: m,
+            non_zero_milli_cpu: nc,
+            non_zero_memory_bytes: nm,
+        };
+        assert!(PodTerms::new(&pod(0, 0, 100, 200)).is_some());
+        assert!(PodTerms::new(&pod(-5, -5, 0, 0)).is_some());
+        assert_eq!(PodTerms::new(&pod(MAX_FAST_REQUEST + 1, 0, 0, 0)), None);
+        assert_eq!(PodTerms::new(&pod(0, 0, -1, 0)), None);
+        assert_eq!(PodTerms::new(&pod(0, 0, 0, MAX_FAST_REQUEST + 1)), None);
+        let t = PodTerms::new(&pod(0, 7, 100, 7)).unwrap_or_else(|| unreachable!());
+        assert_eq!(t.cpu_need, f64::NEG_INFINITY);
+        assert_eq!(t.memory_need, 7.0);
+    }
+
+    #[test]
+    fn free_quantities_are_clamped_without_changing_the_check() {
+        assert_eq!(clamp_free(-12345), -1.0);
+        assert_eq!(clamp_free(i64::MAX), MAX_FAST_REQUEST as f64);
+        assert_eq!(clamp_free(42), 42.0);
+        let (free, _) = score_terms(100, 5000).unwrap_or_default();
+        assert_eq!(free, -1.0);
+    }
+}

@@ -1,0 +1,117 @@
+/**
+ * Validation against Kubernetes' published OpenAPI schemas, through the
+ * generated validators of the `kubernetes-models` package (types, enums,
+ * quantity and date formats). The resource strategies add the rules a schema
+ * cannot express (names, immutability, selectors matching templates).
+ */
+import { RESOURCES, type KubeObject, type ResourceDescriptor, type StatusCause } from '@skiff/api';
+import { cause } from './strategy.js';
+
+interface AjvError {
+  instancePath: string;
+  keyword: string;
+  message?: string;
+  params: Record<string, unknown>;
+}
+
+interface ModelClass {
+  new (data: unknown): { validate(): void };
+}
+
+const validators = new Map<string, ModelClass>();
+
+function modulePath(desc: ResourceDescriptor): string {
+  return desc.group === ''
+    ? `kubernetes-models/${desc.version}/${desc.kind}`
+    : `kubernetes-models/${desc.group}/${desc.version}/${desc.kind}`;
+}
+
+/** Loads the generated validator of every served resource; call once at start-up. */
+export async function loadSchemaValidators(): Promise<void> {
+  await Promise.all(
+    RESOURCES.map(async (desc) => {
+      try {
+        const mod = (await import(modulePath(desc))) as Record<string, unknown>;
+        const model = mod[desc.kind];
+        if (typeof model === 'function') validators.set(`${desc.group}/${desc.kind}`, model as ModelClass);
+      } catch {
+        // A resource without a generated model is validated by its strategy alone.
+      }
+    }),
+  );
+}
+
+/** `/spec/containers/0/image` → `spec.containers[0].image`. */
+export function fieldPath(instancePath: string): string {
+  return instancePath
+    .split('/')
+    .filter((p) => p !== '')
+    .map((p, i) => (/^\d+$/.test(p) ? `[${p}]` : i === 0 ? p : `.${p}`))
+    .join('');
+}
+
+function valueAt(object: unknown, instancePath: string): unknown {
+  let cur = object;
+  for (const p of instancePath.split('/').filter((x) => x !== '')) {
+    if (typeof cur !== 'object' || cur === null) return undefined;
+    cur = (cur as Record<string, unknown>)[p];
+  }
+  return cur;
+}
+
+/** One cause per bad field, in Kubernetes' words where they map. */
+function toCauses(object: KubeObject, errors: AjvError[]): StatusCause[] {
+  const byPath = new Map<string, AjvError[]>();
+  for (const e of errors) {
+    const list = byPath.get(e.instancePath) ?? [];
+    list.push(e);
+    byPath.set(e.instancePath, list);
+  }
+  const causes: StatusCause[] = [];
+  for (const [path, errs] of byPath) {
+    // Prefer the most specific message: enum, format, required, type.
+    const pick =
+      errs.find((e) => e.keyword === 'enum') ??
+      errs.find((e) => e.keyword === 'format') ??
+      errs.find((e) => e.keyword === 'required') ??
+      errs[0];
+    if (pick === undefined) continue;
+    const value = JSON.stringify(valueAt(object, path));
+    const field = fieldPath(path);
+    switch (pick.keyword) {
+      case 'enum': {
+        const allowed = ((pick.params['allowedValues'] as unknown[]) ?? []).map((v) => JSON.stringify(v)).join(', ');
+        causes.push(cause('FieldValueNotSupported', field, `Unsupported value: ${value}: supported values: ${allowed}`));
+        break;
+      }
+      case 'format':
+        causes.push(cause('FieldValueInvalid', field, `Invalid value: ${value}: must be a valid ${String(pick.params['format'])}`));
+        break;
+      case 'required': {
+        const missing = String(pick.params['missingProperty']);
+        causes.push(cause('FieldValueRequired', field === '' ? missing : `${field}.${missing}`, 'Required value'));
+        break;
+      }
+      case 'type':
+        causes.push(cause('FieldValueTypeInvalid', field, `Invalid value: ${value}: must be of type ${String(pick.params['type'])}`));
+        break;
+      default:
+        causes.push(cause('FieldValueInvalid', field, `Invalid value: ${value}: ${pick.message ?? pick.keyword}`));
+    }
+  }
+  return causes;
+}
+
+/** Problems the resource's published schema finds; empty when valid or when no validator is loaded. */
+export function schemaCauses(desc: ResourceDescriptor, object: KubeObject): StatusCause[] {
+  const Model = validators.get(`${desc.group}/${desc.kind}`);
+  if (Model === undefined) return [];
+  try {
+    new Model(object).validate();
+    return [];
+  } catch (err) {
+    const errors = (err as { errors?: AjvError[] }).errors;
+    if (!Array.isArray(errors)) return [];
+    return toCauses(object, errors);
+  }
+}

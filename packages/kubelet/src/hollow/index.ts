@@ -1,0 +1,17 @@
+export { HollowFleet } from './fleet.js';
+export type { HollowFleetOptions, HollowFleetStats } from './fleet.js';
+export { HOLLOW_NODE_DEFAULTS, HOLLOW_LABEL, hollowNode, hollowNodeAddress, hollowNodeConditions } from './node-object.js';
+export type { HollowNodeSpec } from './node-object.js';
+export { parseDelayRange, pickDelay } from './delay.js';
+export type { DelayRange } from './delay.js';
+export { leasesServed, COORDINATION_GROUP } from './heartbeat.js';
+export type { Heartbeat, HeartbeatMethod, HeartbeatTarget, RenewResult } from './heartbeat.js';
+export { LeaseHeartbeat, LEASE_RESOURCE, NODE_LEASE_NAMESPACE, NODE_LEASE_DURATION_SECONDS, microTime } from './lease-heartbeat.js';
+export type { NodeLease } from './lease-heartbeat.js';
+export { NodeStatusHeartbeat } from './node-status-heartbeat.js';
+export { hollowPodStatus } from './pod-status.js';
+export type { HollowPodStage, HollowPodTimes } from './pod-status.js';
+export type { HollowPodPhase } from './pods.js';
+export { SpreadTicker } from './spread.js';
+export type { SpreadTickerOptions } from './spread.js';
+export { Limiter } from './limiter.js';
