@@ -7,8 +7,9 @@ use napi::bindgen_prelude::{Float64Array, Float64ArraySlice};
 use napi::{Error, Result, Status};
 use napi_derive::napi;
 
+use crate::kernel::Isa;
 use crate::node_table::{Allocatable, NodeTable, Requests};
-use crate::scan;
+use crate::scan::{self, Decision};
 
 /// One node's schedulable resources, as the scheduler's node cache knows them.
 #[napi(object)]
@@ -85,9 +86,39 @@ pub struct ScheduleResult {
 #[napi]
 pub const SCHEDULE_INTO_LENGTH: u32 = 6;
 
+/// How many numbers `SchedulerCore.scheduleBatchInto` reads per pod.
+#[napi]
+pub const BATCH_POD_LENGTH: u32 = 4;
+
+/// How many numbers `SchedulerCore.scheduleBatchInto` writes per pod.
+#[napi]
+pub const BATCH_RESULT_LENGTH: u32 = 7;
+
+/// Reads a number the way napi reads an `i64`: truncated toward zero, non-finite as 0.
+fn js_int(x: f64) -> i64 {
+    if x.is_finite() {
+        x as i64
+    } else {
+        0
+    }
+}
+
+/// The numeric part of a decision: `[score, feasibleNodes, unschedulable, tooManyPods,
+/// insufficientCpu, insufficientMemory]`.
+fn numbers(d: &Decision) -> [f64; 6] {
+    [
+        d.score as f64,
+        f64::from(d.feasible),
+        f64::from(d.reasons.unschedulable),
+        f64::from(d.reasons.too_many_pods),
+        f64::from(d.reasons.insufficient_cpu),
+        f64::from(d.reasons.insufficient_memory),
+    ]
+}
+
 /// The scheduler's filter and score core: a node table with per-node pod accounting that
 /// filters (NodeUnschedulable, NodeResourcesFit) and scores (LeastAllocated, cpu and memory
-/// weight 1) every node for one pod.
+/// weight 1) every node for one pod, or for a batch of pods.
 ///
 /// Table order: new nodes are appended; removeNode moves the last node into the freed slot.
 #[napi]
@@ -113,10 +144,11 @@ impl SchedulerCore {
 
     /// Adds a node or replaces its allocatable resources and unschedulable flag; a known node
     /// keeps its place and its accounted pods. A new node takes over pods added under its
-    /// name before it was known.
+    /// name before it was known. Returns the node's index in table order (a new node's is the
+    /// old nodeCount).
     #[napi]
-    pub fn upsert_node(&mut self, node: NodeResources) {
-        self.table.upsert(
+    pub fn upsert_node(&mut self, node: NodeResources) -> u32 {
+        let row = self.table.upsert(
             &node.name,
             Allocatable {
                 milli_cpu: node.allocatable_milli_cpu,
@@ -125,12 +157,14 @@ impl SchedulerCore {
             },
             node.unschedulable,
         );
+        row as u32
     }
 
-    /// Forgets the node and its accounted pods. An unknown name is a no-op.
+    /// Forgets the node and its accounted pods; the last node moves into its place. Returns
+    /// the index the node had, or -1 for an unknown name (a no-op).
     #[napi]
-    pub fn remove_node(&mut self, name: String) {
-        self.table.remove(&name);
+    pub fn remove_node(&mut self, name: String) -> i32 {
+        self.table.remove(&name).map_or(-1, |i| i as i32)
     }
 
     /// Accounts a bound or assumed pod on a node. If the node is unknown, the pod is kept in a
@@ -140,6 +174,25 @@ impl SchedulerCore {
         self.table.add_pod(&node_name, &requests.into());
     }
 
+    /// `addPod` with the requests as four numbers (less boundary traffic than an object).
+    #[napi]
+    pub fn add_pod_values(
+        &mut self,
+        node_name: String,
+        milli_cpu: i64,
+        memory_bytes: i64,
+        non_zero_milli_cpu: i64,
+        non_zero_memory_bytes: i64,
+    ) {
+        let r = Requests {
+            milli_cpu,
+            memory_bytes,
+            non_zero_milli_cpu,
+            non_zero_memory_bytes,
+        };
+        self.table.add_pod(&node_name, &r);
+    }
+
     /// Undoes addPod with the same requests. A name with no node and no pending pods is a
     /// no-op.
     #[napi]
@@ -147,39 +200,59 @@ impl SchedulerCore {
         self.table.remove_pod(&node_name, &requests.into());
     }
 
+    /// `removePod` with the requests as four numbers.
+    #[napi]
+    pub fn remove_pod_values(
+        &mut self,
+        node_name: String,
+        milli_cpu: i64,
+        memory_bytes: i64,
+        non_zero_milli_cpu: i64,
+        non_zero_memory_bytes: i64,
+    ) {
+        let r = Requests {
+            milli_cpu,
+            memory_bytes,
+            non_zero_milli_cpu,
+            non_zero_memory_bytes,
+        };
+        self.table.remove_pod(&node_name, &r);
+    }
+
     /// Filters every node, scores every feasible node and picks the highest score; ties go to
     /// the smallest node name (JavaScript string order).
     #[napi]
-    pub fn schedule(&self, pod: PodRequests) -> ScheduleResult {
-        let d = scan::schedule(&self.table, &pod.into());
-        ScheduleResult {
-            node_name: d.best.map(|i| self.table.names()[i].clone()),
-            score: d.score,
-            feasible_nodes: d.feasible,
-            reasons: ScheduleReasons {
-                unschedulable: d.reasons.unschedulable,
-                too_many_pods: d.reasons.too_many_pods,
-                insufficient_cpu: d.reasons.insufficient_cpu,
-                insufficient_memory: d.reasons.insufficient_memory,
-            },
-        }
+    pub fn schedule(&mut self, pod: PodRequests) -> ScheduleResult {
+        let d = scan::schedule(&mut self.table, &pod.into());
+        self.result(&d)
+    }
+
+    /// Schedules `pods` in order; after each placement the pod is accounted on its node as
+    /// addPod does (and stays accounted: undo one with removePod), so each pod sees the ones
+    /// before it. One result per pod, in order.
+    #[napi]
+    pub fn schedule_batch(&mut self, pods: Vec<PodRequests>) -> Vec<ScheduleResult> {
+        let pods: Vec<Requests> = pods.into_iter().map(Requests::from).collect();
+        let mut decisions = Vec::with_capacity(pods.len());
+        scan::schedule_batch(&mut self.table, &pods, |d| decisions.push(*d));
+        decisions.iter().map(|d| self.result(d)).collect()
     }
 
     /// The same decision as `schedule`, with less boundary traffic (for the TypeScript wrapper,
-    /// which calls this once per pod): the pod's requests come as four numbers and the
-    /// numeric results are written into `out`, which must hold at least
+    /// which keeps its own copy of the node names in table order): the pod's requests come as
+    /// four numbers, the numeric results are written into `out`, which must hold at least
     /// `SCHEDULE_INTO_LENGTH` (6) numbers: `[score, feasibleNodes, unschedulable,
-    /// tooManyPods, insufficientCpu, insufficientMemory]`. Returns the chosen node's name, or
-    /// null when no node is feasible.
+    /// tooManyPods, insufficientCpu, insufficientMemory]`, and the chosen node's index in
+    /// table order is returned (-1 when no node is feasible).
     #[napi]
     pub fn schedule_into(
-        &self,
+        &mut self,
         milli_cpu: i64,
         memory_bytes: i64,
         non_zero_milli_cpu: i64,
         non_zero_memory_bytes: i64,
         mut out: Float64ArraySlice,
-    ) -> Result<Option<String>> {
+    ) -> Result<i32> {
         // SAFETY: the slice views the caller's Float64Array. JavaScript runs on this thread
         // and is suspended for the duration of this synchronous call, so nothing else reads
         // or writes that memory while the slice lives; it does not outlive the call.
@@ -198,10 +271,30 @@ impl SchedulerCore {
         })
     }
 
+    /// `scheduleBatch` over numbers (for the TypeScript wrapper): `pods` holds
+    /// `BATCH_POD_LENGTH` (4) numbers per pod (`milliCpu, memoryBytes, nonZeroMilliCpu,
+    /// nonZeroMemoryBytes`, read as napi reads an i64), and `out` receives
+    /// `BATCH_RESULT_LENGTH` (7) per pod: the chosen node's index in table order at the time
+    /// (-1 for none), then the six numbers of `scheduleInto`. Returns how many pods were
+    /// placed.
+    #[napi]
+    pub fn schedule_batch_into(
+        &mut self,
+        pods: Float64ArraySlice,
+        mut out: Float64ArraySlice,
+    ) -> Result<u32> {
+        // SAFETY: as in scheduleInto; `pods` and `out` are two views that JavaScript cannot
+        // touch during the call. They may alias (the same buffer): the input is copied first.
+        let input: Vec<f64> = pods.as_ref().to_vec();
+        let out = unsafe { out.as_mut() };
+        self.schedule_batch_into_slice(&input, out)
+            .map_err(|message| Error::new(Status::InvalidArg, message))
+    }
+
     /// For tests: per node in nodeNames() order, the score, or -1 where a filter rejects.
     #[napi]
-    pub fn score_all(&self, pod: PodRequests) -> Float64Array {
-        Float64Array::new(scan::score_all(&self.table, &pod.into()))
+    pub fn score_all(&mut self, pod: PodRequests) -> Float64Array {
+        Float64Array::new(scan::score_all(&mut self.table, &pod.into()))
     }
 
     /// Node names in table order.
@@ -215,30 +308,87 @@ impl SchedulerCore {
     pub fn node_count(&self) -> u32 {
         u32::try_from(self.table.len()).unwrap_or(u32::MAX)
     }
+
+    /// Which build of the scan loop this process runs: `"avx2"` or `"baseline"` (SSE2 on
+    /// x86-64; forced with `SKIFF_SCHEDULER_CORE_ISA=baseline`).
+    #[napi(getter)]
+    pub fn kernel(&self) -> &'static str {
+        Isa::detect().name()
+    }
 }
 
 impl SchedulerCore {
+    /// A decision as the object JavaScript sees.
+    fn result(&self, d: &Decision) -> ScheduleResult {
+        ScheduleResult {
+            node_name: d.best.map(|i| self.table.names()[i].clone()),
+            score: d.score,
+            feasible_nodes: d.feasible,
+            reasons: ScheduleReasons {
+                unschedulable: d.reasons.unschedulable,
+                too_many_pods: d.reasons.too_many_pods,
+                insufficient_cpu: d.reasons.insufficient_cpu,
+                insufficient_memory: d.reasons.insufficient_memory,
+            },
+        }
+    }
+
     /// `scheduleInto` on a plain slice, free of napi types so `cargo test` can run it without
     /// a JavaScript engine. `Err` carries the length of a too-short `out`.
     fn schedule_into_slice(
-        &self,
+        &mut self,
         pod: Requests,
         out: &mut [f64],
-    ) -> std::result::Result<Option<String>, usize> {
+    ) -> std::result::Result<i32, usize> {
         let len = out.len();
         let Some(out) = out.get_mut(..SCHEDULE_INTO_LENGTH as usize) else {
             return Err(len);
         };
-        let d = scan::schedule(&self.table, &pod);
-        out.copy_from_slice(&[
-            d.score as f64,
-            f64::from(d.feasible),
-            f64::from(d.reasons.unschedulable),
-            f64::from(d.reasons.too_many_pods),
-            f64::from(d.reasons.insufficient_cpu),
-            f64::from(d.reasons.insufficient_memory),
-        ]);
-        Ok(d.best.map(|i| self.table.names()[i].clone()))
+        let d = scan::schedule(&mut self.table, &pod);
+        out.copy_from_slice(&numbers(&d));
+        Ok(d.best.map_or(-1, |i| i as i32))
+    }
+
+    /// `scheduleBatchInto` on plain slices.
+    fn schedule_batch_into_slice(
+        &mut self,
+        pods: &[f64],
+        out: &mut [f64],
+    ) -> std::result::Result<u32, String> {
+        let (per_pod, per_result) = (BATCH_POD_LENGTH as usize, BATCH_RESULT_LENGTH as usize);
+        if pods.len() % per_pod != 0 {
+            return Err(format!(
+                "scheduleBatchInto: pods must hold {per_pod} numbers per pod, got {}",
+                pods.len()
+            ));
+        }
+        let count = pods.len() / per_pod;
+        if out.len() < count * per_result {
+            return Err(format!(
+                "scheduleBatchInto: out must hold {} numbers for {count} pods, got {}",
+                count * per_result,
+                out.len()
+            ));
+        }
+        let requests: Vec<Requests> = pods
+            .chunks_exact(per_pod)
+            .map(|p| Requests {
+                milli_cpu: js_int(p[0]),
+                memory_bytes: js_int(p[1]),
+                non_zero_milli_cpu: js_int(p[2]),
+                non_zero_memory_bytes: js_int(p[3]),
+            })
+            .collect();
+        let mut placed = 0u32;
+        let mut slots = out.chunks_exact_mut(per_result);
+        scan::schedule_batch(&mut self.table, &requests, |d| {
+            if let Some(slot) = slots.next() {
+                slot[0] = d.best.map_or(-1.0, |i| i as f64);
+                slot[1..].copy_from_slice(&numbers(d));
+            }
+            placed += u32::from(d.best.is_some());
+        });
+        Ok(placed)
     }
 }
 
@@ -255,19 +405,23 @@ mod tests {
         }
     }
 
+    fn node(name: &str) -> NodeResources {
+        NodeResources {
+            name: name.into(),
+            allocatable_milli_cpu: 1000,
+            allocatable_memory_bytes: 1 << 30,
+            allocatable_pods: 10,
+            unschedulable: false,
+        }
+    }
+
     #[test]
     fn the_class_wires_the_table_and_the_scan() {
         let mut core = SchedulerCore::new();
         core.add_pod("b".into(), pod(500, 0));
-        for name in ["a", "b"] {
-            core.upsert_node(NodeResources {
-                name: name.into(),
-                allocatable_milli_cpu: 1000,
-                allocatable_memory_bytes: 1 << 30,
-                allocatable_pods: 10,
-                unschedulable: false,
-            });
-        }
+        assert_eq!(core.upsert_node(node("a")), 0);
+        assert_eq!(core.upsert_node(node("b")), 1);
+        assert_eq!(core.upsert_node(node("a")), 0);
         assert_eq!(core.node_count(), 2);
         assert_eq!(core.node_names(), ["a", "b"]);
         let r = core.schedule(pod(600, 0));
@@ -275,15 +429,64 @@ mod tests {
         assert_eq!(r.feasible_nodes, 1);
         assert_eq!(r.reasons.insufficient_cpu, 1);
         let mut out = [0.0; 7];
-        let name = core.schedule_into_slice(pod(600, 0).into(), &mut out);
-        assert_eq!(name, Ok(Some("a".to_owned())));
+        let row = core.schedule_into_slice(pod(600, 0).into(), &mut out);
+        assert_eq!(row, Ok(0));
         assert_eq!(out, [r.score as f64, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0]);
         assert!(core
             .schedule_into_slice(pod(600, 0).into(), &mut [0.0; 5])
             .is_err());
         core.remove_pod("b".into(), pod(500, 0));
-        core.remove_node("a".into());
+        assert_eq!(core.remove_node("a".into()), 0);
+        assert_eq!(core.remove_node("a".into()), -1);
         let r = core.schedule(pod(600, 0));
         assert_eq!(r.node_name.as_deref(), Some("b"));
+        assert!(["avx2", "baseline"].contains(&core.kernel()));
+    }
+
+    #[test]
+    fn a_batch_over_numbers_equals_the_object_batch() {
+        let mut a = SchedulerCore::new();
+        let mut b = SchedulerCore::new();
+        for name in ["x", "y"] {
+            a.upsert_node(node(name));
+            b.upsert_node(node(name));
+        }
+        let pods = [pod(300, 0), pod(300, 0), pod(700, 0), pod(900, 0)];
+        let objects = a.schedule_batch(pods.to_vec());
+        let flat: Vec<f64> = pods
+            .iter()
+            .flat_map(|p| {
+                [
+                    p.milli_cpu as f64,
+                    p.memory_bytes as f64,
+                    p.non_zero_milli_cpu as f64,
+                    p.non_zero_memory_bytes as f64,
+                ]
+            })
+            .collect();
+        let mut out = vec![0.0; pods.len() * 7];
+        assert_eq!(b.schedule_batch_into_slice(&flat, &mut out), Ok(3));
+        let names = ["x", "y"];
+        for (k, r) in objects.iter().enumerate() {
+            let slot = &out[k * 7..k * 7 + 7];
+            let name = (slot[0] >= 0.0).then(|| names[slot[0] as usize]);
+            assert_eq!(r.node_name.as_deref(), name, "pod {k}");
+            assert_eq!(slot[1], r.score as f64);
+            assert_eq!(slot[2], f64::from(r.feasible_nodes));
+            assert_eq!(slot[5], f64::from(r.reasons.insufficient_cpu));
+        }
+        // x, y, then 700m fits only... both hold 300m: 700m fits both (x first), 900m none.
+        assert_eq!(
+            objects
+                .iter()
+                .map(|r| r.node_name.as_deref())
+                .collect::<Vec<_>>(),
+            [Some("x"), Some("y"), Some("x"), None]
+        );
+        assert!(b.schedule_batch_into_slice(&flat[..3], &mut out).is_err());
+        assert!(b.schedule_batch_into_slice(&flat, &mut out[..5]).is_err());
+        assert_eq!(js_int(f64::NAN), 0);
+        assert_eq!(js_int(-2.7), -2);
+        assert_eq!(js_int(f64::INFINITY), 0);
     }
 }

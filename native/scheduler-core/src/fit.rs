@@ -40,9 +40,10 @@ impl Failures {
 
 /// Runs the filters for `pod` on one node.
 ///
-/// Branch-free: all checks are evaluated and combined with bit operations, which is cheaper in
-/// a scan than unpredictable branches. Quantities are below 2^53 by contract, so the sums and
-/// differences cannot overflow; wrapping arithmetic keeps out-of-contract input from panicking.
+/// This is the reference the scan layout is derived from ([`crate::layout`]); the scan runs it
+/// for the rows and pods the vectorised kernel does not take. Quantities are below 2^53 by
+/// contract, so the sums and differences cannot overflow; wrapping arithmetic keeps
+/// out-of-contract input from panicking.
 #[inline(always)]
 pub fn filter(node: &Row, pod: &Requests) -> Failures {
     let a = &node.allocatable;
@@ -89,15 +90,15 @@ mod tests {
     use crate::node_table::{Allocatable, Usage};
 
     fn node(cpu: i64, mem: i64, pods: i64, used: Usage) -> Row {
-        Row::new(
-            false,
-            Allocatable {
+        Row {
+            unschedulable: false,
+            allocatable: Allocatable {
                 milli_cpu: cpu,
                 memory_bytes: mem,
                 pods,
             },
-            used,
-        )
+            usage: used,
+        }
     }
 
     fn pod(cpu: i64, mem: i64) -> Requests {

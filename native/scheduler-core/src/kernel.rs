@@ -7,8 +7,11 @@
 //! what every x86-64 CPU runs) and, on x86-64, with AVX2 enabled (four lanes), chosen at run
 //! time when the CPU has it. No build flag is needed and the binary runs on any x86-64.
 
+use std::sync::OnceLock;
+
 use crate::layout::{
-    Block, PodTerms, GATE_TOO_MANY_PODS, GATE_UNSCHEDULABLE, LANES, SCORE_EPSILON, TIE_SPAN,
+    Block, LaneValues, PodTerms, GATE_TOO_MANY_PODS, GATE_UNSCHEDULABLE, LANES, SCORE_EPSILON,
+    TIE_SPAN,
 };
 
 /// What one pass over the blocks found. Counts exclude nodes gated [`crate::layout::GATE_EXACT`].
@@ -23,40 +26,61 @@ pub struct Summary {
     pub insufficient_memory: u32,
 }
 
-/// Which build of the loop runs; `Auto` picks the widest the CPU supports.
+/// Which build of the loop runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Isa {
-    /// The x86-64 baseline (or whatever the target's default is elsewhere).
+    /// The target's baseline (SSE2 on x86-64).
     Baseline,
-    /// AVX2 (x86-64 only; the caller checked that the CPU has it).
+    /// AVX2 (x86-64 only).
     Avx2,
 }
 
 impl Isa {
-    /// The widest build this CPU runs.
+    /// The widest build this CPU runs, decided once per process. Setting the environment
+    /// variable `SKIFF_SCHEDULER_CORE_ISA=baseline` forces the baseline build (to measure it).
     pub fn detect() -> Isa {
-        #[cfg(target_arch = "x86_64")]
-        {
-            if std::arch::is_x86_feature_detected!("avx2") {
-                return Isa::Avx2;
+        static ISA: OnceLock<Isa> = OnceLock::new();
+        *ISA.get_or_init(|| {
+            let forced = std::env::var("SKIFF_SCHEDULER_CORE_ISA").is_ok_and(|v| v == "baseline");
+            if !forced && avx2_available() {
+                Isa::Avx2
+            } else {
+                Isa::Baseline
             }
+        })
+    }
+
+    /// `"avx2"` or `"baseline"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Isa::Baseline => "baseline",
+            Isa::Avx2 => "avx2",
         }
-        Isa::Baseline
     }
 }
 
-/// Runs the loop with the widest build the CPU supports.
+fn avx2_available() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx2")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// Runs the loop with the build [`Isa::detect`] chose.
 pub fn scan(blocks: &[Block], pod: &PodTerms) -> Summary {
     scan_with(Isa::detect(), blocks, pod)
 }
 
-/// Runs the loop with a given build (for tests and measurements). `Isa::Avx2` on a CPU or
-/// target without AVX2 runs the baseline build.
+/// Runs the loop with a given build. `Isa::Avx2` on a CPU without AVX2 runs the baseline.
 pub fn scan_with(isa: Isa, blocks: &[Block], pod: &PodTerms) -> Summary {
     #[cfg(target_arch = "x86_64")]
     {
-        if isa == Isa::Avx2 && std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2, checked just above.
+        if isa == Isa::Avx2 && avx2_available() {
+            // SAFETY: the CPU supports AVX2 (is_x86_feature_detected caches the answer).
             return unsafe { scan_avx2(blocks, pod) };
         }
     }
@@ -78,6 +102,27 @@ fn floor_score(x: f64) -> i32 {
     let x = if x < 128.0 { x } else { 128.0 };
     // SAFETY: x is finite and in [0, 128], so it fits in an i32.
     unsafe { x.to_int_unchecked::<i32>() }
+}
+
+/// One resource's score from the layout: `floor(max((free - p) * scale + EPSILON, 0))`.
+#[inline(always)]
+fn resource_score(free: f64, requested: f64, scale: f64) -> i32 {
+    floor_score((free - requested) * scale + SCORE_EPSILON)
+}
+
+/// The node score, `floor((cpu + memory) / 2)`, as an `f64` (exact: at most 128).
+#[inline(always)]
+fn node_score(v: &LaneValues, pod: &PodTerms) -> f64 {
+    let cpu = resource_score(v.score_free_cpu, pod.score_cpu, v.cpu_scale);
+    let memory = resource_score(v.score_free_memory, pod.score_memory, v.memory_scale);
+    f64::from((cpu + memory) >> 1)
+}
+
+/// One lane evaluated alone with the loop's arithmetic: its score when the node is feasible.
+/// For `scoreAll` (so tests compare the kernel's arithmetic node by node).
+pub fn evaluate_lane(v: &LaneValues, pod: &PodTerms) -> Option<i64> {
+    let fits = v.gate >= 0.0 && !(pod.cpu_need > v.free_cpu) && !(pod.memory_need > v.free_memory);
+    fits.then(|| node_score(v, pod) as i64)
 }
 
 /// 1.0 when `c`, else 0.0: counts are kept as `f64` lanes (exact below 2^53) so that every
@@ -115,10 +160,8 @@ fn scan_generic(blocks: &[Block], pod: &PodTerms) -> Summary {
             insufficient_memory[l] += one_if(checked & memory_short);
             let fits = open & !cpu_short & !memory_short;
             feasible[l] += one_if(fits);
-            let cpu = floor_score((b.score_free_cpu[l] - score_cpu) * b.cpu_scale[l] + SCORE_EPSILON);
-            let memory = floor_score(
-                (b.score_free_memory[l] - score_memory) * b.memory_scale[l] + SCORE_EPSILON,
-            );
+            let cpu = resource_score(b.score_free_cpu[l], score_cpu, b.cpu_scale[l]);
+            let memory = resource_score(b.score_free_memory[l], score_memory, b.memory_scale[l]);
             let score = f64::from((cpu + memory) >> 1);
             let key = if fits { score * TIE_SPAN + gate } else { -1.0 };
             best[l] = if key > best[l] { key } else { best[l] };
@@ -138,9 +181,15 @@ fn scan_generic(blocks: &[Block], pod: &PodTerms) -> Summary {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::layout::{tie, LaneValues, GATE_EXACT};
+    use crate::layout::{tie, GATE_EXACT};
 
-    fn lane(gate: f64, free_cpu: f64, free_memory: f64, alloc_cpu: f64, alloc_mem: f64) -> LaneValues {
+    fn lane(
+        gate: f64,
+        free_cpu: f64,
+        free_memory: f64,
+        alloc_cpu: f64,
+        alloc_mem: f64,
+    ) -> LaneValues {
         LaneValues {
             gate,
             free_cpu,
@@ -163,7 +212,11 @@ mod tests {
     fn pod(cpu: f64, memory: f64) -> PodTerms {
         PodTerms {
             cpu_need: if cpu > 0.0 { cpu } else { f64::NEG_INFINITY },
-            memory_need: if memory > 0.0 { memory } else { f64::NEG_INFINITY },
+            memory_need: if memory > 0.0 {
+                memory
+            } else {
+                f64::NEG_INFINITY
+            },
             score_cpu: cpu.max(100.0),
             score_memory: memory.max(200.0),
         }
@@ -193,8 +246,17 @@ mod tests {
 
     #[test]
     fn no_feasible_node_gives_minus_one() {
-        let s = scan(&blocks(&[lane(GATE_UNSCHEDULABLE, 0.0, 0.0, 1.0, 1.0)]), &pod(1.0, 1.0));
+        let s = scan(
+            &blocks(&[lane(GATE_UNSCHEDULABLE, 0.0, 0.0, 1.0, 1.0)]),
+            &pod(1.0, 1.0),
+        );
         assert_eq!(s.best_key, -1.0);
-        assert_eq!(scan(&[], &pod(1.0, 1.0)), Summary { best_key: -1.0, ..Summary::default() });
+        assert_eq!(
+            scan(&[], &pod(1.0, 1.0)),
+            Summary {
+                best_key: -1.0,
+                ..Summary::default()
+            }
+        );
     }
 }

@@ -305,7 +305,11 @@ mod tests {
             x.wrapping_mul(0x2545_F491_4F6C_DD1D)
         };
         let mut allocatables = vec![1, 2, 3, 7, 100, 101, 4000, 1 << 30, 3 << 40];
-        allocatables.extend([MAX_FAST_ALLOCATABLE, MAX_FAST_ALLOCATABLE - 1, 8_796_093_022_151]);
+        allocatables.extend([
+            MAX_FAST_ALLOCATABLE,
+            MAX_FAST_ALLOCATABLE - 1,
+            8_796_093_022_151,
+        ]);
         for _ in 0..400 {
             let bits = 1 + (next() % 43) as u32;
             allocatables.push(((next() >> (64 - bits)) as i64).max(1));

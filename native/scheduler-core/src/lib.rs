@@ -8,15 +8,19 @@
 //!
 //! Modules, one job each:
 //! - [`js_order`]: string order of JavaScript's `<` (UTF-16 code units), for tie-breaks.
-//! - [`node_table`]: the struct-of-arrays node table and per-node pod accounting.
-//! - [`fit`]: the filters.
-//! - [`least_allocated`]: the score.
-//! - [`scan`]: one pass over the table that filters, scores and picks the best node.
+//! - [`node_table`]: the node table (exact state, scan layout, name ranks) and pod accounting.
+//! - [`fit`]: the filters (reference form).
+//! - [`least_allocated`]: the score (reference form).
+//! - [`layout`]: the scan layout derived from the exact state, and why it is exact.
+//! - [`kernel`]: the vectorised filter + score + argmax loop over the layout.
+//! - [`scan`]: one decision (or a batch) from the kernel and the reference rows.
 //! - [`binding`]: the napi-rs class `SchedulerCore` that JavaScript sees.
 
 pub mod binding;
 pub mod fit;
 pub mod js_order;
+pub mod kernel;
+pub mod layout;
 pub mod least_allocated;
 pub mod node_table;
 pub mod scan;

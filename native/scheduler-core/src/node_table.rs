@@ -387,7 +387,10 @@ mod tests {
         assert_eq!(t.position("d"), Some(1));
         assert_eq!(t.rows()[1].allocatable.milli_cpu, 3);
         t.prepare();
-        assert_eq!(t.lane(1), LaneValues::of(&t.rows()[1], t.rank(1)).unwrap_or(LaneValues::EXACT));
+        assert_eq!(
+            t.lane(1),
+            LaneValues::of(&t.rows()[1], t.rank(1)).unwrap_or(LaneValues::EXACT)
+        );
         t.remove("c"); // the last row: nothing moves
         assert_eq!(t.names(), ["a", "d"]);
         t.remove("zzz"); // unknown: no-op
@@ -456,7 +459,11 @@ mod tests {
         for i in 0..t.len() {
             let expected = LaneValues::of(&t.rows()[i], t.rank(i));
             assert_eq!(t.lane(i), expected.unwrap_or(LaneValues::EXACT), "row {i}");
-            assert_eq!(expected.is_none(), t.exact_rows().contains(&(i as u32)), "row {i}");
+            assert_eq!(
+                expected.is_none(),
+                t.exact_rows().contains(&(i as u32)),
+                "row {i}"
+            );
             assert_eq!(t.row_at_rank(t.rank(i)), i);
             assert_eq!(t.position(&t.names()[i]), Some(i));
         }
@@ -480,7 +487,10 @@ mod tests {
     fn layout_ranks_and_exact_rows_follow_every_update() {
         let mut t = NodeTable::new();
         let huge = crate::layout::MAX_FAST_ALLOCATABLE + 1;
-        for (k, name) in ["e", "b", "x", "a", "d", "c", "\u{1F600}", "\u{FF21}", "z"].iter().enumerate() {
+        for (k, name) in ["e", "b", "x", "a", "d", "c", "\u{1F600}", "\u{FF21}", "z"]
+            .iter()
+            .enumerate()
+        {
             let memory = if k % 3 == 0 { huge } else { 1 << 30 };
             t.upsert(name, alloc(1000 * k as i64, memory, k as i64), k == 4);
             check_invariants(&mut t);
@@ -488,10 +498,14 @@ mod tests {
         t.add_pod("a", &req(100, 1));
         t.remove_pod("b", &req(100, 1)); // negative usage: exact row
         check_invariants(&mut t);
-        assert!(t.exact_rows().contains(&(t.position("b").unwrap_or(0) as u32)));
+        assert!(t
+            .exact_rows()
+            .contains(&(t.position("b").unwrap_or(0) as u32)));
         t.add_pod("b", &req(100, 1)); // back to zero: fast again
         check_invariants(&mut t);
-        assert!(!t.exact_rows().contains(&(t.position("b").unwrap_or(0) as u32)));
+        assert!(!t
+            .exact_rows()
+            .contains(&(t.position("b").unwrap_or(0) as u32)));
         for name in ["e", "z", "c", "\u{1F600}", "nope", "a"] {
             t.remove(name);
             check_invariants(&mut t);

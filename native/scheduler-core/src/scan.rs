@@ -1,12 +1,16 @@
-//! One pass over the node table: filter every node, score every feasible one, keep the best.
+//! Scheduling one pod, or a batch: filter every node, score every feasible one, keep the best.
+//!
+//! The vectorised kernel ([`crate::kernel`]) takes every row of the scan layout; the few rows
+//! it cannot evaluate exactly ([`NodeTable::exact_rows`]), and every row for a pod outside its
+//! range, go through the reference code ([`crate::fit`], [`crate::least_allocated`]); the two
+//! partial results merge into one decision, identical to a reference scan of the whole table.
 //!
 //! The best node has the highest score; ties go to the smallest name in JavaScript string
-//! order ([`crate::js_order::cmp_js`]), so the result does not depend on table order.
-
-use std::cmp::Ordering;
+//! order, through the name ranks the table keeps, so the result does not depend on table order.
 
 use crate::fit::{filter, ReasonCounts};
-use crate::js_order::cmp_js;
+use crate::kernel;
+use crate::layout::{rank_of_tie, PodTerms, GATE_EXACT, TIE_SPAN};
 use crate::least_allocated::score;
 use crate::node_table::{NodeTable, Requests};
 
@@ -23,54 +27,110 @@ pub struct Decision {
     pub reasons: ReasonCounts,
 }
 
-/// Filters and scores every node for `pod` and picks the best, in one pass.
-pub fn schedule(table: &NodeTable, pod: &Requests) -> Decision {
-    let cols = table.columns();
-    // Locals rather than fields of the result, so they live in registers during the scan.
-    let mut reasons = ReasonCounts::default();
-    let mut feasible = 0u32;
-    let mut best: Option<usize> = None;
-    let mut best_score = 0i64;
-    for i in 0..cols.len() {
-        let row = cols.row(i);
-        let failures = filter(&row, pod);
-        if !failures.is_empty() {
-            reasons.record(failures);
-            continue;
-        }
-        feasible += 1;
-        let s = score(&row, pod);
+/// The best candidate so far: its score and its name rank.
+#[derive(Clone, Copy)]
+struct Best {
+    score: i64,
+    rank: u32,
+}
+
+impl Best {
+    /// Keeps the higher score, then the smaller rank (the smaller name).
+    fn offer(best: &mut Option<Best>, score: i64, rank: u32) {
         let better = match best {
             None => true,
-            Some(b) => {
-                s > best_score
-                    || (s == best_score && cmp_js(&cols.names[i], &cols.names[b]) == Ordering::Less)
-            }
+            Some(b) => score > b.score || (score == b.score && rank < b.rank),
         };
         if better {
-            best = Some(i);
-            best_score = s;
+            *best = Some(Best { score, rank });
         }
     }
+}
+
+/// Filters and scores every node for `pod` and picks the best.
+pub fn schedule(table: &mut NodeTable, pod: &Requests) -> Decision {
+    table.prepare();
+    decide(table, pod)
+}
+
+/// Schedules `pods` in order, each one seeing the ones before it: after each placement the pod
+/// is accounted on its node as [`NodeTable::add_pod`] does (and stays accounted). Calls `each`
+/// with every pod's decision, in order.
+pub fn schedule_batch(table: &mut NodeTable, pods: &[Requests], mut each: impl FnMut(&Decision)) {
+    table.prepare();
+    for pod in pods {
+        let d = decide(table, pod);
+        if let Some(row) = d.best {
+            // Accounting a pod changes one row's lane, never the ranks: no prepare() needed.
+            table.add_pod_at(row, pod);
+        }
+        each(&d);
+    }
+}
+
+/// One decision on a prepared table.
+fn decide(table: &NodeTable, pod: &Requests) -> Decision {
+    let mut reasons = ReasonCounts::default();
+    let mut feasible = 0u32;
+    let mut best: Option<Best> = None;
+    let mut exact = |i: usize| {
+        let row = &table.rows()[i];
+        let failures = filter(row, pod);
+        if failures.is_empty() {
+            feasible += 1;
+            Best::offer(&mut best, score(row, pod), table.rank(i));
+        } else {
+            reasons.record(failures);
+        }
+    };
+    match PodTerms::new(pod) {
+        Some(terms) => {
+            for &i in table.exact_rows() {
+                exact(i as usize);
+            }
+            let s = kernel::scan(table.blocks(), &terms);
+            if s.best_key >= 0.0 {
+                // key = score * 2^32 + tie, both exact integers (see crate::layout).
+                let score = (s.best_key / TIE_SPAN).floor();
+                Best::offer(
+                    &mut best,
+                    score as i64,
+                    rank_of_tie(s.best_key - score * TIE_SPAN),
+                );
+            }
+            feasible += s.feasible;
+            reasons.unschedulable += s.unschedulable;
+            reasons.too_many_pods += s.too_many_pods;
+            reasons.insufficient_cpu += s.insufficient_cpu;
+            reasons.insufficient_memory += s.insufficient_memory;
+        }
+        None => (0..table.len()).for_each(exact),
+    }
     Decision {
-        best,
-        score: best_score,
+        best: best.map(|b| table.row_at_rank(b.rank)),
+        score: best.map_or(0, |b| b.score),
         feasible,
         reasons,
     }
 }
 
-/// Per row in table order, the score for `pod`, or -1 where a filter rejects the node.
-pub fn score_all(table: &NodeTable, pod: &Requests) -> Vec<f64> {
-    let cols = table.columns();
-    (0..cols.len())
+/// Per row in table order, the score for `pod`, or -1 where a filter rejects the node. Rows
+/// the kernel takes are evaluated with the kernel's own arithmetic, one lane at a time, so the
+/// differential tests compare it node by node.
+pub fn score_all(table: &mut NodeTable, pod: &Requests) -> Vec<f64> {
+    table.prepare();
+    let terms = PodTerms::new(pod);
+    (0..table.len())
         .map(|i| {
-            let row = cols.row(i);
-            if filter(&row, pod).is_empty() {
-                score(&row, pod) as f64
-            } else {
-                -1.0
-            }
+            let lane = table.lane(i);
+            let s = match terms {
+                Some(t) if lane.gate != GATE_EXACT => kernel::evaluate_lane(&lane, &t),
+                _ => {
+                    let row = &table.rows()[i];
+                    filter(row, pod).is_empty().then(|| score(row, pod))
+                }
+            };
+            s.map_or(-1.0, |s| s as f64)
         })
         .collect()
 }
@@ -78,7 +138,10 @@ pub fn score_all(table: &NodeTable, pod: &Requests) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::js_order::cmp_js;
+    use crate::layout::MAX_FAST_ALLOCATABLE;
     use crate::node_table::Allocatable;
+    use std::cmp::Ordering;
 
     const MI: i64 = 1 << 20;
     const GI: i64 = 1 << 30;
@@ -100,11 +163,52 @@ mod tests {
         }
     }
 
+    /// The reference: the reference filter and score on every row, string tie-break.
+    fn reference(table: &NodeTable, pod: &Requests) -> Decision {
+        let mut d = Decision::default();
+        for (i, row) in table.rows().iter().enumerate() {
+            let f = filter(row, pod);
+            if !f.is_empty() {
+                d.reasons.record(f);
+                continue;
+            }
+            d.feasible += 1;
+            let s = score(row, pod);
+            let better = match d.best {
+                None => true,
+                Some(b) => {
+                    s > d.score
+                        || (s == d.score
+                            && cmp_js(&table.names()[i], &table.names()[b]) == Ordering::Less)
+                }
+            };
+            if better {
+                d.best = Some(i);
+                d.score = s;
+            }
+        }
+        d
+    }
+
+    fn reference_scores(table: &NodeTable, pod: &Requests) -> Vec<f64> {
+        table
+            .rows()
+            .iter()
+            .map(|row| {
+                if filter(row, pod).is_empty() {
+                    score(row, pod) as f64
+                } else {
+                    -1.0
+                }
+            })
+            .collect()
+    }
+
     #[test]
     fn empty_table_schedules_nowhere() {
-        let t = NodeTable::new();
-        assert_eq!(schedule(&t, &pod(1, 1)), Decision::default());
-        assert!(score_all(&t, &pod(1, 1)).is_empty());
+        let mut t = NodeTable::new();
+        assert_eq!(schedule(&mut t, &pod(1, 1)), Decision::default());
+        assert!(score_all(&mut t, &pod(1, 1)).is_empty());
     }
 
     #[test]
@@ -113,12 +217,12 @@ mod tests {
         t.upsert("busy", alloc(4000, 8 * GI, 110), false);
         t.upsert("idle", alloc(4000, 8 * GI, 110), false);
         t.add_pod("busy", &pod(2000, 4 * GI));
-        let d = schedule(&t, &pod(500, GI));
+        let d = schedule(&mut t, &pod(500, GI));
         assert_eq!(d.best, t.position("idle"));
         assert_eq!(d.feasible, 2);
         // cpu (4000-500)*100/4000 = 87, memory (8-1)*100/8 = 87
         assert_eq!(d.score, 87);
-        assert_eq!(score_all(&t, &pod(500, GI)), vec![37.0, 87.0]);
+        assert_eq!(score_all(&mut t, &pod(500, GI)), vec![37.0, 87.0]);
     }
 
     #[test]
@@ -127,10 +231,10 @@ mod tests {
         for name in ["node-b", "node-c", "node-a", "node-10"] {
             t.upsert(name, alloc(1000, GI, 10), false);
         }
-        let d = schedule(&t, &pod(100, MI));
+        let d = schedule(&mut t, &pod(100, MI));
         assert_eq!(d.best.map(|i| t.names()[i].as_str()), Some("node-10"));
         t.remove("node-10");
-        let d = schedule(&t, &pod(100, MI));
+        let d = schedule(&mut t, &pod(100, MI));
         assert_eq!(d.best.map(|i| t.names()[i].as_str()), Some("node-a"));
     }
 
@@ -140,7 +244,7 @@ mod tests {
         t.upsert("cordoned", alloc(0, 0, 0), true);
         t.upsert("small", alloc(100, MI, 0), false);
         t.upsert("cpu-only", alloc(100, 10 * GI, 10), false);
-        let d = schedule(&t, &pod(200, 2 * MI));
+        let d = schedule(&mut t, &pod(200, 2 * MI));
         assert_eq!(d.best, None);
         assert_eq!(d.score, 0);
         assert_eq!(d.feasible, 0);
@@ -153,6 +257,138 @@ mod tests {
                 insufficient_memory: 1,
             }
         );
-        assert_eq!(score_all(&t, &pod(200, 2 * MI)), vec![-1.0, -1.0, -1.0]);
+        assert_eq!(score_all(&mut t, &pod(200, 2 * MI)), vec![-1.0, -1.0, -1.0]);
+    }
+
+    #[test]
+    fn exact_rows_merge_with_the_kernel() {
+        let mut t = NodeTable::new();
+        let huge = MAX_FAST_ALLOCATABLE * 2;
+        t.upsert("fast-a", alloc(4000, 64 * GI, 110), false);
+        t.upsert("huge", alloc(4000, huge, 110), false);
+        t.upsert("fast-b", alloc(4000, 64 * GI, 110), false);
+        // Same cpu, "huge" frees more memory: it wins, from the exact path.
+        let d = schedule(&mut t, &pod(100, GI));
+        assert_eq!(d.best, t.position("huge"));
+        assert_eq!(d.feasible, 3);
+        assert_eq!(d, reference(&t, &pod(100, GI)));
+        // A pod out of the kernel's range goes through the reference for every row.
+        let odd = Requests {
+            non_zero_memory_bytes: -1,
+            ..pod(100, GI)
+        };
+        assert_eq!(schedule(&mut t, &odd), reference(&t, &odd));
+        assert_eq!(score_all(&mut t, &odd), reference_scores(&t, &odd));
+    }
+
+    #[test]
+    fn a_batch_accounts_each_placement_for_the_next() {
+        let mut t = NodeTable::new();
+        t.upsert("a", alloc(1000, GI, 2), false);
+        t.upsert("b", alloc(1000, GI, 2), false);
+        let pods = [pod(400, 0); 5];
+        let mut got = Vec::new();
+        schedule_batch(&mut t, &pods, |d| got.push(d.best.map(|i| t_name(i))));
+        fn t_name(i: usize) -> &'static str {
+            ["a", "b"][i]
+        }
+        // a, b (a now fuller), a, b, then both hold 2 pods: none.
+        assert_eq!(got, [Some("a"), Some("b"), Some("a"), Some("b"), None]);
+        assert_eq!(t.usage("a").map(|u| (u.pods, u.milli_cpu)), Some((2, 800)));
+        assert_eq!(t.usage("b").map(|u| (u.pods, u.milli_cpu)), Some((2, 800)));
+    }
+
+    /// xorshift64*, for the randomized comparison below.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        }
+        fn below(&mut self, n: u64) -> i64 {
+            (self.next() % n) as i64
+        }
+        fn pick(&mut self, items: &[i64]) -> i64 {
+            items[self.below(items.len() as u64) as usize]
+        }
+    }
+
+    fn random_pod(r: &mut Rng) -> Requests {
+        let cpu = r.pick(&[0, 0, 50, 100, 250, 1000, 3999, 4000, 4001, 1 << 40]);
+        let mem = r.pick(&[
+            0,
+            0,
+            1,
+            MI,
+            200 * MI,
+            GI,
+            3 * GI,
+            1 << 45,
+            1 << 53,
+            (1 << 53) + 2,
+        ]);
+        let mut p = pod(cpu, mem);
+        if r.below(50) == 0 {
+            p.non_zero_milli_cpu = -r.below(5); // out of the kernel's range (or 0)
+        }
+        p
+    }
+
+    /// Random tables with nodes in and out of the kernel's range, compared with the reference
+    /// after every update: decisions (including the chosen row), scores per row, batches.
+    #[test]
+    fn the_kernel_and_the_exact_rows_agree_with_the_reference() {
+        let mut r = Rng(0x9E37_79B9_7F4A_7C15);
+        for round in 0..300 {
+            let mut t = NodeTable::new();
+            let universe = 1 + r.below(70) as u64;
+            for step in 0..60 {
+                let name = format!("n{}", r.below(universe));
+                match r.below(10) {
+                    0..=3 => {
+                        let cpu = r.pick(&[0, -5, 100, 1000, 4000, 64_000, MAX_FAST_ALLOCATABLE]);
+                        let mem = r.pick(&[
+                            0,
+                            GI,
+                            16 * GI,
+                            3 * GI + 7,
+                            MAX_FAST_ALLOCATABLE,
+                            MAX_FAST_ALLOCATABLE + 1,
+                            1 << 50,
+                        ]);
+                        let pods = r.pick(&[0, 1, 2, 3, 110]);
+                        t.upsert(&name, alloc(cpu, mem, pods), r.below(8) == 0);
+                    }
+                    4..=6 => t.add_pod(&name, &random_pod(&mut r)),
+                    7 => t.remove_pod(&name, &random_pod(&mut r)),
+                    _ => {
+                        t.remove(&name);
+                    }
+                }
+                let p = random_pod(&mut r);
+                let expected = reference(&t, &p);
+                let got = schedule(&mut t, &p);
+                assert_eq!(got, expected, "round {round} step {step} pod {p:?}");
+                assert_eq!(score_all(&mut t, &p), reference_scores(&t, &p));
+            }
+            // A batch equals one decision and one add_pod at a time.
+            let pods: Vec<Requests> = (0..20).map(|_| random_pod(&mut r)).collect();
+            let mut batch = Vec::new();
+            schedule_batch(&mut t, &pods, |d| batch.push(*d));
+            for (k, d) in batch.iter().enumerate() {
+                if let Some(row) = d.best {
+                    t.remove_pod(&t.names()[row].clone(), &pods[k]);
+                }
+            }
+            for (k, p) in pods.iter().enumerate() {
+                let d = schedule(&mut t, p);
+                assert_eq!(d, batch[k], "round {round} batch pod {k}");
+                if let Some(row) = d.best {
+                    t.add_pod_at(row, p);
+                }
+            }
+        }
     }
 }

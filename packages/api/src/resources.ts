@@ -54,7 +54,7 @@ function core(resource: string, kind: string, namespaced: boolean, extra: Descri
 export const RESOURCES: readonly ResourceDescriptor[] = [
   core('namespaces', 'Namespace', false, {
     shortNames: ['ns'],
-    subresources: ['status'],
+    subresources: ['status', 'finalize'],
     verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
   }),
   core('pods', 'Pod', true, { shortNames: ['po'], subresources: ['status', 'binding', 'log', 'eviction'], categories: ['all'] }),

@@ -146,6 +146,12 @@ export class ApiClient {
     return (await this.request('DELETE', this.path(desc, namespace, name), body)) as KubeObject;
   }
 
+  /** Sets a namespace's spec.finalizers through `namespaces/<name>/finalize`. */
+  async finalizeNamespace(name: string, finalizers: string[]): Promise<KubeObject> {
+    const body = { apiVersion: 'v1', kind: 'Namespace', metadata: { name }, spec: { finalizers } };
+    return (await this.request('PUT', `/api/v1/namespaces/${encodeURIComponent(name)}/finalize`, body)) as KubeObject;
+  }
+
   /** POSTs to a subresource (binding, eviction). */
   async createSubresource(desc: ResourceDescriptor, namespace: string, name: string, subresource: string, body: unknown): Promise<unknown> {
     return this.request('POST', this.path(desc, namespace, name, subresource), body);

@@ -2,13 +2,16 @@
  * The controller manager process: shared informers and the controllers built
  * on them. Today it runs pod garbage collection; Deployments, ReplicaSets,
  * node lifecycle and the garbage collector come with their own issue.
+ * Also: the namespace controller and the ServiceAccount controller.
  */
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Registry } from 'prom-client';
-import { NODES, PODS, type Node, type Pod } from '@skiff/api';
+import { NAMESPACES, NODES, PODS, type Namespace, type Node, type Pod } from '@skiff/api';
 import { ApiClient, Informer } from '@skiff/client';
 import type { Logger } from '@skiff/telemetry';
+import { NamespaceController } from './namespace.js';
 import { PodGcController } from './podgc.js';
+import { ServiceAccountController } from './serviceaccount.js';
 
 export interface ControllerManagerOptions {
   client: ApiClient;
@@ -21,7 +24,10 @@ export interface ControllerManagerOptions {
 export class ControllerManager {
   private readonly pods: Informer<Pod>;
   private readonly nodes: Informer<Node>;
+  private readonly namespaces: Informer<Namespace>;
   private readonly podgc: PodGcController;
+  private readonly namespaceController: NamespaceController;
+  private readonly serviceAccounts: ServiceAccountController;
   private timer: NodeJS.Timeout | undefined;
   private pass: Promise<unknown> = Promise.resolve();
 
@@ -29,11 +35,15 @@ export class ControllerManager {
     const { client, nc, logger } = options;
     this.pods = new Informer<Pod>({ client, nc, logger, desc: PODS });
     this.nodes = new Informer<Node>({ client, nc, logger, desc: NODES });
+    this.namespaces = new Informer<Namespace>({ client, nc, logger, desc: NAMESPACES });
     this.podgc = new PodGcController({ client, pods: this.pods, nodes: this.nodes, logger });
+    this.namespaceController = new NamespaceController({ client, namespaces: this.namespaces, logger });
+    this.serviceAccounts = new ServiceAccountController(client, this.namespaces, logger);
   }
 
   async start(): Promise<void> {
-    await Promise.all([this.pods.start(), this.nodes.start()]);
+    await Promise.all([this.pods.start(), this.nodes.start(), this.namespaces.start()]);
+    this.namespaceController.start();
     this.timer = setInterval(() => {
       this.pass = this.podgc.runOnce().catch((err: unknown) => this.options.logger.warn({ err }, 'podgc pass failed'));
     }, this.options.podGcIntervalMs ?? 20_000);
@@ -43,6 +53,8 @@ export class ControllerManager {
   async stop(): Promise<void> {
     if (this.timer !== undefined) clearInterval(this.timer);
     await this.pass;
-    await Promise.all([this.pods.stop(), this.nodes.stop()]);
+    await this.namespaceController.stop();
+    await this.serviceAccounts.stop();
+    await Promise.all([this.pods.stop(), this.nodes.stop(), this.namespaces.stop()]);
   }
 }

@@ -23,7 +23,6 @@ export {
   leasesServed,
   LeaseHeartbeat,
   NodeStatusHeartbeat,
-  LEASE_RESOURCE,
   NODE_LEASE_NAMESPACE,
   SpreadTicker,
 } from './hollow/index.js';

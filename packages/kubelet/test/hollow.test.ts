@@ -2,16 +2,13 @@
  * Hollow kubelets against a real nats-server, an in-process apiserver and the
  * real scheduler: registration, Ready nodes, heartbeats, pods scheduled across
  * the fleet going Running/Ready, deletion, adoption after a restart, and a
- * stop that leaves no timers. Leases against a small fake API (the apiserver
- * does not serve them yet), and the spread of periodic work.
+ * stop that leaves no timers; Lease heartbeats (chosen by discovery) and their
+ * conflict handling; the spread of periodic work.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NODES, PODS, type Node, type Pod } from '@skiff/api';
-import { ApiClient } from '@skiff/client';
-import { HollowFleet, LeaseHeartbeat, leasesServed, SpreadTicker, type HeartbeatTarget } from '@skiff/kubelet';
+import { LEASES, NODES, PODS, type Lease, type Node, type Pod } from '@skiff/api';
+import { HollowFleet, LeaseHeartbeat, leasesServed, NODE_LEASE_NAMESPACE, SpreadTicker, type HeartbeatTarget } from '@skiff/kubelet';
 import { Scheduler } from '@skiff/scheduler';
 import { createMetricsRegistry, silentLogger } from '@skiff/telemetry';
 import { startTestApi, type TestApi } from '../../../test/support/apiserver.js';
@@ -75,18 +72,22 @@ describe('HollowFleet', () => {
     }
 
     // Heartbeats: every node renews within its interval.
-    const firstBeat = new Map(nodes.items.map((n) => [n.metadata?.name, n.status?.conditions?.find((c) => c.type === 'Ready')?.lastHeartbeatTime]));
+    const firstBeat = new Map(
+      nodes.items.map((n) => [n.metadata?.name, n.status?.conditions?.find((c) => c.type === 'Ready')?.lastHeartbeatTime]),
+    );
     await waitFor(
       'every node to heartbeat again',
       async () => {
         const now = await t.client.list<Node>(NODES, { labelSelector: 'type=hollow' });
-        return now.items.every((n) => n.status?.conditions?.find((c) => c.type === 'Ready')?.lastHeartbeatTime !== firstBeat.get(n.metadata?.name));
+        return now.items.every(
+          (n) => n.status?.conditions?.find((c) => c.type === 'Ready')?.lastHeartbeatTime !== firstBeat.get(n.metadata?.name),
+        );
       },
       5000,
       200,
     );
     expect(fleet.maxHeartbeatAgeMs()).toBeLessThan(1500);
-    expect(await metrics.metrics()).toMatch(/skiff_hollow_heartbeat_duration_seconds_count\{method="node-status",component="hollow-kubelet"\} [1-9]/);
+    expect(await metrics.metrics()).toMatch(/skiff_hollow_heartbeat_duration_seconds_count\{[^}]*method="node-status"[^}]*\} [1-9]/);
 
     const scheduler = new Scheduler({ client: t.client, nc, logger: silentLogger(), metrics: createMetricsRegistry('scheduler', false) });
     await scheduler.start();
@@ -131,7 +132,7 @@ describe('HollowFleet', () => {
         10_000,
         200,
       );
-      await waitFor('the fleet to forget them', () => again.stats().pods.terminated + again.stats().pods.ready === 0, 5000, 50);
+      await waitFor('the fleet to forget them', () => Object.values(again.stats().pods).every((n) => n === 0), 5000, 50);
       await again.stop();
       expect(again.stats().timers).toBe(0);
     } finally {
@@ -140,93 +141,65 @@ describe('HollowFleet', () => {
     expect(fleet.stats().timers).toBe(0);
     await waitFor('no timers left', () => activeTimeouts() <= timersBefore, 2000, 50);
   });
-});
 
-/** A minimal Lease API: GET/POST/PUT with resourceVersion preconditions, and discovery. */
-function fakeLeaseApi(): { server: Server; leases: Map<string, Record<string, unknown>>; requests: string[]; bump(name: string): void } {
-  const leases = new Map<string, Record<string, unknown>>();
-  const requests: string[] = [];
-  let rv = 0;
-  const prefix = '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases';
-  const send = (res: ServerResponse, code: number, body: unknown): void => {
-    res.writeHead(code, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
-  };
-  const status = (code: number, reason: string): Record<string, unknown> => ({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code, reason, message: reason });
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    let text = '';
-    req.on('data', (c: Buffer) => (text += c.toString()));
-    req.on('end', () => {
-      requests.push(`${req.method} ${req.url}`);
-      if (req.url === '/apis') {
-        send(res, 200, { kind: 'APIGroupList', groups: [{ name: 'coordination.k8s.io', versions: [{ groupVersion: 'coordination.k8s.io/v1', version: 'v1' }] }] });
-        return;
-      }
-      const name = req.url?.startsWith(`${prefix}/`) ? decodeURIComponent(req.url.slice(prefix.length + 1)) : undefined;
-      const body = text === '' ? {} : (JSON.parse(text) as { metadata?: { name?: string; resourceVersion?: string } });
-      const stored = (object: Record<string, unknown>, n: string): Record<string, unknown> => {
-        rv += 1;
-        const out = { ...object, metadata: { ...(object['metadata'] as object), resourceVersion: String(rv) } };
-        leases.set(n, out);
-        return out;
-      };
-      if (req.method === 'GET' && name !== undefined) {
-        const l = leases.get(name);
-        send(res, l === undefined ? 404 : 200, l ?? status(404, 'NotFound'));
-      } else if (req.method === 'POST' && req.url === prefix) {
-        const n = body.metadata?.name ?? '';
-        if (leases.has(n)) send(res, 409, status(409, 'AlreadyExists'));
-        else send(res, 201, stored(body, n));
-      } else if (req.method === 'PUT' && name !== undefined) {
-        const current = leases.get(name) as { metadata: { resourceVersion: string } } | undefined;
-        if (current === undefined) send(res, 404, status(404, 'NotFound'));
-        else if (body.metadata?.resourceVersion !== current.metadata.resourceVersion) send(res, 409, status(409, 'Conflict'));
-        else send(res, 200, stored(body, name));
-      } else send(res, 404, status(404, 'NotFound'));
+  it('heartbeats with a Lease per node when discovery lists coordination.k8s.io', async () => {
+    expect(await leasesServed(t.client)).toBe(true);
+    const fleet = new HollowFleet({
+      client: t.client,
+      nc,
+      logger: silentLogger(),
+      metrics: createMetricsRegistry('hollow-kubelet', false),
+      count: 5,
+      prefix: 'leased-',
+      heartbeatIntervalMs: 500,
     });
-  });
-  return {
-    server,
-    leases,
-    requests,
-    bump(name) {
-      const l = leases.get(name);
-      if (l !== undefined) stored(l, name);
-    },
-  };
-  function stored(object: Record<string, unknown>, n: string): void {
-    rv += 1;
-    leases.set(n, { ...object, metadata: { ...(object['metadata'] as object), resourceVersion: String(rv) } });
-  }
-}
-
-describe('LeaseHeartbeat', () => {
-  it('creates the Lease on 404, renews it with its resourceVersion, re-reads on 409; discovery picks it', async () => {
-    const api = fakeLeaseApi();
-    await new Promise<void>((r) => api.server.listen(0, '127.0.0.1', () => r()));
+    await fleet.start();
     try {
-      const client = new ApiClient({ server: `http://127.0.0.1:${(api.server.address() as AddressInfo).port}` });
-      expect(await leasesServed(client)).toBe(true);
-      const hb = new LeaseHeartbeat(client);
-      const target: HeartbeatTarget = { name: 'hollow-0', index: 0, uid: 'uid-0' };
-      expect(await hb.renew(target)).toBe('ok');
-      const created = api.leases.get('hollow-0') as { metadata: { ownerReferences: unknown[] }; spec: Record<string, unknown> };
-      expect(created.spec).toMatchObject({ holderIdentity: 'hollow-0', leaseDurationSeconds: 40 });
-      expect(String(created.spec['renewTime'])).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
-      expect(created.metadata.ownerReferences).toEqual([{ apiVersion: 'v1', kind: 'Node', name: 'hollow-0', uid: 'uid-0' }]);
-      api.requests.length = 0;
-      expect(await hb.renew(target)).toBe('ok');
-      expect(api.requests).toEqual(['PUT /apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/hollow-0']);
-      api.bump('hollow-0');
-      api.requests.length = 0;
-      expect(await hb.renew(target)).toBe('ok');
-      expect(api.requests.map((r) => r.split(' ')[0])).toEqual(['PUT', 'GET', 'PUT']);
-      api.leases.clear();
-      api.requests.length = 0;
-      expect(await hb.renew(target)).toBe('ok');
-      expect(api.requests.map((r) => r.split(' ')[0])).toEqual(['PUT', 'GET', 'POST']);
+      expect(fleet.heartbeatMethod).toBe('lease');
+      const leased = async (): Promise<Lease[]> =>
+        (await t.client.list<Lease>(LEASES, { namespace: NODE_LEASE_NAMESPACE })).items.filter((l) =>
+          l.metadata?.name?.startsWith('leased-'),
+        );
+      const first = await leased();
+      expect(first).toHaveLength(5);
+      for (const l of first) {
+        const node = await t.client.get<Node>(NODES, '', l.metadata?.name ?? '');
+        expect(l.spec).toMatchObject({ holderIdentity: l.metadata?.name, leaseDurationSeconds: 40 });
+        expect(String(l.spec?.renewTime)).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+        expect(l.metadata?.ownerReferences).toEqual([{ apiVersion: 'v1', kind: 'Node', name: l.metadata?.name, uid: node.metadata?.uid }]);
+      }
+      const renewed = new Map(first.map((l) => [l.metadata?.name, l.spec?.renewTime]));
+      await waitFor(
+        'every lease to be renewed',
+        async () => (await leased()).every((l) => l.spec?.renewTime !== renewed.get(l.metadata?.name)),
+        3000,
+        100,
+      );
+      expect(fleet.maxHeartbeatAgeMs()).toBeLessThan(1000);
     } finally {
-      await new Promise<void>((r) => api.server.close(() => r()));
+      await fleet.stop();
     }
+    expect(fleet.stats().timers).toBe(0);
+  });
+
+  it('renews a Lease with its resourceVersion, re-reads it after a conflict, re-creates it when deleted', async () => {
+    const hb = new LeaseHeartbeat(t.client);
+    const target: HeartbeatTarget = { name: 'solo', index: 0, uid: undefined };
+    const get = (): Promise<Lease> => t.client.get<Lease>(LEASES, NODE_LEASE_NAMESPACE, 'solo');
+    expect(await hb.renew(target)).toBe('ok');
+    const created = await get();
+    expect(await hb.renew(target)).toBe('ok');
+    const renewed = await get();
+    expect(Number(renewed.metadata?.resourceVersion)).toBeGreaterThan(Number(created.metadata?.resourceVersion));
+    // Someone else writes it: the cached resourceVersion is stale, so the PUT conflicts and the heartbeat re-reads.
+    const other = await t.client.update<Lease>(LEASES, { ...renewed, spec: { ...renewed.spec, holderIdentity: 'someone-else' } });
+    expect(await hb.renew(target)).toBe('ok');
+    const retaken = await get();
+    expect(retaken.spec?.holderIdentity).toBe('solo');
+    expect(Number(retaken.metadata?.resourceVersion)).toBeGreaterThan(Number(other.metadata?.resourceVersion));
+    await t.client.delete(LEASES, NODE_LEASE_NAMESPACE, 'solo');
+    expect(await hb.renew(target)).toBe('ok');
+    expect((await get()).spec?.holderIdentity).toBe('solo');
   });
 });
 

@@ -12,6 +12,7 @@ const SUBRESOURCE_VERBS: Readonly<Record<string, string[]>> = {
   log: ['get'],
   scale: ['get', 'patch', 'update'],
   eviction: ['create'],
+  finalize: ['update'],
 };
 
 /** The kind a subresource answers with: Scale, Binding, Eviction, or the resource's own. */

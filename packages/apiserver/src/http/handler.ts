@@ -192,6 +192,21 @@ export async function handleResource(
     }
     throw methodNotAllowed('the server does not allow this method on the requested resource');
   }
+  if (route.subresource === 'finalize' && desc.resource === 'namespaces') {
+    if (method !== 'PUT') throw methodNotAllowed('the server does not allow this method on the requested resource');
+    const body = await readObject(req);
+    const finalizers = ((body['spec'] as { finalizers?: unknown } | undefined)?.finalizers ?? []) as string[];
+    const updated = await ctx.registry.patch(
+      desc,
+      '',
+      name,
+      (current) => ({ ...current, spec: { ...(current['spec'] as object), finalizers } }),
+      undefined,
+      { dryRun: dryRun(q) },
+    );
+    writeJson(res, 200, updated);
+    return;
+  }
   if (route.subresource === 'eviction' && desc.resource === 'pods') {
     if (method !== 'POST') throw methodNotAllowed('the server does not allow this method on the requested resource');
     const eviction = await readObject(req);

@@ -29,6 +29,11 @@ import type { WatchCache } from '../storage/watch-cache.js';
 import { strategyFor, type ResourceStrategy } from './index.js';
 import { schemaCauses } from './schema-validation.js';
 
+/** True while finalizers (metadata.finalizers, or the strategy's own, like a namespace's spec.finalizers) hold an object. */
+function hasFinalizers(strategy: ResourceStrategy, object: KubeObject): boolean {
+  return (object.metadata?.finalizers ?? []).length > 0 || strategy.pendingFinalizers?.(object) === true;
+}
+
 /** Strategy causes first; schema causes for fields the strategy did not already name. */
 function mergeCauses(strategy: StatusCause[], schema: StatusCause[]): StatusCause[] {
   const named = new Set(strategy.map((c) => c.field));
@@ -315,6 +320,15 @@ export class GenericRegistry {
         }
         const last = structuredClone(current.object);
         last.metadata = { ...last.metadata, deletionTimestamp: meta.deletionTimestamp ?? nowTimestamp(), deletionGracePeriodSeconds: 0 };
+        if (hasFinalizers(strategy, last)) {
+          // Finalizers hold the object: mark it deleted and let their owners finish (an update that
+          // empties them removes it).
+          if (meta.deletionTimestamp !== undefined) return { object: withRevision(current), deleted: false };
+          strategy.prepareForDeletion?.(last);
+          if (options.dryRun === true) return { object: last, deleted: false };
+          const revision = await this.store.update(key, last, current.revision);
+          return { object: withRevision({ revision, object: last }), deleted: false };
+        }
         if (options.dryRun === true) return { object: last, deleted: true };
         const revision = await this.store.delete(key, current.revision, last);
         return { object: withRevision({ revision, object: last }), deleted: true };
@@ -361,6 +375,15 @@ export class GenericRegistry {
     const stored = stripForStorage(next);
     if (options.dryRun === true) return withRevision({ revision: current.revision, object: stored });
     try {
+      if (
+        stored.metadata?.deletionTimestamp !== undefined &&
+        !hasFinalizers(strategy, stored) &&
+        strategy.deletionGracePeriod(stored, undefined) === 0
+      ) {
+        // The last finalizer is gone from an object being deleted: remove it now.
+        const revision = await this.store.delete(objectKey(desc, namespace, name), current.revision, stored);
+        return withRevision({ revision, object: stored });
+      }
       const revision = await this.store.update(objectKey(desc, namespace, name), stored, current.revision);
       return withRevision({ revision, object: stored });
     } catch (err) {

@@ -29,4 +29,10 @@ export const namespaceStrategy: ResourceStrategy = {
   deletionGracePeriod() {
     return 0;
   },
+  pendingFinalizers(object) {
+    return ((object as Namespace).spec?.finalizers ?? []).length > 0;
+  },
+  prepareForDeletion(object) {
+    (object as Namespace).status = { ...(object as Namespace).status, phase: 'Terminating' };
+  },
 };

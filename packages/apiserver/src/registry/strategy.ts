@@ -29,6 +29,10 @@ export interface ResourceStrategy {
    * with read access to the current objects (e.g. allocating a Service's cluster IP).
    */
   admit?(object: KubeObject, ctx: AdmissionContext): void;
+  /** Finalizers of the resource's own beyond metadata.finalizers (a namespace's spec.finalizers). */
+  pendingFinalizers?(object: KubeObject): boolean;
+  /** Changes made when deletion starts on an object finalizers hold (a namespace goes Terminating). */
+  prepareForDeletion?(object: KubeObject): void;
 }
 
 /** What an admission step may read. */

@@ -91,7 +91,8 @@ export class HollowFleet {
   private stopped = false;
 
   constructor(private readonly options: HollowFleetOptions) {
-    if (!Number.isInteger(options.count) || options.count < 0) throw new RangeError(`a fleet has a whole number of nodes, not ${options.count}`);
+    if (!Number.isInteger(options.count) || options.count < 0)
+      throw new RangeError(`a fleet has a whole number of nodes, not ${options.count}`);
     this.prefix = options.prefix ?? 'hollow-node-';
     this.spec = { ...HOLLOW_NODE_DEFAULTS, ...options.node, labels: { ...options.node?.labels } };
     this.registered = new Uint8Array(options.count);
@@ -147,9 +148,11 @@ export class HollowFleet {
     const registrations = new Limiter(concurrency.registration ?? 32);
     await Promise.all(
       Array.from({ length: this.count }, (_, i) =>
-        registrations.run(() => this.registerWithRetries(i)).catch((err: unknown) => {
-          logger.warn({ err, node: this.nodeName(i) }, 'hollow node registration failed; retrying at its heartbeat');
-        }),
+        registrations
+          .run(() => this.registerWithRetries(i))
+          .catch((err: unknown) => {
+            logger.warn({ err, node: this.nodeName(i) }, 'hollow node registration failed; retrying at its heartbeat');
+          }),
       ),
     );
     this.registrationMs = performance.now() - started;

@@ -5,34 +5,13 @@
  * Lease seen with a fresh `renewTime` (its resourceVersion makes it a
  * compare-and-swap); a 404 creates it, a 409 re-reads it and tries once more.
  */
-import { ApiError, type KubeObject, type ResourceDescriptor } from '@skiff/api';
+import { ApiError, LEASES, type Lease } from '@skiff/api';
 import type { ApiClient } from '@skiff/client';
 import type { Heartbeat, HeartbeatTarget, RenewResult } from './heartbeat.js';
-import { COORDINATION_GROUP } from './heartbeat.js';
-
-/** The Lease resource (as @skiff/api will describe it once the apiserver serves it). */
-export const LEASE_RESOURCE: ResourceDescriptor = {
-  group: COORDINATION_GROUP,
-  version: 'v1',
-  resource: 'leases',
-  singular: 'lease',
-  kind: 'Lease',
-  listKind: 'LeaseList',
-  namespaced: true,
-  shortNames: [],
-  subresources: [],
-  verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'],
-  categories: [],
-};
 
 export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
 /** Kubernetes' default (`--node-lease-duration-seconds`). */
 export const NODE_LEASE_DURATION_SECONDS = 40;
-
-/** A node Lease: the fields the heartbeat writes. */
-export interface NodeLease extends KubeObject {
-  spec?: { holderIdentity?: string; leaseDurationSeconds?: number; renewTime?: string };
-}
 
 /** A MicroTime (RFC 3339 with microseconds), as Lease times are written. */
 export function microTime(date: Date = new Date()): string {
@@ -43,7 +22,7 @@ export class LeaseHeartbeat implements Heartbeat {
   readonly method = 'lease' as const;
   readonly registrationBeats = false;
   /** The last Lease seen per node index (its resourceVersion is the next PUT's precondition). */
-  private readonly leases: Array<NodeLease | undefined> = [];
+  private readonly leases: Array<Lease | undefined> = [];
 
   constructor(
     private readonly client: ApiClient,
@@ -54,11 +33,11 @@ export class LeaseHeartbeat implements Heartbeat {
     let lease = this.leases[target.index];
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
-        lease ??= await this.client.getOrUndefined<NodeLease>(LEASE_RESOURCE, NODE_LEASE_NAMESPACE, target.name);
+        lease ??= await this.client.getOrUndefined<Lease>(LEASES, NODE_LEASE_NAMESPACE, target.name);
         this.leases[target.index] =
           lease === undefined
-            ? await this.client.create(LEASE_RESOURCE, NODE_LEASE_NAMESPACE, this.newLease(target))
-            : await this.client.update(LEASE_RESOURCE, this.renewed(lease, target));
+            ? await this.client.create(LEASES, NODE_LEASE_NAMESPACE, this.newLease(target))
+            : await this.client.update(LEASES, this.renewed(lease, target));
         return 'ok';
       } catch (err) {
         // 409: someone else wrote it (or created it first); 404: it was deleted. Re-read and go again.
@@ -70,22 +49,20 @@ export class LeaseHeartbeat implements Heartbeat {
     throw new Error(`renewing the lease of node ${target.name} kept conflicting`);
   }
 
-  private newLease(target: HeartbeatTarget): NodeLease {
+  private newLease(target: HeartbeatTarget): Lease {
     return {
-      apiVersion: `${COORDINATION_GROUP}/v1`,
+      apiVersion: 'coordination.k8s.io/v1',
       kind: 'Lease',
       metadata: {
         name: target.name,
         namespace: NODE_LEASE_NAMESPACE,
-        ...(target.uid === undefined
-          ? {}
-          : { ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: target.name, uid: target.uid }] }),
+        ...(target.uid === undefined ? {} : { ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: target.name, uid: target.uid }] }),
       },
       spec: { holderIdentity: target.name, leaseDurationSeconds: this.leaseDurationSeconds, renewTime: microTime() },
     };
   }
 
-  private renewed(lease: NodeLease, target: HeartbeatTarget): NodeLease {
+  private renewed(lease: Lease, target: HeartbeatTarget): Lease {
     return {
       ...lease,
       spec: { ...lease.spec, holderIdentity: target.name, leaseDurationSeconds: this.leaseDurationSeconds, renewTime: microTime() },

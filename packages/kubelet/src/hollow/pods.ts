@@ -272,7 +272,11 @@ export class HollowPods {
   private async writeStatus(rec: PodRecord): Promise<void> {
     const pod = rec.pod;
     if (rec.phase === 'accepted' || rec.startedAt === undefined) return;
-    const times = { startTime: rec.startTime, startedAt: rec.startedAt, ...(rec.finishedAt === undefined ? {} : { finishedAt: rec.finishedAt }) };
+    const times = {
+      startTime: rec.startTime,
+      startedAt: rec.startedAt,
+      ...(rec.finishedAt === undefined ? {} : { finishedAt: rec.finishedAt }),
+    };
     const status = hollowPodStatus(pod, rec.phase, rec.hostIP, times);
     if (!statusChanged(pod.status, status)) return;
     const { namespace = '', name = '' } = pod.metadata ?? {};
