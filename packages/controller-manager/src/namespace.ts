@@ -5,7 +5,7 @@
  * namespace's `kubernetes` finalizer through `namespaces/<name>/finalize`, which
  * lets the apiserver remove it.
  */
-import { ApiError, NAMESPACES, RESOURCES, type Namespace } from '@skiff/api';
+import { ApiError, RESOURCES, type Namespace } from '@skiff/api';
 import { WorkQueue, type ApiClient, type Informer } from '@skiff/client';
 import type { Logger } from '@skiff/telemetry';
 
