@@ -97,6 +97,21 @@ function validateContainers(list: Container[] | undefined, field: string, requir
   return causes;
 }
 
+/** A value with empty objects, empty lists and nulls dropped: Go's omitempty makes them equal to absent. */
+function withoutEmpties(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutEmpties);
+  if (typeof value !== 'object' || value === null) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    const nv = withoutEmpties(v);
+    if (nv === null || nv === undefined) continue;
+    if (Array.isArray(nv) && nv.length === 0) continue;
+    if (typeof nv === 'object' && !Array.isArray(nv) && Object.keys(nv).length === 0) continue;
+    out[k] = nv;
+  }
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
 /** The pod spec with the fields an update may change blanked out, for comparing. */
 function immutableView(pod: Pod): string {
   const spec = structuredClone(pod.spec ?? { containers: [] });
@@ -105,7 +120,7 @@ function immutableView(pod: Pod): string {
   delete spec.tolerations;
   delete spec.terminationGracePeriodSeconds;
   delete spec.schedulingGates;
-  return JSON.stringify(spec);
+  return JSON.stringify(withoutEmpties(spec));
 }
 
 function podStatusReason(pod: Pod): string {
