@@ -214,6 +214,21 @@ describe('apiserver', () => {
     expect((await req('GET', '/openapi/v2')).code).toBe(404);
   });
 
+  it('negotiates the response type (406 for none it can write) and honours resourceVersionMatch', async () => {
+    const none = await fetch(`${base}/api/v1/namespaces/default/pods`, { headers: { Accept: 'application/vnd.kubernetes.protobuf' } });
+    expect(none.status).toBe(406);
+    expect(((await none.json()) as { reason: string }).reason).toBe('NotAcceptable');
+    const yaml = await fetch(`${base}/api/v1/namespaces`, { headers: { Accept: 'application/yaml' } });
+    expect(yaml.headers.get('content-type')).toBe('application/yaml');
+    expect(await yaml.text()).toContain('kind: NamespaceList');
+    expect((await req('GET', '/api/v1/namespaces/default/pods?resourceVersionMatch=Exact')).code).toBe(400);
+    const list = await req('GET', '/api/v1/namespaces/default/pods');
+    const rv = (list.json['metadata'] as Record<string, string>)['resourceVersion'];
+    expect((await req('GET', `/api/v1/namespaces/default/pods?resourceVersion=${rv}&resourceVersionMatch=NotOlderThan`)).code).toBe(200);
+    expect((await req('GET', `/api/v1/namespaces/default/pods?resourceVersion=${rv}&resourceVersionMatch=Exact`)).code).toBe(200);
+    expect((await req('GET', '/api/v1/namespaces/default/pods?resourceVersion=1&resourceVersionMatch=Exact')).code).toBe(410);
+  });
+
   it('streams watch events from a resourceVersion and answers 410 Expired for one too old', async () => {
     const list = await req('GET', '/api/v1/namespaces/default/pods');
     const rv = (list.json['metadata'] as Record<string, string>)['resourceVersion'];

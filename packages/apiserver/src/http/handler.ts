@@ -22,7 +22,7 @@ import type { WatchCache } from '../storage/watch-cache.js';
 import { mediaType, parseBody, readBody } from './body.js';
 import { chooseContainer, proxyLogs } from './logs.js';
 import { applyPatch } from './patch.js';
-import { writeJson } from './respond.js';
+import { negotiate, writeJson } from './respond.js';
 import type { ResourceRoute } from './route.js';
 import { scaleOf, updateScale } from './scale.js';
 import { buildTable } from './table.js';
@@ -88,6 +88,7 @@ export async function handleResource(
   const ns = namespace ?? '';
   const method = req.method ?? 'GET';
   const strategy = ctx.registry.strategy(desc);
+  if (route.subresource !== 'log') negotiate(req, res);
 
   if (route.name === undefined) {
     if (method === 'GET') {
@@ -111,6 +112,7 @@ export async function handleResource(
         labelSelector: q.get('labelSelector') ?? undefined,
         fieldSelector: q.get('fieldSelector') ?? undefined,
         resourceVersion: q.get('resourceVersion') ?? undefined,
+        resourceVersionMatch: q.get('resourceVersionMatch') ?? undefined,
         limit: intParam(q, 'limit'),
         continueToken: q.get('continue') ?? undefined,
       });

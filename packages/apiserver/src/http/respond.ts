@@ -1,9 +1,36 @@
 /** Writing responses: JSON bodies and Status errors. */
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { stringify as toYaml } from 'yaml';
 import { ApiError, internalError } from '@skiff/api';
 
-/** Writes a JSON body with the given status code. */
+/** Responses that go out as YAML (the client's Accept asked for it). */
+const yamlResponses = new WeakSet<ServerResponse>();
+
+/**
+ * Picks the response encoding from the Accept header: JSON (also for protobuf-first
+ * clients that accept JSON, and for Table requests), or YAML; 406 NotAcceptable when
+ * the client accepts neither.
+ */
+export function negotiate(req: IncomingMessage, res: ServerResponse): void {
+  const accept = req.headers.accept;
+  if (accept === undefined || accept.trim() === '') return;
+  const types = accept.split(',').map((part) => part.split(';')[0]?.trim().toLowerCase() ?? '');
+  if (types.some((t) => t === 'application/json' || t === '*/*' || t === 'application/*')) return;
+  if (types.includes('application/yaml')) {
+    yamlResponses.add(res);
+    return;
+  }
+  throw new ApiError(406, 'NotAcceptable', `only the following media types are accepted: application/json, application/yaml`);
+}
+
+/** Writes a JSON body (or YAML, when negotiated) with the given status code. */
 export function writeJson(res: ServerResponse, code: number, body: unknown, contentType = 'application/json'): void {
+  if (yamlResponses.has(res) && contentType === 'application/json') {
+    const yaml = toYaml(body);
+    res.writeHead(code, { 'Content-Type': 'application/yaml', 'Content-Length': Buffer.byteLength(yaml) });
+    res.end(yaml);
+    return;
+  }
   const text = JSON.stringify(body);
   res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text) });
   res.end(text);

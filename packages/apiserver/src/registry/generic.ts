@@ -46,6 +46,8 @@ export interface ListOptions {
   fieldSelector?: string | undefined;
   /** '' or undefined: a consistent read; '0': whatever the cache has. */
   resourceVersion?: string | undefined;
+  /** NotOlderThan or Exact, with resourceVersion. */
+  resourceVersionMatch?: string | undefined;
   limit?: number | undefined;
   continueToken?: string | undefined;
 }
@@ -124,7 +126,7 @@ export class GenericRegistry {
   /** A list at one revision, from the watch cache (after it caught up, for a consistent read). */
   async list(desc: ResourceDescriptor, namespace: string | undefined, options: ListOptions): Promise<ListResult> {
     const filter = this.filter(desc, namespace, options.labelSelector, options.fieldSelector);
-    if (options.resourceVersion !== '0') await this.catchUp();
+    await this.readAt(options.resourceVersion, options.resourceVersionMatch);
     const revision = this.cache.revision;
     let startAfter = '';
     if (options.continueToken !== undefined && options.continueToken !== '') {
@@ -149,6 +151,32 @@ export class GenericRegistry {
       lastKey = stored.key;
     }
     return continueToken === undefined ? { items, revision } : { items, revision, continueToken };
+  }
+
+  /**
+   * Brings the cache to the revision a list asks for, with Kubernetes' rules:
+   * no resourceVersion is a consistent read (catch up to the store); "0" is
+   * whatever the cache holds; N (or NotOlderThan N) waits until the cache is
+   * at least at N; Exact N is served only when the cache is exactly at N
+   * (the cache keeps no older snapshots: 410 Gone otherwise).
+   */
+  private async readAt(resourceVersion: string | undefined, match: string | undefined): Promise<void> {
+    if (match !== undefined && match !== '' && (resourceVersion === undefined || resourceVersion === '')) {
+      throw badRequest('resourceVersionMatch is forbidden unless resourceVersion is provided');
+    }
+    if (match !== undefined && match !== '' && match !== 'NotOlderThan' && match !== 'Exact') {
+      throw badRequest(`resourceVersionMatch: Unsupported value: "${match}": supported values: "Exact", "NotOlderThan"`);
+    }
+    if (resourceVersion === undefined || resourceVersion === '') return this.catchUp();
+    if (resourceVersion === '0') return;
+    const rv = Number(resourceVersion);
+    if (!Number.isInteger(rv) || rv < 0) throw badRequest(`invalid resourceVersion: ${resourceVersion}`);
+    if (!(await this.cache.waitForRevision(rv))) {
+      throw new ApiError(504, 'Timeout', `Too large resource version: ${rv}, current: ${this.cache.revision}`);
+    }
+    if (match === 'Exact' && this.cache.revision !== rv) {
+      throw new ApiError(410, 'Gone', `The resourceVersion for the provided list is too old (${rv} < ${this.cache.revision}).`);
+    }
   }
 
   /** Waits until the cache holds every change committed before this call. */
