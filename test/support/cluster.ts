@@ -62,7 +62,7 @@ export function podCgroups(root: string): string[] {
   return readdirSync(dir).filter((d) => d.startsWith('pod'));
 }
 
-export async function startCluster(): Promise<TestCluster> {
+export async function startCluster(options: { env?: Record<string, string> } = {}): Promise<TestCluster> {
   const dataDir = mkdtempSync(join(tmpdir(), 'skiff-e2e-'));
   const home = join(dataDir, 'home');
   mkdirSync(home);
@@ -97,7 +97,7 @@ export async function startCluster(): Promise<TestCluster> {
       '--cgroup-root',
       cgroupRoot,
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } },
   );
   let out = '';
   up.stdout?.on('data', (c: Buffer) => (out += c.toString()));

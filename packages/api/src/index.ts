@@ -93,3 +93,13 @@ export { parseLabelSelector, parseFieldSelector, fieldValue, structuredSelectorM
 export type { LabelSelector, FieldSelector, StructuredSelector } from './selectors.js';
 export { podRequests, isPodTerminal, namespacedName, nowTimestamp, DEFAULT_MILLI_CPU_REQUEST, DEFAULT_MEMORY_REQUEST } from './pod.js';
 export type { PodResourceRequests } from './pod.js';
+export {
+  MILESTONES,
+  MILESTONE_ANNOTATION_PREFIX,
+  LIFECYCLE_PHASES,
+  milestoneAnnotation,
+  milestoneTime,
+  podMilestones,
+  phaseDurations,
+} from './lifecycle.js';
+export type { Milestone } from './lifecycle.js';

@@ -4,9 +4,19 @@ import { controllerManagerCommand } from './commands/controller-manager.js';
 import { kubeletCommand } from './commands/kubelet.js';
 import { schedulerCommand } from './commands/scheduler.js';
 import { upCommand } from './commands/up.js';
+import { podsCommand } from './commands/pods.js';
+import { traceCommand } from './commands/trace.js';
 import { UsageError, usage, type CommandSpec } from './flags.js';
 
-const COMMANDS: CommandSpec[] = [upCommand, apiserverCommand, schedulerCommand, controllerManagerCommand, kubeletCommand];
+const COMMANDS: CommandSpec[] = [
+  upCommand,
+  apiserverCommand,
+  schedulerCommand,
+  controllerManagerCommand,
+  kubeletCommand,
+  podsCommand,
+  traceCommand,
+];
 
 function help(): string {
   return [

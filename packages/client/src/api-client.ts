@@ -4,6 +4,7 @@
  * the server's Status as an ApiError; connection failures of idempotent
  * requests are retried with backoff.
  */
+import { context, propagation } from '@opentelemetry/api';
 import { ApiError, apiVersionOf, isStatus, type KubeList, type KubeObject, type ResourceDescriptor } from '@skiff/api';
 
 export interface ApiClientOptions {
@@ -185,6 +186,8 @@ export class ApiClient {
       try {
         const headers: Record<string, string> = { ...this.headers };
         if (body !== undefined) headers['Content-Type'] = contentType ?? 'application/json';
+        // The caller's active span becomes the parent of the apiserver's request span.
+        propagation.inject(context.active(), headers);
         return await fetch(`${this.server}${path}`, {
           method,
           headers,

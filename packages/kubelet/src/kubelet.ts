@@ -12,9 +12,22 @@
 import type { Server } from 'node:http';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Gauge, Histogram, type Registry } from 'prom-client';
-import { ApiError, NODES, nowTimestamp, PODS, type Node, type Pod } from '@skiff/api';
+import { context, trace } from '@opentelemetry/api';
+import {
+  ApiError,
+  LIFECYCLE_PHASES,
+  milestoneAnnotation,
+  milestoneTime,
+  NODES,
+  nowTimestamp,
+  PODS,
+  podMilestones,
+  type Node,
+  type Pod,
+  type PodStatus,
+} from '@skiff/api';
 import { ApiClient, EventRecorder, Informer } from '@skiff/client';
-import type { Logger } from '@skiff/telemetry';
+import { contextOfObject, tracer, type Logger } from '@skiff/telemetry';
 import { containerConfig, ContainerConfigError } from './container-config.js';
 import { buildNode, type NodeFacts } from './node-status.js';
 import { computePodStatus, statusChanged, type ContainerView } from './pod-status.js';
@@ -40,6 +53,7 @@ export interface KubeletOptions {
   resyncIntervalMs?: number;
 }
 
+const kubeletTracer = tracer('kubelet');
 const BACKOFF_INITIAL_MS = 10_000;
 const BACKOFF_MAX_MS = 300_000;
 const BACKOFF_RESET_AFTER_MS = 600_000;
@@ -68,6 +82,9 @@ export class Kubelet {
   private readonly runningPods: Gauge;
   private readonly workerDuration: Histogram;
   private readonly startSli: Histogram;
+  private readonly phases: Histogram;
+  /** When this kubelet first saw each pod (the `accepted` milestone). */
+  private readonly acceptedAt = new Map<string, number>();
 
   constructor(private readonly options: KubeletOptions) {
     const { client, nc, logger } = options;
@@ -84,6 +101,7 @@ export class Kubelet {
         onDelete: (p) => {
           const uid = p.metadata?.uid ?? '';
           this.byUid.delete(uid);
+          this.acceptedAt.delete(uid);
           this.enqueue(uid);
         },
       },
@@ -113,6 +131,13 @@ export class Kubelet {
       name: 'kubelet_pod_start_sli_duration_seconds',
       help: 'Duration in seconds to start a pod, excluding time to pull images and run init containers, measured from pod creation timestamp to when all its containers are reported as started and observed via watch',
       buckets: [0.5, 1, 2, 3, 4, 5, 6, 8, 10, 20, 30, 45, 60, 120],
+      registers: [options.metrics],
+    });
+    this.phases = new Histogram({
+      name: 'skiff_pod_lifecycle_phase_duration_seconds',
+      help: 'Duration of each phase of a pod lifecycle (delivery_to_scheduler, scheduling, binding, delivery_to_kubelet, container_start, readiness).',
+      labelNames: ['phase'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [options.metrics],
     });
     options.runtime.onExit((id) => this.enqueue(podUidOf(id)));
@@ -214,6 +239,7 @@ export class Kubelet {
 
   private observe(pod: Pod): void {
     const uid = pod.metadata?.uid ?? '';
+    if (!this.acceptedAt.has(uid)) this.acceptedAt.set(uid, Date.now());
     this.byUid.set(uid, pod);
     this.enqueue(uid);
   }
@@ -282,28 +308,78 @@ export class Kubelet {
       return;
     }
     const isNew = !this.startTimes.has(uid) && this.containersOf(uid).size === 0;
-    const views = await this.syncContainers(pod);
-    const startTime = this.startTimes.get(uid) ?? pod.status?.startTime ?? nowTimestamp();
-    this.startTimes.set(uid, startTime);
-    const status = computePodStatus(pod, views, this.options.node.address, startTime);
-    if (statusChanged(pod.status, status)) {
-      try {
-        await this.options.client.patch(
-          PODS,
-          pod.metadata?.namespace ?? '',
-          pod.metadata?.name ?? '',
-          { metadata: { uid }, status },
-          'merge',
-          'status',
-        );
-      } catch (err) {
-        if (!(err instanceof ApiError && (err.code === 404 || err.code === 409))) throw err;
+    const span = kubeletTracer.startSpan(
+      'syncPod',
+      {
+        attributes: {
+          'k8s.pod.name': pod.metadata?.name ?? '',
+          'k8s.pod.uid': uid,
+          'k8s.namespace.name': pod.metadata?.namespace ?? '',
+          'k8s.node.name': this.nodeName,
+        },
+      },
+      contextOfObject(pod),
+    );
+    try {
+      const views = await context.with(trace.setSpan(contextOfObject(pod), span), () => this.syncContainers(pod));
+      const startTime = this.startTimes.get(uid) ?? pod.status?.startTime ?? nowTimestamp();
+      this.startTimes.set(uid, startTime);
+      const status = computePodStatus(pod, views, this.options.node.address, startTime);
+      const milestones = this.milestonesToRecord(pod, views, status);
+      if (statusChanged(pod.status, status) || Object.keys(milestones).length > 0) {
+        const metadata = Object.keys(milestones).length > 0 ? { uid, annotations: milestones } : { uid };
+        try {
+          await context.with(trace.setSpan(contextOfObject(pod), span), () =>
+            this.options.client.patch(
+              PODS,
+              pod.metadata?.namespace ?? '',
+              pod.metadata?.name ?? '',
+              { metadata, status },
+              'merge',
+              'status',
+            ),
+          );
+          this.observePhases(pod, milestones);
+          if (milestones[milestoneAnnotation('ready')] !== undefined) span.addEvent('pod ready');
+        } catch (err) {
+          if (!(err instanceof ApiError && (err.code === 404 || err.code === 409))) throw err;
+        }
+        if (status.phase === 'Running' && pod.status?.phase !== 'Running' && pod.metadata?.creationTimestamp !== undefined) {
+          this.startSli.observe((Date.now() - Date.parse(String(pod.metadata.creationTimestamp))) / 1000);
+        }
       }
-      if (status.phase === 'Running' && pod.status?.phase !== 'Running' && pod.metadata?.creationTimestamp !== undefined) {
-        this.startSli.observe((Date.now() - Date.parse(String(pod.metadata.creationTimestamp))) / 1000);
-      }
+      if (isNew) this.recorder.record(pod, 'Normal', 'Started', `Started pod ${pod.metadata?.name ?? ''} on ${this.nodeName}`);
+    } finally {
+      span.end();
     }
-    if (isNew) this.recorder.record(pod, 'Normal', 'Started', `Started pod ${pod.metadata?.name ?? ''} on ${this.nodeName}`);
+  }
+
+  /** Lifecycle milestones this sync reached that the pod does not carry yet (accepted, started, ready). */
+  private milestonesToRecord(pod: Pod, views: ContainerView[], status: PodStatus): Record<string, string> {
+    const have = pod.metadata?.annotations ?? {};
+    const out: Record<string, string> = {};
+    const uid = pod.metadata?.uid ?? '';
+    if (have[milestoneAnnotation('accepted')] === undefined)
+      out[milestoneAnnotation('accepted')] = milestoneTime(this.acceptedAt.get(uid) ?? Date.now());
+    const allStarted = views.length > 0 && views.every((v) => v.state !== undefined);
+    if (allStarted && have[milestoneAnnotation('started')] === undefined) {
+      const latest = Math.max(...views.map((v) => v.state?.startedAt.getTime() ?? 0));
+      out[milestoneAnnotation('started')] = milestoneTime(latest);
+    }
+    const ready = status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+    if (ready && have[milestoneAnnotation('ready')] === undefined) out[milestoneAnnotation('ready')] = milestoneTime();
+    return out;
+  }
+
+  /** Observes the lifecycle phases that end with the milestones just recorded. */
+  private observePhases(pod: Pod, recorded: Record<string, string>): void {
+    const all = podMilestones({ ...pod, metadata: { ...pod.metadata, annotations: { ...pod.metadata?.annotations, ...recorded } } });
+    for (const p of LIFECYCLE_PHASES) {
+      if (recorded[milestoneAnnotation(p.to)] === undefined) continue;
+      const from = all[p.from];
+      const to = all[p.to];
+      if (from !== undefined && to !== undefined) this.phases.observe({ phase: p.phase }, Math.max(0, to - from) / 1000);
+    }
   }
 
   /** Starts or restarts containers as the spec and restartPolicy say; returns what each one is doing. */
@@ -337,7 +413,10 @@ export class Kubelet {
           this.later(uid, wait.until - Date.now() + 10);
         } else {
           try {
-            const id = await this.options.runtime.startContainer(containerConfig(pod, container));
+            const startSpan = kubeletTracer.startSpan('container start', {
+              attributes: { 'k8s.container.name': container.name, 'k8s.pod.uid': uid },
+            });
+            const id = await this.options.runtime.startContainer(containerConfig(pod, container)).finally(() => startSpan.end());
             if (latest !== undefined) this.noteRestart(backoffKey, latest.state);
             view.id = id;
             view.previous = latest?.state;

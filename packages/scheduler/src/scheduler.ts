@@ -8,9 +8,22 @@
  */
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { ApiError, namespacedName, NODES, nowTimestamp, PODS, podRequests, isPodTerminal, type Node, type Pod } from '@skiff/api';
+import {
+  ApiError,
+  milestoneAnnotation,
+  milestoneTime,
+  namespacedName,
+  NODES,
+  nowTimestamp,
+  PODS,
+  podRequests,
+  isPodTerminal,
+  type Node,
+  type Pod,
+} from '@skiff/api';
 import { ApiClient, EventRecorder, Informer } from '@skiff/client';
-import type { Logger } from '@skiff/telemetry';
+import { context, SpanStatusCode, trace } from '@opentelemetry/api';
+import { contextOfObject, tracer, type Logger } from '@skiff/telemetry';
 import { ClusterState } from './cluster-state.js';
 import { createSchedulerCore } from './core/index.js';
 import type { SchedulerCoreKind } from './core/contract.js';
@@ -26,6 +39,8 @@ export interface SchedulerOptions {
   schedulerName?: string;
   core?: SchedulerCoreKind;
 }
+
+const schedulerTracer = tracer('scheduler');
 
 /** True when the scheduler should try to place this pod. */
 export function needsScheduling(pod: Pod, schedulerName: string): boolean {
@@ -51,6 +66,7 @@ export class Scheduler {
   private readonly attempts: Counter;
   private readonly attemptDuration: Histogram;
   private readonly sli: Histogram;
+  private readonly phases: Histogram;
 
   constructor(private readonly options: SchedulerOptions) {
     this.schedulerName = options.schedulerName ?? 'default-scheduler';
@@ -107,6 +123,13 @@ export class Scheduler {
       help: 'E2e latency for a pod being scheduled, from the time the pod enters the scheduling queue and might involve multiple scheduling attempts.',
       labelNames: ['attempts'],
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [options.metrics],
+    });
+    this.phases = new Histogram({
+      name: 'skiff_pod_lifecycle_phase_duration_seconds',
+      help: 'Duration of each phase of a pod lifecycle (delivery_to_scheduler, scheduling, binding, delivery_to_kubelet, container_start, readiness).',
+      labelNames: ['phase'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [options.metrics],
     });
     const queue = this.queue;
@@ -170,11 +193,34 @@ export class Scheduler {
       this.queue.done(key);
       return;
     }
+    const now = Date.now();
+    const parent = contextOfObject(pod);
+    const attributes = {
+      'k8s.pod.name': pod.metadata?.name ?? '',
+      'k8s.pod.uid': pod.metadata?.uid ?? '',
+      'k8s.namespace.name': pod.metadata?.namespace ?? '',
+    };
+    const cycle = schedulerTracer.startSpan(
+      'scheduling cycle',
+      { attributes: { ...attributes, 'skiff.scheduler.attempt': attempts } },
+      parent,
+    );
+    const queueWait = schedulerTracer.startSpan('queue wait', { startTime: enqueuedAt, attributes }, trace.setSpan(parent, cycle));
+    queueWait.end(now);
     const requests = podRequests(pod);
+    const filterScore = schedulerTracer.startSpan(
+      'filter and score',
+      { attributes: { 'skiff.scheduler.nodes': this.state.core.nodeCount } },
+      trace.setSpan(parent, cycle),
+    );
     const result = this.state.core.schedule(requests);
+    filterScore.setAttribute('skiff.scheduler.feasible_nodes', result.feasibleNodes);
+    filterScore.end();
     const profile = this.schedulerName;
     if (result.nodeName === null) {
       const message = unschedulableMessage(this.state.core.nodeCount, result.reasons);
+      cycle.setStatus({ code: SpanStatusCode.ERROR, message });
+      cycle.end();
       this.queue.markUnschedulable(key);
       this.attempts.inc({ result: 'unschedulable', profile });
       this.attemptDuration.observe({ result: 'unschedulable', profile }, (performance.now() - started) / 1000);
@@ -182,15 +228,29 @@ export class Scheduler {
       return;
     }
     const node = result.nodeName;
+    cycle.setAttribute('k8s.node.name', node);
+    cycle.end();
     this.state.assume(key, node, requests);
     this.queue.done(key);
-    const bind = this.bind(pod, node)
+    const created = Date.parse(pod.metadata?.annotations?.[milestoneAnnotation('created')] ?? '');
+    if (!Number.isNaN(created) && attempts === 1)
+      this.phases.observe({ phase: 'delivery_to_scheduler' }, Math.max(0, enqueuedAt - created) / 1000);
+    this.phases.observe({ phase: 'scheduling' }, Math.max(0, now - enqueuedAt) / 1000);
+    const binding = schedulerTracer.startSpan('binding cycle', { attributes: { ...attributes, 'k8s.node.name': node } }, parent);
+    const milestones = {
+      [milestoneAnnotation('queued')]: milestoneTime(enqueuedAt),
+      [milestoneAnnotation('scheduled')]: milestoneTime(now),
+    };
+    const bind = context
+      .with(trace.setSpan(parent, binding), () => this.bind(pod, node, milestones))
       .then(() => {
         this.attempts.inc({ result: 'scheduled', profile });
         this.attemptDuration.observe({ result: 'scheduled', profile }, (performance.now() - started) / 1000);
         this.sli.observe({ attempts: String(Math.min(attempts, 15)) }, (Date.now() - enqueuedAt) / 1000);
+        this.phases.observe({ phase: 'binding' }, (Date.now() - now) / 1000);
       })
       .catch((err: unknown) => {
+        binding.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
         if (err instanceof ApiError && err.code === 409 && /already assigned/.test(err.message)) return;
         this.state.forgetAssumed(key);
         if (err instanceof ApiError && err.code === 404) return;
@@ -198,17 +258,20 @@ export class Scheduler {
         this.options.logger.warn({ err, pod: key, node }, 'binding failed; retrying after backoff');
         this.queue.markFailed(key, pod.spec?.priority ?? 0);
       })
-      .finally(() => this.binds.delete(bind));
+      .finally(() => {
+        binding.end();
+        this.binds.delete(bind);
+      });
     this.binds.add(bind);
   }
 
-  private async bind(pod: Pod, node: string): Promise<void> {
+  private async bind(pod: Pod, node: string, annotations: Record<string, string>): Promise<void> {
     const ns = pod.metadata?.namespace ?? 'default';
     const name = pod.metadata?.name ?? '';
     await this.options.client.createSubresource(PODS, ns, name, 'binding', {
       apiVersion: 'v1',
       kind: 'Binding',
-      metadata: { name, namespace: ns, uid: pod.metadata?.uid },
+      metadata: { name, namespace: ns, uid: pod.metadata?.uid, annotations },
       target: { apiVersion: 'v1', kind: 'Node', name: node },
     });
     this.recorder.record(pod, 'Normal', 'Scheduled', `Successfully assigned ${ns}/${name} to ${node}`);

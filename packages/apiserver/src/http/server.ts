@@ -3,11 +3,11 @@
  * and the resource paths. Every response to a failed request is a Status.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
+import { context, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { ApiError } from '@skiff/api';
 import type { Logger } from '@skiff/telemetry';
-import { serveMetrics } from '@skiff/telemetry';
+import { contextFromHeaders, serveMetrics } from '@skiff/telemetry';
 import {
   aggregatedContentType,
   aggregatedDiscovery,
@@ -149,11 +149,17 @@ export function createApiHttpServer(deps: HttpServerDeps): Server {
             subresource: route.subresource ?? '',
           }
         : undefined;
-    const span = deps.tracer.startSpan(`${req.method ?? 'GET'} ${labels?.resource ?? url.pathname}`, {
-      kind: SpanKind.SERVER,
-      attributes: { 'http.request.method': req.method ?? 'GET', 'url.path': url.pathname },
-    });
-    handle(req, res, url)
+    const parent = contextFromHeaders(req.headers);
+    const span = deps.tracer.startSpan(
+      `${req.method ?? 'GET'} ${labels?.resource ?? url.pathname}`,
+      {
+        kind: SpanKind.SERVER,
+        attributes: { 'http.request.method': req.method ?? 'GET', 'url.path': url.pathname, 'k8s.verb': labels?.verb ?? '' },
+      },
+      parent,
+    );
+    context
+      .with(trace.setSpan(parent, span), () => handle(req, res, url))
       .catch((err: unknown) => {
         const apiErr = writeError(res, err);
         if (apiErr.code >= 500) {

@@ -14,6 +14,8 @@ import {
   conflict,
   invalid,
   keyPrefix,
+  milestoneAnnotation,
+  milestoneTime,
   NAMESPACES,
   notFound,
   nowTimestamp,
@@ -25,9 +27,28 @@ import {
   type StatusCause,
 } from '@skiff/api';
 import { StoreError, type Store, type StoredObject } from '@skiff/store';
+import { trace } from '@opentelemetry/api';
+import { TRACEPARENT_ANNOTATION, traceparentOf, tracer } from '@skiff/telemetry';
 import type { WatchCache } from '../storage/watch-cache.js';
 import { strategyFor, type ResourceStrategy } from './index.js';
 import { schemaCauses } from './schema-validation.js';
+
+const apiTracer = tracer('apiserver');
+
+/**
+ * Starts a pod's lifecycle record: the `created` milestone, and the trace
+ * context of the create request (unless the client set one) so every later
+ * actor's spans join this trace.
+ */
+function stampPodCreation(object: KubeObject): void {
+  const meta = object.metadata ?? {};
+  const annotations = { ...meta.annotations };
+  annotations[milestoneAnnotation('created')] = milestoneTime();
+  const span = trace.getActiveSpan();
+  const tp = span === undefined ? undefined : traceparentOf(span);
+  if (tp !== undefined && annotations[TRACEPARENT_ANNOTATION] === undefined) annotations[TRACEPARENT_ANNOTATION] = tp;
+  object.metadata = { ...meta, annotations };
+}
 
 /** True while finalizers (metadata.finalizers, or the strategy's own, like a namespace's spec.finalizers) hold an object. */
 function hasFinalizers(strategy: ResourceStrategy, object: KubeObject): boolean {
@@ -212,19 +233,29 @@ export class GenericRegistry {
     delete meta.uid;
     meta.creationTimestamp = nowTimestamp();
     meta.generation = 1;
-    strategy.prepareForCreate(object);
-    strategy.admit?.(object, { list: (d) => this.cache.list(keyPrefix(d)).map((stored) => stored.object) });
-    const causes = mergeCauses(strategy.validate(object, undefined), schemaCauses(desc, object));
-    if (causes.length > 0) throw invalid(desc.kind, desc.group, meta.name ?? '', causes);
+    const admission = apiTracer.startSpan('admission', { attributes: { 'k8s.resource': desc.resource } });
+    try {
+      strategy.prepareForCreate(object);
+      strategy.admit?.(object, { list: (d) => this.cache.list(keyPrefix(d)).map((stored) => stored.object) });
+      if (desc.resource === 'pods' && desc.group === '') stampPodCreation(object);
+      const causes = mergeCauses(strategy.validate(object, undefined), schemaCauses(desc, object));
+      if (causes.length > 0) throw invalid(desc.kind, desc.group, meta.name ?? '', causes);
+    } finally {
+      admission.end();
+    }
     if (desc.namespaced) await this.requireActiveNamespace(namespace);
     const name = meta.name ?? '';
     if (options.dryRun === true) return object;
+    const storage = apiTracer.startSpan('storage create', { attributes: { 'db.system': 'nats', 'k8s.resource': desc.resource } });
     try {
       const revision = await this.store.create(objectKey(desc, namespace, name), object);
+      storage.setAttribute('k8s.resource_version', revision);
       return withRevision({ revision, object });
     } catch (err) {
       if (err instanceof StoreError && err.kind === 'exists') throw alreadyExists(desc.resource, desc.group, name);
       throw err;
+    } finally {
+      storage.end();
     }
   }
 

@@ -3,7 +3,19 @@
  * pod directly (an update through the generic registry would refuse the
  * nodeName change as a spec change), with compare-and-swap retries.
  */
-import { ApiError, badRequest, conflict, notFound, nowTimestamp, objectKey, PODS, type Binding, type Pod } from '@skiff/api';
+import {
+  ApiError,
+  badRequest,
+  conflict,
+  milestoneAnnotation,
+  milestoneTime,
+  notFound,
+  nowTimestamp,
+  objectKey,
+  PODS,
+  type Binding,
+  type Pod,
+} from '@skiff/api';
 import { StoreError, type Store } from '@skiff/store';
 import { withRevision } from './generic.js';
 
@@ -45,8 +57,10 @@ export async function bindPod(store: Store, namespace: string, name: string, bin
       lastTransitionTime: nowTimestamp(),
     });
     pod.status = { ...pod.status, conditions };
-    const annotations = binding.metadata?.annotations;
-    if (annotations !== undefined) pod.metadata = { ...pod.metadata, annotations: { ...pod.metadata?.annotations, ...annotations } };
+    pod.metadata = {
+      ...pod.metadata,
+      annotations: { ...pod.metadata?.annotations, ...binding.metadata?.annotations, [milestoneAnnotation('bound')]: milestoneTime() },
+    };
     if (dryRun) return pod;
     try {
       const revision = await store.update(key, pod, current.revision);

@@ -14,13 +14,16 @@
 import { headers, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type PubAck } from '@nats-io/jetstream';
 import { EVENT_TYPE_HEADER, EVENTS_ROOT, EVENTS_STREAM, REVISION_HEADER, escapeToken, type KubeObject } from '@skiff/api';
-import type { Logger } from '@skiff/telemetry';
+import { SpanKind } from '@opentelemetry/api';
+import { contextOfObject, TRACEPARENT_ANNOTATION, traceparentOf, tracer, type Logger } from '@skiff/telemetry';
 import type { Store, StoreChange, StoreWatch } from '@skiff/store';
 
 /** How long the events stream keeps events (consumers older than this re-list). */
 export const EVENTS_MAX_AGE_MS = 60 * 60 * 1000;
 const MAX_IN_FLIGHT = 512;
 const encoder = new TextEncoder();
+
+const publishTracer = tracer('apiserver');
 
 /** The events stream's configuration; created when missing. */
 export async function ensureEventsStream(jsm: JetStreamManager): Promise<void> {
@@ -135,8 +138,29 @@ export class EventPublisher {
     const h = headers();
     h.set(REVISION_HEADER, String(change.revision));
     h.set(EVENT_TYPE_HEADER, change.type);
+    const subject = subjectForKey(change.key, change.object);
+    // Objects that carry a trace (pods) get a producer span in it, and its context travels in the header.
+    const traced = change.object.metadata?.annotations?.[TRACEPARENT_ANNOTATION] !== undefined;
+    const span = traced
+      ? publishTracer.startSpan(
+          `publish ${change.type}`,
+          {
+            kind: SpanKind.PRODUCER,
+            attributes: {
+              'messaging.system': 'nats',
+              'messaging.operation.type': 'publish',
+              'messaging.destination.name': subject,
+              'k8s.resource_version': change.revision,
+            },
+          },
+          contextOfObject(change.object),
+        )
+      : undefined;
+    const tp = span === undefined ? undefined : traceparentOf(span);
+    if (tp !== undefined) h.set('traceparent', tp);
     const pending = this.js
-      .publish(subjectForKey(change.key, change.object), eventBody(change), { headers: h, msgID: String(change.revision) })
+      .publish(subject, eventBody(change), { headers: h, msgID: String(change.revision) })
+      .finally(() => span?.end())
       .then(
         (ack) => {
           this.inFlight.delete(change.revision);

@@ -111,6 +111,13 @@ export interface SchedulerCore {
   removePod(nodeName: string, requests: PodRequests): void;
   /** Filters every node, scores every feasible node and picks the best. */
   schedule(pod: PodRequests): ScheduleResult;
+  /**
+   * Schedules `pods` in order, each as `schedule` would, each seeing the ones placed before it:
+   * after each placement the pod is accounted on the chosen node exactly as
+   * `addPod(nodeName, pod)` does, and it stays accounted (undo one with `removePod`, e.g. when
+   * its bind fails). A pod no node fits is not accounted. One result per pod, in order.
+   */
+  scheduleBatch(pods: readonly PodRequests[]): ScheduleResult[];
   /** For tests: per node in `nodeNames()` order, the score, or -1 where a filter rejects. */
   scoreAll(pod: PodRequests): Float64Array;
   /** Node names in table order (a fresh array). */

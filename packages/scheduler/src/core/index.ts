@@ -7,7 +7,7 @@ export type { NodeResources, PodRequests, ScheduleReasons, ScheduleResult, Sched
 export { NativeSchedulerCore, isNativeSchedulerCoreAvailable } from './native-core.js';
 export { TsSchedulerCore } from './ts-core.js';
 export { measureCores } from './measure.js';
-export type { CoreMeasurement } from './measure.js';
+export type { CoreMeasurement, MeasuredCall, MeasureOptions } from './measure.js';
 
 /**
  * Builds an empty scheduler core: `'native'` is the Rust core (throws if the addon is not

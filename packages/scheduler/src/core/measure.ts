@@ -11,11 +11,24 @@ import {
 import { NativeSchedulerCore } from './native-core.js';
 import { TsSchedulerCore } from './ts-core.js';
 
-/** One timing: the median cost of one `schedule()` call on a cluster of `nodes` nodes. */
+/** Which call a measurement times. */
+export type MeasuredCall = 'schedule' | 'scheduleBatch';
+
+/**
+ * One timing on a cluster of `nodes` nodes: the median cost per pod of `schedule()` (one call
+ * per pod) or of `scheduleBatch()` (the run's pods in one call, each placement accounted).
+ */
 export interface CoreMeasurement {
   nodes: number;
   impl: SchedulerCoreKind;
+  call: MeasuredCall;
   microsPerPod: number;
+}
+
+/** Options of {@link measureCores}. */
+export interface MeasureOptions {
+  /** Also time `scheduleBatch` (default false). */
+  batch?: boolean;
 }
 
 const RUNS = 5;
@@ -88,6 +101,20 @@ function timeRun(core: SchedulerCore, pods: readonly PodRequests[]): number {
   return (elapsed * 1000) / pods.length;
 }
 
+/**
+ * Schedules the pods in one `scheduleBatch` call; returns µs per pod. Then (untimed) removes
+ * the pods the batch accounted, so every run sees the same cluster.
+ */
+function timeBatch(core: SchedulerCore, pods: readonly PodRequests[]): number {
+  const start = performance.now();
+  const results = core.scheduleBatch(pods);
+  const elapsed = performance.now() - start;
+  results.forEach((result, k) => {
+    if (result.nodeName !== null) core.removePod(result.nodeName, pods[k]!);
+  });
+  return (elapsed * 1000) / pods.length;
+}
+
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
@@ -97,14 +124,15 @@ function median(values: number[]): number {
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
- * Times `schedule()` in both implementations. For each N in `nodeCounts`, builds the same
- * seeded random cluster of N nodes (each with a few pods accounted) in the native and the
- * TypeScript core, then schedules the same `podsPerRun` random pods (without binding them,
- * so every run sees the same cluster): one warm-up run, then {@link RUNS} timed runs per
- * implementation, interleaved; reports the median µs per pod. Yields to the event loop
- * between runs. Throws when the native addon is not built.
+ * Times `schedule()` (and, with `options.batch`, `scheduleBatch()`) in both implementations.
+ * For each N in `nodeCounts`, builds the same seeded random cluster of N nodes (each with a
+ * few pods accounted) in the native and the TypeScript core, then schedules the same
+ * `podsPerRun` random pods (`schedule` without binding them; `scheduleBatch` accounts them,
+ * and they are removed after each run, so every run sees the same cluster): one warm-up run,
+ * then {@link RUNS} timed runs per implementation and call, interleaved; reports the median µs
+ * per pod. Yields to the event loop between runs. Throws when the native addon is not built.
  */
-export async function measureCores(nodeCounts: number[], podsPerRun: number): Promise<CoreMeasurement[]> {
+export async function measureCores(nodeCounts: number[], podsPerRun: number, options: MeasureOptions = {}): Promise<CoreMeasurement[]> {
   if (!Number.isInteger(podsPerRun) || podsPerRun < 1) {
     throw new RangeError(`podsPerRun must be a positive integer, got ${podsPerRun}`);
   }
@@ -120,16 +148,20 @@ export async function measureCores(nodeCounts: number[], podsPerRun: number): Pr
       ['native', build(new NativeSchedulerCore(), cluster)],
       ['ts', build(new TsSchedulerCore(), cluster)],
     ];
-    const samples = new Map<SchedulerCoreKind, number[]>(cores.map(([kind]) => [kind, []]));
-    for (const [, core] of cores) timeRun(core, pods); // warm-up (JIT, caches)
-    for (let run = 0; run < RUNS; run++) {
-      for (const [kind, core] of cores) {
-        await yieldToEventLoop();
-        samples.get(kind)!.push(timeRun(core, pods));
+    const calls: Array<[MeasuredCall, (core: SchedulerCore, pods: readonly PodRequests[]) => number]> = [['schedule', timeRun]];
+    if (options.batch === true) calls.push(['scheduleBatch', timeBatch]);
+    for (const [call, time] of calls) {
+      const samples = new Map<SchedulerCoreKind, number[]>(cores.map(([kind]) => [kind, []]));
+      for (const [, core] of cores) time(core, pods); // warm-up (JIT, caches)
+      for (let run = 0; run < RUNS; run++) {
+        for (const [kind, core] of cores) {
+          await yieldToEventLoop();
+          samples.get(kind)!.push(time(core, pods));
+        }
       }
-    }
-    for (const [kind] of cores) {
-      results.push({ nodes: nodeCount, impl: kind, microsPerPod: median(samples.get(kind)!) });
+      for (const [kind] of cores) {
+        results.push({ nodes: nodeCount, impl: kind, call, microsPerPod: median(samples.get(kind)!) });
+      }
     }
   }
   return results;

@@ -9,21 +9,25 @@ import type { NodeResources, PodRequests, ScheduleResult, SchedulerCore } from '
  * build; the differential test keeps the two in step at run time.
  */
 interface NativeBinding {
-  upsertNode(node: NodeResources): void;
-  removeNode(name: string): void;
+  /** Returns the node's index in table order (a new node's is the old nodeCount). */
+  upsertNode(node: NodeResources): number;
+  /** Returns the index the node had, or -1 for an unknown name. */
+  removeNode(name: string): number;
   addPod(nodeName: string, requests: PodRequests): void;
+  addPodValues(nodeName: string, milliCpu: number, memoryBytes: number, nonZeroMilliCpu: number, nonZeroMemoryBytes: number): void;
   removePod(nodeName: string, requests: PodRequests): void;
+  removePodValues(nodeName: string, milliCpu: number, memoryBytes: number, nonZeroMilliCpu: number, nonZeroMemoryBytes: number): void;
   schedule(pod: PodRequests): ScheduleResult;
-  scheduleInto(
-    milliCpu: number,
-    memoryBytes: number,
-    nonZeroMilliCpu: number,
-    nonZeroMemoryBytes: number,
-    out: Float64Array,
-  ): string | null;
+  scheduleBatch(pods: PodRequests[]): ScheduleResult[];
+  /** Writes `[score, feasibleNodes, ...reasons]` into `out`; returns the node's index or -1. */
+  scheduleInto(milliCpu: number, memoryBytes: number, nonZeroMilliCpu: number, nonZeroMemoryBytes: number, out: Float64Array): number;
+  /** 4 numbers per pod in, 7 per pod out (`[nodeIndex or -1, score, feasibleNodes, ...reasons]`). */
+  scheduleBatchInto(pods: Float64Array, out: Float64Array): number;
   scoreAll(pod: PodRequests): Float64Array;
   nodeNames(): string[];
   readonly nodeCount: number;
+  /** Which build of the scan loop runs: `'avx2'` or `'baseline'`. */
+  readonly kernel: string;
 }
 
 /** The shape of the `@skiff/scheduler-core` module. */
@@ -31,6 +35,10 @@ interface NativeModule {
   SchedulerCore: new () => NativeBinding;
   /** How many numbers `scheduleInto` writes. */
   SCHEDULE_INTO_LENGTH: number;
+  /** How many numbers `scheduleBatchInto` reads per pod. */
+  BATCH_POD_LENGTH: number;
+  /** How many numbers `scheduleBatchInto` writes per pod. */
+  BATCH_RESULT_LENGTH: number;
 }
 
 let nativeModule: NativeModule | undefined;
@@ -55,61 +63,90 @@ export function isNativeSchedulerCoreAvailable(): boolean {
 }
 
 /**
- * {@link SchedulerCore} backed by the Rust core (napi-rs). A thin wrapper: every call goes
- * straight to the native object, whose argument and result shapes are the contract's.
+ * {@link SchedulerCore} backed by the Rust core (napi-rs). A thin wrapper: the native object
+ * holds the node table and does all the work; this class only shapes arguments and results.
  *
- * One exception, for speed: `schedule` calls the native `scheduleInto`, which takes the pod's
- * four numbers as arguments and writes the numeric results into a Float64Array owned by this
- * wrapper; the result object is then built here. Reading an object argument and building a
- * nested result object through napi costs about 2-3 µs per call, more than scanning a few
- * hundred nodes; this path costs about 0.5 µs. The native `schedule` (object in, object out)
- * returns the same result and is checked against this path in the tests.
+ * For speed, no string and no object crosses the boundary on the hot calls. The wrapper keeps
+ * its own copy of the node names in table order (kept in step through the indices that the
+ * native `upsertNode` and `removeNode` return), so `schedule` calls the native `scheduleInto`
+ * with the pod's four numbers, gets the chosen node's index back and the numeric results in a
+ * Float64Array owned by this wrapper, and builds the result object here. `scheduleBatch`
+ * passes every pod in one Float64Array. `addPod`/`removePod` pass four numbers instead of an
+ * object. Reading an object argument and building a nested result object through napi costs
+ * about 2-3 µs per call, more than scanning thousands of nodes; these paths cost well under
+ * 1 µs. The native object-in/object-out methods return the same results and are checked
+ * against these paths in the tests.
  */
 export class NativeSchedulerCore implements SchedulerCore {
   readonly #native: NativeBinding;
   readonly #out: Float64Array;
+  readonly #podLength: number;
+  readonly #resultLength: number;
+  /** Node names in the native table's order. */
+  readonly #names: string[] = [];
 
   /** Throws when the native addon cannot be loaded (see {@link isNativeSchedulerCoreAvailable}). */
   constructor() {
-    const { SchedulerCore: NativeClass, SCHEDULE_INTO_LENGTH } = loadNativeModule();
+    const { SchedulerCore: NativeClass, SCHEDULE_INTO_LENGTH, BATCH_POD_LENGTH, BATCH_RESULT_LENGTH } = loadNativeModule();
     this.#native = new NativeClass();
     this.#out = new Float64Array(SCHEDULE_INTO_LENGTH);
+    this.#podLength = BATCH_POD_LENGTH;
+    this.#resultLength = BATCH_RESULT_LENGTH;
   }
 
   get nodeCount(): number {
-    return this.#native.nodeCount;
+    return this.#names.length;
+  }
+
+  /** Which build of the native scan loop this process runs: `'avx2'` or `'baseline'` (SSE2). */
+  get kernel(): string {
+    return this.#native.kernel;
   }
 
   upsertNode(node: NodeResources): void {
-    this.#native.upsertNode(node);
+    const at = this.#native.upsertNode(node);
+    if (at === this.#names.length) this.#names.push(node.name);
   }
 
   removeNode(name: string): void {
-    this.#native.removeNode(name);
+    const at = this.#native.removeNode(name);
+    if (at < 0) return;
+    // Swap-remove, as the native table did.
+    const last = this.#names.pop()!;
+    if (at < this.#names.length) this.#names[at] = last;
   }
 
   addPod(nodeName: string, requests: PodRequests): void {
-    this.#native.addPod(nodeName, requests);
+    this.#native.addPodValues(nodeName, requests.milliCpu, requests.memoryBytes, requests.nonZeroMilliCpu, requests.nonZeroMemoryBytes);
   }
 
   removePod(nodeName: string, requests: PodRequests): void {
-    this.#native.removePod(nodeName, requests);
+    this.#native.removePodValues(nodeName, requests.milliCpu, requests.memoryBytes, requests.nonZeroMilliCpu, requests.nonZeroMemoryBytes);
   }
 
   schedule(pod: PodRequests): ScheduleResult {
     const out = this.#out;
-    const nodeName = this.#native.scheduleInto(pod.milliCpu, pod.memoryBytes, pod.nonZeroMilliCpu, pod.nonZeroMemoryBytes, out);
-    return {
-      nodeName,
-      score: out[0]!,
-      feasibleNodes: out[1]!,
-      reasons: {
-        unschedulable: out[2]!,
-        tooManyPods: out[3]!,
-        insufficientCpu: out[4]!,
-        insufficientMemory: out[5]!,
-      },
-    };
+    const at = this.#native.scheduleInto(pod.milliCpu, pod.memoryBytes, pod.nonZeroMilliCpu, pod.nonZeroMemoryBytes, out);
+    return this.#result(at, out, 0);
+  }
+
+  scheduleBatch(pods: readonly PodRequests[]): ScheduleResult[] {
+    const podLength = this.#podLength;
+    const resultLength = this.#resultLength;
+    const input = new Float64Array(pods.length * podLength);
+    for (let k = 0; k < pods.length; k++) {
+      const pod = pods[k]!;
+      const at = k * podLength;
+      input[at] = pod.milliCpu;
+      input[at + 1] = pod.memoryBytes;
+      input[at + 2] = pod.nonZeroMilliCpu;
+      input[at + 3] = pod.nonZeroMemoryBytes;
+    }
+    const out = new Float64Array(pods.length * resultLength);
+    this.#native.scheduleBatchInto(input, out);
+    const results: ScheduleResult[] = new Array<ScheduleResult>(pods.length);
+    for (let k = 0; k < pods.length; k++) results[k] = this.#result(out[k * resultLength]!, out, k * resultLength + 1);
+    return results;
   }
 
   scoreAll(pod: PodRequests): Float64Array {
@@ -117,6 +154,21 @@ export class NativeSchedulerCore implements SchedulerCore {
   }
 
   nodeNames(): string[] {
-    return this.#native.nodeNames();
+    return [...this.#names];
+  }
+
+  /** A result from a node index (-1 for none) and six numbers of `out` from `at`. */
+  #result(index: number, out: Float64Array, at: number): ScheduleResult {
+    return {
+      nodeName: index < 0 ? null : this.#names[index]!,
+      score: out[at]!,
+      feasibleNodes: out[at + 1]!,
+      reasons: {
+        unschedulable: out[at + 2]!,
+        tooManyPods: out[at + 3]!,
+        insufficientCpu: out[at + 4]!,
+        insufficientMemory: out[at + 5]!,
+      },
+    };
   }
 }

@@ -233,6 +233,14 @@ export class TsSchedulerCore implements SchedulerCore {
     };
   }
 
+  scheduleBatch(pods: readonly PodRequests[]): ScheduleResult[] {
+    return pods.map((pod) => {
+      const result = this.schedule(pod);
+      if (result.nodeName !== null) this.addPod(result.nodeName, pod);
+      return result;
+    });
+  }
+
   scoreAll(pod: PodRequests): Float64Array {
     const p = toRequests(pod);
     const out = new Float64Array(this.rows.length);

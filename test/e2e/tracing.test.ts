@@ -1,0 +1,168 @@
+/**
+ * One trace per pod lifecycle, across processes: spans from the apiserver, the
+ * scheduler and the kubelet, exported over OTLP (HTTP, JSON) to a receiver in
+ * this test, joined through the pod's traceparent annotation; and the
+ * lifecycle milestones on the pod, which `skiff pods latency` breaks down.
+ */
+import { execFile } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MILESTONES, phaseDurations, podMilestones, type Pod } from '@skiff/api';
+import { freePort } from '../../packages/cli/src/nats-server.js';
+import { SKIFF_BIN, startCluster, waitFor, type TestCluster } from '../support/cluster.js';
+
+interface ReceivedSpan {
+  service: string;
+  traceId: string;
+  spanId: string;
+  parentSpanId: string;
+  name: string;
+  attributes: Record<string, unknown>;
+}
+
+interface OtlpJson {
+  resourceSpans?: Array<{
+    resource?: { attributes?: Array<{ key: string; value: { stringValue?: string } }> };
+    scopeSpans?: Array<{
+      spans?: Array<{
+        traceId: string;
+        spanId: string;
+        parentSpanId?: string;
+        name: string;
+        attributes?: Array<{ key: string; value: Record<string, unknown> }>;
+      }>;
+    }>;
+  }>;
+}
+
+const spans: ReceivedSpan[] = [];
+let receiver: Server;
+let cluster: TestCluster;
+
+beforeAll(async () => {
+  const port = await freePort();
+  receiver = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      if (req.url === '/v1/traces') {
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as OtlpJson;
+        for (const rs of body.resourceSpans ?? []) {
+          const service = rs.resource?.attributes?.find((a) => a.key === 'service.name')?.value.stringValue ?? '';
+          for (const ss of rs.scopeSpans ?? []) {
+            for (const s of ss.spans ?? []) {
+              spans.push({
+                service,
+                traceId: s.traceId,
+                spanId: s.spanId,
+                parentSpanId: s.parentSpanId ?? '',
+                name: s.name,
+                attributes: Object.fromEntries((s.attributes ?? []).map((a) => [a.key, Object.values(a.value)[0]])),
+              });
+            }
+          }
+        }
+      }
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(port, '127.0.0.1', resolve));
+  cluster = await startCluster({
+    env: {
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_BSP_SCHEDULE_DELAY: '200',
+    },
+  });
+});
+
+afterAll(async () => {
+  await cluster?.stop();
+  receiver?.close();
+});
+
+describe('pod lifecycle tracing', () => {
+  it('joins apiserver, scheduler and kubelet spans in one trace, and the milestones add up', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const file = join(cluster.dataDir, 'traced.yaml');
+    writeFileSync(
+      file,
+      'apiVersion: v1\nkind: Pod\nmetadata: {name: traced, labels: {app: traced}}\nspec:\n  containers:\n  - name: main\n    image: busybox\n    command: ["sleep", "3600"]\n',
+    );
+    await cluster.kubectl('apply', '-f', file);
+    const pod = await waitFor(
+      'all seven milestones',
+      async () => {
+        const p = JSON.parse(await cluster.kubectl('get', 'pod', 'traced', '-o', 'json')) as Pod;
+        return Object.keys(podMilestones(p)).length === MILESTONES.length ? p : undefined;
+      },
+      20_000,
+      200,
+    );
+    const m = podMilestones(pod);
+    for (let i = 1; i < MILESTONES.length; i++) expect(m[MILESTONES[i]!]!).toBeGreaterThanOrEqual(m[MILESTONES[i - 1]!]!);
+    const phases = phaseDurations(pod);
+    expect(phases).toHaveLength(6);
+    expect(phases.reduce((n, p) => n + p.ms, 0)).toBe(m.ready! - m.created!);
+
+    const traceparent = pod.metadata?.annotations?.['tracing.k8s.io/traceparent'] ?? '';
+    const [, traceId, rootSpanId] = traceparent.split('-');
+    expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+    const inTrace = (): ReceivedSpan[] => spans.filter((s) => s.traceId === traceId);
+    await waitFor(
+      'spans from the three components',
+      () => {
+        const services = new Set(inTrace().map((s) => s.service));
+        return (
+          services.has('skiff-apiserver') &&
+          services.has('skiff-scheduler') &&
+          services.has('skiff-kubelet') &&
+          inTrace().some((s) => s.name === 'syncPod')
+        );
+      },
+      20_000,
+      200,
+    );
+    const trace = inTrace();
+    const create = trace.find((s) => s.spanId === rootSpanId);
+    expect(create?.service).toBe('skiff-apiserver');
+    expect(create?.name).toBe('POST pods');
+    expect(trace.some((s) => s.name === 'admission' && s.parentSpanId === rootSpanId)).toBe(true);
+    expect(trace.some((s) => s.name === 'storage create' && s.parentSpanId === rootSpanId)).toBe(true);
+    const cycle = trace.find((s) => s.name === 'scheduling cycle');
+    expect(cycle?.service).toBe('skiff-scheduler');
+    expect(cycle?.parentSpanId).toBe(rootSpanId);
+    expect(cycle?.attributes['k8s.pod.name']).toBe('traced');
+    expect(trace.some((s) => s.name === 'filter and score' && s.parentSpanId === cycle?.spanId)).toBe(true);
+    const binding = trace.find((s) => s.name === 'binding cycle');
+    expect(binding?.attributes['k8s.node.name']).toBe(cluster.nodeName);
+    // The binding request is served inside the binding cycle's trace.
+    expect(trace.some((s) => s.service === 'skiff-apiserver' && s.name === 'POST pods' && s.parentSpanId === binding?.spanId)).toBe(true);
+    const sync = trace.find((s) => s.name === 'syncPod');
+    expect(sync?.service).toBe('skiff-kubelet');
+    expect(sync?.parentSpanId).toBe(rootSpanId);
+    expect(trace.some((s) => s.name === 'container start' && s.attributes['k8s.container.name'] === 'main')).toBe(true);
+    const publish = trace.find((s) => s.name.startsWith('publish '));
+    expect(publish?.attributes['messaging.system']).toBe('nats');
+
+    const run = promisify(execFile);
+    const { stdout } = await run(process.execPath, [
+      SKIFF_BIN,
+      'pods',
+      'latency',
+      'app=traced',
+      '--apiserver',
+      cluster.apiUrl,
+      '--namespace',
+      'default',
+    ]);
+    expect(stdout).toContain('traced');
+    expect(stdout).toMatch(/created→ready\s+1\s/);
+    expect(stdout).toContain('container_start');
+    const traceOut = await run(process.execPath, [SKIFF_BIN, 'trace', 'pod/traced', '--apiserver', cluster.apiUrl]);
+    expect(traceOut.stdout).toContain(traceId);
+    await cluster.kubectl('delete', 'pod', 'traced');
+  });
+});
