@@ -120,6 +120,37 @@ describe('kubectl against skiff', () => {
     expect((await cluster.kubectlResult('get', 'pod', 'ticker')).stderr).toMatch(/NotFound/);
   });
 
+  it('creates with the generators kubectl 1.32 sends as protobuf', async () => {
+    expect(await cluster.kubectl('create', 'deployment', 'gen', '--image=busybox:1.36', '--replicas=2', '--', 'sleep', '3600')).toContain(
+      'deployment.apps/gen created',
+    );
+    expect(
+      await cluster.kubectl('get', 'deploy', 'gen', '-o', 'jsonpath={.spec.replicas} {.spec.template.spec.containers[0].command}'),
+    ).toBe('2 ["sleep","3600"]');
+    await cluster.kubectl('create', 'configmap', 'gen-cm', '--from-literal=a=b');
+    expect(await cluster.kubectl('get', 'cm', 'gen-cm', '-o', 'jsonpath={.data.a}')).toBe('b');
+    await cluster.kubectl('create', 'secret', 'generic', 'gen-secret', '--from-literal=p=q');
+    expect(Buffer.from(await cluster.kubectl('get', 'secret', 'gen-secret', '-o', 'jsonpath={.data.p}'), 'base64').toString()).toBe('q');
+    await cluster.kubectl('create', 'service', 'clusterip', 'gen-svc', '--tcp=80:8080');
+    expect(await cluster.kubectl('get', 'svc', 'gen-svc', '-o', 'jsonpath={.spec.ports[0].targetPort}')).toBe('8080');
+    await cluster.kubectl('create', 'serviceaccount', 'gen-sa');
+    await cluster.kubectl('create', 'role', 'gen-role', '--verb=get', '--resource=pods');
+    await cluster.kubectl('create', 'rolebinding', 'gen-rb', '--role=gen-role', '--serviceaccount=default:gen-sa');
+    await cluster.kubectl('create', 'priorityclass', 'gen-pc', '--value=1000');
+    expect(await cluster.kubectl('get', 'priorityclass', 'gen-pc', '-o', 'jsonpath={.value}')).toBe('1000');
+    await cluster.kubectl(
+      'delete',
+      'deploy/gen',
+      'cm/gen-cm',
+      'secret/gen-secret',
+      'svc/gen-svc',
+      'sa/gen-sa',
+      'role/gen-role',
+      'rolebinding/gen-rb',
+      'priorityclass/gen-pc',
+    );
+  });
+
   it('watches with get -w', async () => {
     const watch = spawn('kubectl', ['get', 'configmaps', '-w', '--request-timeout=20s'], {
       env: { ...process.env, KUBECONFIG: cluster.kubeconfig, HOME: join(cluster.dataDir, 'home') },
@@ -133,10 +164,8 @@ describe('kubectl against skiff', () => {
   });
 
   it('deletes a namespace with everything in it', async () => {
-    await cluster.kubectl('create', 'namespace', 'scratch').catch(async () => {
-      // kubectl 1.32 sends protobuf for `create namespace`; fall back to a manifest.
-      await cluster.kubectl('apply', '-f', manifest('ns', 'apiVersion: v1\nkind: Namespace\nmetadata: {name: scratch}\n'));
-    });
+    // kubectl 1.32 sends `create namespace` as protobuf.
+    expect(await cluster.kubectl('create', 'namespace', 'scratch')).toContain('namespace/scratch created');
     await cluster.kubectl(
       'apply',
       '-n',

@@ -14,7 +14,9 @@ import { GenericRegistry } from './registry/generic.js';
 import { loadSchemaValidators } from './registry/schema-validation.js';
 import { EventPublisher } from './storage/event-publisher.js';
 import { WatchCache } from './storage/watch-cache.js';
-import { createApiHttpServer } from './http/server.js';
+import { createApiRequestHandler } from './http/server.js';
+import { NatsApiResponder } from './nats/api-responder.js';
+import { createServer } from 'node:http';
 
 export interface ApiServerOptions {
   natsUrl: string;
@@ -79,7 +81,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     ready = false;
     logger.error({ err }, 'watch cache lost its store watch');
   });
-  const server: Server = createApiHttpServer({
+  const handler = createApiRequestHandler({
     registry,
     cache,
     store,
@@ -88,6 +90,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     tracer: tracer('apiserver'),
     ready: () => ready,
   });
+  const server: Server = createServer(handler);
+  const responder = new NatsApiResponder(nc, handler, logger);
+  responder.start();
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
@@ -107,6 +112,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     store,
     registry,
     async stop() {
+      await responder.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await publisher.stop();

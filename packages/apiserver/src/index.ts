@@ -9,3 +9,6 @@ export { mergePatch, strategicMergePatch, jsonPatch, applyPatch } from './http/p
 export { parseApiPath } from './http/route.js';
 export type { ApiRoute, ResourceRoute } from './http/route.js';
 export { humanDuration, buildTable } from './http/table.js';
+export { NatsApiResponder, API_REQUEST_SUBJECT, API_QUEUE_GROUP } from './nats/api-responder.js';
+export { createApiHttpServer, createApiRequestHandler } from './http/server.js';
+export type { ApiRequestHandler } from './http/server.js';

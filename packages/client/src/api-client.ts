@@ -5,6 +5,7 @@
  * requests are retried with backoff.
  */
 import { context, propagation } from '@opentelemetry/api';
+import { headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
 import { ApiError, apiVersionOf, isStatus, type KubeList, type KubeObject, type ResourceDescriptor } from '@skiff/api';
 
 export interface ApiClientOptions {
@@ -16,6 +17,15 @@ export interface ApiClientOptions {
   token?: string;
   /** How long to keep retrying a request whose connection fails (default 30 s). */
   retryForMs?: number;
+  /** Send requests over NATS request/reply (`skiff.api.request`) on this connection instead of HTTP. */
+  nats?: NatsConnection;
+}
+
+/** The subject the apiserver answers API requests on (see the apiserver's NATS responder). */
+export const API_REQUEST_SUBJECT = 'skiff.api.request';
+
+function isNoResponders(err: unknown): boolean {
+  return err instanceof Error && (err.name === 'NoRespondersError' || /no responders/i.test(err.message));
 }
 
 export interface ListQuery {
@@ -49,12 +59,14 @@ export class ApiClient {
   readonly server: string;
   private readonly headers: Record<string, string>;
   private readonly retryForMs: number;
+  private readonly nats: NatsConnection | undefined;
 
   constructor(options: ApiClientOptions) {
     this.server = options.server.replace(/\/+$/, '');
     this.headers = { Accept: 'application/json', 'User-Agent': options.userAgent ?? 'skiff' };
     if (options.token !== undefined) this.headers['Authorization'] = `Bearer ${options.token}`;
     this.retryForMs = options.retryForMs ?? 30_000;
+    this.nats = options.nats;
   }
 
   /** The URL path of a collection or object. */
@@ -160,47 +172,66 @@ export class ApiClient {
 
   /** A raw GET returning text (logs). */
   async getText(path: string): Promise<string> {
-    const res = await this.fetchWithRetry('GET', path, undefined, undefined, true);
-    const text = await res.text();
-    if (!res.ok) throw this.toError(res.status, text);
-    return text;
+    const res = await this.send('GET', path, undefined, undefined, true);
+    if (res.status >= 400) throw this.toError(res.status, res.text);
+    return res.text;
   }
 
   private async request(method: string, path: string, body?: unknown, contentType?: string, idempotent = false): Promise<unknown> {
-    const res = await this.fetchWithRetry(method, path, body, contentType, idempotent);
-    const text = await res.text();
-    if (!res.ok) throw this.toError(res.status, text);
-    return text === '' ? {} : (JSON.parse(text) as unknown);
+    const res = await this.send(method, path, body, contentType, idempotent);
+    if (res.status >= 400) throw this.toError(res.status, res.text);
+    return res.text === '' ? {} : (JSON.parse(res.text) as unknown);
   }
 
-  private async fetchWithRetry(
+  /** One request over HTTP or NATS, retried while the apiserver cannot be reached. */
+  private async send(
     method: string,
     path: string,
     body: unknown,
     contentType: string | undefined,
     idempotent: boolean,
-  ): Promise<Response> {
+  ): Promise<{ status: number; text: string }> {
     const deadline = Date.now() + this.retryForMs;
     let delay = 100;
     for (;;) {
+      const headers: Record<string, string> = { ...this.headers };
+      if (body !== undefined) headers['Content-Type'] = contentType ?? 'application/json';
+      // The caller's active span becomes the parent of the apiserver's request span.
+      propagation.inject(context.active(), headers);
       try {
-        const headers: Record<string, string> = { ...this.headers };
-        if (body !== undefined) headers['Content-Type'] = contentType ?? 'application/json';
-        // The caller's active span becomes the parent of the apiserver's request span.
-        propagation.inject(context.active(), headers);
-        return await fetch(`${this.server}${path}`, {
+        if (this.nats !== undefined) return await this.sendOverNats(this.nats, method, path, body, headers);
+        const res = await fetch(`${this.server}${path}`, {
           method,
           headers,
           ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         });
+        return { status: res.status, text: await res.text() };
       } catch (err) {
-        // A refused connection never reached the server, so even a POST is safe to retry.
-        const refused = (err as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED';
-        if (!(isConnectionError(err) && (idempotent || refused)) || Date.now() > deadline) throw err;
+        // A refused connection (or no apiserver listening on NATS) never reached a server, so even a POST is safe to retry.
+        const refused = (err as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED' || isNoResponders(err);
+        if (!((isConnectionError(err) || isNoResponders(err)) && (idempotent || refused)) || Date.now() > deadline) throw err;
         await new Promise((r) => setTimeout(r, delay));
         delay = Math.min(delay * 2, 2000);
       }
     }
+  }
+
+  private async sendOverNats(
+    nc: NatsConnection,
+    method: string,
+    path: string,
+    body: unknown,
+    headers: Record<string, string>,
+  ): Promise<{ status: number; text: string }> {
+    const h = natsHeaders();
+    h.set('Skiff-Method', method);
+    h.set('Skiff-Path', path);
+    for (const [k, v] of Object.entries(headers)) h.set(k, v);
+    const reply = await nc.request(API_REQUEST_SUBJECT, body === undefined ? new Uint8Array() : JSON.stringify(body), {
+      timeout: 30_000,
+      headers: h,
+    });
+    return { status: Number(reply.headers?.get('Skiff-Status') ?? 500), text: reply.string() };
   }
 
   private toError(code: number, text: string): ApiError {

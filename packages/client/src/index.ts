@@ -1,4 +1,4 @@
-export { ApiClient } from './api-client.js';
+export { ApiClient, API_REQUEST_SUBJECT } from './api-client.js';
 export type { ApiClientOptions, ListQuery, ListResponse } from './api-client.js';
 export { Informer } from './informer.js';
 export type { InformerHandlers, InformerOptions } from './informer.js';

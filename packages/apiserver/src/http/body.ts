@@ -2,6 +2,7 @@
 import type { IncomingMessage } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { ApiError, badRequest } from '@skiff/api';
+import { decodeKubernetesProtobuf } from './protobuf/index.js';
 
 /** Kubernetes rejects request bodies over 3 MiB. */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -26,11 +27,10 @@ export function mediaType(req: IncomingMessage): string {
   return (req.headers['content-type'] ?? 'application/json').split(';')[0]?.trim().toLowerCase() ?? 'application/json';
 }
 
-/** Parses a JSON (or YAML, for apply patches) body into a value; 400 when malformed, 415 for protobuf. */
+/** Parses a JSON, YAML (apply patches) or Kubernetes protobuf body into a value; 400 when malformed, 415 for kinds it cannot decode. */
 export function parseBody(raw: Buffer, type: string): unknown {
-  if (type === 'application/vnd.kubernetes.protobuf') {
-    throw new ApiError(415, 'UnsupportedMediaType', 'the protobuf request body encoding is not supported yet; send application/json');
-  }
+  // kubectl 1.32+ sends the built-in types its `create` generators make as protobuf.
+  if (type === 'application/vnd.kubernetes.protobuf') return decodeKubernetesProtobuf(raw).object;
   const text = raw.toString('utf8');
   if (text.trim() === '') throw badRequest('the request body is empty');
   try {

@@ -51,8 +51,16 @@ function requestVerb(req: IncomingMessage, url: URL, hasName: boolean): string {
   return m;
 }
 
+/** A request handler with Node's http signature; the HTTP server and the NATS responder share it. */
+export type ApiRequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
 /** Builds (does not start) the HTTP server. */
 export function createApiHttpServer(deps: HttpServerDeps): Server {
+  return createServer(createApiRequestHandler(deps));
+}
+
+/** The request chain as one handler: routing, metrics, tracing, Status errors. */
+export function createApiRequestHandler(deps: HttpServerDeps): ApiRequestHandler {
   const requests = new Counter({
     name: 'apiserver_request_total',
     help: 'Counter of apiserver requests broken out for each verb, group, version, resource and HTTP response code.',
@@ -135,7 +143,7 @@ export function createApiHttpServer(deps: HttpServerDeps): Server {
     await handleResource(req, res, url, route, ctx);
   };
 
-  return createServer((req, res) => {
+  return (req, res) => {
     const started = process.hrtime.bigint();
     const url = new URL(req.url ?? '/', 'http://apiserver');
     const route = parseApiPath(url.pathname);
@@ -175,5 +183,5 @@ export function createApiHttpServer(deps: HttpServerDeps): Server {
           if (labels.verb !== 'WATCH') duration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
         }
       });
-  });
+  };
 }

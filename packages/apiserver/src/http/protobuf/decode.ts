@@ -17,7 +17,7 @@ import type { FieldSpec, FieldType, MessageType, ScalarType } from './schema.js'
 /** Most warnings kept per body; beyond it only a count is added. */
 export const MAX_WARNINGS = 50;
 
-/** Where the decoder is (for messages) and what it has noticed so far. */
+/** What the decoder has noticed so far in one body. */
 export interface DecodeContext {
   readonly warnings: string[];
   /** Unknown fields seen past MAX_WARNINGS. */
@@ -133,7 +133,8 @@ function listItems(type: FieldType, occurrences: Occurrence[], path: string, ctx
   for (const occurrence of occurrences) {
     const at = `${path}[${items.length}]`;
     if (typeof type !== 'string') items.push(decodeMessage(expectBytes(occurrence, at), type, at, ctx));
-    else if (isNumeric(type) && occurrence.wireType === WireType.LengthDelimited) items.push(...packed(type, occurrence.value as Uint8Array));
+    else if (isNumeric(type) && occurrence.wireType === WireType.LengthDelimited)
+      items.push(...packed(type, occurrence.value as Uint8Array));
     else items.push(scalar(type, occurrence, at));
   }
   return items;
@@ -147,7 +148,8 @@ function mapEntries(type: FieldType, occurrences: Occurrence[], path: string, ct
     const values: Occurrence[] = [];
     while (!reader.done) {
       const tag = reader.readTag();
-      if (tag.field === 1) key = scalar('string', { wireType: tag.wireType, value: readValue(reader, tag.wireType, path) }, `${path} key`);
+      if (tag.field === 1)
+        key = scalar('string', { wireType: tag.wireType, value: readValue(reader, tag.wireType, path) }, `${path} key`) as string;
       else if (tag.field === 2) values.push({ wireType: tag.wireType, value: readValue(reader, tag.wireType, path) });
       else {
         reader.skip(tag);

@@ -65,8 +65,15 @@ export class WireReader {
 
   /** Reads a base-128 varint of at most 10 bytes as an unsigned 64-bit value. */
   readVarint(): bigint {
-    let result = 0n;
-    for (let i = 0; i < MAX_VARINT_BYTES; i++) {
+    // Fast path: tags, lengths and most values fit in 4 bytes (28 bits), where number arithmetic is exact.
+    let small = 0;
+    for (let i = 0; i < 4; i++) {
+      const byte = this.byte();
+      small |= (byte & 0x7f) << (7 * i);
+      if (byte < 0x80) return BigInt(small);
+    }
+    let result = BigInt(small);
+    for (let i = 4; i < MAX_VARINT_BYTES; i++) {
       const byte = this.byte();
       result |= BigInt(byte & 0x7f) << BigInt(7 * i);
       if (byte < 0x80) return BigInt.asUintN(64, result);
@@ -90,7 +97,9 @@ export class WireReader {
   readBytes(): Uint8Array {
     const length = this.readVarint();
     if (length > BigInt(this.end - this.pos)) {
-      throw new WireFormatError(`length ${length} at offset ${this.pos} runs past the end of the message (${this.end - this.pos} bytes left)`);
+      throw new WireFormatError(
+        `length ${length} at offset ${this.pos} runs past the end of the message (${this.end - this.pos} bytes left)`,
+      );
     }
     return this.take(Number(length));
   }

@@ -1,0 +1,142 @@
+/**
+ * The API over NATS request/reply: components may call the apiserver on
+ * `skiff.api.request` (a queue group, so several apiservers share the load)
+ * instead of HTTP. A request is the HTTP request in headers (`Skiff-Method`,
+ * `Skiff-Path` with the query, `Content-Type`, `Accept`, `traceparent`) and the
+ * body; the reply carries `Skiff-Status`, `Content-Type` and the body. Both go
+ * through the same request chain as HTTP. Watches are not served here:
+ * components follow objects through the events stream (the informer).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import { headers as natsHeaders, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import type { Logger } from '@skiff/telemetry';
+import type { ApiRequestHandler } from '../http/server.js';
+
+/** The subject API requests go to. */
+export const API_REQUEST_SUBJECT = 'skiff.api.request';
+/** The queue group apiservers share. */
+export const API_QUEUE_GROUP = 'skiff-apiserver';
+
+/** A ServerResponse stand-in that collects the reply. */
+class CollectedResponse {
+  statusCode = 200;
+  headersSent = false;
+  private readonly headers: Record<string, string> = {};
+  private readonly chunks: Buffer[] = [];
+  private resolveDone: () => void = () => undefined;
+  readonly done = new Promise<void>((resolve) => (this.resolveDone = resolve));
+
+  writeHead(code: number, headers: Record<string, string | number> = {}): this {
+    this.statusCode = code;
+    for (const [k, v] of Object.entries(headers)) this.headers[k.toLowerCase()] = String(v);
+    this.headersSent = true;
+    return this;
+  }
+  setHeader(name: string, value: string | number): this {
+    this.headers[name.toLowerCase()] = String(value);
+    return this;
+  }
+  flushHeaders(): void {
+    this.headersSent = true;
+  }
+  write(chunk: string | Buffer): boolean {
+    this.chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+    return true;
+  }
+  end(chunk?: string | Buffer): this {
+    if (chunk !== undefined) this.write(chunk);
+    this.resolveDone();
+    return this;
+  }
+  destroy(): void {
+    this.resolveDone();
+  }
+  on(): this {
+    return this;
+  }
+  once(): this {
+    return this;
+  }
+  emit(): boolean {
+    return false;
+  }
+  removeListener(): this {
+    return this;
+  }
+  contentType(): string {
+    return this.headers['content-type'] ?? 'application/json';
+  }
+  body(): Buffer {
+    return Buffer.concat(this.chunks);
+  }
+}
+
+function fakeRequest(m: Msg): IncomingMessage {
+  const method = m.headers?.get('Skiff-Method') ?? 'GET';
+  const url = m.headers?.get('Skiff-Path') ?? '/';
+  const headers: Record<string, string> = { 'content-length': String(m.data.length) };
+  for (const name of ['Content-Type', 'Accept', 'traceparent', 'User-Agent']) {
+    const v = m.headers?.get(name);
+    if (v !== undefined && v !== '') headers[name.toLowerCase()] = v;
+  }
+  const stream = Readable.from(m.data.length === 0 ? [] : [Buffer.from(m.data)]);
+  return Object.assign(stream, { method, url, headers }) as unknown as IncomingMessage;
+}
+
+/** Serves API requests arriving over NATS until stop(). */
+export class NatsApiResponder {
+  private sub: Subscription | undefined;
+  private loop: Promise<void> | undefined;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly handler: ApiRequestHandler,
+    private readonly logger: Logger,
+  ) {}
+
+  start(): void {
+    const sub = this.nc.subscribe(API_REQUEST_SUBJECT, { queue: API_QUEUE_GROUP });
+    this.sub = sub;
+    this.loop = (async () => {
+      for await (const m of sub) void this.serve(m);
+    })();
+  }
+
+  async stop(): Promise<void> {
+    this.sub?.unsubscribe();
+    await this.loop;
+  }
+
+  private async serve(m: Msg): Promise<void> {
+    const reply = natsHeaders();
+    try {
+      const path = m.headers?.get('Skiff-Path') ?? '';
+      if (/[?&]watch=(true|1)(&|$)/.test(path)) {
+        reply.set('Skiff-Status', '400');
+        reply.set('Content-Type', 'application/json');
+        m.respond(
+          JSON.stringify({
+            kind: 'Status',
+            apiVersion: 'v1',
+            metadata: {},
+            status: 'Failure',
+            reason: 'BadRequest',
+            code: 400,
+            message: 'watches are not served over NATS: follow the events stream',
+          }),
+          { headers: reply },
+        );
+        return;
+      }
+      const res = new CollectedResponse();
+      this.handler(fakeRequest(m), res as unknown as ServerResponse);
+      await res.done;
+      reply.set('Skiff-Status', String(res.statusCode));
+      reply.set('Content-Type', res.contentType());
+      m.respond(res.body(), { headers: reply });
+    } catch (err) {
+      this.logger.warn({ err }, 'serving an API request over NATS failed');
+    }
+  }
+}
