@@ -5,3 +5,5 @@ export type { InformerHandlers, InformerOptions } from './informer.js';
 export { WorkQueue } from './work-queue.js';
 export type { WorkQueueOptions } from './work-queue.js';
 export { EventRecorder } from './events.js';
+export { LeaderElector } from './leader-election.js';
+export type { LeaderElectionOptions } from './leader-election.js';

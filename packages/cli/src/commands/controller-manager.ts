@@ -3,6 +3,7 @@ import { ControllerManager } from '@skiff/controller-manager';
 import { createLogger, createMetricsRegistry } from '@skiff/telemetry';
 import { parseFlags, untilSignal, type CommandSpec } from '../flags.js';
 import { apiClient, connectNats, serveHealthAndMetrics } from './common.js';
+import { runWhenLeader } from './leader.js';
 
 export const controllerManagerCommand: CommandSpec = {
   name: 'controller-manager',
@@ -12,6 +13,7 @@ export const controllerManagerCommand: CommandSpec = {
     apiserver: { type: 'string', default: 'http://127.0.0.1:6443', help: 'apiserver URL' },
     host: { type: 'string', default: '127.0.0.1', help: 'address for /metrics and /healthz' },
     port: { type: 'string', default: '10257', help: 'port for /metrics and /healthz (0: none)' },
+    'no-leader-elect': { type: 'boolean', default: false, help: 'run without holding the kube-system/kube-controller-manager Lease' },
   },
   async run(argv) {
     const flags = parseFlags(controllerManagerCommand, argv);
@@ -21,9 +23,16 @@ export const controllerManagerCommand: CommandSpec = {
     const nc = await connectNats(flags.str('nats'), 'skiff-controller-manager');
     const client = await apiClient(flags.str('apiserver'), 'skiff-controller-manager');
     const cm = new ControllerManager({ client, nc, logger, metrics });
-    await cm.start();
+    const stop = await runWhenLeader({
+      client,
+      logger,
+      lease: 'kube-controller-manager',
+      enabled: !flags.bool('no-leader-elect'),
+      start: () => cm.start(),
+      stop: () => cm.stop(),
+    });
     await untilSignal();
-    await cm.stop();
+    await stop();
     server?.close();
     await nc.drain().catch(() => undefined);
     return 0;

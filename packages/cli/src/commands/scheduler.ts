@@ -3,6 +3,7 @@ import { Scheduler } from '@skiff/scheduler';
 import { createLogger, createMetricsRegistry } from '@skiff/telemetry';
 import { parseFlags, untilSignal, UsageError, type CommandSpec } from '../flags.js';
 import { apiClient, connectNats, serveHealthAndMetrics } from './common.js';
+import { runWhenLeader } from './leader.js';
 
 export const schedulerCommand: CommandSpec = {
   name: 'scheduler',
@@ -14,6 +15,7 @@ export const schedulerCommand: CommandSpec = {
     port: { type: 'string', default: '10259', help: 'port for /metrics and /healthz (0: none)' },
     core: { type: 'string', default: 'native', help: 'scoring core: native or ts' },
     'scheduler-name': { type: 'string', default: 'default-scheduler', help: 'pods with this schedulerName are ours' },
+    'no-leader-elect': { type: 'boolean', default: false, help: 'schedule without holding the kube-system/kube-scheduler Lease' },
   },
   async run(argv) {
     const flags = parseFlags(schedulerCommand, argv);
@@ -25,10 +27,19 @@ export const schedulerCommand: CommandSpec = {
     const nc = await connectNats(flags.str('nats'), 'skiff-scheduler');
     const client = await apiClient(flags.str('apiserver'), 'skiff-scheduler');
     const scheduler = new Scheduler({ client, nc, logger, metrics, core, schedulerName: flags.str('scheduler-name') });
-    await scheduler.start();
-    logger.info({ core }, 'scheduler started');
+    const stop = await runWhenLeader({
+      client,
+      logger,
+      lease: 'kube-scheduler',
+      enabled: !flags.bool('no-leader-elect'),
+      start: async () => {
+        await scheduler.start();
+        logger.info({ core }, 'scheduler started');
+      },
+      stop: () => scheduler.stop(),
+    });
     await untilSignal();
-    await scheduler.stop();
+    await stop();
     server?.close();
     await nc.drain().catch(() => undefined);
     return 0;
