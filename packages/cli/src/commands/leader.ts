@@ -9,8 +9,8 @@ export interface LeaderRunOptions {
   logger: Logger;
   lease: string;
   enabled: boolean;
-  start(): Promise<void>;
-  stop(): Promise<void>;
+  start: () => Promise<void>;
+  stop: () => Promise<void>;
 }
 
 /**
@@ -22,7 +22,7 @@ export interface LeaderRunOptions {
 export async function runWhenLeader(options: LeaderRunOptions): Promise<() => Promise<void>> {
   if (!options.enabled) {
     await options.start();
-    return options.stop;
+    return () => options.stop();
   }
   let started = false;
   const elector = new LeaderElector({
