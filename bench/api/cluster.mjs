@@ -109,11 +109,11 @@ export function procMemory(pid) {
  * module loading, NATS connect, watch cache load, publisher start, listen).
  * With `cpuProfDir`, the child writes a V8 CPU profile there when it exits.
  */
-export async function startApiserver({ natsUrl, logFile, cpuProfDir, name = 'apiserver' }) {
+export async function startApiserver({ natsUrl, logFile, cpuProfDir, name = 'apiserver', nodeOptions = [], bin = SKIFF_BIN }) {
   const port = await freePort();
-  const args = [];
+  const args = [...nodeOptions];
   if (cpuProfDir !== undefined) args.push('--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`, `--cpu-prof-name=${name}.cpuprofile`);
-  args.push(SKIFF_BIN, 'apiserver', '--nats', natsUrl, '--port', String(port));
+  args.push(bin ?? SKIFF_BIN, 'apiserver', '--nats', natsUrl, '--port', String(port));
   const logFd = openSync(logFile, 'a');
   const t0 = performance.now();
   const child = spawn(process.execPath, args, {

@@ -18,7 +18,10 @@ export function request(baseUrl, method, path, { body, agent: a = defaultAgent, 
       {
         method,
         agent: a,
-        headers: payload === undefined ? headers : { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload), ...headers },
+        headers:
+          payload === undefined
+            ? headers
+            : { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload), ...headers },
       },
       (res) => {
         const chunks = [];

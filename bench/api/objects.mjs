@@ -55,7 +55,13 @@ export function storedPod(namespace, name, nodeName, i) {
       generation: 1,
       labels: { app: 'bench', 'pod-template-hash': '5d4f8c7b9' },
       ownerReferences: [
-        { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'bench-5d4f8c7b9', uid: 'a3c1e1d2-0d6b-4d55-9a8e-6f1f5b0c2e11', controller: true },
+        {
+          apiVersion: 'apps/v1',
+          kind: 'ReplicaSet',
+          name: 'bench-5d4f8c7b9',
+          uid: 'a3c1e1d2-0d6b-4d55-9a8e-6f1f5b0c2e11',
+          controller: true,
+        },
       ],
     },
     spec: {

@@ -13,7 +13,8 @@ function leafCategory(frame) {
   if (url === '' && (fn === 'structuredClone' || fn === 'serialize' || fn === 'deserialize')) return 'structuredClone';
   if (url.includes('@nats-io/')) return 'NATS client';
   if (/node:_http|node:http/.test(url)) return 'node http';
-  if (/node:net|node:stream|node:internal\/streams|node:internal\/stream_base|node:buffer|node:internal\/buffer/.test(url)) return 'node net/streams';
+  if (/node:net|node:stream|node:internal\/streams|node:internal\/stream_base|node:buffer|node:internal\/buffer/.test(url))
+    return 'node net/streams';
   if (url.includes('prom-client')) return 'prom-client';
   if (url.includes('@opentelemetry')) return 'OpenTelemetry';
   if (url.includes('pino')) return 'pino';
@@ -77,10 +78,7 @@ export function summarizeProfile(file, window = {}) {
     ownerLeaf.set(key, (ownerLeaf.get(key) ?? 0) + dt);
   });
   const busy = total - idle;
-  const rows = (m) =>
-    [...m.entries()]
-      .sort((a, b) => b[1] - a[1])
-      .map(([name, ms]) => ({ name, ms, share: ms / busy }));
+  const rows = (m) => [...m.entries()].sort((a, b) => b[1] - a[1]).map(([name, ms]) => ({ name, ms, share: ms / busy }));
   // The two biggest leaf categories under each owner, for "JSON inside watch.ts:encode".
   const detail = (label) =>
     [...ownerLeaf.entries()]

@@ -52,7 +52,12 @@ async function ensureNamespaces(registry: GenericRegistry): Promise<void> {
 
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const { logger } = options;
-  const nc: NatsConnection = await connect({ servers: options.natsUrl, name: 'skiff-apiserver', maxReconnectAttempts: -1 });
+  const nc: NatsConnection = await connect({
+    servers: options.natsUrl,
+    name: 'skiff-apiserver',
+    maxReconnectAttempts: -1,
+    noAsyncTraces: true,
+  });
   await loadSchemaValidators();
   const store = await openJetStreamStore(nc);
   const metrics = createMetricsRegistry('apiserver');

@@ -22,7 +22,7 @@ import type { WatchCache } from '../storage/watch-cache.js';
 import { mediaType, parseBody, readBody } from './body.js';
 import { chooseContainer, proxyLogs } from './logs.js';
 import { applyPatch } from './patch.js';
-import { negotiate, writeJson } from './respond.js';
+import { isYaml, negotiate, writeJson, writeRawJson } from './respond.js';
 import type { ResourceRoute } from './route.js';
 import { scaleOf, updateScale } from './scale.js';
 import { buildTable } from './table.js';
@@ -123,7 +123,13 @@ export async function handleResource(
       }
       const metadata: Record<string, string> = { resourceVersion: rv };
       if (result.continueToken !== undefined) metadata['continue'] = result.continueToken;
-      writeJson(res, 200, { kind: desc.listKind, apiVersion: apiVersionOf(desc), metadata, items: result.items });
+      if (isYaml(res)) {
+        writeJson(res, 200, { kind: desc.listKind, apiVersion: apiVersionOf(desc), metadata, items: result.items });
+        return;
+      }
+      // Each item's JSON is memoized per stored version; the list is their concatenation.
+      const head = `{"kind":${JSON.stringify(desc.listKind)},"apiVersion":${JSON.stringify(apiVersionOf(desc))},"metadata":${JSON.stringify(metadata)},"items":[`;
+      writeRawJson(res, 200, `${head}${result.itemsJson.join(',')}]}`);
       return;
     }
     if (method === 'POST') {

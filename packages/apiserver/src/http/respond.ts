@@ -23,6 +23,18 @@ export function negotiate(req: IncomingMessage, res: ServerResponse): void {
   throw new ApiError(406, 'NotAcceptable', `only the following media types are accepted: application/json, application/yaml`);
 }
 
+/** True when this response was negotiated to YAML. */
+export function isYaml(res: ServerResponse): boolean {
+  return yamlResponses.has(res);
+}
+
+/** Writes a body that is already JSON text. */
+export function writeRawJson(res: ServerResponse, code: number, text: string): void {
+  const body = Buffer.from(text, 'utf8');
+  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': body.length });
+  res.end(body);
+}
+
 /** Writes a JSON body (or YAML, when negotiated) with the given status code. */
 export function writeJson(res: ServerResponse, code: number, body: unknown, contentType = 'application/json'): void {
   if (yamlResponses.has(res) && contentType === 'application/json') {

@@ -31,6 +31,18 @@ export interface WatchRequest {
 }
 
 const BOOKMARK_INTERVAL_MS = 60_000;
+
+/** Each change's object JSON, serialized once however many watchers send it. */
+const encodedChanges = new WeakMap<StoreChange, string>();
+
+function changeJson(change: StoreChange): string {
+  let json = encodedChanges.get(change);
+  if (json === undefined) {
+    json = JSON.stringify(withRevision({ revision: change.revision, object: change.object }));
+    encodedChanges.set(change, json);
+  }
+  return json;
+}
 const DEFAULT_TIMEOUT_S = 1800;
 
 export async function serveWatch(req: IncomingMessage, res: ServerResponse, cache: WatchCache, w: WatchRequest): Promise<void> {
@@ -59,7 +71,8 @@ export async function serveWatch(req: IncomingMessage, res: ServerResponse, cach
     else if (matchedBefore) type = 'DELETED';
     sent = change.revision;
     if (type === undefined) return;
-    res.write(encode(type, withRevision({ revision: change.revision, object: change.object })));
+    if (w.printer === undefined) res.write(`{"type":"${type}","object":${changeJson(change)}}\n`);
+    else res.write(encode(type, withRevision({ revision: change.revision, object: change.object })));
   };
   const unsubscribe = cache.subscribe((change, previous) => {
     if (live) emit(change, previous);

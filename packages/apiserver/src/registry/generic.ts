@@ -75,6 +75,8 @@ export interface ListOptions {
 
 export interface ListResult {
   items: KubeObject[];
+  /** Each item's JSON (with its resourceVersion), memoized per stored version: a LIST serializes each object once. */
+  itemsJson: string[];
   revision: number;
   continueToken?: string;
 }
@@ -100,6 +102,18 @@ const MAX_PATCH_RETRIES = 5;
 /** The object with its resourceVersion taken from the store revision (a shallow copy). */
 export function withRevision(stored: { revision: number; object: KubeObject }): KubeObject {
   return { ...stored.object, metadata: { ...stored.object.metadata, resourceVersion: String(stored.revision) } };
+}
+
+const jsonByVersion = new WeakMap<StoredObject, string>();
+
+/** The JSON of a stored object with its resourceVersion, computed once per stored version. */
+export function storedJson(stored: StoredObject): string {
+  let json = jsonByVersion.get(stored);
+  if (json === undefined) {
+    json = JSON.stringify(withRevision(stored));
+    jsonByVersion.set(stored, json);
+  }
+  return json;
 }
 
 function stripForStorage(object: KubeObject): KubeObject {
@@ -158,6 +172,7 @@ export class GenericRegistry {
       }
     }
     const items: KubeObject[] = [];
+    const itemsJson: string[] = [];
     let continueToken: string | undefined;
     let lastKey = '';
     const limit = options.limit !== undefined && options.limit > 0 ? options.limit : Infinity;
@@ -169,9 +184,10 @@ export class GenericRegistry {
         break;
       }
       items.push(withRevision(stored));
+      itemsJson.push(storedJson(stored));
       lastKey = stored.key;
     }
-    return continueToken === undefined ? { items, revision } : { items, revision, continueToken };
+    return continueToken === undefined ? { items, itemsJson, revision } : { items, itemsJson, revision, continueToken };
   }
 
   /**

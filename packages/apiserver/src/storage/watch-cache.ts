@@ -20,7 +20,9 @@ export type CacheListener = (change: StoreChange, previous: KubeObject | undefin
 
 export class WatchCache {
   private readonly objects = new Map<string, StoredObject>();
-  private readonly history: StoreChange[] = [];
+  /** Recent changes in revision order; trimmed in batches (one splice per historySize/4 changes). */
+  private history: StoreChange[] = [];
+  private loadingSnapshot = true;
   private readonly historySize: number;
   private readonly listeners = new Set<CacheListener>();
   private readonly waiters: Array<{ revision: number; resolve: () => void }> = [];
@@ -40,6 +42,7 @@ export class WatchCache {
   async start(): Promise<void> {
     this.watch = this.store.watch({ kind: 'snapshot' }, (change) => this.apply(change));
     const snapshotRevision = await this.watch.ready;
+    this.loadingSnapshot = false;
     this.currentRevision = Math.max(this.currentRevision, snapshotRevision);
     this.oldestResumable = this.currentRevision;
     this.wakeWaiters();
@@ -97,8 +100,15 @@ export class WatchCache {
    */
   changesSince(revision: number): StoreChange[] | 'too-old' {
     if (revision < this.oldestResumable) return 'too-old';
-    const start = this.history.findIndex((c) => c.revision > revision);
-    return start < 0 ? [] : this.history.slice(start);
+    // Binary search for the first change after `revision`.
+    let lo = 0;
+    let hi = this.history.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((this.history[mid]?.revision ?? 0) <= revision) lo = mid + 1;
+      else hi = mid;
+    }
+    return this.history.slice(lo);
   }
 
   /** Calls listener for every change applied from now on; returns the unsubscribe function. */
@@ -112,10 +122,14 @@ export class WatchCache {
     if (change.type === 'DELETED') this.objects.delete(change.key);
     else this.objects.set(change.key, { key: change.key, revision: change.revision, object: change.object });
     this.currentRevision = Math.max(this.currentRevision, change.revision);
-    this.history.push(change);
-    if (this.history.length > this.historySize) {
-      const dropped = this.history.splice(0, this.history.length - this.historySize);
-      this.oldestResumable = dropped[dropped.length - 1]?.revision ?? this.oldestResumable;
+    // The snapshot is not history: no watch can resume from inside it.
+    if (!this.loadingSnapshot) {
+      this.history.push(change);
+      if (this.history.length > this.historySize + Math.max(1, this.historySize >> 2)) {
+        const cut = this.history.length - this.historySize;
+        this.oldestResumable = this.history[cut - 1]?.revision ?? this.oldestResumable;
+        this.history = this.history.slice(cut);
+      }
     }
     for (const l of this.listeners) l(change, previous);
     this.wakeWaiters();

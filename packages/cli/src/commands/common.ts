@@ -7,7 +7,7 @@ import { serveMetrics } from '@skiff/telemetry';
 
 /** Connects to NATS, retrying until it answers (components may start before the server). */
 export async function connectNats(url: string, name: string): Promise<NatsConnection> {
-  return connect({ servers: url, name, maxReconnectAttempts: -1, waitOnFirstConnect: true, reconnectTimeWait: 500 });
+  return connect({ servers: url, name, maxReconnectAttempts: -1, waitOnFirstConnect: true, reconnectTimeWait: 500, noAsyncTraces: true });
 }
 
 /** The API client of a component, waiting until the apiserver is ready. */
