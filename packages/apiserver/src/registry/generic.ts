@@ -226,7 +226,8 @@ export class GenericRegistry {
 
   async create(desc: ResourceDescriptor, namespace: string, body: KubeObject, options: WriteOptions = {}): Promise<KubeObject> {
     const strategy = this.strategy(desc);
-    const object = structuredClone(body);
+    // The registry takes ownership of the body (freshly decoded from the request): no copy.
+    const object = body;
     this.checkTypeMeta(desc, object);
     object.metadata ??= {};
     const meta = object.metadata;
@@ -291,7 +292,7 @@ export class GenericRegistry {
     const key = objectKey(desc, namespace, name);
     const current = await this.store.get(key);
     if (current === null) throw notFound(desc.resource, desc.group, name);
-    const next = structuredClone(body);
+    const next = body;
     this.checkTypeMeta(desc, next);
     if (next.metadata?.name !== undefined && next.metadata.name !== name) {
       throw badRequest(`the name of the object (${next.metadata.name}) does not match the name on the URL (${name})`);
@@ -319,7 +320,8 @@ export class GenericRegistry {
     for (let attempt = 0; ; attempt++) {
       const current = await this.store.get(key);
       if (current === null) throw notFound(desc.resource, desc.group, name);
-      const next = mutate(withRevision(structuredClone(current)));
+      // `current` was just decoded from the store and is ours to change.
+      const next = mutate(withRevision(current));
       const rv = next.metadata?.resourceVersion;
       if (rv !== undefined && rv !== String(current.revision)) throw conflict(desc.resource, desc.group, name);
       const uid = next.metadata?.uid;

@@ -32,7 +32,7 @@ export async function bindPod(store: Store, namespace: string, name: string, bin
   for (let attempt = 0; ; attempt++) {
     const current = await store.get(key);
     if (current === null) throw notFound('pods', '', name);
-    const pod = structuredClone(current.object) as Pod;
+    const pod = current.object as Pod;
     if (pod.metadata?.deletionTimestamp !== undefined) {
       throw conflict('pods', '', name, 'pod is being deleted, cannot be assigned to a host');
     }

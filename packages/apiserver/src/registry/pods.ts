@@ -114,13 +114,17 @@ function withoutEmpties(value: unknown): unknown {
 
 /** The pod spec with the fields an update may change blanked out, for comparing. */
 function immutableView(pod: Pod): string {
-  const spec = structuredClone(pod.spec ?? { containers: [] });
-  for (const c of [...spec.containers, ...(spec.initContainers ?? [])]) c.image = '';
-  delete spec.activeDeadlineSeconds;
-  delete spec.tolerations;
-  delete spec.terminationGracePeriodSeconds;
-  delete spec.schedulingGates;
-  return JSON.stringify(withoutEmpties(spec));
+  // withoutEmpties builds a fresh copy, so blanking the mutable fields on it is safe.
+  const spec = (withoutEmpties(pod.spec ?? { containers: [] }) ?? {}) as Record<string, unknown>;
+  for (const key of ['containers', 'initContainers']) {
+    const list = spec[key];
+    if (Array.isArray(list)) for (const c of list as Array<Record<string, unknown>>) delete c['image'];
+  }
+  delete spec['activeDeadlineSeconds'];
+  delete spec['tolerations'];
+  delete spec['terminationGracePeriodSeconds'];
+  delete spec['schedulingGates'];
+  return JSON.stringify(spec);
 }
 
 function podStatusReason(pod: Pod): string {
