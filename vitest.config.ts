@@ -10,12 +10,15 @@ const alias = Object.fromEntries(
 export default defineConfig({
   resolve: { alias },
   test: {
+    // One test file at a time: the end-to-end suites start whole clusters, and these machines have 2 cores.
+    fileParallelism: false,
     projects: [
       {
         resolve: { alias },
         test: {
           name: 'unit',
           include: ['packages/*/test/**/*.test.ts'],
+          fileParallelism: false,
           testTimeout: 30_000,
           hookTimeout: 30_000,
         },

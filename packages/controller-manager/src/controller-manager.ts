@@ -12,6 +12,7 @@ import type { Logger } from '@skiff/telemetry';
 import { NamespaceController } from './namespace.js';
 import { PodGcController } from './podgc.js';
 import { ServiceAccountController } from './serviceaccount.js';
+import { StateMetrics } from './state-metrics/index.js';
 
 export interface ControllerManagerOptions {
   client: ApiClient;
@@ -39,6 +40,8 @@ export class ControllerManager {
     this.podgc = new PodGcController({ client, pods: this.pods, nodes: this.nodes, logger });
     this.namespaceController = new NamespaceController({ client, namespaces: this.namespaces, logger });
     this.serviceAccounts = new ServiceAccountController(client, this.namespaces, logger);
+    // kube-state-metrics' capacity series, computed from the informers at each scrape.
+    new StateMetrics({ pods: this.pods, nodes: this.nodes, metrics: options.metrics });
   }
 
   async start(): Promise<void> {

@@ -5,3 +5,4 @@ export type { PodGcOptions } from './podgc.js';
 export { NamespaceController } from './namespace.js';
 export type { NamespaceControllerOptions } from './namespace.js';
 export { ServiceAccountController } from './serviceaccount.js';
+export { StateMetrics } from './state-metrics/index.js';

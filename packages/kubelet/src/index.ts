@@ -25,6 +25,7 @@ export {
   NodeStatusHeartbeat,
   NODE_LEASE_NAMESPACE,
   SpreadTicker,
+  KeepAliveApi,
 } from './hollow/index.js';
 export type {
   HollowFleetOptions,
@@ -36,4 +37,5 @@ export type {
   HeartbeatTarget,
   HollowPodStage,
   HollowPodPhase,
+  HollowApi,
 } from './hollow/index.js';

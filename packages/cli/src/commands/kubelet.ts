@@ -36,7 +36,11 @@ export const kubeletCommand: CommandSpec = {
     stats: { type: 'string', default: 'native', help: 'cgroup statistics reader: native or ts' },
     'stop-pods-on-exit': { type: 'boolean', default: false, help: 'stop every container when the kubelet exits' },
     'sync-frequency': { type: 'string', default: '10', help: 'seconds between full pod resyncs' },
-    hollow: { type: 'string', default: '0', help: 'run N simulated nodes in this process instead (no processes; no root needed)' },
+    hollow: {
+      type: 'string',
+      default: '0',
+      help: 'run N simulated nodes in this process instead (no processes, no root; /metrics on --port)',
+    },
     'hollow-prefix': { type: 'string', default: 'hollow-node-', help: 'name prefix of hollow nodes (<prefix><i>)' },
     'hollow-start-delay-ms': { type: 'string', default: '0-200', help: 'hollow pods: binding to Running, ms or a range (0-200)' },
     'hollow-ready-delay-ms': { type: 'string', default: '0', help: 'hollow pods: Running to Ready, ms or a range' },

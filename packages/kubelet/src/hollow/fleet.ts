@@ -10,7 +10,9 @@
  * - Heartbeats use a Lease per node when the apiserver's discovery lists
  *   coordination.k8s.io (unless `heartbeat` forces a method), else a Node
  *   status patch; they are spread evenly over the interval with bounded
- *   concurrency. In Lease mode the Node status is also refreshed every
+ *   concurrency, and pass the fleet's other requests (registrations, pod
+ *   writes) when the apiserver falls behind: all share one bound on requests
+ *   in flight, heartbeats first (the apiserver has no priority and fairness yet). In Lease mode the Node status is also refreshed every
  *   `nodeStatusReportIntervalMs` (as the kubelet's nodeStatusReportFrequency).
  * - ONE pods informer serves the whole fleet: it lists and follows every bound
  *   pod (field selector `spec.nodeName!=`, one events-stream consumer over
@@ -25,8 +27,10 @@ import { ApiError, NODES, PODS, type Node, type Pod } from '@skiff/api';
 import { Informer, type ApiClient } from '@skiff/client';
 import type { Logger } from '@skiff/telemetry';
 import type { DelayRange } from './delay.js';
+import { KeepAliveApi, type HollowApi } from './http-api.js';
 import { leasesServed, type Heartbeat, type HeartbeatMethod, type HeartbeatTarget } from './heartbeat.js';
 import { LeaseHeartbeat, NODE_LEASE_DURATION_SECONDS } from './lease-heartbeat.js';
+import { limitedApi } from './limited-api.js';
 import { Limiter } from './limiter.js';
 import { HollowMetrics } from './metrics.js';
 import { HOLLOW_NODE_DEFAULTS, hollowNode, hollowNodeAddress, type HollowNodeSpec } from './node-object.js';
@@ -35,7 +39,10 @@ import { HollowPods, type HollowPodPhase } from './pods.js';
 import { SpreadTicker } from './spread.js';
 
 export interface HollowFleetOptions {
+  /** Discovery and the pods informer's lists. */
   client: ApiClient;
+  /** Registration, heartbeats and pod writes (default: a KeepAliveApi to `client.server`, closed by stop()). */
+  api?: HollowApi;
   nc: NatsConnection;
   logger: Logger;
   metrics: Registry;
@@ -56,8 +63,11 @@ export interface HollowFleetOptions {
   /** Node status refresh in Lease mode (default 5 min). */
   nodeStatusReportIntervalMs?: number;
   leaseDurationSeconds?: number;
-  /** Requests in flight per activity (defaults: registration 32, heartbeat 32, pods 32). */
-  concurrency?: { registration?: number; heartbeat?: number; pods?: number };
+  /**
+   * Bounds: `requests` API requests in flight in all (default 64), heartbeats first when they
+   * compete; `heartbeat` heartbeats in flight (default 64); `registration` nodes registering at once (default 32).
+   */
+  concurrency?: { requests?: number; heartbeat?: number; registration?: number };
 }
 
 /** A snapshot of the fleet, for logs, tests and benchmarks. */
@@ -77,6 +87,11 @@ const REGISTRATION_ATTEMPTS = 3;
 export class HollowFleet {
   readonly prefix: string;
   private readonly spec: HollowNodeSpec;
+  /** Registration, node status reports and pod writes: low priority. */
+  private readonly api: HollowApi;
+  /** Heartbeats: high priority. */
+  private readonly heartbeatApi: HollowApi;
+  private readonly ownApi: KeepAliveApi | undefined;
   private readonly metrics: HollowMetrics;
   private readonly podsLifecycle: HollowPods;
   private readonly registered: Uint8Array;
@@ -84,10 +99,16 @@ export class HollowFleet {
   private readonly lastBeat: Float64Array;
   private readonly uids: Array<string | undefined>;
   private readonly index = new Map<string, number>();
+  /** Registrations in flight, so the start-up loop and a heartbeat slot never register a node twice at once. */
+  private readonly registering = new Map<number, Promise<void>>();
   private heartbeat: Heartbeat | undefined;
   private readonly tickers: SpreadTicker[] = [];
   private informer: Informer<Pod> | undefined;
   private registrationMs = 0;
+  /** True while start() registers the fleet (heartbeat slots then leave unregistered nodes to it). */
+  private registeringFleet = false;
+  /** The start-up registration of every node (stop() waits for it). */
+  private registration: Promise<void> | undefined;
   private stopped = false;
 
   constructor(private readonly options: HollowFleetOptions) {
@@ -104,9 +125,16 @@ export class HollowFleet {
       runningPods: () => this.podsLifecycle.runningCount(),
       maxHeartbeatAgeSeconds: () => this.maxHeartbeatAgeMs() / 1000,
     });
-    const concurrency = options.concurrency ?? {};
+    const requests = new Limiter(options.concurrency?.requests ?? 64);
+    let api = options.api;
+    if (api === undefined) {
+      this.ownApi = new KeepAliveApi({ server: options.client.server, maxSockets: requests.limit });
+      api = this.ownApi;
+    }
+    this.api = limitedApi(api, requests, 'low');
+    this.heartbeatApi = limitedApi(api, requests, 'high');
     this.podsLifecycle = new HollowPods({
-      client: options.client,
+      client: this.api,
       logger: options.logger,
       metrics: this.metrics,
       hostIP: (nodeName) => {
@@ -115,7 +143,6 @@ export class HollowFleet {
       },
       startDelay: options.startDelay ?? { minMs: 0, maxMs: 200 },
       readyDelay: options.readyDelay ?? { minMs: 0, maxMs: 0 },
-      writes: new Limiter(concurrency.pods ?? 32),
     });
   }
 
@@ -140,13 +167,26 @@ export class HollowFleet {
     const method: HeartbeatMethod = forced !== 'auto' ? forced : (await leasesServed(client)) ? 'lease' : 'node-status';
     const heartbeat: Heartbeat =
       method === 'lease'
-        ? new LeaseHeartbeat(client, this.options.leaseDurationSeconds ?? NODE_LEASE_DURATION_SECONDS)
-        : new NodeStatusHeartbeat(client);
+        ? new LeaseHeartbeat(this.heartbeatApi, this.options.leaseDurationSeconds ?? NODE_LEASE_DURATION_SECONDS)
+        : new NodeStatusHeartbeat(this.heartbeatApi);
     this.heartbeat = heartbeat;
     const concurrency = this.options.concurrency ?? {};
+    // Heartbeats run from the start: a node registered early beats at its slot while the others register.
+    this.tickers.push(
+      new SpreadTicker({
+        count: this.count,
+        intervalMs: this.options.heartbeatIntervalMs ?? 10_000,
+        concurrency: concurrency.heartbeat ?? 64,
+        run: (i) => this.beat(i),
+        onSkip: () => this.metrics.heartbeatsSkipped.inc(),
+        onError: (i, err) => logger.debug({ err, node: this.nodeName(i) }, 'hollow heartbeat failed'),
+      }),
+    );
+    this.registeringFleet = true;
+    this.tickers[0]?.start();
     const started = performance.now();
     const registrations = new Limiter(concurrency.registration ?? 32);
-    await Promise.all(
+    this.registration = Promise.all(
       Array.from({ length: this.count }, (_, i) =>
         registrations
           .run(() => this.registerWithRetries(i))
@@ -154,23 +194,14 @@ export class HollowFleet {
             logger.warn({ err, node: this.nodeName(i) }, 'hollow node registration failed; retrying at its heartbeat');
           }),
       ),
-    );
+    ).then(() => undefined);
+    await this.registration;
+    this.registeringFleet = false;
     this.registrationMs = performance.now() - started;
     this.metrics.registrationDuration.set(this.registrationMs / 1000);
     if (this.stopped) return;
-    const intervalMs = this.options.heartbeatIntervalMs ?? 10_000;
-    this.tickers.push(
-      new SpreadTicker({
-        count: this.count,
-        intervalMs,
-        concurrency: concurrency.heartbeat ?? 32,
-        run: (i) => this.beat(i),
-        onSkip: () => this.metrics.heartbeatsSkipped.inc(),
-        onError: (i, err) => logger.debug({ err, node: this.nodeName(i) }, 'hollow heartbeat failed'),
-      }),
-    );
     if (method === 'lease') {
-      const report = new NodeStatusHeartbeat(client);
+      const report = new NodeStatusHeartbeat(this.api);
       this.tickers.push(
         new SpreadTicker({
           count: this.count,
@@ -180,8 +211,8 @@ export class HollowFleet {
           onError: (i, err) => logger.debug({ err, node: this.nodeName(i) }, 'hollow node status report failed'),
         }),
       );
+      this.tickers[1]?.start();
     }
-    for (const t of this.tickers) t.start();
     this.informer = new Informer<Pod>({
       client,
       nc: this.options.nc,
@@ -204,8 +235,10 @@ export class HollowFleet {
   async stop(): Promise<void> {
     this.stopped = true;
     await Promise.all(this.tickers.map((t) => t.stop()));
+    await this.registration;
     await this.informer?.stop();
     await this.podsLifecycle.stop();
+    this.ownApi?.close();
   }
 
   /** Age of the oldest newest-heartbeat across registered nodes (0 when none is registered). */
@@ -240,6 +273,7 @@ export class HollowFleet {
 
   private async registerWithRetries(i: number): Promise<void> {
     for (let attempt = 1; ; attempt++) {
+      if (this.registered[i] === 1 || this.stopped) return;
       try {
         await this.register(i);
         return;
@@ -250,16 +284,26 @@ export class HollowFleet {
     }
   }
 
+  /** Registers node i, joining a registration already in flight. */
+  private register(i: number): Promise<void> {
+    let running = this.registering.get(i);
+    if (running === undefined) {
+      running = this.registerOnce(i).finally(() => this.registering.delete(i));
+      this.registering.set(i, running);
+    }
+    return running;
+  }
+
   /** Creates node i, or refreshes the status of the one that exists; then its first heartbeat when that is a separate object. */
-  private async register(i: number): Promise<void> {
+  private async registerOnce(i: number): Promise<void> {
     const name = this.nodeName(i);
     const node = hollowNode(name, i, this.spec);
     let stored: Node;
     try {
-      stored = await this.options.client.create(NODES, '', node);
+      stored = await this.api.create(NODES, '', node);
     } catch (err) {
       if (!(err instanceof ApiError && err.reason === 'AlreadyExists')) throw err;
-      stored = await this.options.client.patch<Node>(NODES, '', name, { status: node.status }, 'strategic', 'status');
+      stored = await this.api.patch<Node>(NODES, '', name, { status: node.status }, 'strategic', 'status');
     }
     this.uids[i] = stored.metadata?.uid;
     const heartbeat = this.heartbeat;
@@ -273,7 +317,7 @@ export class HollowFleet {
     const heartbeat = this.heartbeat;
     if (heartbeat === undefined) return;
     if (this.registered[i] !== 1) {
-      await this.register(i);
+      if (!this.registeringFleet) await this.register(i);
       return;
     }
     if ((await this.timed(heartbeat, i)) === 'node-missing') {

@@ -14,3 +14,5 @@ export type { HollowPodPhase } from './pods.js';
 export { SpreadTicker } from './spread.js';
 export type { SpreadTickerOptions } from './spread.js';
 export { Limiter } from './limiter.js';
+export { KeepAliveApi } from './http-api.js';
+export type { HollowApi, KeepAliveApiOptions } from './http-api.js';

@@ -6,8 +6,8 @@
  * compare-and-swap); a 404 creates it, a 409 re-reads it and tries once more.
  */
 import { ApiError, LEASES, type Lease } from '@skiff/api';
-import type { ApiClient } from '@skiff/client';
 import type { Heartbeat, HeartbeatTarget, RenewResult } from './heartbeat.js';
+import type { HollowApi } from './http-api.js';
 
 export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
 /** Kubernetes' default (`--node-lease-duration-seconds`). */
@@ -25,7 +25,7 @@ export class LeaseHeartbeat implements Heartbeat {
   private readonly leases: Array<Lease | undefined> = [];
 
   constructor(
-    private readonly client: ApiClient,
+    private readonly client: HollowApi,
     private readonly leaseDurationSeconds = NODE_LEASE_DURATION_SECONDS,
   ) {}
 

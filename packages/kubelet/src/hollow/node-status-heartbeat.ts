@@ -4,15 +4,15 @@
  * `type`, so transition times stay as stored). A 404 means the Node is gone.
  */
 import { ApiError, NODES, nowTimestamp } from '@skiff/api';
-import type { ApiClient } from '@skiff/client';
 import type { Heartbeat, HeartbeatTarget, RenewResult } from './heartbeat.js';
+import type { HollowApi } from './http-api.js';
 import { hollowNodeConditions } from './node-object.js';
 
 export class NodeStatusHeartbeat implements Heartbeat {
   readonly method = 'node-status' as const;
   readonly registrationBeats = true;
 
-  constructor(private readonly client: ApiClient) {}
+  constructor(private readonly client: HollowApi) {}
 
   async renew(target: HeartbeatTarget): Promise<RenewResult> {
     const now = nowTimestamp();

@@ -12,28 +12,26 @@
  * - Status writes are merge patches of `status` with `metadata.uid` (a
  *   precondition), made only when the status would change; 404 and 409 mean
  *   the pod is gone or replaced and are not errors. Other failures are retried
- *   with backoff. Each pod's work is serialized; writes share a Limiter.
+ *   with backoff. Each pod's work is serialized.
  * - stop() clears every timer and waits for the writes in flight.
  */
 import { ApiError, isPodTerminal, nowTimestamp, PODS, type Pod } from '@skiff/api';
-import type { ApiClient } from '@skiff/client';
 import type { Logger } from '@skiff/telemetry';
 import { statusChanged } from '../pod-status.js';
 import { pickDelay, type DelayRange } from './delay.js';
-import type { Limiter } from './limiter.js';
+import type { HollowApi } from './http-api.js';
 import type { HollowMetrics } from './metrics.js';
 import { hollowPodStatus } from './pod-status.js';
 
 export interface HollowPodsOptions {
-  client: ApiClient;
+  /** Status writes and deletes (the fleet bounds them). */
+  client: HollowApi;
   logger: Logger;
   metrics: HollowMetrics;
   /** The host address of a fleet node; undefined for a node not in the fleet (its pods are ignored). */
   hostIP(nodeName: string): string | undefined;
   startDelay: DelayRange;
   readyDelay: DelayRange;
-  /** Bounds the status writes and deletes in flight. */
-  writes: Limiter;
   random?: () => number;
 }
 
@@ -258,9 +256,7 @@ export class HollowPods {
       }
       if (rec.phase === 'terminated') await this.writeStatus(rec);
       const { namespace = '', name = '' } = pod.metadata;
-      await this.options.writes
-        .run(() => this.options.client.delete(PODS, namespace, name, { gracePeriodSeconds: 0, uid: rec.uid }))
-        .catch(ignoreGone);
+      await this.options.client.delete(PODS, namespace, name, { gracePeriodSeconds: 0, uid: rec.uid }).catch(ignoreGone);
       rec.deleted = true;
       return;
     }
@@ -281,8 +277,13 @@ export class HollowPods {
     if (!statusChanged(pod.status, status)) return;
     const { namespace = '', name = '' } = pod.metadata ?? {};
     try {
-      const patched = await this.options.writes.run(() =>
-        this.options.client.patch<Pod>(PODS, namespace, name, { metadata: { uid: rec.uid }, status }, 'merge', 'status'),
+      const patched = await this.options.client.patch<Pod>(
+        PODS,
+        namespace,
+        name,
+        { metadata: { uid: rec.uid }, status },
+        'merge',
+        'status',
       );
       if (revisionOf(patched) >= revisionOf(rec.pod)) rec.pod = patched;
     } catch (err) {
