@@ -30,10 +30,6 @@ if ! command -v nats-server >/dev/null 2>&1; then
   log "installing nats-server (Debian package)"
   apt_install nats-server
 fi
-if ! command -v prometheus >/dev/null 2>&1; then
-  log "installing prometheus (Debian package, for the dashboards test)"
-  apt_install --no-install-recommends prometheus
-fi
 if ! command -v kubectl >/dev/null 2>&1; then
   log "installing kubectl (Debian package kubernetes-client)"
   apt_install kubernetes-client

@@ -9,6 +9,13 @@ if ! command -v cargo >/dev/null 2>&1 && [ -x "$HOME/.cargo/bin/cargo" ]; then e
 
 log() { printf '\033[1m[test]\033[0m %s\n' "$*" >&2; }
 
+# The dashboards test evaluates every panel on a real Prometheus (Debian's package).
+if ! command -v prometheus >/dev/null 2>&1; then
+  log "installing prometheus (Debian package, for the dashboards test)"
+  apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+fi
+
 log "type-checking tests"
 npx tsc -p tsconfig.test.json
 log "eslint (type-aware)"
