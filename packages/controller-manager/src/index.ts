@@ -6,3 +6,7 @@ export { NamespaceController } from './namespace.js';
 export type { NamespaceControllerOptions } from './namespace.js';
 export { ServiceAccountController } from './serviceaccount.js';
 export { StateMetrics } from './state-metrics/index.js';
+export { ReplicaSetController } from './replicaset/index.js';
+export type { ReplicaSetControllerOptions } from './replicaset/index.js';
+export { DeploymentController } from './deployment/index.js';
+export type { DeploymentControllerOptions } from './deployment/index.js';

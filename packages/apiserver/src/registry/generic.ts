@@ -320,8 +320,9 @@ export class GenericRegistry {
     for (let attempt = 0; ; attempt++) {
       const current = await this.store.get(key);
       if (current === null) throw notFound(desc.resource, desc.group, name);
-      // `current` was just decoded from the store and is ours to change.
-      const next = mutate(withRevision(current));
+      // `current` was just decoded from the store and is ours to change. It carries no
+      // resourceVersion, so one in the result came from the patch: a precondition.
+      const next = mutate(current.object);
       const rv = next.metadata?.resourceVersion;
       if (rv !== undefined && rv !== String(current.revision)) throw conflict(desc.resource, desc.group, name);
       const uid = next.metadata?.uid;
