@@ -356,7 +356,7 @@ impl SchedulerCore {
         out: &mut [f64],
     ) -> std::result::Result<u32, String> {
         let (per_pod, per_result) = (BATCH_POD_LENGTH as usize, BATCH_RESULT_LENGTH as usize);
-        if pods.len() % per_pod != 0 {
+        if !pods.len().is_multiple_of(per_pod) {
             return Err(format!(
                 "scheduleBatchInto: pods must hold {per_pod} numbers per pod, got {}",
                 pods.len()

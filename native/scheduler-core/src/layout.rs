@@ -1,6 +1,6 @@
-//! The scan layout: per node, seven `f64` values derived from its exact `i64` state, stored in
-//! blocks of [`LANES`] nodes (array of structs of arrays) so that one pass streams through one
-//! contiguous buffer and every operation of the kernel is the same on every lane.
+//! The scan layout: per node, one `i32` and six `f64` values derived from its exact `i64`
+//! state, in seven columns (struct of arrays, 52 bytes per node), so that one pass streams
+//! through them and every operation of the kernel is the same on every node.
 //!
 //! The values are chosen so that the kernel ([`crate::kernel`]) needs no division, no branch
 //! and no 64-bit integer comparison (SSE2, the x86-64 baseline, has none), and so that its
@@ -17,6 +17,11 @@
 //! most 2^53 (checked per pod, see [`PodTerms::new`]); the clamps do not change its outcome for
 //! such a request. The same for memory. Pods: `pods + 1 > allocatable pods` is decided once per
 //! node update and folded into the gate.
+//!
+//! An unschedulable node counts under no resource reason, so its free quantities are `+inf`:
+//! no pod is short of anything there, and the kernel counts shortages without looking at the
+//! gate. The gate-level reasons (unschedulable, too many pods) do not depend on the pod at all;
+//! the table keeps their counts as nodes change ([`crate::node_table::NodeTable::gate_counts`]).
 //!
 //! # Score
 //!
@@ -41,26 +46,27 @@
 //!
 //! # Choice
 //!
-//! The gate value of an open node is its tie value `2^32 - 1 - rank`, where `rank` is the
-//! node's position in JavaScript name order, and the kernel's key of a feasible node is
-//! `score * 2^32 + tie` (exact: below 2^39). The largest key is the highest score, then the
-//! smallest name, with no string comparison in the loop.
+//! The gate value of an open node is its tie value `2^24 - 1 - rank`, where `rank` is the
+//! node's position in JavaScript name order, and the kernel's key of a feasible node is the
+//! `i32` `score << 24 | tie` (the score is at most 100 < 128). The largest key is the highest
+//! score, then the smallest name, with no string comparison in the loop. Tables of more than
+//! 2^24 nodes do not fit the key and take the reference path.
 
 use crate::node_table::Row;
 
-/// Nodes per block: four `f64` lanes (one AVX2 register, two SSE2 registers) per value.
-pub const LANES: usize = 4;
-
 /// The gate of a node whose `pods + 1 > allocatable pods`.
-pub const GATE_TOO_MANY_PODS: f64 = -1.0;
+pub const GATE_TOO_MANY_PODS: i32 = -1;
 /// The gate of an unschedulable (cordoned) node.
-pub const GATE_UNSCHEDULABLE: f64 = -2.0;
-/// The gate of a node the scan evaluates with the exact reference code, and of the padding
-/// lanes of the last block: the kernel counts nothing for it and never picks it.
-pub const GATE_EXACT: f64 = -3.0;
+pub const GATE_UNSCHEDULABLE: i32 = -2;
+/// The gate of a node the scan evaluates with the exact reference code: the kernel counts
+/// nothing for it and never picks it.
+pub const GATE_EXACT: i32 = -3;
 
-/// `2^32`: the span of tie values; `score * TIE_SPAN + tie` is a node's key.
-pub const TIE_SPAN: f64 = 4_294_967_296.0;
+/// Bits of a key that hold the tie value.
+pub const TIE_BITS: u32 = 24;
+
+/// The most nodes the kernel takes (`2^24`, the number of tie values).
+pub const MAX_KERNEL_ROWS: usize = 1 << TIE_BITS;
 
 /// The largest allocatable quantity whose score the kernel computes (`2^43`: 8 TiB of memory).
 pub const MAX_FAST_ALLOCATABLE: i64 = 1 << 43;
@@ -71,69 +77,88 @@ pub const MAX_FAST_REQUEST: i64 = 1 << 53;
 /// Added before rounding a resource score down (`2^-45`, see the module documentation).
 pub const SCORE_EPSILON: f64 = 1.0 / 35_184_372_088_832.0;
 
-/// `LANES` nodes' scan values. Lanes past the last node hold [`Block::PADDING`] values.
-#[derive(Clone, Copy, Debug, PartialEq)]
-#[repr(C, align(32))]
-pub struct Block {
+/// The scan layout: one entry per row in every column.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Columns {
     /// Tie value (open node, `>= 0`) or one of the negative `GATE_*` values.
-    pub gate: [f64; LANES],
-    /// Allocatable cpu minus requested cpu, clamped to `[-1, 2^53]`.
-    pub free_cpu: [f64; LANES],
-    /// Allocatable memory minus requested memory, clamped to `[-1, 2^53]`.
-    pub free_memory: [f64; LANES],
+    pub gate: Vec<i32>,
+    /// Allocatable cpu minus requested cpu, clamped to `[-1, 2^53]`; `+inf` for unschedulable
+    /// and [`GATE_EXACT`] nodes.
+    pub free_cpu: Vec<f64>,
+    /// Allocatable memory minus requested memory, clamped to `[-1, 2^53]`; `+inf` likewise.
+    pub free_memory: Vec<f64>,
     /// Allocatable cpu minus non-zero requested cpu, clamped to `>= -1`.
-    pub score_free_cpu: [f64; LANES],
+    pub score_free_cpu: Vec<f64>,
     /// `100 / allocatable cpu`, or 0.
-    pub cpu_scale: [f64; LANES],
+    pub cpu_scale: Vec<f64>,
     /// Allocatable memory minus non-zero requested memory, clamped to `>= -1`.
-    pub score_free_memory: [f64; LANES],
+    pub score_free_memory: Vec<f64>,
     /// `100 / allocatable memory`, or 0.
-    pub memory_scale: [f64; LANES],
+    pub memory_scale: Vec<f64>,
 }
 
-impl Block {
-    /// A block with no node in it.
-    pub const PADDING: Block = Block {
-        gate: [GATE_EXACT; LANES],
-        free_cpu: [0.0; LANES],
-        free_memory: [0.0; LANES],
-        score_free_cpu: [0.0; LANES],
-        cpu_scale: [0.0; LANES],
-        score_free_memory: [0.0; LANES],
-        memory_scale: [0.0; LANES],
-    };
-
-    /// Writes one node's values into `lane`.
-    #[inline]
-    pub fn set(&mut self, lane: usize, v: &LaneValues) {
-        self.gate[lane] = v.gate;
-        self.free_cpu[lane] = v.free_cpu;
-        self.free_memory[lane] = v.free_memory;
-        self.score_free_cpu[lane] = v.score_free_cpu;
-        self.cpu_scale[lane] = v.cpu_scale;
-        self.score_free_memory[lane] = v.score_free_memory;
-        self.memory_scale[lane] = v.memory_scale;
+impl Columns {
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.gate.len()
     }
 
-    /// One lane's values.
-    #[inline]
-    pub fn get(&self, lane: usize) -> LaneValues {
-        LaneValues {
-            gate: self.gate[lane],
-            free_cpu: self.free_cpu[lane],
-            free_memory: self.free_memory[lane],
-            score_free_cpu: self.score_free_cpu[lane],
-            cpu_scale: self.cpu_scale[lane],
-            score_free_memory: self.score_free_memory[lane],
-            memory_scale: self.memory_scale[lane],
+    /// True when there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.gate.is_empty()
+    }
+
+    /// Appends a row.
+    pub fn push(&mut self, v: &ScanValues) {
+        self.gate.push(v.gate);
+        self.free_cpu.push(v.free_cpu);
+        self.free_memory.push(v.free_memory);
+        self.score_free_cpu.push(v.score_free_cpu);
+        self.cpu_scale.push(v.cpu_scale);
+        self.score_free_memory.push(v.score_free_memory);
+        self.memory_scale.push(v.memory_scale);
+    }
+
+    /// Overwrites row `i`.
+    pub fn set(&mut self, i: usize, v: &ScanValues) {
+        self.gate[i] = v.gate;
+        self.free_cpu[i] = v.free_cpu;
+        self.free_memory[i] = v.free_memory;
+        self.score_free_cpu[i] = v.score_free_cpu;
+        self.cpu_scale[i] = v.cpu_scale;
+        self.score_free_memory[i] = v.score_free_memory;
+        self.memory_scale[i] = v.memory_scale;
+    }
+
+    /// Row `i`.
+    pub fn get(&self, i: usize) -> ScanValues {
+        ScanValues {
+            gate: self.gate[i],
+            free_cpu: self.free_cpu[i],
+            free_memory: self.free_memory[i],
+            score_free_cpu: self.score_free_cpu[i],
+            cpu_scale: self.cpu_scale[i],
+            score_free_memory: self.score_free_memory[i],
+            memory_scale: self.memory_scale[i],
         }
     }
+
+    /// Removes row `i`; the last row takes its place.
+    pub fn swap_remove(&mut self, i: usize) {
+        self.gate.swap_remove(i);
+        self.free_cpu.swap_remove(i);
+        self.free_memory.swap_remove(i);
+        self.score_free_cpu.swap_remove(i);
+        self.cpu_scale.swap_remove(i);
+        self.score_free_memory.swap_remove(i);
+        self.memory_scale.swap_remove(i);
+    }
 }
 
-/// One node's scan values (one lane of a [`Block`]).
+/// One node's scan values (one row of [`Columns`]).
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct LaneValues {
-    pub gate: f64,
+pub struct ScanValues {
+    pub gate: i32,
     pub free_cpu: f64,
     pub free_memory: f64,
     pub score_free_cpu: f64,
@@ -142,12 +167,12 @@ pub struct LaneValues {
     pub memory_scale: f64,
 }
 
-impl LaneValues {
+impl ScanValues {
     /// The values of a node the kernel must skip.
-    pub const EXACT: LaneValues = LaneValues {
+    pub const EXACT: ScanValues = ScanValues {
         gate: GATE_EXACT,
-        free_cpu: 0.0,
-        free_memory: 0.0,
+        free_cpu: f64::INFINITY,
+        free_memory: f64::INFINITY,
         score_free_cpu: 0.0,
         cpu_scale: 0.0,
         score_free_memory: 0.0,
@@ -157,16 +182,24 @@ impl LaneValues {
     /// The scan values of `row` at name rank `rank`, or `None` when the kernel cannot
     /// evaluate the node exactly (an allocatable cpu or memory above [`MAX_FAST_ALLOCATABLE`],
     /// or negative non-zero requests, which only removing pods never added produces).
-    pub fn of(row: &Row, rank: u32) -> Option<LaneValues> {
+    pub fn of(row: &Row, rank: u32) -> Option<ScanValues> {
         let a = &row.allocatable;
         let u = &row.usage;
         let (score_free_cpu, cpu_scale) = score_terms(a.milli_cpu, u.non_zero_milli_cpu)?;
         let (score_free_memory, memory_scale) =
             score_terms(a.memory_bytes, u.non_zero_memory_bytes)?;
-        Some(LaneValues {
+        // NodeUnschedulable runs first: no resource check counts for a cordoned node.
+        let free = |allocatable: i64, requested: i64| {
+            if row.unschedulable {
+                f64::INFINITY
+            } else {
+                clamp_free(allocatable.wrapping_sub(requested))
+            }
+        };
+        Some(ScanValues {
             gate: gate(row, rank),
-            free_cpu: clamp_free(a.milli_cpu.wrapping_sub(u.milli_cpu)),
-            free_memory: clamp_free(a.memory_bytes.wrapping_sub(u.memory_bytes)),
+            free_cpu: free(a.milli_cpu, u.milli_cpu),
+            free_memory: free(a.memory_bytes, u.memory_bytes),
             score_free_cpu,
             cpu_scale,
             score_free_memory,
@@ -177,7 +210,7 @@ impl LaneValues {
 
 /// The gate value of a node the kernel evaluates: its tie value when no gate-level filter
 /// rejects it. `NodeUnschedulable` runs first, as in [`crate::fit::filter`].
-pub fn gate(row: &Row, rank: u32) -> f64 {
+pub fn gate(row: &Row, rank: u32) -> i32 {
     if row.unschedulable {
         GATE_UNSCHEDULABLE
     } else if row.usage.pods.wrapping_add(1) > row.allocatable.pods {
@@ -187,17 +220,23 @@ pub fn gate(row: &Row, rank: u32) -> f64 {
     }
 }
 
-/// `2^32 - 1 - rank`: larger for names that sort first.
+/// `2^24 - 1 - rank`: larger for names that sort first (0 for ranks beyond 2^24, which only
+/// tables too large for the kernel have).
 #[inline]
-pub fn tie(rank: u32) -> f64 {
-    f64::from(u32::MAX - rank)
+pub fn tie(rank: u32) -> i32 {
+    (MAX_KERNEL_ROWS as i32 - 1)
+        .saturating_sub_unsigned(rank)
+        .max(0)
 }
 
-/// The name rank encoded in a tie value.
+/// The score and the name rank in a key of the kernel.
 #[inline]
-pub fn rank_of_tie(tie: f64) -> u32 {
-    // tie is an integer in [0, 2^32): the conversion is exact.
-    u32::MAX - tie as u32
+pub fn split_key(key: i32) -> (i64, u32) {
+    let tie = key & (MAX_KERNEL_ROWS as i32 - 1);
+    (
+        i64::from(key >> TIE_BITS),
+        (MAX_KERNEL_ROWS as i32 - 1 - tie) as u32,
+    )
 }
 
 /// A filter's free quantity, clamped to `[-1, 2^53]` (see the module documentation).
@@ -276,16 +315,19 @@ mod tests {
     }
 
     #[test]
-    fn tie_values_order_names_and_round_trip() {
+    fn keys_order_by_score_then_name_and_round_trip() {
         assert!(tie(0) > tie(1));
-        assert_eq!(tie(0), TIE_SPAN - 1.0);
-        for rank in [0, 1, 77, u32::MAX - 1, u32::MAX] {
-            assert_eq!(rank_of_tie(tie(rank)), rank);
+        assert_eq!(tie(0), (1 << 24) - 1);
+        assert_eq!(tie(1 << 24), 0);
+        assert_eq!(tie(u32::MAX), 0);
+        for score in [0, 1, 50, 100, 127] {
+            for rank in [0, 1, 77, (1 << 24) - 1] {
+                let key = score << TIE_BITS | tie(rank);
+                assert!(key >= 0);
+                assert_eq!(split_key(key), (i64::from(score), rank));
+            }
         }
-        // A key keeps score and tie apart.
-        let key = 100.0 * TIE_SPAN + tie(0);
-        assert_eq!((key / TIE_SPAN).floor(), 100.0);
-        assert_eq!(key - 100.0 * TIE_SPAN, tie(0));
+        assert!((7 << TIE_BITS | tie(5)) > (6 << TIE_BITS | tie(0)));
     }
 
     #[test]

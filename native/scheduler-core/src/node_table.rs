@@ -2,11 +2,11 @@
 //!
 //! - The exact state (`i64` allocatable and accounted requests per row), which the reference
 //!   filters and score ([`crate::fit`], [`crate::least_allocated`]) read.
-//! - The scan layout ([`crate::layout`]): blocks of `f64` lanes derived from it, which the
-//!   vectorised kernel reads. Rows the layout cannot represent exactly are listed in
+//! - The scan layout ([`crate::layout`]): columns derived from it, which the vectorised kernel
+//!   reads. Rows the layout cannot represent exactly are listed in
 //!   [`NodeTable::exact_rows`] and skipped by the kernel.
 //!
-//! Updates are incremental: a node or pod event rewrites one row's lane, never the table.
+//! Updates are incremental: a node or pod event rewrites one row of the layout, never the table.
 //!
 //! Order contract (shared with the TypeScript twin, because `scoreAll` is compared index by
 //! index): a new node is appended; `upsert` of a known node keeps its row; `remove` moves the
@@ -24,7 +24,9 @@
 use std::collections::HashMap;
 
 use crate::js_order::cmp_js;
-use crate::layout::{gate, Block, LaneValues, LANES};
+use crate::layout::{
+    gate, Columns, ScanValues, GATE_EXACT, GATE_TOO_MANY_PODS, GATE_UNSCHEDULABLE,
+};
 
 /// A pod's requests in integer units (millicores, bytes).
 ///
@@ -94,6 +96,26 @@ pub struct Row {
     pub usage: Usage,
 }
 
+/// How many rows of the scan layout fail a gate-level filter, per reason. These reasons do not
+/// depend on the pod, so the table counts them as rows change and the kernel does not.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GateCounts {
+    pub unschedulable: u32,
+    pub too_many_pods: u32,
+}
+
+impl GateCounts {
+    /// Counts (`add`) or uncounts a row with this gate value.
+    fn count(&mut self, gate: i32, add: bool) {
+        let slot = match gate {
+            GATE_UNSCHEDULABLE => &mut self.unschedulable,
+            GATE_TOO_MANY_PODS => &mut self.too_many_pods,
+            _ => return,
+        };
+        *slot = if add { *slot + 1 } else { *slot - 1 };
+    }
+}
+
 /// `exact_slot` value of a row the kernel evaluates.
 const NOT_EXACT: u32 = u32::MAX;
 
@@ -104,18 +126,20 @@ pub struct NodeTable {
     names: Vec<String>,
     /// Per row: the exact state.
     rows: Vec<Row>,
-    /// Per row, in blocks of [`LANES`]: the scan layout. Lanes past the last row are padding.
-    blocks: Vec<Block>,
+    /// Per row: the scan layout.
+    columns: Columns,
     /// Per row: its position in `by_name` (stale while `ranks_stale`).
     ranks: Vec<u32>,
     /// Row indices in JavaScript name order.
     by_name: Vec<u32>,
-    /// Set when `by_name` changed since the ranks (and the tie values in `blocks`) were set.
+    /// Set when `by_name` changed since the ranks (and the tie values in `columns`) were set.
     ranks_stale: bool,
-    /// Rows the kernel skips (see [`LaneValues::of`]), in no particular order.
+    /// Rows the kernel skips (see [`ScanValues::of`]), in no particular order.
     exact_rows: Vec<u32>,
     /// Per row: its index in `exact_rows`, or `NOT_EXACT`.
     exact_slot: Vec<u32>,
+    /// How many kernel rows are gated [`GATE_UNSCHEDULABLE`] and [`GATE_TOO_MANY_PODS`].
+    gate_counts: GateCounts,
     index: HashMap<String, usize>,
     pending: HashMap<String, Usage>,
 }
@@ -161,7 +185,7 @@ impl NodeTable {
 
     /// Brings the name ranks (and the tie values in the scan layout) up to date after nodes
     /// were added or removed: one pass over the table. A no-op otherwise. Call before
-    /// [`NodeTable::blocks`], [`NodeTable::rank`] or [`NodeTable::row_at_rank`].
+    /// [`NodeTable::columns`], [`NodeTable::rank`] or [`NodeTable::row_at_rank`].
     pub fn prepare(&mut self) {
         if !self.ranks_stale {
             return;
@@ -171,16 +195,22 @@ impl NodeTable {
         }
         for (i, row) in self.rows.iter().enumerate() {
             if self.exact_slot[i] == NOT_EXACT {
-                self.blocks[i / LANES].gate[i % LANES] = gate(row, self.ranks[i]);
+                self.columns.gate[i] = gate(row, self.ranks[i]);
             }
         }
         self.ranks_stale = false;
     }
 
     /// The scan layout (call [`NodeTable::prepare`] first).
-    pub fn blocks(&self) -> &[Block] {
+    pub fn columns(&self) -> &Columns {
         debug_assert!(!self.ranks_stale);
-        &self.blocks
+        &self.columns
+    }
+
+    /// Per gate-level reason, how many rows of the scan layout fail it (rows the kernel skips
+    /// are not counted: the scan evaluates them with the reference code).
+    pub fn gate_counts(&self) -> GateCounts {
+        self.gate_counts
     }
 
     /// Rows the kernel skips; the scan evaluates them with the reference code.
@@ -201,8 +231,8 @@ impl NodeTable {
     }
 
     /// One row's scan values as the kernel sees them (for tests and `score_all`).
-    pub fn lane(&self, i: usize) -> LaneValues {
-        self.blocks[i / LANES].get(i % LANES)
+    pub fn scan_values(&self, i: usize) -> ScanValues {
+        self.columns.get(i)
     }
 
     /// Adds a node or replaces its allocatable resources and unschedulable flag. A known node
@@ -225,9 +255,7 @@ impl NodeTable {
             allocatable,
             usage,
         });
-        if i % LANES == 0 {
-            self.blocks.push(Block::PADDING);
-        }
+        self.columns.push(&ScanValues::EXACT);
         self.ranks.push(0);
         self.by_name.insert(at, i as u32);
         self.ranks_stale = true;
@@ -243,33 +271,30 @@ impl NodeTable {
     pub fn remove(&mut self, name: &str) -> Option<usize> {
         self.pending.remove(name);
         let i = self.index.remove(name)?;
+        let last = self.names.len() - 1;
+        // Name order first, while every row still has its name.
         if let Ok(at) = self.name_position(name) {
             self.by_name.remove(at);
         }
+        if i != last {
+            if let Ok(at) = self.name_position(&self.names[last]) {
+                self.by_name[at] = i as u32;
+            }
+        }
         self.set_exact(i, false);
-        let last = self.names.len() - 1;
-        let moved = self.lane(last);
+        self.gate_counts.count(self.columns.gate[i], false);
         self.names.swap_remove(i);
         self.rows.swap_remove(i);
         self.ranks.swap_remove(i);
         self.exact_slot.swap_remove(i);
-        self.blocks[i / LANES].set(i % LANES, &moved);
-        self.blocks[last / LANES].set(last % LANES, &LaneValues::EXACT);
-        if last % LANES == 0 {
-            self.blocks.pop();
-        }
+        self.columns.swap_remove(i);
         if i != last {
-            let name = &self.names[i];
-            if let Some(slot) = self.index.get_mut(name) {
+            if let Some(slot) = self.index.get_mut(&self.names[i]) {
                 *slot = i;
             }
-            if let Ok(at) = self.name_position(name) {
-                self.by_name[at] = i as u32;
-            }
-            if let Some(&slot) = self.exact_slot.get(i) {
-                if slot != NOT_EXACT {
-                    self.exact_rows[slot as usize] = i as u32;
-                }
+            let slot = self.exact_slot[i];
+            if slot != NOT_EXACT {
+                self.exact_rows[slot as usize] = i as u32;
             }
         }
         self.ranks_stale = true;
@@ -317,9 +342,11 @@ impl NodeTable {
 
     /// Re-derives row `i`'s scan values from its exact state.
     fn refresh_row(&mut self, i: usize) {
-        let values = LaneValues::of(&self.rows[i], self.ranks[i]);
-        self.set_exact(i, values.is_none());
-        self.blocks[i / LANES].set(i % LANES, &values.unwrap_or(LaneValues::EXACT));
+        let values = ScanValues::of(&self.rows[i], self.ranks[i]).unwrap_or(ScanValues::EXACT);
+        self.set_exact(i, values.gate == GATE_EXACT);
+        self.gate_counts.count(self.columns.gate[i], false);
+        self.gate_counts.count(values.gate, true);
+        self.columns.set(i, &values);
     }
 
     /// Adds row `i` to, or removes it from, the rows the kernel skips.
@@ -370,7 +397,7 @@ mod tests {
         let row = t.rows()[0];
         assert!(row.unschedulable);
         assert_eq!(row.allocatable, alloc(4000, 4 << 30, 40));
-        assert_eq!(t.lane(0).gate, crate::layout::GATE_UNSCHEDULABLE);
+        assert_eq!(t.scan_values(0).gate, crate::layout::GATE_UNSCHEDULABLE);
         assert_eq!(row.usage.pods, 1);
         assert_eq!(row.usage.milli_cpu, 250);
         assert_eq!(row.usage.non_zero_memory_bytes, 209_715_200);
@@ -388,8 +415,8 @@ mod tests {
         assert_eq!(t.rows()[1].allocatable.milli_cpu, 3);
         t.prepare();
         assert_eq!(
-            t.lane(1),
-            LaneValues::of(&t.rows()[1], t.rank(1)).unwrap_or(LaneValues::EXACT)
+            t.scan_values(1),
+            ScanValues::of(&t.rows()[1], t.rank(1)).unwrap_or(ScanValues::EXACT)
         );
         t.remove("c"); // the last row: nothing moves
         assert_eq!(t.names(), ["a", "d"]);
@@ -398,7 +425,8 @@ mod tests {
         t.remove("a");
         t.remove("d");
         assert!(t.is_empty());
-        assert!(t.blocks().is_empty());
+        t.prepare();
+        assert!(t.columns().is_empty());
     }
 
     #[test]
@@ -451,14 +479,26 @@ mod tests {
         assert_eq!(t.usage("n"), Some(Usage::default()));
     }
 
-    /// Every row's lane matches its exact state and rank; the exact-row list and the name
-    /// order agree with the rows; padding lanes are padding.
+    /// Every row's scan values match its exact state and rank; the exact-row list and the name
+    /// order agree with the rows.
     fn check_invariants(t: &mut NodeTable) {
         t.prepare();
-        assert_eq!(t.blocks().len(), t.len().div_ceil(LANES));
+        assert_eq!(t.columns().len(), t.len());
+        let gates = |g: i32| t.columns().gate.iter().filter(|&&x| x == g).count() as u32;
+        assert_eq!(
+            t.gate_counts(),
+            GateCounts {
+                unschedulable: gates(GATE_UNSCHEDULABLE),
+                too_many_pods: gates(GATE_TOO_MANY_PODS),
+            }
+        );
         for i in 0..t.len() {
-            let expected = LaneValues::of(&t.rows()[i], t.rank(i));
-            assert_eq!(t.lane(i), expected.unwrap_or(LaneValues::EXACT), "row {i}");
+            let expected = ScanValues::of(&t.rows()[i], t.rank(i));
+            assert_eq!(
+                t.scan_values(i),
+                expected.unwrap_or(ScanValues::EXACT),
+                "row {i}"
+            );
             assert_eq!(
                 expected.is_none(),
                 t.exact_rows().contains(&(i as u32)),
@@ -466,9 +506,6 @@ mod tests {
             );
             assert_eq!(t.row_at_rank(t.rank(i)), i);
             assert_eq!(t.position(&t.names()[i]), Some(i));
-        }
-        for i in t.len()..t.blocks().len() * LANES {
-            assert_eq!(t.lane(i), LaneValues::EXACT);
         }
         assert_eq!(t.exact_rows().len(), {
             let mut rows = t.exact_rows().to_vec();

@@ -24,6 +24,8 @@ export interface SchedulingQueueOptions {
 
 export class SchedulingQueue {
   private readonly active: QueuedPod[] = [];
+  /** Keys in `active`, so add() and delete() do not scan the list. */
+  private readonly activeKeys = new Set<string>();
   private readonly backoff = new Map<string, { pod: QueuedPod; timer: NodeJS.Timeout }>();
   private readonly unschedulable = new Map<string, { pod: QueuedPod; since: number }>();
   private readonly inFlight = new Map<string, QueuedPod>();
@@ -54,14 +56,16 @@ export class SchedulingQueue {
       this.pushActive({ ...waiting.pod, priority });
       return;
     }
-    if (this.active.some((p) => p.key === key)) return;
+    if (this.activeKeys.has(key)) return;
     this.pushActive({ key, priority, enqueuedAt: Date.now(), attempts: 0 });
   }
 
   /** Forgets a pod wherever it is (deleted, or bound by someone else). */
   delete(key: string): void {
-    const i = this.active.findIndex((p) => p.key === key);
-    if (i >= 0) this.active.splice(i, 1);
+    if (this.activeKeys.delete(key)) {
+      const i = this.active.findIndex((p) => p.key === key);
+      if (i >= 0) this.active.splice(i, 1);
+    }
     const b = this.backoff.get(key);
     if (b !== undefined) clearTimeout(b.timer);
     this.backoff.delete(key);
@@ -73,7 +77,10 @@ export class SchedulingQueue {
   pop(): Promise<QueuedPod | undefined> {
     if (this.closed) return Promise.resolve(undefined);
     const next = this.active.shift();
-    if (next !== undefined) return Promise.resolve(this.startCycle(next));
+    if (next !== undefined) {
+      this.activeKeys.delete(next.key);
+      return Promise.resolve(this.startCycle(next));
+    }
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
@@ -145,6 +152,7 @@ export class SchedulingQueue {
       else hi = mid;
     }
     this.active.splice(lo, 0, pod);
+    this.activeKeys.add(pod.key);
   }
 
   private toBackoff(pod: QueuedPod): void {

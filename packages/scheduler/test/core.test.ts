@@ -50,6 +50,7 @@ describe('native addon', () => {
     expect(isNativeSchedulerCoreAvailable()).toBe(true);
     expect(createSchedulerCore('native')).toBeInstanceOf(NativeSchedulerCore);
     expect(createSchedulerCore('ts')).toBeInstanceOf(TsSchedulerCore);
+    expect(['avx2', 'baseline']).toContain(new NativeSchedulerCore().kernel);
   });
 });
 
@@ -258,6 +259,48 @@ describe.each(kinds)('%s core', (kind) => {
     });
   });
 
+  describe('batch', () => {
+    it('schedules in order, each pod seeing the ones placed before it, and keeps them accounted', () => {
+      const core = make();
+      core.upsertNode(node('a', 1000, GI, 2));
+      core.upsertNode(node('b', 1000, GI, 2));
+      const pods = [pod(400, 0), pod(400, 0), pod(400, 0), pod(400, 0), pod(400, 0)];
+      const results = core.scheduleBatch(pods);
+      // a (tie, smaller name), b (a is fuller now), a, b; then both hold 2 pods.
+      expect(results.map((r) => r.nodeName)).toEqual(['a', 'b', 'a', 'b', null]);
+      expect(results[0]).toEqual({ nodeName: 'a', score: 70, feasibleNodes: 2, reasons: noReasons() });
+      expect(results[4]).toEqual({
+        nodeName: null,
+        score: 0,
+        feasibleNodes: 0,
+        reasons: { ...noReasons(), tooManyPods: 2, insufficientCpu: 2 },
+      });
+      // The placements stay accounted: a third pod fits nowhere, until one is removed.
+      expect(core.schedule(pod(0, 0)).nodeName).toBeNull();
+      core.removePod('b', pods[1]!);
+      expect(core.schedule(pod(0, 0)).nodeName).toBe('b');
+      expect(core.scheduleBatch([])).toEqual([]);
+    });
+
+    it('equals schedule followed by addPod for each pod', () => {
+      const one = make();
+      const batch = make();
+      for (const core of [one, batch]) {
+        core.upsertNode(node('small', 2000, 4 * GI));
+        core.upsertNode(node('big', 8000, 16 * GI));
+        core.upsertNode(node('cordoned', 8000, 16 * GI, 110, true));
+      }
+      const pods = [pod(1500, GI), pod(0, 0), pod(3000, 8 * GI), pod(2500, 6 * GI), pod(7000, 0), pod(100, MI)];
+      const expected = pods.map((p) => {
+        const r = one.schedule(p);
+        if (r.nodeName !== null) one.addPod(r.nodeName, p);
+        return r;
+      });
+      expect(batch.scheduleBatch(pods)).toEqual(expected);
+      expect(batch.scoreAll(pod(0, 0))).toEqual(one.scoreAll(pod(0, 0)));
+    });
+  });
+
   describe('node table', () => {
     it('appends new nodes, replaces known ones in place and keeps their pods', () => {
       const core = make();
@@ -367,12 +410,23 @@ class Random {
   }
 }
 
-/** Few shapes, so ties are common; some zero, some 2^50, some odd. */
-function randomNode(r: Random, name: string): NodeResources {
+/**
+ * Few shapes, so ties are common; some zero, some odd. With `huge`, some memory up to 2^50
+ * (beyond the native kernel's range of 2^43, so those nodes take the native core's exact
+ * path); without, every node is in the kernel's range (up to exactly 2^43).
+ */
+function randomNode(r: Random, name: string, huge: boolean): NodeResources {
+  const memory = huge
+    ? r.chance(0.8)
+      ? r.pick([0, 512 * MI, 4 * GI, 16 * GI, 256 * GI, 2 ** 50])
+      : r.int(2 ** 50)
+    : r.chance(0.8)
+      ? r.pick([0, 512 * MI, 4 * GI, 16 * GI, 256 * GI, 2 ** 43])
+      : r.int(2 ** 43 + 1);
   return node(
     name,
     r.chance(0.8) ? r.pick([0, 100, 1000, 2000, 4000, 16_000, 64_000]) : r.int(200_000),
-    r.chance(0.8) ? r.pick([0, 512 * MI, 4 * GI, 16 * GI, 256 * GI, 2 ** 50]) : r.int(2 ** 50),
+    memory,
     r.chance(0.7) ? r.pick([0, 1, 2, 3, 10, 110]) : r.int(30),
     r.chance(0.1),
   );
@@ -404,6 +458,10 @@ function nodeName(r: Random, universe: number): string {
   if (i % 17 === 0) return `n\u{1F600}${i}`;
   if (i % 19 === 0) return `n\uFF21${i}`;
   return `node-${i}`;
+}
+
+function sameResults(a: ScheduleResult[], b: ScheduleResult[]): boolean {
+  return a.length === b.length && a.every((r, k) => sameResult(r, b[k]!));
 }
 
 interface Mismatch {
@@ -443,7 +501,7 @@ const RawNativeCore = (
  * Runs one random cluster's life in the TypeScript core, the native wrapper and the raw napi
  * class; returns mismatches and how much was compared.
  */
-function runCluster(seed: number): { mismatches: Mismatch[]; schedules: number; scheduled: number } {
+function runCluster(seed: number): { mismatches: Mismatch[]; schedules: number; scheduled: number; batched: number } {
   const r = new Random(prng(seed));
   const native = new NativeSchedulerCore();
   const ts = new TsSchedulerCore();
@@ -456,6 +514,8 @@ function runCluster(seed: number): { mismatches: Mismatch[]; schedules: number; 
   const mismatches: Mismatch[] = [];
   let schedules = 0;
   let scheduled = 0;
+  let batched = 0;
+  const huge = r.chance(0.5);
   const nodeTarget = 1 + r.int(200);
   const universe = Math.max(2, Math.ceil(nodeTarget * 1.3));
   const bound: Array<[string, PodRequests]> = [];
@@ -468,7 +528,7 @@ function runCluster(seed: number): { mismatches: Mismatch[]; schedules: number; 
     bound.push([name, p]);
   }
   for (let i = 0; i < nodeTarget; i++) {
-    const n = randomNode(r, nodeName(r, universe));
+    const n = randomNode(r, nodeName(r, universe), huge);
     both((c) => c.upsertNode(n));
   }
   for (let i = r.int(3 * nodeTarget); i > 0; i--) {
@@ -481,7 +541,20 @@ function runCluster(seed: number): { mismatches: Mismatch[]; schedules: number; 
   const steps = 5 + r.int(20);
   for (let step = 0; step < steps; step++) {
     const op = r.next();
-    if (op < 0.45) {
+    if (op < 0.1) {
+      // A batch: every pod placed is accounted in all three, as addPod would.
+      const pods = Array.from({ length: 1 + r.int(12) }, () => randomPod(r));
+      const a = native.scheduleBatch(pods);
+      const b = ts.scheduleBatch(pods);
+      const c = raw.scheduleBatch(pods);
+      if (!sameResults(a, b)) mismatches.push({ seed, step: `scheduleBatch#${step}`, native: a, ts: b });
+      if (!sameResults(c, b)) mismatches.push({ seed, step: `raw scheduleBatch#${step}`, native: c, ts: b });
+      b.forEach((result, k) => {
+        if (result.nodeName === null) return;
+        batched++;
+        bound.push([result.nodeName, pods[k]!]);
+      });
+    } else if (op < 0.5) {
       const p = randomPod(r);
       const a = native.schedule(p);
       const b = ts.schedule(p);
@@ -505,7 +578,7 @@ function runCluster(seed: number): { mismatches: Mismatch[]; schedules: number; 
       const [name, p] = bound.splice(r.int(bound.length), 1)[0]!;
       both((c) => c.removePod(name, p));
     } else if (op < 0.75) {
-      const n = randomNode(r, nodeName(r, universe)); // new node or an update of a known one
+      const n = randomNode(r, nodeName(r, universe), huge); // new node or an update of a known one
       both((c) => c.upsertNode(n));
     } else if (op < 0.85) {
       const names = native.nodeNames();
@@ -530,7 +603,7 @@ function runCluster(seed: number): { mismatches: Mismatch[]; schedules: number; 
       mismatches.push({ seed, step: `nodeNames#${step}`, native: na, ts: nb });
     }
   }
-  return { mismatches, schedules, scheduled };
+  return { mismatches, schedules, scheduled, batched };
 }
 
 describe('differential: native core vs TypeScript core', () => {
@@ -539,12 +612,14 @@ describe('differential: native core vs TypeScript core', () => {
     const mismatches: Mismatch[] = [];
     let schedules = 0;
     let scheduled = 0;
+    let batched = 0;
     for (let i = 0; i < clusters; i++) {
       const seed = 0x9e3779b9 ^ (i * 2654435761);
       const run = runCluster(seed >>> 0);
       mismatches.push(...run.mismatches);
       schedules += run.schedules;
       scheduled += run.scheduled;
+      batched += run.batched;
       if (mismatches.length >= 5) break;
     }
     expect(mismatches).toEqual([]);
@@ -552,5 +627,6 @@ describe('differential: native core vs TypeScript core', () => {
     expect(schedules).toBeGreaterThan(clusters * 3);
     expect(scheduled).toBeGreaterThan(clusters);
     expect(schedules - scheduled).toBeGreaterThan(clusters / 2);
+    expect(batched).toBeGreaterThan(clusters);
   });
 });

@@ -1,0 +1,189 @@
+// SchedulingBasic end to end, in the spirit of upstream scheduler_perf: a real
+// nats-server and the apiserver (in this process), 5,000 Node objects (no
+// kubelets) and 1,000 pods bound on create, then 10,000 unscheduled pods
+// created through the API by several clients; only then the scheduler starts
+// (its own NATS connection and ApiClient). The clock runs from the first bind
+// to the last bind persisted in the store: the NATS server's own timestamps of
+// the binding writes, read back from the store's stream after the run, so
+// nothing observes the pods while they are scheduled. Every node is filtered
+// and scored for every pod (no percentageOfNodesToScore). Runs with the native
+// core and with the TypeScript twin, each on a fresh cluster.
+//
+// npm run bench -- scheduler [--nodes=5000] [--pods=10000] [--initial=1000]
+//   [--cores=native,ts] [--runs=1] [--profile] [--apiserver=process]
+// --profile writes a V8 CPU profile of the scheduling window per run and
+// prints where the time went; --apiserver=process runs `skiff apiserver` as a
+// child process (its own event loop, as `skiff up` runs it) instead of in this
+// process, for comparison (figures then get the suffix _apiserverProcess).
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect } from '@nats-io/transport-node';
+import { ApiClient } from '@skiff/client';
+import { Scheduler } from '@skiff/scheduler';
+import { createMetricsRegistry, silentLogger } from '@skiff/telemetry';
+import { figure, machine, table } from '../report.mjs';
+import { apiClients, createObjects, nodeObject, podObject, procCpuMs, startCluster } from '../scheduler/cluster.mjs';
+import { startProfile, summarize } from '../scheduler/profile.mjs';
+
+const ALLOCATABLE = { cpu: '4', memory: '32Gi', pods: '110' };
+const REQUESTS = { cpu: '100m', memory: '100Mi' };
+const CLIENTS = 8;
+const IN_FLIGHT = 64;
+const TIMEOUT_MS = 180_000;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function option(args, name, fallback) {
+  const hit = args.find((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+  if (hit === undefined) return fallback;
+  return hit.includes('=') ? hit.slice(hit.indexOf('=') + 1) : 'true';
+}
+
+/** Pods the scheduler has bound (bind acknowledged) and attempts that did not bind. */
+async function attempts(metrics) {
+  const values = (await metrics.getSingleMetric('scheduler_schedule_attempts_total').get()).values;
+  let scheduled = 0;
+  let failed = 0;
+  for (const v of values) {
+    if (v.labels.result === 'scheduled') scheduled += v.value;
+    else failed += v.value;
+  }
+  return { scheduled, failed };
+}
+
+/** One SchedulingBasic run on a fresh cluster with the given core. */
+async function runOnce(core, { nodes, pods, initial, profile, apiserver }) {
+  const cluster = await startCluster({ apiserver });
+  try {
+    const clients = apiClients(cluster.apiUrl, CLIENTS);
+    const loadStart = performance.now();
+    await createObjects(clients, nodes, (i) => nodeObject(`node-${i}`, ALLOCATABLE), IN_FLIGHT);
+    await createObjects(clients, initial, (i) => podObject('default', `initial-${i}`, REQUESTS, `node-${i % nodes}`), IN_FLIGHT);
+    await createObjects(clients, pods, (i) => podObject('default', `pod-${i}`, REQUESTS), IN_FLIGHT);
+    const loadMs = performance.now() - loadStart;
+    await cluster.waitPublished();
+    const startRevision = await cluster.storeRevision();
+
+    const nc = await connect({ servers: cluster.natsUrl, name: 'skiff-scheduler' });
+    const metrics = createMetricsRegistry('scheduler');
+    const scheduler = new Scheduler({
+      client: new ApiClient({ server: cluster.apiUrl, userAgent: 'skiff-scheduler' }),
+      nc,
+      logger: silentLogger(),
+      metrics,
+      core,
+    });
+    let window;
+    let summary;
+    try {
+      const startAt = performance.now();
+      await scheduler.start(); // lists nodes and pods, then the loop starts
+      const syncMs = performance.now() - startAt;
+      const profiler = profile ? await startProfile() : undefined;
+      const cpu0 = process.cpuUsage();
+      const nats0 = procCpuMs(cluster.natsPid);
+      const api0 = cluster.apiPid === undefined ? 0 : procCpuMs(cluster.apiPid);
+      const elu0 = performance.eventLoopUtilization();
+      const t0 = performance.now();
+      let done;
+      for (;;) {
+        done = await attempts(metrics);
+        if (done.scheduled >= pods) break;
+        if (performance.now() - t0 > TIMEOUT_MS) throw new Error(`only ${done.scheduled} of ${pods} pods bound after ${TIMEOUT_MS} ms`);
+        await sleep(20);
+      }
+      const ms = performance.now() - t0;
+      const cpu = process.cpuUsage(cpu0);
+      window = {
+        syncMs,
+        ms,
+        nodeCpu: (cpu.user + cpu.system) / 1000 / ms,
+        natsCpu: (procCpuMs(cluster.natsPid) - nats0) / ms,
+        apiCpu: cluster.apiPid === undefined ? undefined : (procCpuMs(cluster.apiPid) - api0) / ms,
+        elu: performance.eventLoopUtilization(elu0).utilization,
+        failed: done.failed,
+      };
+      if (profiler !== undefined) {
+        const path = join(tmpdir(), `skiff-scheduler-${core}-${Date.now()}.cpuprofile`);
+        summary = { path, ...summarize(await profiler.stop(path)) };
+      }
+    } finally {
+      await scheduler.stop();
+      await nc.drain().catch(() => undefined);
+    }
+    const binds = await cluster.bindsAfter(startRevision);
+    if (binds.count !== pods) throw new Error(`expected ${pods} binds in the store, found ${binds.count}`);
+    const seconds = (binds.lastMs - binds.firstMs) / 1000;
+    return { core, podsPerSecond: binds.count / seconds, seconds, loadMs, maxPerNode: binds.maxPerNode, ...window, summary };
+  } finally {
+    await cluster.stop();
+  }
+}
+
+function median(values) {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+function printSummary(run) {
+  const s = run.summary;
+  process.stdout.write(`\nprofile (${run.core}): ${s.path}\n  ${s.totalMs.toFixed(0)} ms sampled on the main thread\n`);
+  table(s.areas.slice(0, 12).map((a) => ({ 'self time by area': a.area, ms: a.ms.toFixed(0), share: `${(a.share * 100).toFixed(1)}%` })));
+  table(
+    s.functions.map((f) => ({
+      'nearest first-party frame (inclusive of callees)': f.fn,
+      ms: f.ms.toFixed(0),
+      share: `${(f.share * 100).toFixed(1)}%`,
+    })),
+  );
+}
+
+export async function run(args) {
+  const nodes = Number(option(args, 'nodes', '5000'));
+  const pods = Number(option(args, 'pods', '10000'));
+  const initial = Number(option(args, 'initial', '1000'));
+  const runs = Number(option(args, 'runs', '1'));
+  const cores = option(args, 'cores', 'native,ts').split(',');
+  const profile = option(args, 'profile', 'false') === 'true';
+  const apiserver = option(args, 'apiserver', 'in-process');
+  process.stdout.write(`scheduler on ${machine()}\n`);
+  process.stdout.write(
+    `SchedulingBasic: ${nodes} nodes, ${initial} initial pods, ${pods} measured pods; apiserver ${apiserver}; ${runs} run(s) per core\n`,
+  );
+  const results = new Map(cores.map((c) => [c, []]));
+  for (let r = 0; r < runs; r++) {
+    for (const core of cores) {
+      const result = await runOnce(core, { nodes, pods, initial, profile, apiserver });
+      results.get(core).push(result);
+      process.stderr.write(`  run ${r + 1} ${core}: ${result.podsPerSecond.toFixed(0)} pods/s\n`);
+      if (result.summary !== undefined) printSummary(result);
+    }
+  }
+  const rows = [];
+  for (const core of cores) {
+    const all = results.get(core);
+    const pick = (f) => median(all.map(f));
+    rows.push({
+      core,
+      'pods/s': pick((x) => x.podsPerSecond).toFixed(0),
+      'first→last bind s': pick((x) => x.seconds).toFixed(2),
+      'scheduler sync s': pick((x) => x.syncMs / 1000).toFixed(2),
+      'node CPU (cores)': pick((x) => x.nodeCpu).toFixed(2),
+      'node CPU ms/pod': pick((x) => (x.nodeCpu * x.ms) / pods).toFixed(2),
+      ...(apiserver === 'process' ? { 'apiserver CPU (cores)': pick((x) => x.apiCpu).toFixed(2) } : {}),
+      'nats-server CPU (cores)': pick((x) => x.natsCpu).toFixed(2),
+      'event loop util': pick((x) => x.elu).toFixed(2),
+      'failed attempts': pick((x) => x.failed),
+      'max pods/node': pick((x) => x.maxPerNode),
+      'load s': pick((x) => x.loadMs / 1000).toFixed(1),
+    });
+    const metric = `SchedulingBasic_${nodes}Nodes_${pods}Pods${core === 'native' ? '' : `_${core}`}${apiserver === 'process' ? '_apiserverProcess' : ''}`;
+    figure(
+      'scheduler',
+      metric,
+      pick((x) => x.podsPerSecond),
+      'pods/s',
+    );
+  }
+  table(rows);
+}
