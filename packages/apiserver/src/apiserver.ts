@@ -96,6 +96,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     ready: () => ready,
   });
   const server: Server = createServer(handler);
+  // Components keep connections open (keep-alive agents); close idle ones late so a reused socket is rarely cut mid-request.
+  server.keepAliveTimeout = 65_000;
   const responder = new NatsApiResponder(nc, handler, logger);
   responder.start();
   const host = options.host ?? '127.0.0.1';
