@@ -52,6 +52,7 @@ export {
   gone,
   internalError,
   isStatus,
+  apiErrorFromResponse,
 } from './status.js';
 export type { StatusReason, StatusTarget } from './status.js';
 export { parseQuantity, isQuantity, milliCpu, bytes, formatMilliCpu, formatBytes } from './quantity.js';

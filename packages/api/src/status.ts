@@ -126,3 +126,30 @@ export function internalError(message: string): ApiError {
 export function isStatus(value: unknown): value is Status {
   return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'Status';
 }
+
+/**
+ * The ApiError a client reports for an HTTP (or NATS) reply with this code and
+ * body: the server's Status when the body is one, else a plain error.
+ */
+export function apiErrorFromResponse(code: number, text: string): ApiError {
+  try {
+    const status = JSON.parse(text) as unknown;
+    if (isStatus(status)) {
+      const details = status.details ?? {};
+      return new ApiError(
+        status.code ?? code,
+        (status.reason ?? 'InternalError') as StatusReason,
+        status.message ?? text,
+        {
+          ...(details.group === undefined ? {} : { group: details.group }),
+          ...(details.kind === undefined ? {} : { kind: details.kind }),
+          ...(details.name === undefined ? {} : { name: details.name }),
+        },
+        details.causes ?? [],
+      );
+    }
+  } catch {
+    // not JSON
+  }
+  return new ApiError(code, code === 404 ? 'NotFound' : 'InternalError', text.trim() || `HTTP ${code}`);
+}

@@ -8,7 +8,7 @@ import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { context, propagation } from '@opentelemetry/api';
 import { headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
-import { ApiError, apiVersionOf, isStatus, type KubeList, type KubeObject, type ResourceDescriptor } from '@skiff/api';
+import { ApiError, apiErrorFromResponse, apiVersionOf, type KubeList, type KubeObject, type ResourceDescriptor } from '@skiff/api';
 
 export interface ApiClientOptions {
   /** `http://127.0.0.1:6443` */
@@ -276,25 +276,6 @@ export class ApiClient {
   }
 
   private toError(code: number, text: string): ApiError {
-    try {
-      const status = JSON.parse(text) as unknown;
-      if (isStatus(status)) {
-        const details = status.details ?? {};
-        return new ApiError(
-          status.code ?? code,
-          (status.reason ?? 'InternalError') as ApiError['reason'],
-          status.message ?? text,
-          {
-            ...(details.group === undefined ? {} : { group: details.group }),
-            ...(details.kind === undefined ? {} : { kind: details.kind }),
-            ...(details.name === undefined ? {} : { name: details.name }),
-          },
-          details.causes ?? [],
-        );
-      }
-    } catch {
-      // not JSON
-    }
-    return new ApiError(code, code === 404 ? 'NotFound' : 'InternalError', text.trim() || `HTTP ${code}`);
+    return apiErrorFromResponse(code, text);
   }
 }

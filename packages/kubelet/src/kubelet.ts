@@ -27,7 +27,7 @@ import {
   type PodStatus,
 } from '@skiff/api';
 import { ApiClient, EventRecorder, Informer } from '@skiff/client';
-import { contextOfObject, tracer, type Logger } from '@skiff/telemetry';
+import { contextOfObject, lifecyclePhaseHistogram, tracer, type Logger } from '@skiff/telemetry';
 import { containerConfig, ContainerConfigError } from './container-config.js';
 import { buildNode, type NodeFacts } from './node-status.js';
 import { computePodStatus, statusChanged, type ContainerView } from './pod-status.js';
@@ -133,13 +133,7 @@ export class Kubelet {
       buckets: [0.5, 1, 2, 3, 4, 5, 6, 8, 10, 20, 30, 45, 60, 120],
       registers: [options.metrics],
     });
-    this.phases = new Histogram({
-      name: 'skiff_pod_lifecycle_phase_duration_seconds',
-      help: 'Duration of each phase of a pod lifecycle (delivery_to_scheduler, scheduling, binding, delivery_to_kubelet, container_start, readiness).',
-      labelNames: ['phase'],
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-      registers: [options.metrics],
-    });
+    this.phases = lifecyclePhaseHistogram(options.metrics);
     options.runtime.onExit((id) => this.enqueue(podUidOf(id)));
   }
 

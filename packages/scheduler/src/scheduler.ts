@@ -23,7 +23,7 @@ import {
 } from '@skiff/api';
 import { ApiClient, EventRecorder, Informer } from '@skiff/client';
 import { context, SpanStatusCode, trace } from '@opentelemetry/api';
-import { contextOfObject, tracer, type Logger } from '@skiff/telemetry';
+import { contextOfObject, lifecyclePhaseHistogram, tracer, type Logger } from '@skiff/telemetry';
 import { ClusterState } from './cluster-state.js';
 import { createSchedulerCore } from './core/index.js';
 import type { SchedulerCoreKind } from './core/contract.js';
@@ -125,13 +125,7 @@ export class Scheduler {
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers: [options.metrics],
     });
-    this.phases = new Histogram({
-      name: 'skiff_pod_lifecycle_phase_duration_seconds',
-      help: 'Duration of each phase of a pod lifecycle (delivery_to_scheduler, scheduling, binding, delivery_to_kubelet, container_start, readiness).',
-      labelNames: ['phase'],
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-      registers: [options.metrics],
-    });
+    this.phases = lifecyclePhaseHistogram(options.metrics);
     const queue = this.queue;
     new Gauge({
       name: 'scheduler_pending_pods',

@@ -1,6 +1,6 @@
 export { startTracing, otlpConfigured, tracer } from './tracing.js';
 export type { TracingHandle } from './tracing.js';
-export { createMetricsRegistry, serveMetrics } from './metrics.js';
+export { createMetricsRegistry, serveMetrics, lifecyclePhaseHistogram } from './metrics.js';
 export { createLogger, silentLogger } from './logger.js';
 export type { Logger } from './logger.js';
 export { TRACEPARENT_ANNOTATION, traceparentOf, contextFromTraceparent, contextOfObject, contextFromHeaders } from './trace-context.js';

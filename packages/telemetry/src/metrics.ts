@@ -3,7 +3,7 @@
  * run several components in one process. Metric names follow Kubernetes'
  * where one exists.
  */
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** A component's registry, with process metrics and a `component` default label. */
@@ -19,4 +19,18 @@ export async function serveMetrics(registry: Registry, _req: IncomingMessage, re
   const body = await registry.metrics();
   res.writeHead(200, { 'Content-Type': registry.contentType });
   res.end(body);
+}
+
+/**
+ * `skiff_pod_lifecycle_phase_duration_seconds{phase}`: each component observes
+ * the lifecycle phases it completes (see LIFECYCLE_PHASES in @skiff/api).
+ */
+export function lifecyclePhaseHistogram(registry: Registry): Histogram<'phase'> {
+  return new Histogram({
+    name: 'skiff_pod_lifecycle_phase_duration_seconds',
+    help: 'Duration of each phase of a pod lifecycle (delivery_to_scheduler, scheduling, binding, delivery_to_kubelet, container_start, readiness).',
+    labelNames: ['phase'],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
 }

@@ -1,17 +1,14 @@
 /** `skiff pods latency [selector]`: where each pod's create→Ready time went. */
 import { PODS, type Pod } from '@skiff/api';
-import { ApiClient } from '@skiff/client';
 import { phaseTable, waterfall } from '../latency.js';
 import { parseFlags, UsageError, type CommandSpec } from '../flags.js';
-import { defaultKubeconfig, readKubeconfig } from './target.js';
+import { clientFromFlags, TARGET_FLAGS } from './target.js';
 
 export const podsCommand: CommandSpec = {
   name: 'pods',
   summary: 'Pod lifecycle latency: `skiff pods latency [label selector]`',
   flags: {
-    apiserver: { type: 'string', help: 'apiserver URL (default: from the kubeconfig)' },
-    kubeconfig: { type: 'string', help: 'kubeconfig to read the apiserver from (default $KUBECONFIG or ~/.skiff/kubeconfig)' },
-    namespace: { type: 'string', help: 'namespace (default: the kubeconfig context namespace)' },
+    ...TARGET_FLAGS,
     'all-namespaces': { type: 'boolean', default: false, help: 'every namespace' },
     'max-rows': { type: 'string', default: '40', help: 'pods shown in the waterfall' },
   },
@@ -19,11 +16,8 @@ export const podsCommand: CommandSpec = {
     const flags = parseFlags(podsCommand, argv);
     const [sub, selector] = flags.positionals;
     if (sub !== 'latency') throw new UsageError('usage: skiff pods latency [label selector]');
-    const target = flags.has('apiserver')
-      ? { server: flags.str('apiserver'), namespace: 'default' }
-      : readKubeconfig(flags.has('kubeconfig') ? flags.str('kubeconfig') : defaultKubeconfig());
-    const client = new ApiClient({ server: target.server, userAgent: 'skiff-cli', retryForMs: 2000 });
-    const namespace = flags.bool('all-namespaces') ? undefined : flags.has('namespace') ? flags.str('namespace') : target.namespace;
+    const { client, namespace: defaultNamespace } = clientFromFlags(flags);
+    const namespace = flags.bool('all-namespaces') ? undefined : defaultNamespace;
     const list = await client.list<Pod>(PODS, { namespace, labelSelector: selector });
     const pods = list.items.sort((a, b) =>
       String(a.metadata?.creationTimestamp ?? '').localeCompare(String(b.metadata?.creationTimestamp ?? '')),

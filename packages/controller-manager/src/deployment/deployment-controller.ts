@@ -30,7 +30,7 @@ import {
 import { EventRecorder, type ApiClient, type Informer } from '@skiff/client';
 import type { Logger } from '@skiff/telemetry';
 import { claimObjects, recheckOwner } from '../shared/claim.js';
-import { controllerRefOf, type OwnerReference } from '../shared/owner-references.js';
+import { controllerRefOf, resolveControllerRef, type OwnerReference } from '../shared/owner-references.js';
 import { runWorkers } from '../shared/workers.js';
 import { InstrumentedQueue } from '../shared/workqueue.js';
 import { Rollout, type SyncContext } from './context.js';
@@ -119,9 +119,7 @@ export class DeploymentController {
   }
 
   private resolve(namespace: string, ref: OwnerReference | undefined): Deployment | undefined {
-    if (ref?.kind !== 'Deployment') return undefined;
-    const d = this.options.deployments.get(`${namespace}/${ref.name}`);
-    return d?.metadata?.uid === ref.uid ? d : undefined;
+    return resolveControllerRef(this.options.deployments, 'Deployment', namespace, ref);
   }
 
   private deploymentsMatching(rs: ReplicaSet): Deployment[] {

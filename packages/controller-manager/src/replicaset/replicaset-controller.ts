@@ -22,7 +22,7 @@ import type { Logger } from '@skiff/telemetry';
 import { claimObjects, recheckOwner } from '../shared/claim.js';
 import { asError } from '../shared/errors.js';
 import { ControllerExpectations, DEFAULT_EXPECTATIONS_TIMEOUT_MS } from '../shared/expectations.js';
-import { controllerRefOf, type OwnerReference } from '../shared/owner-references.js';
+import { controllerRefOf, resolveControllerRef, type OwnerReference } from '../shared/owner-references.js';
 import { availableAt, isPodActive, isPodReady, podKey } from '../shared/pods.js';
 import { runWorkers } from '../shared/workers.js';
 import { InstrumentedQueue } from '../shared/workqueue.js';
@@ -106,9 +106,7 @@ export class ReplicaSetController {
 
   /** The ReplicaSet a controller reference points at, if it is in the cache with that uid. */
   private resolve(namespace: string, ref: OwnerReference | undefined): ReplicaSet | undefined {
-    if (ref?.kind !== 'ReplicaSet') return undefined;
-    const rs = this.options.replicaSets.get(`${namespace}/${ref.name}`);
-    return rs?.metadata?.uid === ref.uid ? rs : undefined;
+    return resolveControllerRef(this.options.replicaSets, 'ReplicaSet', namespace, ref);
   }
 
   /** ReplicaSets whose selector matches an orphan pod. */

@@ -38,3 +38,15 @@ export function withOwnerReference(object: KubeObject, ref: OwnerReference): Own
 export function withoutOwnerReference(object: KubeObject, ownerUid: string): OwnerReference[] {
   return (object.metadata?.ownerReferences ?? []).filter((r) => r.uid !== ownerUid);
 }
+
+/** The owner a controller reference points at, if the cache holds an object of that kind, name and uid. */
+export function resolveControllerRef<T extends KubeObject>(
+  cache: { get(key: string): T | undefined },
+  kind: string,
+  namespace: string,
+  ref: OwnerReference | undefined,
+): T | undefined {
+  if (ref?.kind !== kind) return undefined;
+  const owner = cache.get(`${namespace}/${ref.name}`);
+  return owner?.metadata?.uid === ref.uid ? owner : undefined;
+}

@@ -10,7 +10,7 @@
  * sent once more, as Node's documentation advises.
  */
 import http from 'node:http';
-import { ApiError, isStatus, type KubeObject, type ResourceDescriptor, type StatusReason } from '@skiff/api';
+import { ApiError, apiErrorFromResponse, type KubeObject, type ResourceDescriptor } from '@skiff/api';
 import { ApiClient } from '@skiff/client';
 
 /** The subset of ApiClient the fleet writes through (ApiClient itself satisfies it). */
@@ -145,24 +145,5 @@ export class KeepAliveApi implements HollowApi {
 
 /** The server's Status as an ApiError (as ApiClient reports it). */
 function toApiError({ status: code, text }: Reply): ApiError {
-  try {
-    const status = JSON.parse(text) as unknown;
-    if (isStatus(status)) {
-      const details = status.details ?? {};
-      return new ApiError(
-        status.code ?? code,
-        (status.reason ?? 'InternalError') as StatusReason,
-        status.message ?? text,
-        {
-          ...(details.group === undefined ? {} : { group: details.group }),
-          ...(details.kind === undefined ? {} : { kind: details.kind }),
-          ...(details.name === undefined ? {} : { name: details.name }),
-        },
-        details.causes ?? [],
-      );
-    }
-  } catch {
-    // not JSON
-  }
-  return new ApiError(code, code === 404 ? 'NotFound' : 'InternalError', text.trim() || `HTTP ${code}`);
+  return apiErrorFromResponse(code, text);
 }
