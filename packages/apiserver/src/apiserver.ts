@@ -77,7 +77,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     },
   });
   void cacheRevision;
-  const publisher = await EventPublisher.create(nc, store, logger, (rev) => publishedRevision.set(rev));
+  const publisher = await EventPublisher.create(nc, store, logger, (rev) => publishedRevision.set(rev), cache);
   await publisher.start();
   const registry = new GenericRegistry(store, cache);
   await ensureNamespaces(registry);

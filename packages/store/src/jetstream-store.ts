@@ -20,6 +20,7 @@ import {
 } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { OBJECTS_BUCKET, OBJECTS_STREAM, type KubeObject, type WatchEventType } from '@skiff/api';
+import { PublishCoalescer } from './publish-coalescer.js';
 import { StoreError, type Store, type StoreChange, type StoredObject, type StoreWatch, type WatchStart } from './store.js';
 
 const SUBJECT_PREFIX = `$KV.${OBJECTS_BUCKET}.`;
@@ -59,11 +60,14 @@ export async function openJetStreamStore(nc: NatsConnection): Promise<JetStreamS
 
 export class JetStreamStore implements Store {
   private readonly watches = new Set<StoreWatch>();
+  private readonly writes: PublishCoalescer;
 
   constructor(
     private readonly js: JetStreamClient,
     private readonly jsm: JetStreamManager,
-  ) {}
+  ) {
+    this.writes = new PublishCoalescer(js);
+  }
 
   async get(key: string): Promise<StoredObject | null> {
     const msg = await this.jsm.direct.getMessage(OBJECTS_STREAM, { last_by_subj: SUBJECT_PREFIX + key });
@@ -126,7 +130,7 @@ export class JetStreamStore implements Store {
     const h = headers();
     h.set(OP_HEADER, op);
     if (op === 'DELETED') h.set(KV_OP_HEADER, 'DEL');
-    const ack = await this.js.publish(SUBJECT_PREFIX + key, encoder.encode(JSON.stringify(object)), {
+    const ack = await this.writes.publish(SUBJECT_PREFIX + key, encoder.encode(JSON.stringify(object)), {
       headers: h,
       expect: { lastSubjectSequence: expected },
     });

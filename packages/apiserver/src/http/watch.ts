@@ -12,7 +12,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { keyPrefix, type KubeObject, type ResourceDescriptor } from '@skiff/api';
 import type { StoreChange } from '@skiff/store';
 import type { ObjectFilter } from '../registry/generic.js';
-import { withRevision } from '../registry/generic.js';
+import { objectJson, withRevision } from '../storage/object-json.js';
 import type { WatchCache } from '../storage/watch-cache.js';
 import { buildTable, type TablePrinter } from './table.js';
 
@@ -32,17 +32,6 @@ export interface WatchRequest {
 
 const BOOKMARK_INTERVAL_MS = 60_000;
 
-/** Each change's object JSON, serialized once however many watchers send it. */
-const encodedChanges = new WeakMap<StoreChange, string>();
-
-function changeJson(change: StoreChange): string {
-  let json = encodedChanges.get(change);
-  if (json === undefined) {
-    json = JSON.stringify(withRevision({ revision: change.revision, object: change.object }));
-    encodedChanges.set(change, json);
-  }
-  return json;
-}
 const DEFAULT_TIMEOUT_S = 1800;
 
 export async function serveWatch(req: IncomingMessage, res: ServerResponse, cache: WatchCache, w: WatchRequest): Promise<void> {
@@ -71,7 +60,7 @@ export async function serveWatch(req: IncomingMessage, res: ServerResponse, cach
     else if (matchedBefore) type = 'DELETED';
     sent = change.revision;
     if (type === undefined) return;
-    if (w.printer === undefined) res.write(`{"type":"${type}","object":${changeJson(change)}}\n`);
+    if (w.printer === undefined) res.write(`{"type":"${type}","object":${objectJson(change)}}\n`);
     else res.write(encode(type, withRevision({ revision: change.revision, object: change.object })));
   };
   const unsubscribe = cache.subscribe((change, previous) => {

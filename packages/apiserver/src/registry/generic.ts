@@ -29,6 +29,7 @@ import {
 import { StoreError, type Store, type StoredObject } from '@skiff/store';
 import { trace } from '@opentelemetry/api';
 import { TRACEPARENT_ANNOTATION, traceparentOf, tracer } from '@skiff/telemetry';
+import { objectJson, withRevision } from '../storage/object-json.js';
 import type { WatchCache } from '../storage/watch-cache.js';
 import { strategyFor, type ResourceStrategy } from './index.js';
 import { schemaCauses } from './schema-validation.js';
@@ -99,22 +100,7 @@ export interface ObjectFilter {
 const GENERATE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 const MAX_PATCH_RETRIES = 5;
 
-/** The object with its resourceVersion taken from the store revision (a shallow copy). */
-export function withRevision(stored: { revision: number; object: KubeObject }): KubeObject {
-  return { ...stored.object, metadata: { ...stored.object.metadata, resourceVersion: String(stored.revision) } };
-}
-
-const jsonByVersion = new WeakMap<StoredObject, string>();
-
-/** The JSON of a stored object with its resourceVersion, computed once per stored version. */
-export function storedJson(stored: StoredObject): string {
-  let json = jsonByVersion.get(stored);
-  if (json === undefined) {
-    json = JSON.stringify(withRevision(stored));
-    jsonByVersion.set(stored, json);
-  }
-  return json;
-}
+export { withRevision };
 
 function stripForStorage(object: KubeObject): KubeObject {
   if (object.metadata?.resourceVersion !== undefined) {
@@ -184,7 +170,7 @@ export class GenericRegistry {
         break;
       }
       items.push(withRevision(stored));
-      itemsJson.push(storedJson(stored));
+      itemsJson.push(objectJson(stored));
       lastKey = stored.key;
     }
     return continueToken === undefined ? { items, itemsJson, revision } : { items, itemsJson, revision, continueToken };

@@ -12,11 +12,12 @@
  * event whose revision is not newer than what they hold for the object.
  */
 import { headers, type NatsConnection } from '@nats-io/transport-node';
-import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type PubAck } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager, type JetStreamManager, type PubAck } from '@nats-io/jetstream';
 import { EVENT_TYPE_HEADER, EVENTS_ROOT, EVENTS_STREAM, REVISION_HEADER, escapeToken, type KubeObject } from '@skiff/api';
 import { SpanKind } from '@opentelemetry/api';
 import { contextOfObject, TRACEPARENT_ANNOTATION, traceparentOf, tracer, type Logger } from '@skiff/telemetry';
-import type { Store, StoreChange, StoreWatch } from '@skiff/store';
+import { PublishCoalescer, type Store, type StoreChange, type StoreWatch } from '@skiff/store';
+import { objectJson } from './object-json.js';
 
 /** How long the events stream keeps events (consumers older than this re-list). */
 export const EVENTS_MAX_AGE_MS = 60 * 60 * 1000;
@@ -52,11 +53,20 @@ export function subjectForKey(key: string, object: KubeObject): string {
   return `${EVENTS_ROOT}.${group ?? ''}.${resource ?? ''}.${escapeToken(shardOf(key, object))}.${ns ?? ''}.${name ?? ''}`;
 }
 
-/** The event body: the object with its resourceVersion set. */
+/** The event body: the object with its resourceVersion set (its JSON shared with the HTTP watchers). */
 export function eventBody(change: StoreChange): Uint8Array {
-  const object = { ...change.object, metadata: { ...change.object.metadata, resourceVersion: String(change.revision) } };
-  return encoder.encode(JSON.stringify(object));
+  return encoder.encode(objectJson(change));
 }
+
+/** Committed changes in revision order, from some revision on (the watch cache is one). */
+export interface ChangeFeed {
+  /** Every change up to this revision has been delivered; later ones will be. */
+  readonly revision: number;
+  subscribe(listener: (change: StoreChange) => void): () => void;
+}
+
+/** Changes the feed may deliver while the store replay catches up before the feed is given up. */
+const MAX_HANDOFF_BUFFER = 100_000;
 
 export class EventPublisher {
   private watch: StoreWatch | undefined;
@@ -68,7 +78,9 @@ export class EventPublisher {
   private restarting = false;
   private readonly queue: StoreChange[] = [];
   private draining = false;
-  private readonly js: JetStreamClient;
+  private readonly js: PublishCoalescer;
+  private unsubscribe: (() => void) | undefined;
+  private feedAbandoned = false;
 
   constructor(
     nc: NatsConnection,
@@ -76,14 +88,26 @@ export class EventPublisher {
     private readonly store: Store,
     private readonly logger: Logger,
     private readonly onPublished?: (revision: number) => void,
+    private readonly feed?: ChangeFeed,
   ) {
-    this.js = jetstream(nc);
+    this.js = new PublishCoalescer(jetstream(nc));
   }
 
-  static async create(nc: NatsConnection, store: Store, logger: Logger, onPublished?: (revision: number) => void): Promise<EventPublisher> {
+  /**
+   * With a `feed` (the watch cache), the publisher replays the store only up to
+   * the feed's revision and then takes the feed's changes, so each change is
+   * read from the store and parsed once for the cache and the publisher.
+   */
+  static async create(
+    nc: NatsConnection,
+    store: Store,
+    logger: Logger,
+    onPublished?: (revision: number) => void,
+    feed?: ChangeFeed,
+  ): Promise<EventPublisher> {
     const jsm = await jetstreamManager(nc);
     await ensureEventsStream(jsm);
-    return new EventPublisher(nc, jsm, store, logger, onPublished);
+    return new EventPublisher(nc, jsm, store, logger, onPublished, feed);
   }
 
   /** Starts publishing from the last published revision. */
@@ -94,6 +118,7 @@ export class EventPublisher {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.unsubscribe?.();
     await this.watch?.stop();
     await Promise.allSettled([...this.inFlight.values()]);
   }
@@ -108,16 +133,64 @@ export class EventPublisher {
 
   private follow(): void {
     const from = this.confirmed;
-    this.watch = this.store.watch({ kind: 'after', revision: from }, (change) => {
-      this.queue.push(change);
-      void this.drain();
+    const feed = this.feed;
+    if (feed === undefined || this.feedAbandoned) {
+      this.followStore(from, () => true);
+      return;
+    }
+    // The cache delivers every change after `handoff`; the store replays what came before it.
+    const handoff = feed.revision;
+    const buffered: StoreChange[] = [];
+    let live = false;
+    let lastQueued = from;
+    const goLive = (): void => {
+      live = true;
+      for (const change of buffered.splice(0)) if (change.revision > lastQueued) this.enqueue(change);
+    };
+    this.unsubscribe = feed.subscribe((change) => {
+      if (live) this.enqueue(change);
+      else if (buffered.push(change) > MAX_HANDOFF_BUFFER) this.abandonFeed();
     });
-    this.watch.done.catch((err: unknown) => {
-      if (!this.stopped) {
+    if (from >= handoff) {
+      goLive();
+      return;
+    }
+    this.followStore(from, (change) => {
+      if (live) return false;
+      if (change.revision <= handoff) {
+        lastQueued = change.revision;
+        return true;
+      }
+      goLive();
+      void this.watch?.stop();
+      return false;
+    });
+  }
+
+  /** Replays the store after `from`, queueing the changes `accept` takes. */
+  private followStore(from: number, accept: (change: StoreChange) => boolean): void {
+    this.watch = this.store.watch({ kind: 'after', revision: from }, (change) => {
+      if (accept(change)) this.enqueue(change);
+    });
+    const watch = this.watch;
+    watch.done.catch((err: unknown) => {
+      if (!this.stopped && this.watch === watch) {
         this.logger.error({ err }, 'event publisher lost the store watch; restarting');
         void this.restart();
       }
     });
+  }
+
+  private enqueue(change: StoreChange): void {
+    this.queue.push(change);
+    void this.drain();
+  }
+
+  /** The replay never reached the cache's revision: publish from the store alone from now on. */
+  private abandonFeed(): void {
+    this.logger.warn('event publisher: the store replay did not reach the watch cache; following the store directly');
+    this.feedAbandoned = true;
+    void this.restart();
   }
 
   private async drain(): Promise<void> {
@@ -195,6 +268,8 @@ export class EventPublisher {
   private async restart(): Promise<void> {
     if (this.restarting || this.stopped) return;
     this.restarting = true;
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
     await this.watch?.stop();
     await Promise.allSettled([...this.inFlight.values()]);
     this.inFlight.clear();
