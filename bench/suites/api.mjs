@@ -8,7 +8,7 @@
 // --profile, each phase gets its own CPU profile.
 //
 // Options: --profile (CPU-profile the apiserver in each phase and say where its
-// time went), --only=create,list,watch,scale, --clients=64, --seconds=5
+// time went), --only=create,create-wrk,list,watch,scale, --clients=64, --seconds=5
 // (per create round), --rounds=3, --watchers=1000, --watch-pods=300,
 // --watch-rate=20 (creates/s during the fan-out), --pods=150000, --nodes=5000,
 // --starts=3 (cold starts at scale), --apiserver-node-options="--flag ..."
@@ -22,6 +22,7 @@ import { NAMESPACES, NODES, PODS } from '@skiff/api';
 import { DEFAULT_NAMESPACES } from '@skiff/apiserver';
 import { figure, machine, table } from '../report.mjs';
 import { loadObjects, procCpuMs, startApiserver, startNats, waitPublished } from '../api/cluster.mjs';
+import { ensureWrk, wrkPost } from '../api/wrk.mjs';
 import { agent, createNamespace, expectStatus, get, median, request, summarize } from '../api/http.mjs';
 import { podBody, storedNamespace, storedNode, storedPod } from '../api/objects.mjs';
 import { profileClockUs, summarizeProfile } from '../api/profile.mjs';
@@ -35,7 +36,7 @@ const fmt = (v, digits = 1) =>
 function parseOptions(argv) {
   const o = {
     profile: false,
-    only: ['create', 'list', 'watch', 'scale'],
+    only: ['create', 'create-wrk', 'list', 'watch', 'scale'],
     clients: 64,
     seconds: 5,
     rounds: 3,
@@ -217,6 +218,59 @@ class Bench {
       '',
     );
     this.result('create_publisher_lag_s', lagMs / 1000, 's', 'event publisher behind when the creates stopped', '', '');
+  }
+
+  // ---- 1b. creates through HTTP, driven by wrk ---------------------------------------
+  // The Node.js load generator above costs ~270 µs of CPU per create on the same two cores
+  // as the apiserver and nats-server; wrk (C) costs a few µs, so this is the apiserver's own rate.
+  async createWrk() {
+    const { clients, seconds, rounds } = this.o;
+    if (!ensureWrk()) {
+      log('create-wrk: wrk is not installed and apt-get could not install it; skipped');
+      return;
+    }
+    const api = await this.startApi('create-wrk');
+    await createNamespace(api.url, 'bench-wrk');
+    const body = JSON.stringify({ ...podBody('bench-wrk', ''), metadata: { generateName: 'w-', labels: { app: 'bench' } } });
+    const path = '/api/v1/namespaces/bench-wrk/pods';
+    log(`create-wrk: warm-up 2 s, then ${rounds} × ${seconds} s with ${clients} connections (wrk, one thread)`);
+    await wrkPost({ url: api.url, path, body, connections: clients, seconds: 2 });
+    const cpu = cpuMeter(api.pid, this.nats.pid);
+    this.profileFrom();
+    const perRound = [];
+    let created = 0;
+    let errors = 0;
+    for (let r = 0; r < rounds; r++) {
+      const w = await wrkPost({ url: api.url, path, body, connections: clients, seconds });
+      created += w.requests - w.non2xx;
+      errors += w.non2xx;
+      perRound.push(w);
+      log(`  round ${r + 1}: ${fmt(w.rate, 0)} creates/s, p50 ${fmt(w.p50, 2)} ms, p99 ${fmt(w.p99, 2)} ms, non-2xx ${w.non2xx}`);
+    }
+    const used = cpu();
+    this.profileTo();
+    await waitPublished(this.nats);
+    await this.stopApi('create-wrk');
+    this.result(
+      'create_wrk_per_s',
+      median(perRound.map((r) => r.rate)),
+      'creates/s',
+      `pod create, ${clients} connections from wrk (median of ${rounds} × ${seconds} s)`,
+      '≥ 5,000',
+      'etcd alone: ~580 sequential writes/s',
+    );
+    this.result('create_wrk_p50_ms', median(perRound.map((r) => r.p50)), 'ms', 'pod create p50 (wrk)', '', '');
+    this.result(
+      'create_wrk_p99_ms',
+      median(perRound.map((r) => r.p99)),
+      'ms',
+      'pod create p99 (wrk)',
+      '≤ 50 ms',
+      'Kubernetes SLO: p99 ≤ 1 s',
+    );
+    this.result('create_wrk_errors', errors, 'requests', 'pod create (wrk): non-2xx answers', '0', '');
+    this.result('create_wrk_cpu_apiserver_us', (1000 * used.api) / created, 'us/create', 'CPU per create (wrk): apiserver', '', '');
+    this.result('create_wrk_cpu_nats_us', (1000 * used.nats) / created, 'us/create', 'CPU per create (wrk): nats-server', '', '');
   }
 
   // ---- 2. LIST of 10,000 pods ---------------------------------------------------
@@ -488,6 +542,7 @@ export async function run(argv) {
   try {
     await bench.freshNats();
     if (o.only.includes('create')) await bench.create();
+    if (o.only.includes('create-wrk')) await bench.createWrk();
     if (o.only.includes('list')) await bench.list();
     if (o.only.includes('watch')) await bench.watch();
     if (o.only.includes('scale')) await bench.scale();

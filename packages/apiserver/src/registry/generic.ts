@@ -98,6 +98,15 @@ export interface ObjectFilter {
 }
 
 const GENERATE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+/** How often a create with generateName tries a fresh name before answering 409 (upstream: 8). */
+const GENERATE_NAME_ATTEMPTS = 8;
+
+/** `prefix` plus five random characters from the alphabet upstream uses (no vowels, no look-alikes). */
+function generateName(prefix: string): string {
+  let suffix = '';
+  for (let i = 0; i < 5; i++) suffix += GENERATE_ALPHABET[randomInt(GENERATE_ALPHABET.length)];
+  return `${prefix}${suffix}`;
+}
 const MAX_PATCH_RETRIES = 5;
 
 export { withRevision };
@@ -225,11 +234,8 @@ export class GenericRegistry {
     } else {
       delete meta.namespace;
     }
-    if ((meta.name === undefined || meta.name === '') && meta.generateName !== undefined && meta.generateName !== '') {
-      let suffix = '';
-      for (let i = 0; i < 5; i++) suffix += GENERATE_ALPHABET[randomInt(GENERATE_ALPHABET.length)];
-      meta.name = `${meta.generateName}${suffix}`;
-    }
+    const generated = (meta.name === undefined || meta.name === '') && meta.generateName !== undefined && meta.generateName !== '';
+    if (generated) meta.name = generateName(meta.generateName ?? '');
     delete meta.resourceVersion;
     delete meta.deletionTimestamp;
     delete meta.deletionGracePeriodSeconds;
@@ -251,12 +257,18 @@ export class GenericRegistry {
     if (options.dryRun === true) return object;
     const storage = apiTracer.startSpan('storage create', { attributes: { 'db.system': 'nats', 'k8s.resource': desc.resource } });
     try {
-      const revision = await this.store.create(objectKey(desc, namespace, name), object);
-      storage.setAttribute('k8s.resource_version', revision);
-      return withRevision({ revision, object });
-    } catch (err) {
-      if (err instanceof StoreError && err.kind === 'exists') throw alreadyExists(desc.resource, desc.group, name);
-      throw err;
+      // A generated name that is taken is generated again, as kube-apiserver does since 1.31 (RetryGenerateName).
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const revision = await this.store.create(objectKey(desc, namespace, meta.name ?? name), object);
+          storage.setAttribute('k8s.resource_version', revision);
+          return withRevision({ revision, object });
+        } catch (err) {
+          if (!(err instanceof StoreError && err.kind === 'exists')) throw err;
+          if (!generated || attempt >= GENERATE_NAME_ATTEMPTS) throw alreadyExists(desc.resource, desc.group, meta.name ?? name);
+          meta.name = generateName(meta.generateName ?? '');
+        }
+      }
     } finally {
       storage.end();
     }
