@@ -120,7 +120,9 @@ export class WatchCache {
   private apply(change: StoreChange): void {
     const previous = this.objects.get(change.key)?.object;
     if (change.type === 'DELETED') this.objects.delete(change.key);
-    else this.objects.set(change.key, { key: change.key, revision: change.revision, object: change.object });
+    // The change is the stored object (it has key, revision and object): its object is not read here,
+    // so a snapshot entry stays unparsed until something reads it.
+    else this.objects.set(change.key, change);
     this.currentRevision = Math.max(this.currentRevision, change.revision);
     // The snapshot is not history: no watch can resume from inside it.
     if (!this.loadingSnapshot) {
