@@ -234,6 +234,10 @@ class SnapshotEntry implements StoreChange {
     private json: string | undefined,
   ) {}
 
+  get unparsedJson(): string | undefined {
+    return this.parsed === undefined ? this.json : undefined;
+  }
+
   get object(): KubeObject {
     if (this.parsed === undefined) {
       this.parsed = this.json === undefined || this.json === '' ? {} : (JSON.parse(this.json) as KubeObject);

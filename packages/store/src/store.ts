@@ -13,6 +13,12 @@ export interface StoredObject {
   key: string;
   revision: number;
   object: KubeObject;
+  /**
+   * The object's stored JSON text (without resourceVersion) while it has not
+   * been parsed yet; readers that only re-serialize can use it instead of
+   * reading `object`. Absent once parsed, and for objects not loaded lazily.
+   */
+  readonly unparsedJson?: string | undefined;
 }
 
 /** One committed change. For DELETED, `object` is the object's last state. */

@@ -75,11 +75,28 @@ export interface ListOptions {
 }
 
 export interface ListResult {
-  items: KubeObject[];
+  readonly items: KubeObject[];
   /** Each item's JSON (with its resourceVersion), memoized per stored version: a LIST serializes each object once. */
-  itemsJson: string[];
-  revision: number;
-  continueToken?: string;
+  readonly itemsJson: string[];
+  readonly revision: number;
+  readonly continueToken?: string;
+}
+
+/** A list result whose items and JSON are computed only when read (a JSON LIST never builds the item objects). */
+class StoredList implements ListResult {
+  constructor(
+    private readonly stored: StoredObject[],
+    readonly revision: number,
+    readonly continueToken: string | undefined,
+  ) {}
+
+  get items(): KubeObject[] {
+    return this.stored.map((s) => withRevision(s));
+  }
+
+  get itemsJson(): string[] {
+    return this.stored.map((s) => objectJson(s));
+  }
 }
 
 export interface WriteOptions {
@@ -94,6 +111,8 @@ export interface DeleteOptions extends WriteOptions {
 /** A compiled list filter: selectors plus the namespace. */
 export interface ObjectFilter {
   namespace: string | undefined;
+  /** True when no selector is set: every object matches, and callers need not read it. */
+  matchesAll: boolean;
   matches(object: KubeObject): boolean;
 }
 
@@ -143,6 +162,7 @@ export class GenericRegistry {
     const fields = parseFieldSelector(fieldSelector, supported);
     return {
       namespace,
+      matchesAll: labels.empty && fields.empty,
       matches: (o) => (labels.empty || labels.matches(o.metadata?.labels)) && (fields.empty || fields.matches(o)),
     };
   }
@@ -166,23 +186,21 @@ export class GenericRegistry {
         throw badRequest('continue key is not valid: illegal base64 data');
       }
     }
-    const items: KubeObject[] = [];
-    const itemsJson: string[] = [];
+    const selected: StoredObject[] = [];
     let continueToken: string | undefined;
     let lastKey = '';
     const limit = options.limit !== undefined && options.limit > 0 ? options.limit : Infinity;
     for (const stored of this.cache.list(keyPrefix(desc, namespace))) {
       if (startAfter !== '' && stored.key <= startAfter) continue;
-      if (!filter.matches(stored.object)) continue;
-      if (items.length >= limit) {
+      if (!filter.matchesAll && !filter.matches(stored.object)) continue;
+      if (selected.length >= limit) {
         continueToken = Buffer.from(JSON.stringify({ k: lastKey }), 'utf8').toString('base64url');
         break;
       }
-      items.push(withRevision(stored));
-      itemsJson.push(objectJson(stored));
+      selected.push(stored);
       lastKey = stored.key;
     }
-    return continueToken === undefined ? { items, itemsJson, revision } : { items, itemsJson, revision, continueToken };
+    return new StoredList(selected, revision, continueToken);
   }
 
   /**

@@ -15,8 +15,31 @@ export function withRevision(stored: { revision: number; object: KubeObject }): 
 
 const encoded = new WeakMap<KubeObject, { revision: number; json: string }>();
 
+/** Stored JSON as JSON.stringify writes our objects: apiVersion, kind, then metadata (values without quotes inside). */
+const TYPE_META_THEN_METADATA = /^\{"apiVersion":"[^"\\]*","kind":"[^"\\]*","metadata":\{/;
+
+/**
+ * The stored text with `"resourceVersion"` put first in metadata, when the
+ * text starts with type meta and metadata (always, for what the apiserver
+ * writes); otherwise undefined and the caller parses.
+ */
+function injectResourceVersion(json: string, revision: number): string | undefined {
+  const head = TYPE_META_THEN_METADATA.exec(json);
+  if (head === null) return undefined;
+  const at = head[0].length;
+  const rest = json.slice(at);
+  const rv = `"resourceVersion":"${revision}"`;
+  return rest.startsWith('}') ? `${json.slice(0, at)}${rv}${rest}` : `${json.slice(0, at)}${rv},${rest}`;
+}
+
 /** `JSON.stringify(withRevision(stored))`, computed once per object and revision. */
-export function objectJson(stored: { revision: number; object: KubeObject }): string {
+export function objectJson(stored: { revision: number; object: KubeObject; readonly unparsedJson?: string | undefined }): string {
+  // An object loaded lazily and never read is served from its stored text, without parsing it.
+  const text = stored.unparsedJson;
+  if (text !== undefined) {
+    const json = injectResourceVersion(text, stored.revision);
+    if (json !== undefined) return json;
+  }
   const hit = encoded.get(stored.object);
   if (hit !== undefined && hit.revision === stored.revision) return hit.json;
   const json = JSON.stringify(withRevision(stored));
