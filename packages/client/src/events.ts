@@ -1,9 +1,33 @@
-/** Records core/v1 Events about objects, as `kubectl describe` shows them. */
+/**
+ * Records core/v1 Events about objects, as `kubectl describe` shows them.
+ *
+ * As upstream's event broadcaster does, events go out one at a time from a
+ * bounded queue (1,000), and an event that finds the queue full is dropped:
+ * events are best effort and must never compete with the work they describe
+ * (a scheduler placing thousands of pods a second would otherwise spend as
+ * many requests on `Scheduled` events as on bindings).
+ */
 import { EVENTS, nowTimestamp, type Event, type KubeObject } from '@skiff/api';
 import type { Logger } from '@skiff/telemetry';
 import type { ApiClient } from './api-client.js';
 
+let lastTimestamp = 0n;
+
+/** Wall-clock nanoseconds, strictly increasing in this process: upstream names events `<object>.<UnixNano in hex>`. */
+function uniqueTimestamp(): bigint {
+  const now = BigInt(Date.now()) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n);
+  lastTimestamp = now > lastTimestamp ? now : lastTimestamp + 1n;
+  return lastTimestamp;
+}
+
+/** Events waiting to be sent before new ones are dropped (upstream's broadcaster queue length). */
+const MAX_QUEUED_EVENTS = 1000;
+
 export class EventRecorder {
+  private readonly queue: Array<{ namespace: string; event: Event }> = [];
+  private sending = false;
+  private dropped = 0;
+
   constructor(
     private readonly client: ApiClient,
     private readonly component: string,
@@ -20,7 +44,7 @@ export class EventRecorder {
       apiVersion: 'v1',
       kind: 'Event',
       metadata: {
-        name: `${meta.name ?? 'object'}.${Date.now().toString(16)}${Math.floor(Math.random() * 0xffff).toString(16)}`,
+        name: `${meta.name ?? 'object'}.${uniqueTimestamp().toString(16)}`,
         namespace,
       },
       involvedObject: {
@@ -41,6 +65,29 @@ export class EventRecorder {
       lastTimestamp: now,
       count: 1,
     };
-    this.client.create(EVENTS, namespace, event).catch((err: unknown) => this.logger.debug({ err, reason }, 'recording an event failed'));
+    if (this.queue.length >= MAX_QUEUED_EVENTS) {
+      if (this.dropped++ % 1000 === 0) this.logger.debug({ dropped: this.dropped, reason }, 'event queue full: dropping events');
+      return;
+    }
+    this.queue.push({ namespace, event });
+    if (!this.sending) void this.send();
+  }
+
+  /** How many events were dropped because the queue was full. */
+  get droppedEvents(): number {
+    return this.dropped;
+  }
+
+  private async send(): Promise<void> {
+    this.sending = true;
+    try {
+      for (let next = this.queue.shift(); next !== undefined; next = this.queue.shift()) {
+        await this.client
+          .create(EVENTS, next.namespace, next.event)
+          .catch((err: unknown) => this.logger.debug({ err, reason: next?.event.reason }, 'recording an event failed'));
+      }
+    } finally {
+      this.sending = false;
+    }
   }
 }

@@ -1,0 +1,36 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EVENTS, type Event } from '@skiff/api';
+import { EventRecorder } from '@skiff/client';
+import { silentLogger } from '@skiff/telemetry';
+import { startTestApi, type TestApi } from '../../../test/support/apiserver.js';
+
+let t: TestApi;
+
+beforeAll(async () => {
+  t = await startTestApi();
+});
+afterAll(async () => {
+  await t.stop();
+});
+
+describe('EventRecorder', () => {
+  it('sends events one at a time, in order, and drops what finds its queue full', async () => {
+    const recorder = new EventRecorder(t.client, 'test-recorder', silentLogger());
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'default', uid: 'u1' } };
+    // One goes out at once, 1,000 wait in the queue, the last 10 are dropped.
+    for (let i = 0; i < 1011; i++) recorder.record(pod, 'Normal', 'Tested', `event ${i}`);
+    expect(recorder.droppedEvents).toBe(10);
+    const end = Date.now() + 60_000;
+    let events: Event[] = [];
+    while (Date.now() < end) {
+      events = (await t.client.list<Event>(EVENTS, { namespace: 'default' })).items.filter((e) => e.reason === 'Tested');
+      if (events.length >= 1001) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(events).toHaveLength(1001);
+    const order = events
+      .sort((a, b) => Number(a.metadata?.resourceVersion) - Number(b.metadata?.resourceVersion))
+      .map((e) => Number(/event (\d+)/.exec(e.message ?? '')?.[1]));
+    expect(order).toEqual(Array.from({ length: 1001 }, (_, i) => i));
+  }, 90_000);
+});
