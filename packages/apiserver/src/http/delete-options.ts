@@ -25,7 +25,9 @@ interface RawDeleteOptions {
 }
 
 function fieldTypeError(field: string, expected: string, value: unknown): never {
-  throw badRequest(`the body of the request could not be decoded: DeleteOptions.${field} must be ${expected}, not ${JSON.stringify(value)}`);
+  throw badRequest(
+    `the body of the request could not be decoded: DeleteOptions.${field} must be ${expected}, not ${JSON.stringify(value)}`,
+  );
 }
 
 /** The fields of a DeleteOptions body, type-checked. */
@@ -36,10 +38,12 @@ function fromBody(text: string): RawDeleteOptions {
   } catch (err) {
     throw badRequest(`the body of the request could not be decoded: ${err instanceof Error ? err.message : String(err)}`);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw badRequest('the body of the request must be a DeleteOptions object');
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw badRequest('the body of the request must be a DeleteOptions object');
   const body = parsed as Record<string, unknown>;
   const kind = body['kind'];
-  if (kind !== undefined && kind !== 'DeleteOptions') throw badRequest(`the body of a delete request must be DeleteOptions, not ${String(kind)}`);
+  if (kind !== undefined && kind !== 'DeleteOptions')
+    throw badRequest(`the body of a delete request must be DeleteOptions, not ${JSON.stringify(kind)}`);
   const out: RawDeleteOptions = { dryRun: [] };
   const grace = body['gracePeriodSeconds'];
   if (grace !== undefined && grace !== null) {
@@ -58,8 +62,8 @@ function fromBody(text: string): RawDeleteOptions {
   }
   const dryRun = body['dryRun'];
   if (dryRun !== undefined && dryRun !== null) {
-    if (!Array.isArray(dryRun) || !dryRun.every((v) => typeof v === 'string')) fieldTypeError('dryRun', 'a list of strings', dryRun);
-    out.dryRun = dryRun as string[];
+    if (!Array.isArray(dryRun)) fieldTypeError('dryRun', 'a list of strings', dryRun);
+    out.dryRun = dryRun.map((v: unknown) => (typeof v === 'string' ? v : fieldTypeError('dryRun', 'a list of strings', dryRun)));
   }
   const pre = body['preconditions'];
   if (pre !== undefined && pre !== null) {
@@ -102,7 +106,11 @@ function validate(raw: RawDeleteOptions): StatusCause[] {
   const policy = raw.propagationPolicy;
   if (raw.orphanDependents !== undefined && policy !== undefined) {
     causes.push(
-      cause('FieldValueInvalid', 'propagationPolicy', `Invalid value: "${policy}": orphanDependents and deletionPropagation cannot be both set`),
+      cause(
+        'FieldValueInvalid',
+        'propagationPolicy',
+        `Invalid value: "${policy}": orphanDependents and deletionPropagation cannot be both set`,
+      ),
     );
   }
   if (policy !== undefined && !isDeletionPropagation(policy)) {

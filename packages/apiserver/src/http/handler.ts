@@ -141,7 +141,8 @@ export async function handleResource(
       return;
     }
     if (method === 'DELETE') {
-      if (!desc.verbs.includes('deletecollection')) throw methodNotAllowed('the server does not allow this method on the requested resource');
+      if (!desc.verbs.includes('deletecollection'))
+        throw methodNotAllowed('the server does not allow this method on the requested resource');
       const options = parseDeleteOptions(await readBody(req), q);
       const result = await ctx.registry.list(desc, namespace, {
         labelSelector: q.get('labelSelector') ?? undefined,

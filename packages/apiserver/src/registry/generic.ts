@@ -425,7 +425,12 @@ export class GenericRegistry {
   }
 
   /** 409 Conflict when a delete's uid or resourceVersion precondition does not hold. */
-  private checkDeletePreconditions(desc: ResourceDescriptor, name: string, current: StoredObject, pre: DeleteOptions['preconditions']): void {
+  private checkDeletePreconditions(
+    desc: ResourceDescriptor,
+    name: string,
+    current: StoredObject,
+    pre: DeleteOptions['preconditions'],
+  ): void {
     const uid = current.object.metadata?.uid ?? '';
     if (pre?.uid !== undefined && pre.uid !== uid) {
       throw conflict(desc.resource, desc.group, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${uid}`);
