@@ -309,4 +309,22 @@ describe('garbage collector', () => {
     expect(text).toMatch(/workqueue_adds_total\{name="garbage_collector_attempt_to_delete"\} [1-9]/);
     expect(text).toMatch(/workqueue_adds_total\{name="garbage_collector_attempt_to_orphan"\} [1-9]/);
   });
+
+  it('a collector started after an owner was deleted (and on informers already running) collects its dependents', async () => {
+    await gc.stop();
+    const owner = await configMap('while-down-owner');
+    await configMap('while-down-dep', [ref(owner, true)]);
+    await t.client.delete(CONFIGMAPS, NS, 'while-down-owner');
+    await sleep(200);
+    expect(await current(CONFIGMAPS, 'while-down-dep')).toBeDefined();
+    gc = new GarbageCollector({
+      client: t.client,
+      nc,
+      logger,
+      shared: [[PODS, pods]] as ReadonlyArray<readonly [ResourceDescriptor, Informer<KubeObject>]>,
+    });
+    await gc.start();
+    await gone(CONFIGMAPS, 'while-down-dep');
+    expect(gc.graph.get(owner.metadata?.uid ?? '')).toBeUndefined();
+  });
 });

@@ -16,6 +16,9 @@
  *   the finalizer is removed once no dependent with blockOwnerDeletion remains.
  * - Orphan (`orphan` finalizer): the owner's reference is removed from every
  *   dependent, then the finalizer.
+ * - An owner a new reference names but the graph does not hold is "virtual":
+ *   one queued check (a live GET, per namespace of its dependents) decides
+ *   whether its dependents are garbage, however many there are.
  * - Two rate-limited queues, `garbage_collector_attempt_to_delete` and
  *   `garbage_collector_attempt_to_orphan` (upstream's names, with the
  *   `workqueue_*` metrics); workers start once every informer has listed.
@@ -80,7 +83,9 @@ export class GarbageCollector {
   private readonly lookup: OwnerLookup;
   private readonly attemptToDelete: InstrumentedQueue;
   private readonly attemptToOrphan: InstrumentedQueue;
-  private readonly informers: Informer<KubeObject>[] = [];
+  private readonly informers: Array<{ desc: ResourceDescriptor; informer: Informer<KubeObject> }> = [];
+  /** Owners referenced but not in the graph, queued for a check: uid → one reference naming it. */
+  private readonly virtualOwners = new Map<string, OwnerReference>();
   /** The informers this collector opened (and so starts and stops). */
   private readonly own: Informer<KubeObject>[] = [];
   private workers: Promise<unknown> | undefined;
@@ -103,7 +108,7 @@ export class GarbageCollector {
         onUpdate: (_old, o) => this.observe(desc, o),
         onDelete: (o) => this.forget(desc, o),
       });
-      this.informers.push(informer);
+      this.informers.push({ desc, informer });
     }
   }
 
@@ -111,7 +116,7 @@ export class GarbageCollector {
   async start(): Promise<void> {
     await Promise.all(this.own.map((i) => i.start()));
     const common = {
-      synced: Promise.all(this.informers.map((i) => i.synced)),
+      synced: Promise.all(this.informers.map((i) => i.informer.synced)),
       stopped: this.stopped,
       logger: this.options.logger,
     };
@@ -121,6 +126,8 @@ export class GarbageCollector {
         queue: this.attemptToDelete,
         workers: this.options.workers ?? 20,
         sync: (uid) => this.attemptToDeleteItem(uid),
+        // A shared informer started before this collector was built did not show it its initial adds.
+        onSynced: () => this.informers.forEach(({ desc, informer }) => informer.list().forEach((o) => this.observe(desc, o))),
       }),
       runWorkers({ ...common, queue: this.attemptToOrphan, workers: 2, sync: (uid) => this.attemptToOrphanItem(uid) }),
     ]);
@@ -140,9 +147,14 @@ export class GarbageCollector {
     const node = nodeOf(desc, object);
     if (node === undefined) return;
     const { previous } = this.graph.upsert(node);
-    const before = new Map((previous?.ownerReferences ?? []).map((r) => [r.uid, r]));
-    // A new reference to an owner the graph does not hold: the owner may be gone.
-    if (node.ownerReferences.some((r) => !before.has(r.uid) && this.graph.get(r.uid) === undefined)) this.attemptToDelete.add(node.uid);
+    this.virtualOwners.delete(node.uid);
+    const before = new Set((previous?.ownerReferences ?? []).map((r) => r.uid));
+    // A new reference to an owner the graph does not hold: the owner may be gone (or not listed yet).
+    for (const ref of node.ownerReferences) {
+      if (before.has(ref.uid) || this.graph.get(ref.uid) !== undefined) continue;
+      this.virtualOwners.set(ref.uid, ref);
+      this.attemptToDelete.add(ref.uid);
+    }
     // A foreground-deleted owner stops waiting for a dependent whose blocking reference went away.
     for (const old of previous?.ownerReferences ?? []) {
       const now = node.ownerReferences.find((r) => r.uid === old.uid);
@@ -174,16 +186,28 @@ export class GarbageCollector {
     return live?.metadata?.uid === node.uid ? live : undefined;
   }
 
-  /** One attempt to collect the object with this uid, or to finish its foreground deletion. */
+  /**
+   * One attempt to collect the object with this uid, to finish its foreground
+   * deletion, or (for a uid the graph does not hold) to check a virtual owner.
+   */
   async attemptToDeleteItem(uid: string): Promise<void> {
     const node = this.graph.get(uid);
-    if (node === undefined) return;
+    if (node === undefined) {
+      await this.processVirtualOwner(uid);
+      return;
+    }
+    // Being deleted is a one-way trip: wait for the object to go (then its dependents are looked at).
+    if (node.beingDeleted && !node.deletingDependents) return;
+    if (node.deletingDependents) {
+      await this.processDeletingDependents(node);
+      return;
+    }
     const latest = await this.latest(node);
     if (latest === undefined) return;
     const meta = latest.metadata ?? {};
     const finalizers = meta.finalizers ?? [];
     if (meta.deletionTimestamp !== undefined) {
-      if (finalizers.includes(FOREGROUND_DELETION_FINALIZER)) await this.processDeletingDependents(node, latest);
+      // The graph is behind: the update that marked it will queue it again.
       return;
     }
     const refs = meta.ownerReferences ?? [];
@@ -217,13 +241,35 @@ export class GarbageCollector {
   }
 
   /** An owner deleted in the foreground: collect its dependents, and let it go once none blocks it. */
-  private async processDeletingDependents(node: GraphNode, latest: KubeObject): Promise<void> {
+  private async processDeletingDependents(node: GraphNode): Promise<void> {
     const blocking = blockingDependents(this.graph, node);
-    if (blocking.length === 0) {
-      await this.removeFinalizer(node, latest, FOREGROUND_DELETION_FINALIZER);
+    if (blocking.length > 0) {
+      for (const dep of blocking) if (!dep.deletingDependents) this.attemptToDelete.add(dep.uid);
       return;
     }
-    for (const dep of blocking) if (!dep.deletingDependents) this.attemptToDelete.add(dep.uid);
+    const latest = await this.latest(node);
+    const meta = latest?.metadata;
+    if (latest === undefined || meta?.deletionTimestamp === undefined || !(meta.finalizers ?? []).includes(FOREGROUND_DELETION_FINALIZER))
+      return;
+    await this.removeFinalizer(node, latest, FOREGROUND_DELETION_FINALIZER);
+  }
+
+  /**
+   * An owner some object references but the graph does not hold: if a live
+   * GET (in each namespace its dependents live in) says it is gone, its
+   * dependents are queued; if it exists, its informer will add it.
+   */
+  private async processVirtualOwner(uid: string): Promise<void> {
+    const ref = this.virtualOwners.get(uid);
+    if (ref === undefined) return;
+    const byNamespace = new Map<string, GraphNode[]>();
+    for (const dep of this.graph.dependentsOf(uid)) byNamespace.set(dep.namespace, [...(byNamespace.get(dep.namespace) ?? []), dep]);
+    for (const [namespace, dependents] of byNamespace) {
+      const owner = await this.lookup.resolve(ref, namespace);
+      if (owner.state === 'absent') for (const dep of dependents) this.attemptToDelete.add(dep.uid);
+    }
+    // Forgotten only once checked: a failed GET re-queues the uid and the check runs again.
+    this.virtualOwners.delete(uid);
   }
 
   /** An owner deleted with the orphan policy: drop its reference from every dependent, then its finalizer. */

@@ -19,6 +19,8 @@ export interface GraphNode {
   namespace: string;
   name: string;
   ownerReferences: readonly OwnerReference[];
+  /** Has a deletionTimestamp: on its way out, whatever the collector does. */
+  beingDeleted: boolean;
   /** Being deleted in the foreground: deletionTimestamp and the foregroundDeletion finalizer. */
   deletingDependents: boolean;
   /** Being deleted with the orphan policy: deletionTimestamp and the orphan finalizer. */
@@ -43,6 +45,7 @@ export function nodeOf(desc: ResourceDescriptor, object: KubeObject): GraphNode 
     namespace: meta.namespace ?? '',
     name: meta.name ?? '',
     ownerReferences: meta.ownerReferences ?? [],
+    beingDeleted: deleting,
     deletingDependents: deleting && finalizers.includes(FOREGROUND_DELETION_FINALIZER),
     orphaning: deleting && finalizers.includes(ORPHAN_FINALIZER),
   };
