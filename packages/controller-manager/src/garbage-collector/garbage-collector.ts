@@ -9,7 +9,8 @@
  *   and keeps an owner graph by uid. Handlers only update the graph and queue uids.
  * - Background: an object all of whose owners are verifiably gone (absent
  *   from the graph and a live GET says 404 or another uid) is deleted, with
- *   its uid and resourceVersion as preconditions; an object with one live
+ *   the uid and resourceVersion the graph holds as preconditions (a stale
+ *   decision fails with 409 and is retried on the newer version); an object with one live
  *   owner stays, and loses its references to the gone ones.
  * - Foreground (`foregroundDeletion` finalizer on a deleting owner): every
  *   dependent is deleted (in the foreground itself when it has dependents);
@@ -68,12 +69,13 @@ function isNotFound(err: unknown): boolean {
   return err instanceof ApiError && err.code === 404;
 }
 
-/** Runs a write whose object may be gone meanwhile: a 404 means there is nothing left to do. */
-async function unlessGone(write: Promise<unknown>): Promise<void> {
+/** Runs a write whose object may be gone meanwhile: a 404 means there is nothing left to do (undefined). */
+async function unlessGone<T>(write: Promise<T>): Promise<T | undefined> {
   try {
-    await write;
+    return await write;
   } catch (err) {
     if (!isNotFound(err)) throw err;
+    return undefined;
   }
 }
 
@@ -180,15 +182,12 @@ export class GarbageCollector {
     if (this.graph.get(uid)?.deletingDependents === true) this.attemptToDelete.add(uid);
   }
 
-  /** The object as the apiserver has it now, if it is still the one with this uid. */
-  private async latest(node: GraphNode): Promise<KubeObject | undefined> {
-    const live = await this.options.client.getOrUndefined(node.desc, node.namespace, node.name);
-    return live?.metadata?.uid === node.uid ? live : undefined;
-  }
-
   /**
    * One attempt to collect the object with this uid, to finish its foreground
    * deletion, or (for a uid the graph does not hold) to check a virtual owner.
+   * It acts on the version the graph holds: writes carry its uid and
+   * resourceVersion, so a decision made on a stale version fails with 409 and
+   * is retried (rate-limited) on the newer one.
    */
   async attemptToDeleteItem(uid: string): Promise<void> {
     const node = this.graph.get(uid);
@@ -202,20 +201,13 @@ export class GarbageCollector {
       await this.processDeletingDependents(node);
       return;
     }
-    const latest = await this.latest(node);
-    if (latest === undefined) return;
-    const meta = latest.metadata ?? {};
-    const finalizers = meta.finalizers ?? [];
-    if (meta.deletionTimestamp !== undefined) {
-      // The graph is behind: the update that marked it will queue it again.
-      return;
-    }
-    const refs = meta.ownerReferences ?? [];
-    if (refs.length === 0) return;
-    const owners = await Promise.all(refs.map(async (ref) => ({ ref, owner: await this.lookup.resolve(ref, node.namespace) })));
+    if (node.ownerReferences.length === 0) return;
+    const owners = await Promise.all(
+      node.ownerReferences.map(async (ref) => ({ ref, owner: await this.lookup.resolve(ref, node.namespace) })),
+    );
     const dependents = this.graph.dependentsOf(uid);
     const decision = decide(owners, {
-      finalizers,
+      finalizers: node.finalizers,
       hasDependents: dependents.length > 0,
       dependentDeletingDependents: dependents.some((d) => d.deletingDependents),
     });
@@ -226,16 +218,19 @@ export class GarbageCollector {
         return;
       case 'removeReferences': {
         const gone = new Set(decision.uids);
-        await this.writeOwnerReferences(node, latest, (r) => (gone.has(r.uid) ? undefined : r));
+        await this.writeOwnerReferences(node, (r) => (gone.has(r.uid) ? undefined : r));
         return;
       }
       case 'delete': {
+        let target = node;
         if (decision.unblockUids.length > 0) {
           const unblock = new Set(decision.unblockUids);
-          await this.writeOwnerReferences(node, latest, (r) => (unblock.has(r.uid) ? { ...r, blockOwnerDeletion: false } : r));
+          const updated = await this.writeOwnerReferences(node, (r) => (unblock.has(r.uid) ? { ...r, blockOwnerDeletion: false } : r));
+          if (updated === undefined) return;
+          target = { ...node, resourceVersion: updated };
         }
         this.options.logger.debug({ ...log, policy: decision.policy }, 'garbage collector deletes object');
-        await this.deleteObject(node, latest, decision.policy);
+        await this.deleteObject(target, decision.policy);
       }
     }
   }
@@ -247,11 +242,7 @@ export class GarbageCollector {
       for (const dep of blocking) if (!dep.deletingDependents) this.attemptToDelete.add(dep.uid);
       return;
     }
-    const latest = await this.latest(node);
-    const meta = latest?.metadata;
-    if (latest === undefined || meta?.deletionTimestamp === undefined || !(meta.finalizers ?? []).includes(FOREGROUND_DELETION_FINALIZER))
-      return;
-    await this.removeFinalizer(node, latest, FOREGROUND_DELETION_FINALIZER);
+    await this.removeFinalizer(node, FOREGROUND_DELETION_FINALIZER);
   }
 
   /**
@@ -275,43 +266,44 @@ export class GarbageCollector {
   /** An owner deleted with the orphan policy: drop its reference from every dependent, then its finalizer. */
   async attemptToOrphanItem(uid: string): Promise<void> {
     const node = this.graph.get(uid);
-    if (node === undefined) return;
-    const latest = await this.latest(node);
-    const meta = latest?.metadata;
-    if (latest === undefined || meta?.deletionTimestamp === undefined || !(meta.finalizers ?? []).includes(ORPHAN_FINALIZER)) return;
-    for (const dep of this.graph.dependentsOf(uid)) {
-      const current = await this.latest(dep);
-      if (current?.metadata?.ownerReferences?.some((r) => r.uid === uid) !== true) continue;
-      await this.writeOwnerReferences(dep, current, (r) => (r.uid === uid ? undefined : r));
+    if (node?.orphaning !== true) return;
+    // As many writes in flight as attempt-to-delete workers.
+    const dependents = this.graph.dependentsOf(uid);
+    const batch = this.options.workers ?? 20;
+    for (let i = 0; i < dependents.length; i += batch) {
+      await Promise.all(
+        dependents.slice(i, i + batch).map((dep) => this.writeOwnerReferences(dep, (r) => (r.uid === uid ? undefined : r))),
+      );
     }
-    await this.removeFinalizer(node, latest, ORPHAN_FINALIZER);
+    await this.removeFinalizer(node, ORPHAN_FINALIZER);
   }
 
-  /** Rewrites the object's owner references (dropping those edit maps to undefined), if the object did not change meanwhile. */
+  /**
+   * Rewrites the object's owner references (dropping those edit maps to
+   * undefined), on the condition that it is still the version the graph holds.
+   * Resolves with the new resourceVersion, or undefined when the object is gone.
+   */
   private async writeOwnerReferences(
     node: GraphNode,
-    latest: KubeObject,
     edit: (ref: OwnerReference) => OwnerReference | undefined,
-  ): Promise<void> {
-    const meta = latest.metadata ?? {};
-    const refs = (meta.ownerReferences ?? []).map(edit).filter((r): r is OwnerReference => r !== undefined);
-    const patch = { metadata: { ownerReferences: refs.length === 0 ? null : refs, uid: meta.uid, resourceVersion: meta.resourceVersion } };
+  ): Promise<string | undefined> {
+    const refs = node.ownerReferences.map(edit).filter((r): r is OwnerReference => r !== undefined);
+    const patch = { metadata: { ownerReferences: refs.length === 0 ? null : refs, uid: node.uid, resourceVersion: node.resourceVersion } };
+    const updated = await unlessGone(this.options.client.patch(node.desc, node.namespace, node.name, patch, 'merge'));
+    return updated?.metadata?.resourceVersion;
+  }
+
+  private async removeFinalizer(node: GraphNode, finalizer: string): Promise<void> {
+    const rest = node.finalizers.filter((f) => f !== finalizer);
+    const patch = { metadata: { finalizers: rest.length === 0 ? null : rest, uid: node.uid, resourceVersion: node.resourceVersion } };
     await unlessGone(this.options.client.patch(node.desc, node.namespace, node.name, patch, 'merge'));
   }
 
-  private async removeFinalizer(node: GraphNode, latest: KubeObject, finalizer: string): Promise<void> {
-    const meta = latest.metadata ?? {};
-    const rest = (meta.finalizers ?? []).filter((f) => f !== finalizer);
-    const patch = { metadata: { finalizers: rest.length === 0 ? null : rest, uid: meta.uid, resourceVersion: meta.resourceVersion } };
-    await unlessGone(this.options.client.patch(node.desc, node.namespace, node.name, patch, 'merge'));
-  }
-
-  private async deleteObject(node: GraphNode, latest: KubeObject, propagationPolicy: DeletionPropagation): Promise<void> {
-    const meta = latest.metadata ?? {};
+  private async deleteObject(node: GraphNode, propagationPolicy: DeletionPropagation): Promise<void> {
     await unlessGone(
       this.options.client.delete(node.desc, node.namespace, node.name, {
-        ...(meta.uid === undefined ? {} : { uid: meta.uid }),
-        ...(meta.resourceVersion === undefined ? {} : { resourceVersion: meta.resourceVersion }),
+        uid: node.uid,
+        resourceVersion: node.resourceVersion,
         propagationPolicy,
       }),
     );

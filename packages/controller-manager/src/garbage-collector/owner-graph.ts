@@ -18,6 +18,9 @@ export interface GraphNode {
   /** '' for cluster-scoped objects. */
   namespace: string;
   name: string;
+  /** The version the graph holds: every write the collector makes is conditional on it. */
+  resourceVersion: string;
+  finalizers: readonly string[];
   ownerReferences: readonly OwnerReference[];
   /** Has a deletionTimestamp: on its way out, whatever the collector does. */
   beingDeleted: boolean;
@@ -44,6 +47,8 @@ export function nodeOf(desc: ResourceDescriptor, object: KubeObject): GraphNode 
     desc,
     namespace: meta.namespace ?? '',
     name: meta.name ?? '',
+    resourceVersion: meta.resourceVersion ?? '',
+    finalizers,
     ownerReferences: meta.ownerReferences ?? [],
     beingDeleted: deleting,
     deletingDependents: deleting && finalizers.includes(FOREGROUND_DELETION_FINALIZER),
