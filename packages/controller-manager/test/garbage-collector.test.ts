@@ -185,8 +185,13 @@ describe('garbage collector', () => {
     const owner = await configMap('recreated');
     await configMap('stale-dep', [{ ...ref(owner), uid: '00000000-0000-0000-0000-000000000002' }]);
     await configMap('live-dep', [ref(owner)]);
+    // A namespaced owner can only be in its dependent's namespace: one with that uid elsewhere does not count.
+    const elsewhere = await configMap('elsewhere-owner', [], [], 'default');
+    await configMap('cross-ns-dep', [ref(elsewhere)]);
     await gone(CONFIGMAPS, 'virtual-dep');
     await gone(CONFIGMAPS, 'stale-dep');
+    await gone(CONFIGMAPS, 'cross-ns-dep');
+    expect(await current(CONFIGMAPS, 'elsewhere-owner', 'default')).toBeDefined();
     expect(await current(CONFIGMAPS, 'live-dep')).toBeDefined();
     await t.client.delete(CONFIGMAPS, NS, 'recreated');
     await gone(CONFIGMAPS, 'live-dep');

@@ -79,6 +79,11 @@ async function unlessGone<T>(write: Promise<T>): Promise<T | undefined> {
   }
 }
 
+/** Whether the graph's node is the owner ref names, as seen from a dependent in dependentNamespace. */
+function canOwn(owner: GraphNode, ref: OwnerReference, dependentNamespace: string): boolean {
+  return owner.name === ref.name && owner.desc.kind === ref.kind && (!owner.desc.namespaced || owner.namespace === dependentNamespace);
+}
+
 export class GarbageCollector {
   /** The ownership graph (exposed for tests and debugging). */
   readonly graph = new OwnerGraph();
@@ -153,9 +158,15 @@ export class GarbageCollector {
     const before = new Set((previous?.ownerReferences ?? []).map((r) => r.uid));
     // A new reference to an owner the graph does not hold: the owner may be gone (or not listed yet).
     for (const ref of node.ownerReferences) {
-      if (before.has(ref.uid) || this.graph.get(ref.uid) !== undefined) continue;
-      this.virtualOwners.set(ref.uid, ref);
-      this.attemptToDelete.add(ref.uid);
+      if (before.has(ref.uid)) continue;
+      const held = this.graph.get(ref.uid);
+      if (held === undefined) {
+        this.virtualOwners.set(ref.uid, ref);
+        this.attemptToDelete.add(ref.uid);
+      } else if (!canOwn(held, ref, node.namespace)) {
+        // That uid is another object than the reference names (another namespace, kind or name): check this dependent.
+        this.attemptToDelete.add(node.uid);
+      }
     }
     // A foreground-deleted owner stops waiting for a dependent whose blocking reference went away.
     for (const old of previous?.ownerReferences ?? []) {
