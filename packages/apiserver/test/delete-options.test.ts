@@ -168,6 +168,22 @@ describe('delete options', () => {
     expect(metaOf(still).deletionTimestamp).toBeUndefined();
   });
 
+  it('reads the deleteOptions of an eviction the same way', async () => {
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'ev' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } };
+    expect((await req('POST', '/api/v1/namespaces/default/pods', pod)).code).toBe(201);
+    const eviction = (deleteOptions: unknown): unknown => ({
+      apiVersion: 'policy/v1',
+      kind: 'Eviction',
+      metadata: { name: 'ev' },
+      deleteOptions,
+    });
+    const bad = await req('POST', '/api/v1/namespaces/default/pods/ev/eviction', eviction({ propagationPolicy: 'Bad' }));
+    expect(bad.code).toBe(422);
+    expect((await req('GET', '/api/v1/namespaces/default/pods/ev')).code).toBe(200);
+    expect((await req('POST', '/api/v1/namespaces/default/pods/ev/eviction', eviction({ gracePeriodSeconds: 0 }))).code).toBe(201);
+    expect((await req('GET', '/api/v1/namespaces/default/pods/ev')).code).toBe(404);
+  });
+
   it('deletecollection applies the options to every item', async () => {
     for (const name of ['c1', 'c2']) {
       const r = await req('POST', CM, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, labels: { set: 'c' } } });

@@ -220,15 +220,10 @@ export async function handleResource(
   if (route.subresource === 'eviction' && desc.resource === 'pods') {
     if (method !== 'POST') throw methodNotAllowed('the server does not allow this method on the requested resource');
     const eviction = await readObject(req);
-    const options = (eviction['deleteOptions'] ?? {}) as {
-      gracePeriodSeconds?: number;
-      preconditions?: { uid?: string; resourceVersion?: string };
-    };
-    await ctx.registry.delete(desc, ns, name, {
-      dryRun: dryRun(q),
-      gracePeriodSeconds: options.gracePeriodSeconds,
-      preconditions: options.preconditions,
-    });
+    // The eviction's deleteOptions are read and checked as a DELETE body's are.
+    const deleteOptions = eviction['deleteOptions'];
+    const body = deleteOptions === undefined || deleteOptions === null ? Buffer.alloc(0) : Buffer.from(JSON.stringify(deleteOptions));
+    await ctx.registry.delete(desc, ns, name, parseDeleteOptions(body, q));
     writeJson(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
     return;
   }
