@@ -104,3 +104,5 @@ export {
   phaseDurations,
 } from './lifecycle.js';
 export type { Milestone } from './lifecycle.js';
+export { DELETION_PROPAGATIONS, FOREGROUND_DELETION_FINALIZER, ORPHAN_FINALIZER, isDeletionPropagation } from './garbage-collection.js';
+export type { DeletionPropagation } from './garbage-collection.js';

@@ -8,7 +8,15 @@ import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { context, propagation } from '@opentelemetry/api';
 import { headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
-import { ApiError, apiErrorFromResponse, apiVersionOf, type KubeList, type KubeObject, type ResourceDescriptor } from '@skiff/api';
+import {
+  ApiError,
+  apiErrorFromResponse,
+  apiVersionOf,
+  type DeletionPropagation,
+  type KubeList,
+  type KubeObject,
+  type ResourceDescriptor,
+} from '@skiff/api';
 
 export interface ApiClientOptions {
   /** `http://127.0.0.1:6443` */
@@ -153,16 +161,26 @@ export class ApiClient {
     return (await this.request('PATCH', this.path(desc, namespace, name, subresource), patch, PATCH_CONTENT_TYPE[type])) as T;
   }
 
-  /** Deletes; with gracePeriodSeconds 0 the object goes at once. Resolves with the server's answer. */
+  /**
+   * Deletes; with gracePeriodSeconds 0 the object goes at once. `uid` and
+   * `resourceVersion` are preconditions (409 when they no longer hold);
+   * `propagationPolicy` says what happens to dependents. Resolves with the server's answer.
+   */
   async delete(
     desc: ResourceDescriptor,
     namespace: string,
     name: string,
-    options: { gracePeriodSeconds?: number; uid?: string } = {},
+    options: { gracePeriodSeconds?: number; uid?: string; resourceVersion?: string; propagationPolicy?: DeletionPropagation } = {},
   ): Promise<KubeObject> {
     const body: Record<string, unknown> = { kind: 'DeleteOptions', apiVersion: 'v1' };
     if (options.gracePeriodSeconds !== undefined) body['gracePeriodSeconds'] = options.gracePeriodSeconds;
-    if (options.uid !== undefined) body['preconditions'] = { uid: options.uid };
+    if (options.uid !== undefined || options.resourceVersion !== undefined) {
+      body['preconditions'] = {
+        ...(options.uid === undefined ? {} : { uid: options.uid }),
+        ...(options.resourceVersion === undefined ? {} : { resourceVersion: options.resourceVersion }),
+      };
+    }
+    if (options.propagationPolicy !== undefined) body['propagationPolicy'] = options.propagationPolicy;
     return (await this.request('DELETE', this.path(desc, namespace, name), body)) as KubeObject;
   }
 

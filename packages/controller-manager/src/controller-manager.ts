@@ -1,8 +1,8 @@
 /**
  * The controller manager process: shared informers and the controllers built
  * on them: ReplicaSets, Deployments, pod garbage collection, namespaces,
- * default ServiceAccounts, and the capacity metrics. Node lifecycle, DaemonSets
- * and the garbage collector come with their own issue.
+ * default ServiceAccounts, the garbage collector, and the capacity metrics.
+ * Node lifecycle and DaemonSets come with their own issue.
  */
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Registry } from 'prom-client';
@@ -21,6 +21,7 @@ import {
 import { ApiClient, Informer } from '@skiff/client';
 import type { Logger } from '@skiff/telemetry';
 import { DeploymentController } from './deployment/index.js';
+import { GarbageCollector } from './garbage-collector/index.js';
 import { NamespaceController } from './namespace.js';
 import { ReplicaSetController } from './replicaset/index.js';
 import { PodGcController } from './podgc.js';
@@ -46,6 +47,7 @@ export class ControllerManager {
   private readonly podgc: PodGcController;
   private readonly namespaceController: NamespaceController;
   private readonly serviceAccounts: ServiceAccountController;
+  private readonly garbageCollector: GarbageCollector;
   private timer: NodeJS.Timeout | undefined;
   private pass: Promise<unknown> = Promise.resolve();
 
@@ -74,6 +76,19 @@ export class ControllerManager {
     this.podgc = new PodGcController({ client, pods: this.pods, nodes: this.nodes, logger });
     this.namespaceController = new NamespaceController({ client, namespaces: this.namespaces, logger });
     this.serviceAccounts = new ServiceAccountController(client, this.namespaces, logger);
+    this.garbageCollector = new GarbageCollector({
+      client,
+      nc,
+      logger,
+      metrics: options.metrics,
+      shared: [
+        [PODS, this.pods],
+        [NODES, this.nodes],
+        [NAMESPACES, this.namespaces],
+        [REPLICASETS, this.replicaSets],
+        [DEPLOYMENTS, this.deployments],
+      ],
+    });
     // kube-state-metrics' capacity series, computed from the informers at each scrape.
     new StateMetrics({ pods: this.pods, nodes: this.nodes, metrics: options.metrics });
   }
@@ -83,6 +98,7 @@ export class ControllerManager {
     this.namespaceController.start();
     this.replicaSetController.start();
     this.deploymentController.start();
+    await this.garbageCollector.start();
     this.timer = setInterval(() => {
       this.pass = this.podgc.runOnce().catch((err: unknown) => this.options.logger.warn({ err }, 'podgc pass failed'));
     }, this.options.podGcIntervalMs ?? 20_000);
@@ -92,6 +108,7 @@ export class ControllerManager {
   async stop(): Promise<void> {
     if (this.timer !== undefined) clearInterval(this.timer);
     await this.pass;
+    await this.garbageCollector.stop();
     await this.namespaceController.stop();
     await this.serviceAccounts.stop();
     await this.deploymentController.stop();

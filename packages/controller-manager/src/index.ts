@@ -10,3 +10,5 @@ export { ReplicaSetController } from './replicaset/index.js';
 export type { ReplicaSetControllerOptions } from './replicaset/index.js';
 export { DeploymentController } from './deployment/index.js';
 export type { DeploymentControllerOptions } from './deployment/index.js';
+export { GarbageCollector, collectableResources } from './garbage-collector/index.js';
+export type { GarbageCollectorOptions } from './garbage-collector/index.js';

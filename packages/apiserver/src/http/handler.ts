@@ -20,6 +20,7 @@ import type { GenericRegistry } from '../registry/generic.js';
 import { bindPod } from '../registry/pod-binding.js';
 import type { WatchCache } from '../storage/watch-cache.js';
 import { mediaType, parseBody, readBody } from './body.js';
+import { parseDeleteOptions } from './delete-options.js';
 import { chooseContainer, proxyLogs } from './logs.js';
 import { applyPatch } from './patch.js';
 import { isYaml, negotiate, writeJson, writeRawJson } from './respond.js';
@@ -140,6 +141,9 @@ export async function handleResource(
       return;
     }
     if (method === 'DELETE') {
+      if (!desc.verbs.includes('deletecollection'))
+        throw methodNotAllowed('the server does not allow this method on the requested resource');
+      const options = parseDeleteOptions(await readBody(req), q);
       const result = await ctx.registry.list(desc, namespace, {
         labelSelector: q.get('labelSelector') ?? undefined,
         fieldSelector: q.get('fieldSelector') ?? undefined,
@@ -147,12 +151,10 @@ export async function handleResource(
       const deleted: KubeObject[] = [];
       for (const item of result.items) {
         const name = item.metadata?.name ?? '';
-        const out = await ctx.registry
-          .delete(desc, item.metadata?.namespace ?? ns, name, { dryRun: dryRun(q), gracePeriodSeconds: intParam(q, 'gracePeriodSeconds') })
-          .catch((err: unknown) => {
-            if (err instanceof ApiError && err.code === 404) return undefined;
-            throw err;
-          });
+        const out = await ctx.registry.delete(desc, item.metadata?.namespace ?? ns, name, options).catch((err: unknown) => {
+          if (err instanceof ApiError && err.code === 404) return undefined;
+          throw err;
+        });
         if (out !== undefined) deleted.push(out.object);
       }
       writeJson(res, 200, {
@@ -218,15 +220,10 @@ export async function handleResource(
   if (route.subresource === 'eviction' && desc.resource === 'pods') {
     if (method !== 'POST') throw methodNotAllowed('the server does not allow this method on the requested resource');
     const eviction = await readObject(req);
-    const options = (eviction['deleteOptions'] ?? {}) as {
-      gracePeriodSeconds?: number;
-      preconditions?: { uid?: string; resourceVersion?: string };
-    };
-    await ctx.registry.delete(desc, ns, name, {
-      dryRun: dryRun(q),
-      gracePeriodSeconds: options.gracePeriodSeconds,
-      preconditions: options.preconditions,
-    });
+    // The eviction's deleteOptions are read and checked as a DELETE body's are.
+    const deleteOptions = eviction['deleteOptions'];
+    const body = deleteOptions === undefined || deleteOptions === null ? Buffer.alloc(0) : Buffer.from(JSON.stringify(deleteOptions));
+    await ctx.registry.delete(desc, ns, name, parseDeleteOptions(body, q));
     writeJson(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
     return;
   }
@@ -265,22 +262,11 @@ export async function handleResource(
       return;
     }
     case 'DELETE': {
-      let options: { gracePeriodSeconds?: number; preconditions?: { uid?: string; resourceVersion?: string } } = {};
-      const raw = await readBody(req);
-      if (raw.length > 0) {
-        const parsed = parseBody(raw, 'application/json') as {
-          gracePeriodSeconds?: number;
-          preconditions?: { uid?: string; resourceVersion?: string };
-        };
-        options = parsed;
-      }
-      const grace = intParam(q, 'gracePeriodSeconds') ?? options.gracePeriodSeconds;
-      const result = await ctx.registry.delete(desc, ns, name, {
-        dryRun: dryRun(q),
-        gracePeriodSeconds: grace,
-        preconditions: options.preconditions,
-      });
-      writeJson(res, 200, result.object);
+      const options = parseDeleteOptions(await readBody(req), q);
+      const result = await ctx.registry.delete(desc, ns, name, options);
+      // As kube-apiserver: 202 when the object stays and the client asked, the deprecated way, for dependents to go.
+      const accepted = !result.deleted && options.orphanDependents === false;
+      writeJson(res, accepted ? 202 : 200, result.object);
       return;
     }
     default:

@@ -31,6 +31,7 @@ import { trace } from '@opentelemetry/api';
 import { TRACEPARENT_ANNOTATION, traceparentOf, tracer } from '@skiff/telemetry';
 import { objectJson, withRevision } from '../storage/object-json.js';
 import type { WatchCache } from '../storage/watch-cache.js';
+import { deletionFinalizers, type PropagationRequest } from './deletion-finalizers.js';
 import { strategyFor, type ResourceStrategy } from './index.js';
 import { schemaCauses } from './schema-validation.js';
 
@@ -54,6 +55,11 @@ function stampPodCreation(object: KubeObject): void {
 /** True while finalizers (metadata.finalizers, or the strategy's own, like a namespace's spec.finalizers) hold an object. */
 function hasFinalizers(strategy: ResourceStrategy, object: KubeObject): boolean {
   return (object.metadata?.finalizers ?? []).length > 0 || strategy.pendingFinalizers?.(object) === true;
+}
+
+/** The earlier of an existing deletionTimestamp and now (a finalizer-held object keeps the first one). */
+function earlierTimestamp(existing: string | undefined, now: string): string {
+  return existing !== undefined && Date.parse(existing) <= Date.parse(now) ? existing : now;
 }
 
 /** Strategy causes first; schema causes for fields the strategy did not already name. */
@@ -103,7 +109,7 @@ export interface WriteOptions {
   dryRun?: boolean;
 }
 
-export interface DeleteOptions extends WriteOptions {
+export interface DeleteOptions extends WriteOptions, PropagationRequest {
   gracePeriodSeconds?: number | undefined;
   preconditions?: { uid?: string; resourceVersion?: string } | undefined;
 }
@@ -361,10 +367,17 @@ export class GenericRegistry {
   }
 
   /**
-   * Deletes an object. With a grace period (a pod on a node), it only sets
-   * deletionTimestamp and deletionGracePeriodSeconds; the kubelet deletes it
-   * with grace 0 once its containers are gone. Returns the object and whether
-   * it is gone from the store.
+   * Deletes an object, as kube-apiserver's store does:
+   * - With a grace period (a pod on a node), it only sets deletionTimestamp
+   *   and deletionGracePeriodSeconds; the kubelet deletes it with grace 0 once
+   *   its containers are gone. While that grace period runs, a repeated delete
+   *   changes nothing (unless it asks for a shorter one).
+   * - The propagation policy (see deletion-finalizers.ts) adds the `orphan` or
+   *   `foregroundDeletion` finalizer for the garbage collector.
+   * - An object with finalizers is only marked (deletionTimestamp, grace 0);
+   *   the update that empties them removes it. A repeated delete may switch
+   *   the garbage-collection finalizer.
+   * Returns the object and whether it is gone from the store.
    */
   async delete(
     desc: ResourceDescriptor,
@@ -377,25 +390,10 @@ export class GenericRegistry {
     for (let attempt = 0; ; attempt++) {
       const current = await this.store.get(key);
       if (current === null) throw notFound(desc.resource, desc.group, name);
-      const pre = options.preconditions;
-      if (pre?.uid !== undefined && pre.uid !== current.object.metadata?.uid) {
-        throw conflict(
-          desc.resource,
-          desc.group,
-          name,
-          `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${current.object.metadata?.uid ?? ''}`,
-        );
-      }
-      if (pre?.resourceVersion !== undefined && pre.resourceVersion !== String(current.revision)) {
-        throw conflict(
-          desc.resource,
-          desc.group,
-          name,
-          `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.revision}`,
-        );
-      }
+      this.checkDeletePreconditions(desc, name, current, options.preconditions);
       const grace = strategy.deletionGracePeriod(current.object, options.gracePeriodSeconds);
       const meta = current.object.metadata ?? {};
+      const finalizers = deletionFinalizers(meta.finalizers ?? [], options, strategy.defaultGarbageCollectionPolicy);
       try {
         if (grace > 0) {
           const existing = meta.deletionGracePeriodSeconds;
@@ -407,18 +405,26 @@ export class GenericRegistry {
             ...next.metadata,
             deletionTimestamp: nowTimestamp(new Date(Date.now() + grace * 1000)),
             deletionGracePeriodSeconds: grace,
+            ...(finalizers === undefined ? {} : { finalizers }),
           };
           if (options.dryRun === true) return { object: next, deleted: false };
           const revision = await this.store.update(key, next, current.revision);
           return { object: withRevision({ revision, object: next }), deleted: false };
         }
         const last = structuredClone(current.object);
-        last.metadata = { ...last.metadata, deletionTimestamp: meta.deletionTimestamp ?? nowTimestamp(), deletionGracePeriodSeconds: 0 };
+        last.metadata = {
+          ...last.metadata,
+          deletionTimestamp: earlierTimestamp(meta.deletionTimestamp, nowTimestamp()),
+          deletionGracePeriodSeconds: 0,
+          ...(finalizers === undefined ? {} : { finalizers }),
+        };
+        if (last.metadata.finalizers?.length === 0) delete last.metadata.finalizers;
         if (hasFinalizers(strategy, last)) {
           // Finalizers hold the object: mark it deleted and let their owners finish (an update that
           // empties them removes it).
-          if (meta.deletionTimestamp !== undefined) return { object: withRevision(current), deleted: false };
-          strategy.prepareForDeletion?.(last);
+          const unchanged = meta.deletionTimestamp !== undefined && meta.deletionGracePeriodSeconds === 0 && finalizers === undefined;
+          if (unchanged) return { object: withRevision(current), deleted: false };
+          if (meta.deletionTimestamp === undefined) strategy.prepareForDeletion?.(last);
           if (options.dryRun === true) return { object: last, deleted: false };
           const revision = await this.store.update(key, last, current.revision);
           return { object: withRevision({ revision, object: last }), deleted: false };
@@ -431,6 +437,27 @@ export class GenericRegistry {
         if (err instanceof StoreError && err.kind === 'not-found') throw notFound(desc.resource, desc.group, name);
         throw err;
       }
+    }
+  }
+
+  /** 409 Conflict when a delete's uid or resourceVersion precondition does not hold. */
+  private checkDeletePreconditions(
+    desc: ResourceDescriptor,
+    name: string,
+    current: StoredObject,
+    pre: DeleteOptions['preconditions'],
+  ): void {
+    const uid = current.object.metadata?.uid ?? '';
+    if (pre?.uid !== undefined && pre.uid !== uid) {
+      throw conflict(desc.resource, desc.group, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${uid}`);
+    }
+    if (pre?.resourceVersion !== undefined && pre.resourceVersion !== String(current.revision)) {
+      throw conflict(
+        desc.resource,
+        desc.group,
+        name,
+        `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.revision}`,
+      );
     }
   }
 

@@ -4,6 +4,7 @@
  */
 import type { KubeObject, ResourceDescriptor, StatusCause } from '@skiff/api';
 import type { TablePrinter } from '../http/table.js';
+import type { GarbageCollectionPolicy } from './deletion-finalizers.js';
 
 export interface ResourceStrategy {
   readonly desc: ResourceDescriptor;
@@ -33,6 +34,8 @@ export interface ResourceStrategy {
   pendingFinalizers?(object: KubeObject): boolean;
   /** Changes made when deletion starts on an object finalizers hold (a namespace goes Terminating). */
   prepareForDeletion?(object: KubeObject): void;
+  /** What happens to dependents when a delete names no propagation policy (default `DeleteDependents`: background). */
+  readonly defaultGarbageCollectionPolicy?: GarbageCollectionPolicy;
 }
 
 /** What an admission step may read. */
