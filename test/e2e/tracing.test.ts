@@ -18,7 +18,9 @@ interface ReceivedSpan {
   spanId: string;
   parentSpanId: string;
   name: string;
+  kind: number;
   attributes: Record<string, unknown>;
+  links: Array<{ traceId: string; spanId: string }>;
 }
 
 interface OtlpJson {
@@ -30,7 +32,9 @@ interface OtlpJson {
         spanId: string;
         parentSpanId?: string;
         name: string;
+        kind?: number;
         attributes?: Array<{ key: string; value: Record<string, unknown> }>;
+        links?: Array<{ traceId: string; spanId: string }>;
       }>;
     }>;
   }>;
@@ -58,7 +62,9 @@ beforeAll(async () => {
                 spanId: s.spanId,
                 parentSpanId: s.parentSpanId ?? '',
                 name: s.name,
+                kind: s.kind ?? 0,
                 attributes: Object.fromEntries((s.attributes ?? []).map((a) => [a.key, Object.values(a.value)[0]])),
+                links: (s.links ?? []).map((l) => ({ traceId: l.traceId, spanId: l.spanId })),
               });
             }
           }
@@ -119,7 +125,8 @@ describe('pod lifecycle tracing', () => {
           services.has('skiff-apiserver') &&
           services.has('skiff-scheduler') &&
           services.has('skiff-kubelet') &&
-          inTrace().some((s) => s.name === 'syncPod')
+          inTrace().some((s) => s.name === 'syncPod') &&
+          inTrace().some((s) => s.service === 'skiff-kubelet' && s.name.startsWith('process '))
         );
       },
       20_000,
@@ -146,6 +153,30 @@ describe('pod lifecycle tracing', () => {
     expect(trace.some((s) => s.name === 'container start' && s.attributes['k8s.container.name'] === 'main')).toBe(true);
     const publish = trace.find((s) => s.name.startsWith('publish '));
     expect(publish?.attributes['messaging.system']).toBe('nats');
+    // The watch delivery to the kubelet: a consumer span, child of a publish span, that a syncPod links to.
+    const consumerKind = 5; // OTLP SPAN_KIND_CONSUMER
+    const publishIds = new Set(trace.filter((s) => s.name.startsWith('publish ')).map((s) => s.spanId));
+    const deliveries = trace.filter((s) => s.service === 'skiff-kubelet' && s.name.startsWith('process '));
+    expect(deliveries.length).toBeGreaterThan(0);
+    for (const d of deliveries) {
+      expect(d.kind).toBe(consumerKind);
+      expect(publishIds.has(d.parentSpanId)).toBe(true);
+      expect(d.attributes['messaging.system']).toBe('nats');
+      expect(d.attributes['messaging.operation.type']).toBe('process');
+      expect(String(d.attributes['messaging.destination.name'])).toBe(`skiff.ev.core.pods.${cluster.nodeName}.default.traced`);
+      expect(d.attributes['k8s.pod.name']).toBe('traced');
+    }
+    const deliveryIds = new Set(deliveries.map((d) => d.spanId));
+    expect(trace.some((s) => s.name === 'syncPod' && s.links.some((l) => l.traceId === traceId && deliveryIds.has(l.spanId)))).toBe(true);
+    // The scheduler receives the unbound pod's events the same way.
+    expect(
+      trace.some(
+        (s) =>
+          s.service === 'skiff-scheduler' &&
+          s.name.startsWith('process ') &&
+          s.attributes['messaging.destination.name'] === 'skiff.ev.core.pods._.default.traced',
+      ),
+    ).toBe(true);
 
     const run = promisify(execFile);
     const { stdout } = await run(process.execPath, [

@@ -13,6 +13,10 @@
  *   (adds, updates, deletes), so it always ends with exactly the store's state.
  * - `synced` resolves after the first list is in; act only after it.
  * - Handlers must be quick: offload work to a queue.
+ * - An event whose message carries a trace context (`traceparent`, set by the event
+ *   publisher for pods) is delivered inside a consumer span of that trace
+ *   (`process <filter subject>`); handlers see it as the active span, so work they
+ *   start for the event can link to it.
  */
 import type { NatsConnection } from '@nats-io/transport-node';
 import { DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type JetStreamManager } from '@nats-io/jetstream';
@@ -31,6 +35,7 @@ import {
 } from '@skiff/api';
 import type { Logger } from '@skiff/telemetry';
 import type { ApiClient } from './api-client.js';
+import { withDeliverySpan } from './delivery-span.js';
 
 export interface InformerHandlers<T extends KubeObject> {
   onAdd?(object: T): void;
@@ -229,7 +234,10 @@ export class Informer<T extends KubeObject> {
         const revision = Number(m.headers?.get(REVISION_HEADER) ?? 0);
         const type = m.headers?.get(EVENT_TYPE_HEADER) ?? 'MODIFIED';
         const object = JSON.parse(decoder.decode(m.data)) as T;
-        this.applyEvent(type, object, revision);
+        const { desc } = this.options;
+        withDeliverySpan({ desc, filterSubject: filter, subject: m.subject, headers: m.headers, type, revision, object }, () =>
+          this.applyEvent(type, object, revision),
+        );
       }
     } finally {
       await consumer.delete().catch(() => undefined);
@@ -241,23 +249,25 @@ export class Informer<T extends KubeObject> {
     }
   }
 
-  private applyEvent(type: string, object: T, revision: number): void {
-    if (revision <= this.listRevision) return;
+  /** Applies one event; true when it reached the handlers (false: stale, a duplicate, or not of interest). */
+  private applyEvent(type: string, object: T, revision: number): boolean {
+    if (revision <= this.listRevision) return false;
     const key = namespacedName(object);
     const held = this.objects.get(key);
-    if (held !== undefined && revision <= held.revision) return;
+    if (held !== undefined && revision <= held.revision) return false;
     const deletedAt = this.tombstones.get(key);
-    if (held === undefined && deletedAt !== undefined && revision <= deletedAt) return;
+    if (held === undefined && deletedAt !== undefined && revision <= deletedAt) return false;
     if (type === 'DELETED' || !this.matches(object)) {
-      if (held === undefined) return;
+      if (held === undefined) return false;
       this.objects.delete(key);
       this.remember(key, revision);
       this.emit('delete', type === 'DELETED' ? object : held.object);
-      return;
+      return true;
     }
     this.objects.set(key, { revision, object });
     if (held === undefined) this.emit('add', object);
     else this.emit('update', object, held.object);
+    return true;
   }
 
   private remember(key: string, revision: number): void {
