@@ -5,82 +5,18 @@
  * lifecycle milestones on the pod, which `skiff pods latency` breaks down.
  */
 import { execFile } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MILESTONES, phaseDurations, podMilestones, type Pod } from '@skiff/api';
-import { freePort } from '../../packages/cli/src/nats-server.js';
 import { SKIFF_BIN, startCluster, waitFor, type TestCluster } from '../support/cluster.js';
+import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../support/otlp.js';
 
-interface ReceivedSpan {
-  service: string;
-  traceId: string;
-  spanId: string;
-  parentSpanId: string;
-  name: string;
-  kind: number;
-  attributes: Record<string, unknown>;
-  links: Array<{ traceId: string; spanId: string }>;
-}
-
-interface OtlpJson {
-  resourceSpans?: Array<{
-    resource?: { attributes?: Array<{ key: string; value: { stringValue?: string } }> };
-    scopeSpans?: Array<{
-      spans?: Array<{
-        traceId: string;
-        spanId: string;
-        parentSpanId?: string;
-        name: string;
-        kind?: number;
-        attributes?: Array<{ key: string; value: Record<string, unknown> }>;
-        links?: Array<{ traceId: string; spanId: string }>;
-      }>;
-    }>;
-  }>;
-}
-
-const spans: ReceivedSpan[] = [];
-let receiver: Server;
+let receiver: OtlpReceiver;
 let cluster: TestCluster;
 
 beforeAll(async () => {
-  const port = await freePort();
-  receiver = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      if (req.url === '/v1/traces') {
-        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as OtlpJson;
-        for (const rs of body.resourceSpans ?? []) {
-          const service = rs.resource?.attributes?.find((a) => a.key === 'service.name')?.value.stringValue ?? '';
-          for (const ss of rs.scopeSpans ?? []) {
-            for (const s of ss.spans ?? []) {
-              spans.push({
-                service,
-                traceId: s.traceId,
-                spanId: s.spanId,
-                parentSpanId: s.parentSpanId ?? '',
-                name: s.name,
-                kind: s.kind ?? 0,
-                attributes: Object.fromEntries((s.attributes ?? []).map((a) => [a.key, Object.values(a.value)[0]])),
-                links: (s.links ?? []).map((l) => ({ traceId: l.traceId, spanId: l.spanId })),
-              });
-            }
-          }
-        }
-      }
-      res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}');
-    });
-  });
-  await new Promise<void>((resolve) => receiver.listen(port, '127.0.0.1', resolve));
-  cluster = await startCluster({
-    env: {
-      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
-      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
-      OTEL_BSP_SCHEDULE_DELAY: '200',
-    },
-  });
+  receiver = await startOtlpReceiver();
+  cluster = await startCluster({ env: receiver.env });
 });
 
 afterAll(async () => {
@@ -116,7 +52,7 @@ describe('pod lifecycle tracing', () => {
     const traceparent = pod.metadata?.annotations?.['tracing.k8s.io/traceparent'] ?? '';
     const [, traceId, rootSpanId] = traceparent.split('-');
     expect(traceId).toMatch(/^[0-9a-f]{32}$/);
-    const inTrace = (): ReceivedSpan[] => spans.filter((s) => s.traceId === traceId);
+    const inTrace = (): ReceivedSpan[] => receiver.spans.filter((s) => s.traceId === traceId);
     await waitFor(
       'spans from the three components',
       () => {

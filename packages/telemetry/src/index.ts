@@ -1,5 +1,7 @@
 export { startTracing, otlpConfigured, tracer } from './tracing.js';
 export type { TracingHandle } from './tracing.js';
+export { samplingFromEnv, describeSampling, SamplingConfigError, SAMPLERS } from './sampling.js';
+export type { SamplingConfig, SamplerName } from './sampling.js';
 export { createMetricsRegistry, serveMetrics, lifecyclePhaseHistogram } from './metrics.js';
 export { createLogger, silentLogger } from './logger.js';
 export type { Logger } from './logger.js';
