@@ -40,15 +40,12 @@ function objectAttributes(desc: ResourceDescriptor, object: KubeObject): Attribu
  * Runs `deliver` (which applies the event and calls the handlers, synchronously) inside a
  * consumer span when the message carries a trace context, else directly. `deliver` returns
  * whether the event reached the handlers (false: dropped as stale or a duplicate), recorded as
- * `skiff.event.delivered`. Handlers see the span as the active one (`context.active()`), so
+ * `skiff.event.delivered`, and is returned. Handlers see the span as the active one (`context.active()`), so
  * work they start later can link to it.
  */
-export function withDeliverySpan(event: DeliveredEvent, deliver: () => boolean): void {
+export function withDeliverySpan(event: DeliveredEvent, deliver: () => boolean): boolean {
   const traceparent = event.headers?.get(TRACEPARENT_HEADER) ?? '';
-  if (traceparent === '') {
-    deliver();
-    return;
-  }
+  if (traceparent === '') return deliver();
   const parent = contextFromTraceparent(traceparent);
   const span = deliveryTracer.startSpan(
     `process ${event.filterSubject}`,
@@ -71,6 +68,7 @@ export function withDeliverySpan(event: DeliveredEvent, deliver: () => boolean):
   try {
     const delivered = context.with(trace.setSpan(parent, span), deliver);
     span.setAttribute('skiff.event.delivered', delivered);
+    return delivered;
   } catch (err) {
     span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
     throw err;

@@ -33,7 +33,7 @@ import {
   type LabelSelector,
   type ResourceDescriptor,
 } from '@skiff/api';
-import type { Logger } from '@skiff/telemetry';
+import { natsMetricsOf, type Logger } from '@skiff/telemetry';
 import type { ApiClient } from './api-client.js';
 import { withDeliverySpan } from './delivery-span.js';
 
@@ -82,6 +82,10 @@ export class Informer<T extends KubeObject> {
   readonly synced: Promise<void>;
   /** How many times the informer re-listed because it could not resume. */
   relists = 0;
+  /** Lists done so far (the first is not a re-list). */
+  private lists = 0;
+  /** The bus metrics of the connection, when the component instrumented it. */
+  private readonly metrics: ReturnType<typeof natsMetricsOf>;
 
   constructor(private readonly options: InformerOptions<T>) {
     if (options.handlers !== undefined) this.handlers.push(options.handlers);
@@ -96,6 +100,7 @@ export class Informer<T extends KubeObject> {
     ];
     this.fields = parseFieldSelector(options.fieldSelector, fieldPaths);
     this.synced = new Promise((resolve) => (this.resolveSynced = resolve));
+    this.metrics = natsMetricsOf(options.nc);
   }
 
   /** Adds handlers; call before start() to see the initial adds. */
@@ -106,6 +111,7 @@ export class Informer<T extends KubeObject> {
   /** Lists and starts following; resolves when synced. */
   async start(): Promise<void> {
     this.jsm = await jetstreamManager(this.options.nc);
+    this.metrics?.informerStarted(this.options.desc.resource);
     this.runLoop = this.run();
     this.runLoop.catch((err: unknown) => this.options.logger.error({ err, resource: this.options.desc.resource }, 'informer stopped'));
     await this.synced;
@@ -171,6 +177,7 @@ export class Informer<T extends KubeObject> {
       fieldSelector: fieldSelector === '' ? undefined : fieldSelector,
     });
     this.replace(listed.items, listed.revision);
+    if (this.lists++ > 0) this.metrics?.relisted(this.options.desc.resource);
     this.lastStreamSeq = before;
     this.resolveSynced();
     await this.follow(jsm, before);
@@ -235,9 +242,17 @@ export class Informer<T extends KubeObject> {
         const type = m.headers?.get(EVENT_TYPE_HEADER) ?? 'MODIFIED';
         const object = JSON.parse(decoder.decode(m.data)) as T;
         const { desc } = this.options;
-        withDeliverySpan({ desc, filterSubject: filter, subject: m.subject, headers: m.headers, type, revision, object }, () =>
-          this.applyEvent(type, object, revision),
+        const delivered = withDeliverySpan(
+          { desc, filterSubject: filter, subject: m.subject, headers: m.headers, type, revision, object },
+          () => this.applyEvent(type, object, revision),
         );
+        this.metrics?.eventConsumed({
+          resource: desc.resource,
+          delivered,
+          storedAtMs: m.info.timestampNanos / 1e6,
+          pending: m.info.pending,
+          redelivered: m.redelivered,
+        });
       }
     } finally {
       await consumer.delete().catch(() => undefined);

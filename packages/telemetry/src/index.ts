@@ -6,3 +6,5 @@ export { createMetricsRegistry, serveMetrics, lifecyclePhaseHistogram } from './
 export { createLogger, silentLogger } from './logger.js';
 export type { Logger } from './logger.js';
 export { TRACEPARENT_ANNOTATION, traceparentOf, contextFromTraceparent, contextOfObject, contextFromHeaders } from './trace-context.js';
+export { instrumentNatsConnection, natsMetricsOf, NatsMetrics } from './nats-metrics.js';
+export type { ConsumedEvent, NatsConnectionStats, NatsStatsSource } from './nats-metrics.js';
