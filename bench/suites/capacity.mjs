@@ -7,7 +7,7 @@ import { parseShape, simulateCapacity } from '@skiff/cli';
 import { figure, machine, table } from '../report.mjs';
 
 const NODE_COUNTS = [1000, 5000];
-const RUNS = 3;
+const RUNS = 5;
 
 /** A deterministic pseudo-random sequence (mulberry32). */
 function random(seed) {

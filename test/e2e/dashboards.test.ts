@@ -193,7 +193,16 @@ async function ensurePrometheus(): Promise<void> {
 
 /** Serves the state metrics of this cluster from this process, unless the controller-manager already does. */
 async function startStateMetrics(c: TestCluster): Promise<number | undefined> {
-  const cmMetrics = await (await fetch(`http://127.0.0.1:${c.ports.controllerManager}/metrics`)).text();
+  // The controller-manager may still be starting (the cluster counts as up once the node is Ready).
+  const cmMetrics = await waitFor(
+    'the controller-manager to serve /metrics',
+    async () => {
+      const res = await fetch(`http://127.0.0.1:${c.ports.controllerManager}/metrics`);
+      return res.ok ? res.text() : undefined;
+    },
+    30_000,
+    200,
+  );
   if (cmMetrics.includes('kube_pod_status_phase')) return undefined;
   const client = new ApiClient({ server: c.apiUrl, userAgent: 'skiff-dashboards-test' });
   nc = await connect({ servers: c.natsUrl });
