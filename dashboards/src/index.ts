@@ -12,12 +12,13 @@ import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { apiserverDashboard } from './apiserver.js';
 import { capacityDashboard } from './capacity.js';
 import { kubeletDashboard } from './kubelet.js';
+import { natsDashboard } from './nats.js';
 import { podLifecycleDashboard } from './pod-lifecycle.js';
 import { schedulerDashboard } from './scheduler.js';
 
 /** Every dashboard, built. Its file is `dashboards/<uid>.json`. */
 export function dashboards(): Dashboard[] {
-  return [podLifecycleDashboard(), schedulerDashboard(), apiserverDashboard(), kubeletDashboard(), capacityDashboard()];
+  return [podLifecycleDashboard(), schedulerDashboard(), apiserverDashboard(), kubeletDashboard(), capacityDashboard(), natsDashboard()];
 }
 
 /** The file name of a dashboard: `<uid>.json`. */

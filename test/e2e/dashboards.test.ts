@@ -193,7 +193,16 @@ async function ensurePrometheus(): Promise<void> {
 
 /** Serves the state metrics of this cluster from this process, unless the controller-manager already does. */
 async function startStateMetrics(c: TestCluster): Promise<number | undefined> {
-  const cmMetrics = await (await fetch(`http://127.0.0.1:${c.ports.controllerManager}/metrics`)).text();
+  // The controller-manager may still be starting (the cluster counts as up once the node is Ready).
+  const cmMetrics = await waitFor(
+    'the controller-manager to serve /metrics',
+    async () => {
+      const res = await fetch(`http://127.0.0.1:${c.ports.controllerManager}/metrics`);
+      return res.ok ? res.text() : undefined;
+    },
+    30_000,
+    200,
+  );
   if (cmMetrics.includes('kube_pod_status_phase')) return undefined;
   const client = new ApiClient({ server: c.apiUrl, userAgent: 'skiff-dashboards-test' });
   nc = await connect({ servers: c.natsUrl });
@@ -458,5 +467,22 @@ describe('dashboards (live)', () => {
     expect(withinSlo).toBeGreaterThanOrEqual(0);
     expect(withinSlo).toBeLessThanOrEqual(1);
     expect(valueOf(await panelQuery('skiff-pod-lifecycle', 'Error budget left'))).toBeCloseTo(1 - (1 - withinSlo) / 0.01, 6);
+  });
+
+  it('shows the NATS bus: every component on it, and the kubelet receiving its pods through the events stream', async () => {
+    const c = cluster!;
+    const byUid = new Map(committedDashboards().map((d) => [d.uid ?? '', d]));
+    const q = panelQueries(byUid.get('skiff-nats')!).find((x) => x.panel === 'Messages per second by component');
+    const perComponent = await promQuery(substituteVariables(q!.expr, variableValues(c)));
+    const components = new Set(perComponent.map((s) => s.metric['component']));
+    for (const component of ['apiserver', 'scheduler', 'controller-manager', 'kubelet']) expect(components).toContain(component);
+    // The kubelet's pod informer delivered at least one event for each pod bound to it (the binding).
+    const delivered = await promValue('sum(skiff_informer_events_total{component="kubelet", resource="pods", result="delivered"})');
+    expect(delivered).toBeGreaterThanOrEqual(WORKLOAD.pods + 1);
+    // nats-server's own monitoring endpoint is on, and `skiff up` says where.
+    const monitorUrl = readFileSync(join(c.dataDir, 'nats', 'monitor-url'), 'utf8').trim();
+    expect(c.output()).toContain(`NATS monitoring at ${monitorUrl}`);
+    const varz = (await (await fetch(`${monitorUrl}/varz`)).json()) as { connections?: number };
+    expect(varz.connections).toBeGreaterThanOrEqual(4);
   });
 });

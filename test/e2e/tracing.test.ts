@@ -5,76 +5,18 @@
  * lifecycle milestones on the pod, which `skiff pods latency` breaks down.
  */
 import { execFile } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MILESTONES, phaseDurations, podMilestones, type Pod } from '@skiff/api';
-import { freePort } from '../../packages/cli/src/nats-server.js';
 import { SKIFF_BIN, startCluster, waitFor, type TestCluster } from '../support/cluster.js';
+import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../support/otlp.js';
 
-interface ReceivedSpan {
-  service: string;
-  traceId: string;
-  spanId: string;
-  parentSpanId: string;
-  name: string;
-  attributes: Record<string, unknown>;
-}
-
-interface OtlpJson {
-  resourceSpans?: Array<{
-    resource?: { attributes?: Array<{ key: string; value: { stringValue?: string } }> };
-    scopeSpans?: Array<{
-      spans?: Array<{
-        traceId: string;
-        spanId: string;
-        parentSpanId?: string;
-        name: string;
-        attributes?: Array<{ key: string; value: Record<string, unknown> }>;
-      }>;
-    }>;
-  }>;
-}
-
-const spans: ReceivedSpan[] = [];
-let receiver: Server;
+let receiver: OtlpReceiver;
 let cluster: TestCluster;
 
 beforeAll(async () => {
-  const port = await freePort();
-  receiver = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      if (req.url === '/v1/traces') {
-        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as OtlpJson;
-        for (const rs of body.resourceSpans ?? []) {
-          const service = rs.resource?.attributes?.find((a) => a.key === 'service.name')?.value.stringValue ?? '';
-          for (const ss of rs.scopeSpans ?? []) {
-            for (const s of ss.spans ?? []) {
-              spans.push({
-                service,
-                traceId: s.traceId,
-                spanId: s.spanId,
-                parentSpanId: s.parentSpanId ?? '',
-                name: s.name,
-                attributes: Object.fromEntries((s.attributes ?? []).map((a) => [a.key, Object.values(a.value)[0]])),
-              });
-            }
-          }
-        }
-      }
-      res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}');
-    });
-  });
-  await new Promise<void>((resolve) => receiver.listen(port, '127.0.0.1', resolve));
-  cluster = await startCluster({
-    env: {
-      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
-      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
-      OTEL_BSP_SCHEDULE_DELAY: '200',
-    },
-  });
+  receiver = await startOtlpReceiver();
+  cluster = await startCluster({ env: receiver.env });
 });
 
 afterAll(async () => {
@@ -110,7 +52,7 @@ describe('pod lifecycle tracing', () => {
     const traceparent = pod.metadata?.annotations?.['tracing.k8s.io/traceparent'] ?? '';
     const [, traceId, rootSpanId] = traceparent.split('-');
     expect(traceId).toMatch(/^[0-9a-f]{32}$/);
-    const inTrace = (): ReceivedSpan[] => spans.filter((s) => s.traceId === traceId);
+    const inTrace = (): ReceivedSpan[] => receiver.spans.filter((s) => s.traceId === traceId);
     await waitFor(
       'spans from the three components',
       () => {
@@ -119,7 +61,8 @@ describe('pod lifecycle tracing', () => {
           services.has('skiff-apiserver') &&
           services.has('skiff-scheduler') &&
           services.has('skiff-kubelet') &&
-          inTrace().some((s) => s.name === 'syncPod')
+          inTrace().some((s) => s.name === 'syncPod') &&
+          inTrace().some((s) => s.service === 'skiff-kubelet' && s.name.startsWith('process '))
         );
       },
       20_000,
@@ -146,6 +89,30 @@ describe('pod lifecycle tracing', () => {
     expect(trace.some((s) => s.name === 'container start' && s.attributes['k8s.container.name'] === 'main')).toBe(true);
     const publish = trace.find((s) => s.name.startsWith('publish '));
     expect(publish?.attributes['messaging.system']).toBe('nats');
+    // The watch delivery to the kubelet: a consumer span, child of a publish span, that a syncPod links to.
+    const consumerKind = 5; // OTLP SPAN_KIND_CONSUMER
+    const publishIds = new Set(trace.filter((s) => s.name.startsWith('publish ')).map((s) => s.spanId));
+    const deliveries = trace.filter((s) => s.service === 'skiff-kubelet' && s.name.startsWith('process '));
+    expect(deliveries.length).toBeGreaterThan(0);
+    for (const d of deliveries) {
+      expect(d.kind).toBe(consumerKind);
+      expect(publishIds.has(d.parentSpanId)).toBe(true);
+      expect(d.attributes['messaging.system']).toBe('nats');
+      expect(d.attributes['messaging.operation.type']).toBe('process');
+      expect(String(d.attributes['messaging.destination.name'])).toBe(`skiff.ev.core.pods.${cluster.nodeName}.default.traced`);
+      expect(d.attributes['k8s.pod.name']).toBe('traced');
+    }
+    const deliveryIds = new Set(deliveries.map((d) => d.spanId));
+    expect(trace.some((s) => s.name === 'syncPod' && s.links.some((l) => l.traceId === traceId && deliveryIds.has(l.spanId)))).toBe(true);
+    // The scheduler receives the unbound pod's events the same way.
+    expect(
+      trace.some(
+        (s) =>
+          s.service === 'skiff-scheduler' &&
+          s.name.startsWith('process ') &&
+          s.attributes['messaging.destination.name'] === 'skiff.ev.core.pods._.default.traced',
+      ),
+    ).toBe(true);
 
     const run = promisify(execFile);
     const { stdout } = await run(process.execPath, [

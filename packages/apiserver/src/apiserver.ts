@@ -9,7 +9,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Gauge } from 'prom-client';
 import { ApiError, NAMESPACES } from '@skiff/api';
 import { openJetStreamStore, type Store } from '@skiff/store';
-import { createMetricsRegistry, tracer, type Logger } from '@skiff/telemetry';
+import { createMetricsRegistry, instrumentNatsConnection, tracer, type Logger } from '@skiff/telemetry';
 import { GenericRegistry } from './registry/generic.js';
 import { loadSchemaValidators } from './registry/schema-validation.js';
 import { EventPublisher } from './storage/event-publisher.js';
@@ -61,6 +61,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   await loadSchemaValidators();
   const store = await openJetStreamStore(nc);
   const metrics = createMetricsRegistry('apiserver');
+  instrumentNatsConnection(nc, metrics);
   const cache = new WatchCache(store, options.watchCacheSize === undefined ? {} : { historySize: options.watchCacheSize });
   await cache.start();
   const publishedRevision = new Gauge({

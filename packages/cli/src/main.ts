@@ -1,5 +1,6 @@
 /** The `skiff` command line: dispatches to one command. */
 import { apiserverCommand } from './commands/apiserver.js';
+import { capacityCommand } from './commands/capacity.js';
 import { controllerManagerCommand } from './commands/controller-manager.js';
 import { kubeletCommand } from './commands/kubelet.js';
 import { schedulerCommand } from './commands/scheduler.js';
@@ -16,6 +17,7 @@ const COMMANDS: CommandSpec[] = [
   kubeletCommand,
   podsCommand,
   traceCommand,
+  capacityCommand,
 ];
 
 function help(): string {

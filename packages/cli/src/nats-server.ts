@@ -14,6 +14,8 @@ export interface NatsServerHandle {
   readonly url: string;
   readonly port: number;
   readonly monitorPort: number | undefined;
+  /** `http://<host>:<monitorPort>` when monitoring is on (`/varz`, `/connz`, `/jsz`). */
+  readonly monitorUrl: string | undefined;
   readonly process: ChildProcess;
   /** Stops the server (SIGTERM, then SIGKILL after 5 s) and waits for its exit. */
   stop(): Promise<void>;
@@ -25,7 +27,7 @@ export interface NatsServerOptions {
   host?: string;
   /** 0 picks a free port. */
   port?: number;
-  /** Monitoring port (`-m`), omitted when undefined. */
+  /** Monitoring port (`-m`, nats-server's HTTP JSON endpoints), omitted when undefined; 0 picks a free port. */
   monitorPort?: number;
   /** Receives the server's own log lines. */
   onLog?: (line: string) => void;
@@ -79,7 +81,8 @@ export async function startNatsServer(options: NatsServerOptions): Promise<NatsS
   const storeDir = join(options.dataDir, 'jetstream');
   mkdirSync(storeDir, { recursive: true });
   const args = ['-a', host, '-p', String(port), '-js', '-sd', storeDir];
-  if (options.monitorPort !== undefined) args.push('-m', String(options.monitorPort));
+  const monitorPort = options.monitorPort === 0 ? await freePort(host) : options.monitorPort;
+  if (monitorPort !== undefined) args.push('-m', String(monitorPort));
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const onData = (chunk: Buffer): void => {
     for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') options.onLog?.(line);
@@ -101,7 +104,8 @@ export async function startNatsServer(options: NatsServerOptions): Promise<NatsS
   return {
     url: `nats://${host}:${port}`,
     port,
-    monitorPort: options.monitorPort,
+    monitorPort,
+    monitorUrl: monitorPort === undefined ? undefined : `http://${host}:${monitorPort}`,
     process: child,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;

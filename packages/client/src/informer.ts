@@ -13,6 +13,10 @@
  *   (adds, updates, deletes), so it always ends with exactly the store's state.
  * - `synced` resolves after the first list is in; act only after it.
  * - Handlers must be quick: offload work to a queue.
+ * - An event whose message carries a trace context (`traceparent`, set by the event
+ *   publisher for pods) is delivered inside a consumer span of that trace
+ *   (`process <filter subject>`); handlers see it as the active span, so work they
+ *   start for the event can link to it.
  */
 import type { NatsConnection } from '@nats-io/transport-node';
 import { DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type JetStreamManager } from '@nats-io/jetstream';
@@ -29,8 +33,9 @@ import {
   type LabelSelector,
   type ResourceDescriptor,
 } from '@skiff/api';
-import type { Logger } from '@skiff/telemetry';
+import { natsMetricsOf, type Logger } from '@skiff/telemetry';
 import type { ApiClient } from './api-client.js';
+import { withDeliverySpan } from './delivery-span.js';
 
 export interface InformerHandlers<T extends KubeObject> {
   onAdd?(object: T): void;
@@ -77,6 +82,10 @@ export class Informer<T extends KubeObject> {
   readonly synced: Promise<void>;
   /** How many times the informer re-listed because it could not resume. */
   relists = 0;
+  /** Lists done so far (the first is not a re-list). */
+  private lists = 0;
+  /** The bus metrics of the connection, when the component instrumented it. */
+  private readonly metrics: ReturnType<typeof natsMetricsOf>;
 
   constructor(private readonly options: InformerOptions<T>) {
     if (options.handlers !== undefined) this.handlers.push(options.handlers);
@@ -91,6 +100,7 @@ export class Informer<T extends KubeObject> {
     ];
     this.fields = parseFieldSelector(options.fieldSelector, fieldPaths);
     this.synced = new Promise((resolve) => (this.resolveSynced = resolve));
+    this.metrics = natsMetricsOf(options.nc);
   }
 
   /** Adds handlers; call before start() to see the initial adds. */
@@ -101,6 +111,7 @@ export class Informer<T extends KubeObject> {
   /** Lists and starts following; resolves when synced. */
   async start(): Promise<void> {
     this.jsm = await jetstreamManager(this.options.nc);
+    this.metrics?.informerStarted(this.options.desc.resource);
     this.runLoop = this.run();
     this.runLoop.catch((err: unknown) => this.options.logger.error({ err, resource: this.options.desc.resource }, 'informer stopped'));
     await this.synced;
@@ -166,6 +177,7 @@ export class Informer<T extends KubeObject> {
       fieldSelector: fieldSelector === '' ? undefined : fieldSelector,
     });
     this.replace(listed.items, listed.revision);
+    if (this.lists++ > 0) this.metrics?.relisted(this.options.desc.resource);
     this.lastStreamSeq = before;
     this.resolveSynced();
     await this.follow(jsm, before);
@@ -229,7 +241,18 @@ export class Informer<T extends KubeObject> {
         const revision = Number(m.headers?.get(REVISION_HEADER) ?? 0);
         const type = m.headers?.get(EVENT_TYPE_HEADER) ?? 'MODIFIED';
         const object = JSON.parse(decoder.decode(m.data)) as T;
-        this.applyEvent(type, object, revision);
+        const { desc } = this.options;
+        const delivered = withDeliverySpan(
+          { desc, filterSubject: filter, subject: m.subject, headers: m.headers, type, revision, object },
+          () => this.applyEvent(type, object, revision),
+        );
+        this.metrics?.eventConsumed({
+          resource: desc.resource,
+          delivered,
+          storedAtMs: m.info.timestampNanos / 1e6,
+          pending: m.info.pending,
+          redelivered: m.redelivered,
+        });
       }
     } finally {
       await consumer.delete().catch(() => undefined);
@@ -241,23 +264,25 @@ export class Informer<T extends KubeObject> {
     }
   }
 
-  private applyEvent(type: string, object: T, revision: number): void {
-    if (revision <= this.listRevision) return;
+  /** Applies one event; true when it reached the handlers (false: stale, a duplicate, or not of interest). */
+  private applyEvent(type: string, object: T, revision: number): boolean {
+    if (revision <= this.listRevision) return false;
     const key = namespacedName(object);
     const held = this.objects.get(key);
-    if (held !== undefined && revision <= held.revision) return;
+    if (held !== undefined && revision <= held.revision) return false;
     const deletedAt = this.tombstones.get(key);
-    if (held === undefined && deletedAt !== undefined && revision <= deletedAt) return;
+    if (held === undefined && deletedAt !== undefined && revision <= deletedAt) return false;
     if (type === 'DELETED' || !this.matches(object)) {
-      if (held === undefined) return;
+      if (held === undefined) return false;
       this.objects.delete(key);
       this.remember(key, revision);
       this.emit('delete', type === 'DELETED' ? object : held.object);
-      return;
+      return true;
     }
     this.objects.set(key, { revision, object });
     if (held === undefined) this.emit('add', object);
     else this.emit('update', object, held.object);
+    return true;
   }
 
   private remember(key: string, revision: number): void {

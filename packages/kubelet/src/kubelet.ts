@@ -12,7 +12,7 @@
 import type { Server } from 'node:http';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Gauge, Histogram, type Registry } from 'prom-client';
-import { context, trace } from '@opentelemetry/api';
+import { context, trace, type SpanContext } from '@opentelemetry/api';
 import {
   ApiError,
   LIFECYCLE_PHASES,
@@ -85,6 +85,8 @@ export class Kubelet {
   private readonly phases: Histogram;
   /** When this kubelet first saw each pod (the `accepted` milestone). */
   private readonly acceptedAt = new Map<string, number>();
+  /** Per pod uid, the informer's delivery span of the latest event not yet synced: the next syncPod links to it. */
+  private readonly deliveredBy = new Map<string, SpanContext>();
 
   constructor(private readonly options: KubeletOptions) {
     const { client, nc, logger } = options;
@@ -234,6 +236,8 @@ export class Kubelet {
   private observe(pod: Pod): void {
     const uid = pod.metadata?.uid ?? '';
     if (!this.acceptedAt.has(uid)) this.acceptedAt.set(uid, Date.now());
+    const delivery = trace.getSpanContext(context.active());
+    if (delivery !== undefined) this.deliveredBy.set(uid, delivery);
     this.byUid.set(uid, pod);
     this.enqueue(uid);
   }
@@ -286,6 +290,9 @@ export class Kubelet {
   }
 
   private async syncPod(uid: string): Promise<void> {
+    // The watch delivery that caused this sync is not its caller: a link, as for every asynchronous hand-off.
+    const delivery = this.deliveredBy.get(uid);
+    this.deliveredBy.delete(uid);
     const pod = this.byUid.get(uid);
     if (pod === undefined) {
       await this.teardown(uid, 2);
@@ -305,6 +312,7 @@ export class Kubelet {
     const span = kubeletTracer.startSpan(
       'syncPod',
       {
+        links: delivery === undefined ? [] : [{ context: delivery, attributes: { 'skiff.link': 'watch delivery' } }],
         attributes: {
           'k8s.pod.name': pod.metadata?.name ?? '',
           'k8s.pod.uid': uid,

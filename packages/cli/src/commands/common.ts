@@ -3,11 +3,23 @@ import { createServer, type Server } from 'node:http';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { Registry } from 'prom-client';
 import { ApiClient } from '@skiff/client';
-import { serveMetrics } from '@skiff/telemetry';
+import { instrumentNatsConnection, serveMetrics } from '@skiff/telemetry';
 
-/** Connects to NATS, retrying until it answers (components may start before the server). */
-export async function connectNats(url: string, name: string): Promise<NatsConnection> {
-  return connect({ servers: url, name, maxReconnectAttempts: -1, waitOnFirstConnect: true, reconnectTimeWait: 500, noAsyncTraces: true });
+/**
+ * Connects to NATS, retrying until it answers (components may start before the server), and
+ * registers the connection's bus metrics (and its informers') in the component's registry.
+ */
+export async function connectNats(url: string, name: string, metrics: Registry): Promise<NatsConnection> {
+  const nc = await connect({
+    servers: url,
+    name,
+    maxReconnectAttempts: -1,
+    waitOnFirstConnect: true,
+    reconnectTimeWait: 500,
+    noAsyncTraces: true,
+  });
+  instrumentNatsConnection(nc, metrics);
+  return nc;
 }
 
 /** The API client of a component, waiting until the apiserver is ready. */

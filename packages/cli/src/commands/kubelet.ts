@@ -65,7 +65,7 @@ export const kubeletCommand: CommandSpec = {
     const reader =
       statsKind === 'native' && !nativeCgroupStatsAvailable() ? createCgroupStatsReader('ts') : createCgroupStatsReader(statsKind);
     const stats = new StatsCollector(reader, cgroups);
-    const nc = await connectNats(flags.str('nats'), `skiff-kubelet-${nodeName}`);
+    const nc = await connectNats(flags.str('nats'), `skiff-kubelet-${nodeName}`, metrics);
     const client = await apiClient(flags.str('apiserver'), `skiff-kubelet/${nodeName}`);
     const kubelet = new Kubelet({
       client,
@@ -127,7 +127,7 @@ async function runHollow(flags: ParsedFlags, count: number): Promise<number> {
   const metrics = createMetricsRegistry('hollow-kubelet');
   const server = await serveHealthAndMetrics(flags.str('host'), Number(flags.str('port')), metrics);
   const prefix = flags.str('hollow-prefix');
-  const nc = await connectNats(flags.str('nats'), `skiff-hollow-kubelet-${prefix}`);
+  const nc = await connectNats(flags.str('nats'), `skiff-hollow-kubelet-${prefix}`, metrics);
   const client = await apiClient(flags.str('apiserver'), `skiff-hollow-kubelet/${prefix}`);
   const fleet = new HollowFleet({
     client,

@@ -4,7 +4,7 @@
  * this machine, each its own process; writes `<data dir>/kubeconfig`; Ctrl-C
  * stops everything (pods included) and leaves nothing running.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,6 +42,7 @@ export const upCommand: CommandSpec = {
     },
     host: { type: 'string', default: '127.0.0.1', help: 'address every component listens on' },
     'nats-port': { type: 'string', default: '4222', help: 'NATS client port' },
+    'nats-monitor-port': { type: 'string', default: '0', help: "nats-server's HTTP monitoring port (-m; 0: a free port)" },
     'api-port': { type: 'string', default: '6443', help: 'apiserver port' },
     'kubelet-port': { type: 'string', default: '10250', help: 'kubelet port' },
     'scheduler-port': { type: 'string', default: '10259', help: 'scheduler metrics port' },
@@ -67,8 +68,15 @@ export const upCommand: CommandSpec = {
     }
     mkdirSync(dataDir, { recursive: true });
     const logDir = join(dataDir, 'logs');
-    const nats = await startNatsServer({ dataDir: join(dataDir, 'nats'), host, port: Number(flags.str('nats-port')) });
+    const natsDir = join(dataDir, 'nats');
+    const nats = await startNatsServer({
+      dataDir: natsDir,
+      host,
+      port: Number(flags.str('nats-port')),
+      monitorPort: Number(flags.str('nats-monitor-port')),
+    });
     const natsUrl = nats.url;
+    writeFileSync(join(natsDir, 'monitor-url'), `${nats.monitorUrl ?? ''}\n`);
     const apiUrl = `http://${host}:${flags.str('api-port')}`;
     const bin = fileURLToPath(new URL('../../bin/skiff.js', import.meta.url));
     if (!existsSync(bin)) throw new Error(`cannot find the skiff executable at ${bin}`);
@@ -115,6 +123,7 @@ export const upCommand: CommandSpec = {
       const kubeconfig = join(dataDir, 'kubeconfig');
       writeKubeconfig(kubeconfig, apiUrl);
       say(`skiff: cluster is up (NATS ${natsUrl}, apiserver ${apiUrl}, node ${flags.str('node-name')})`);
+      say(`skiff: NATS monitoring at ${nats.monitorUrl ?? ''} (also in ${join(natsDir, 'monitor-url')})`);
       say(`skiff: logs in ${logDir}`);
       say('skiff: use it with:');
       say(`  export KUBECONFIG=${kubeconfig}`);
