@@ -19,7 +19,10 @@ import type { Store } from '@skiff/store';
 import type { GenericRegistry } from '../registry/generic.js';
 import { bindPod } from '../registry/pod-binding.js';
 import type { WatchCache } from '../storage/watch-cache.js';
+import { serveApply } from './apply.js';
 import { mediaType, parseBody, readBody } from './body.js';
+import { fieldManagerOf } from './field-manager.js';
+import { enforceFieldValidation, fieldValidationOf } from './field-validation.js';
 import { chooseContainer, proxyLogs } from './logs.js';
 import { applyPatch } from './patch.js';
 import { isYaml, negotiate, writeJson, writeRawJson } from './respond.js';
@@ -135,7 +138,9 @@ export async function handleResource(
     if (method === 'POST') {
       if (desc.namespaced && namespace === undefined)
         throw methodNotAllowed(`the server does not allow this method on the requested resource`);
-      const created = await ctx.registry.create(desc, ns, await readObject(req), { dryRun: dryRun(q) });
+      const body = await readObject(req);
+      enforceFieldValidation(desc, body, fieldValidationOf(q), res, 'create');
+      const created = await ctx.registry.create(desc, ns, body, { dryRun: dryRun(q), fieldManager: fieldManagerOf(q, req, false) });
       writeJson(res, 201, created);
       return;
     }
@@ -239,29 +244,49 @@ export async function handleResource(
       return;
     }
     case 'PUT': {
-      const updated = await ctx.registry.update(desc, ns, name, await readObject(req), sub, { dryRun: dryRun(q) });
+      const body = await readObject(req);
+      enforceFieldValidation(desc, body, fieldValidationOf(q), res, 'update');
+      const updated = await ctx.registry.update(desc, ns, name, body, sub, {
+        dryRun: dryRun(q),
+        fieldManager: fieldManagerOf(q, req, false),
+      });
       writeJson(res, 200, updated);
       return;
     }
     case 'PATCH': {
       const type = mediaType(req);
       const patch = parseBody(await readBody(req), type);
-      const isApply = type === 'application/apply-patch+yaml' || type === 'application/apply-patch+json';
-      try {
-        const patched = await ctx.registry.patch(desc, ns, name, (current) => applyPatch(type, current, patch) as KubeObject, sub, {
+      const fieldValidation = fieldValidationOf(q);
+      if (type === 'application/apply-patch+yaml' || type === 'application/apply-patch+json') {
+        const manager = fieldManagerOf(q, req, true);
+        await serveApply(res, ctx.registry, desc, ns, name, patch, {
+          manager,
+          force: boolParam(q, 'force'),
+          subresource: sub,
           dryRun: dryRun(q),
+          fieldValidation,
         });
-        writeJson(res, 200, patched);
-      } catch (err) {
-        // Server-side apply creates what does not exist yet.
-        if (isApply && err instanceof ApiError && err.code === 404 && sub === undefined) {
-          const body = patch as KubeObject;
-          body.metadata = { ...body.metadata, name };
-          writeJson(res, 201, await ctx.registry.create(desc, ns, body, { dryRun: dryRun(q) }));
-          return;
-        }
-        throw err;
+        return;
       }
+      const fieldManager = fieldManagerOf(q, req, false);
+      const patched = await ctx.registry.patch(
+        desc,
+        ns,
+        name,
+        (current, revision) => {
+          // A JSON patch may test the resourceVersion (kubectl's managedFields migration does).
+          const target =
+            type === 'application/json-patch+json'
+              ? { ...current, metadata: { ...current.metadata, resourceVersion: String(revision) } }
+              : current;
+          const next = applyPatch(type, target, patch) as KubeObject;
+          enforceFieldValidation(desc, next, fieldValidation, res, 'patch');
+          return next;
+        },
+        sub,
+        { dryRun: dryRun(q), fieldManager },
+      );
+      writeJson(res, 200, patched);
       return;
     }
     case 'DELETE': {
