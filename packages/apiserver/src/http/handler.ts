@@ -279,7 +279,7 @@ export async function handleResource(
             type === 'application/json-patch+json'
               ? { ...current, metadata: { ...current.metadata, resourceVersion: String(revision) } }
               : current;
-          const next = applyPatch(type, target, patch) as KubeObject;
+          const next = applyPatch(type, target, patch, desc) as KubeObject;
           enforceFieldValidation(desc, next, fieldValidation, res, 'patch');
           return next;
         },
