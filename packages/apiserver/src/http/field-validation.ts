@@ -1,8 +1,9 @@
 /**
  * `fieldValidation` (Strict, Warn, Ignore) for create, update and patch:
- * unknown fields are a 400 in Strict, a `Warning: 299` header each in Warn
- * (the default, as in Kubernetes since 1.27), silently dropped in Ignore;
- * they are never stored.
+ * unknown and duplicate fields are a 400 in Strict, a `Warning: 299` header
+ * each in Warn (the default, as in Kubernetes since 1.27), silently dropped
+ * (unknown) or resolved to the last one (duplicate) in Ignore; unknown fields
+ * are never stored.
  */
 import type { ServerResponse } from 'node:http';
 import { ApiError, apiVersionOf, badRequest, type ResourceDescriptor } from '@skiff/api';
@@ -27,8 +28,9 @@ export function addWarning(res: ServerResponse, text: string): void {
 }
 
 /**
- * Drops the unknown fields of `object` (in place) and applies the mode:
- * Strict throws a 400 BadRequest (`strict decoding error: unknown field "spec.foo"`,
+ * Drops the unknown fields of `object` (in place) and applies the mode to
+ * them and to the body's `duplicates`: Strict throws a 400 BadRequest
+ * (`strict decoding error: unknown field "spec.foo", duplicate field "replicas"`,
  * prefixed on create and update as Kubernetes does), Warn adds one warning per field.
  */
 export function enforceFieldValidation(
@@ -37,10 +39,14 @@ export function enforceFieldValidation(
   mode: FieldValidation,
   res: ServerResponse,
   operation: 'create' | 'update' | 'patch',
+  duplicates: readonly string[] = [],
 ): void {
   const unknown = dropUnknownFields(desc, object);
-  if (unknown.length === 0 || mode === 'Ignore') return;
-  const messages = unknown.map((p) => `unknown field ${JSON.stringify(p)}`);
+  if ((unknown.length === 0 && duplicates.length === 0) || mode === 'Ignore') return;
+  const messages = [
+    ...unknown.map((p) => `unknown field ${JSON.stringify(p)}`),
+    ...duplicates.map((p) => `duplicate field ${JSON.stringify(p)}`),
+  ];
   if (mode === 'Warn') {
     for (const m of messages) addWarning(res, m);
     return;

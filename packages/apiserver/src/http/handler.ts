@@ -21,6 +21,7 @@ import { bindPod } from '../registry/pod-binding.js';
 import type { WatchCache } from '../storage/watch-cache.js';
 import { serveApply } from './apply.js';
 import { mediaType, parseBody, readBody } from './body.js';
+import { duplicateFields } from './duplicate-fields.js';
 import { fieldManagerOf } from './field-manager.js';
 import { enforceFieldValidation, fieldValidationOf } from './field-validation.js';
 import { chooseContainer, proxyLogs } from './logs.js';
@@ -62,8 +63,12 @@ function dryRun(q: URLSearchParams): boolean {
   return values.length > 0;
 }
 
-async function readObject(req: IncomingMessage): Promise<KubeObject> {
-  const body = parseBody(await readBody(req), mediaType(req));
+/** Reads a JSON/YAML/protobuf object; with `duplicates`, collects the fields a JSON body repeats (for fieldValidation). */
+async function readObject(req: IncomingMessage, duplicates?: string[]): Promise<KubeObject> {
+  const raw = await readBody(req);
+  const type = mediaType(req);
+  const body = parseBody(raw, type);
+  if (duplicates !== undefined && type === 'application/json') duplicates.push(...duplicateFields(raw.toString('utf8')));
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('the body of the request must be a JSON object');
   return body as KubeObject;
 }
@@ -138,8 +143,10 @@ export async function handleResource(
     if (method === 'POST') {
       if (desc.namespaced && namespace === undefined)
         throw methodNotAllowed(`the server does not allow this method on the requested resource`);
-      const body = await readObject(req);
-      enforceFieldValidation(desc, body, fieldValidationOf(q), res, 'create');
+      const fieldValidation = fieldValidationOf(q);
+      const duplicates: string[] = [];
+      const body = await readObject(req, fieldValidation === 'Ignore' ? undefined : duplicates);
+      enforceFieldValidation(desc, body, fieldValidation, res, 'create', duplicates);
       const created = await ctx.registry.create(desc, ns, body, { dryRun: dryRun(q), fieldManager: fieldManagerOf(q, req, false) });
       writeJson(res, 201, created);
       return;
@@ -244,8 +251,10 @@ export async function handleResource(
       return;
     }
     case 'PUT': {
-      const body = await readObject(req);
-      enforceFieldValidation(desc, body, fieldValidationOf(q), res, 'update');
+      const fieldValidation = fieldValidationOf(q);
+      const duplicates: string[] = [];
+      const body = await readObject(req, fieldValidation === 'Ignore' ? undefined : duplicates);
+      enforceFieldValidation(desc, body, fieldValidation, res, 'update', duplicates);
       const updated = await ctx.registry.update(desc, ns, name, body, sub, {
         dryRun: dryRun(q),
         fieldManager: fieldManagerOf(q, req, false),
@@ -255,8 +264,11 @@ export async function handleResource(
     }
     case 'PATCH': {
       const type = mediaType(req);
-      const patch = parseBody(await readBody(req), type);
+      const raw = await readBody(req);
+      const patch = parseBody(raw, type);
       const fieldValidation = fieldValidationOf(q);
+      const merging = type === 'application/merge-patch+json' || type === 'application/strategic-merge-patch+json';
+      const duplicates = merging && fieldValidation !== 'Ignore' ? duplicateFields(raw.toString('utf8')) : [];
       if (type === 'application/apply-patch+yaml' || type === 'application/apply-patch+json') {
         const manager = fieldManagerOf(q, req, true);
         await serveApply(res, ctx.registry, desc, ns, name, patch, {
@@ -280,7 +292,7 @@ export async function handleResource(
               ? { ...current, metadata: { ...current.metadata, resourceVersion: String(revision) } }
               : current;
           const next = applyPatch(type, target, patch, desc) as KubeObject;
-          enforceFieldValidation(desc, next, fieldValidation, res, 'patch');
+          enforceFieldValidation(desc, next, fieldValidation, res, 'patch', duplicates);
           return next;
         },
         sub,

@@ -201,4 +201,17 @@ describe('fieldValidation', () => {
     expect(patched.json['message']).toBe('strict decoding error: unknown field "spec.foo"');
     expect((await req('POST', `${PODS}?fieldValidation=Sometimes`, pod('bad'))).code).toBe(400);
   });
+
+  it('reports duplicate fields: 400 in Strict, a warning in Warn', async () => {
+    const body = '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"dup","name":"dup"},"data":{"a":"1","b":"2","a":"3"}}';
+    const strict = await req('POST', `${CM}?fieldValidation=Strict`, body);
+    expect(strict.code).toBe(400);
+    expect(strict.json['message']).toBe(
+      'ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: duplicate field "name", duplicate field "a"',
+    );
+    const warned = await req('POST', CM, body);
+    expect(warned.code).toBe(201);
+    expect(warned.warnings).toContain('299 - "duplicate field \\"a\\""');
+    expect((warned.json['data'] as Record<string, string>)['a']).toBe('3');
+  });
 });
