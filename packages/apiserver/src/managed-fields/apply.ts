@@ -86,8 +86,7 @@ export function applyConfiguration(
 
   // Conflicts: fields others own whose value the apply changes.
   const liveSet = ownableFields(desc, schema, live, request.scope);
-  const mergedSet = ownableFields(desc, schema, merged, request.scope);
-  const changed = changedFields(schema, live, liveSet, merged, mergedSet).intersection(appliedSet);
+  const changed = changedFields(desc, schema, live, merged, request.scope).intersection(appliedSet);
   const conflicts: Conflict[] = [];
   for (const entry of others) for (const path of entry.set.intersection(changed).paths()) conflicts.push({ entry, path });
   if (conflicts.length > 0 && !request.force) throw conflictError(conflicts);
@@ -96,8 +95,12 @@ export function applyConfiguration(
   // Fields this manager no longer applies go away unless someone else owns them (or something below them).
   if (mine !== undefined) {
     const owned = others.reduce((acc, e) => acc.union(e.set), new FieldSet());
-    for (const path of mine.set.difference(appliedSet).paths())
-      if (!owned.hasPrefix(path)) removeAt(schema.model, merged, schema.shape, path);
+    // Parents first: once an item is gone, the paths below it have nothing left to remove.
+    const stale = mine.set
+      .difference(appliedSet)
+      .paths()
+      .sort((a, b) => a.length - b.length);
+    for (const path of stale) if (!owned.hasPrefix(path)) removeAt(schema.model, merged, schema.shape, path);
   }
   const finalSet = ownableFields(desc, schema, merged, request.scope);
   const removed = liveSet.difference(finalSet);

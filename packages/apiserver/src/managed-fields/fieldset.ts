@@ -52,7 +52,7 @@ export class FieldSet {
     return false;
   }
 
-  /** The FieldsV1 encoding, elements sorted (`.` first). */
+  /** The FieldsV1 encoding. */
   toFieldsV1(): FieldsV1 {
     const root: FieldsV1 = {};
     const nodeAt = (path: Path): FieldsV1 => {
@@ -65,7 +65,7 @@ export class FieldSet {
       const node = nodeAt(path);
       if (Object.keys(node).some((k) => k !== '.')) node['.'] = {};
     }
-    return sortTree(root);
+    return root;
   }
 
   /** Decodes FieldsV1; throws on a value that is not a FieldsV1 tree. */
@@ -83,10 +83,4 @@ export class FieldSet {
     walk(fields, []);
     return set;
   }
-}
-
-function sortTree(node: FieldsV1): FieldsV1 {
-  const out: FieldsV1 = {};
-  for (const k of Object.keys(node).sort()) out[k] = sortTree(node[k] ?? {});
-  return out;
 }

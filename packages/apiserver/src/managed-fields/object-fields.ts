@@ -6,8 +6,7 @@
 import type { KubeObject, ResourceDescriptor } from '@skiff/api';
 import { rootType, schemaModel, type SchemaModel } from '../openapi/model.js';
 import { FieldSet } from './fieldset.js';
-import type { Path } from './path.js';
-import { toFieldSet, valueAt, type Shape } from './typed.js';
+import { changedTree, fieldsTree, toFieldSet, type FieldsV1, type Shape } from './typed.js';
 
 const SYSTEM_METADATA = [
   'name',
@@ -38,9 +37,8 @@ export function objectSchema(desc: ResourceDescriptor): ObjectSchema {
 /** The subresource an operation's fields belong to ('status', or undefined for the main resource). */
 export type FieldScope = 'status' | undefined;
 
-/** The fields `object` sets that a manager can own in `scope`. */
-export function ownableFields(desc: ResourceDescriptor, schema: ObjectSchema, object: KubeObject | undefined, scope: FieldScope): FieldSet {
-  if (object === undefined) return new FieldSet();
+/** The part of `object` a manager can own in `scope` (a shallow view; nothing is copied deeply). */
+function ownableView(desc: ResourceDescriptor, object: KubeObject, scope: FieldScope): Record<string, unknown> {
   const { apiVersion: _a, kind: _k, metadata, ...rest } = object;
   const view: Record<string, unknown> = { ...rest };
   if (metadata !== undefined) {
@@ -48,41 +46,36 @@ export function ownableFields(desc: ResourceDescriptor, schema: ObjectSchema, ob
     for (const k of SYSTEM_METADATA) delete meta[k];
     if (Object.keys(meta).length > 0) view['metadata'] = meta;
   }
-  const hasStatus = desc.subresources.includes('status');
   if (scope === 'status') {
     for (const k of Object.keys(view)) if (k !== 'status') delete view[k];
-  } else if (hasStatus) {
+  } else if (desc.subresources.includes('status')) {
     delete view['status'];
   }
-  return toFieldSet(schema.model, view, schema.shape);
+  return view;
 }
 
-/** True when `path` has members below it in `set` (it is not a leaf of the set). */
-function hasChildren(set: FieldSet, path: Path): boolean {
-  return set.paths().some((p) => p.length > path.length && path.every((e, i) => p[i] === e));
+/** The fields `object` sets that a manager can own in `scope`. */
+export function ownableFields(desc: ResourceDescriptor, schema: ObjectSchema, object: KubeObject | undefined, scope: FieldScope): FieldSet {
+  if (object === undefined) return new FieldSet();
+  return toFieldSet(schema.model, ownableView(desc, object, scope), schema.shape);
+}
+
+/** The same fields as `ownableFields`, directly in the FieldsV1 encoding (the cheap path of a create). */
+export function ownableFieldsTree(desc: ResourceDescriptor, schema: ObjectSchema, object: KubeObject, scope: FieldScope): FieldsV1 {
+  return fieldsTree(schema.model, ownableView(desc, object, scope), schema.shape);
 }
 
 /**
- * The members of `after` whose value differs from `before`: new members, and
- * leaves (scalars, atomic values) whose value changed.
+ * The members of `after` whose value differs from `before` (undefined: a
+ * create): new members, and leaves (scalars, atomic values) whose value changed.
  */
 export function changedFields(
+  desc: ResourceDescriptor,
   schema: ObjectSchema,
   before: KubeObject | undefined,
-  beforeSet: FieldSet,
   after: KubeObject,
-  afterSet: FieldSet,
+  scope: FieldScope,
 ): FieldSet {
-  const changed = new FieldSet();
-  for (const path of afterSet.paths()) {
-    if (!beforeSet.has(path)) {
-      changed.insert(path);
-      continue;
-    }
-    if (hasChildren(afterSet, path)) continue;
-    const a = valueAt(schema.model, before, schema.shape, path);
-    const b = valueAt(schema.model, after, schema.shape, path);
-    if (JSON.stringify(a) !== JSON.stringify(b)) changed.insert(path);
-  }
-  return changed;
+  const previous = before === undefined ? undefined : ownableView(desc, before, scope);
+  return FieldSet.fromFieldsV1(changedTree(schema.model, previous, ownableView(desc, after, scope), schema.shape));
 }

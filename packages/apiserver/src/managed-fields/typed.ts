@@ -60,41 +60,101 @@ function itemShape(model: SchemaModel, shape: Shape): Shape {
   return ANY;
 }
 
-/** The set of fields `value` sets, below `path`. */
-export function toFieldSet(model: SchemaModel, value: unknown, shape: Shape, path: Path = [], set = new FieldSet()): FieldSet {
-  if (isAtomic(shape) || value === null || value === undefined) {
-    if (path.length > 0) set.insert(path);
-    return set;
+/** A FieldsV1 tree: `{}` a leaf member, `.` a member with members below it. */
+export type FieldsV1 = { [element: string]: FieldsV1 };
+
+function isEmpty(node: FieldsV1): boolean {
+  for (const _ in node) return false;
+  return true;
+}
+
+/** Puts a child under `node`: a leaf when it has nothing below it, with `.` when it is a member with members below it. */
+function attach(node: FieldsV1, element: string, child: FieldsV1, member: boolean): void {
+  if (isEmpty(child)) {
+    if (member) node[element] = child;
+    return;
   }
+  if (member) child['.'] = {};
+  node[element] = child;
+}
+
+/**
+ * What `fill` compares against: undefined to take every member; otherwise the
+ * same place in an earlier version of the object (`null` where it had nothing),
+ * to take only the members that are new or whose leaf value changed.
+ */
+type Base = { value: unknown } | null | undefined;
+
+function childBase(base: Base, present: boolean, value: unknown): Base {
+  if (base === undefined) return undefined;
+  return present ? { value } : null;
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  return a === b || JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * Fills `node` with the members `value` sets below it (upstream's ToFieldSet
+ * rules: scalars, atomic values, list items and map entries are members;
+ * struct fields only when null or an empty object), or with `base` only the
+ * changed ones. Returns true when `value` itself is a leaf.
+ */
+function fill(model: SchemaModel, value: unknown, shape: Shape, node: FieldsV1, base: Base): boolean {
+  if (isAtomic(shape) || value === null || value === undefined) return true;
   if (shape.kind === 'struct' || shape.type.kind === 'map') {
-    if (!isObj(value)) {
-      if (path.length > 0) set.insert(path);
-      return set;
-    }
-    for (const [k, v] of Object.entries(value)) {
-      const child = [...path, fieldElement(k)];
+    if (!isObj(value)) return true;
+    const old = base?.value;
+    const oldObj = isObj(old) ? old : undefined;
+    for (const k in value) {
+      const v = value[k];
+      const child: FieldsV1 = {};
       const childShape = shape.kind === 'struct' ? fieldShape(model, shape.def, k) : itemShape(model, shape);
-      toFieldSet(model, v, childShape, child, set);
-      // Map entries are members themselves; struct fields only when empty or null.
-      if (shape.kind !== 'struct' || v === null || (isObj(v) && Object.keys(v).length === 0)) set.insert(child);
+      const b = childBase(base, oldObj !== undefined && k in oldObj, oldObj?.[k]);
+      const leaf = fill(model, v, childShape, child, b);
+      const member = leaf || shape.kind !== 'struct' || v === null || (isObj(v) && isEmpty(v as FieldsV1));
+      const changed = b === undefined ? member : member && (b === null || (leaf && !sameValue(b.value, v)));
+      attach(node, fieldElement(k), child, changed);
     }
-    return set;
+    return false;
   }
-  if (!Array.isArray(value)) {
-    if (path.length > 0) set.insert(path);
-    return set;
-  }
+  if (!Array.isArray(value)) return true;
   const extension = shape.extension;
-  for (const item of value) {
-    if (extension?.listType === 'set') {
-      set.insert([...path, valueElement(item)]);
-    } else if (extension !== undefined) {
-      const child = [...path, itemKey(item, extension)];
-      set.insert(child);
-      toFieldSet(model, item, itemShape(model, shape), child, set);
+  const oldItems = Array.isArray(base?.value) ? (base.value as unknown[]) : [];
+  if (extension?.listType === 'set') {
+    const had = new Set(oldItems.map((v) => JSON.stringify(v)));
+    for (const item of value as unknown[]) if (base === undefined || !had.has(JSON.stringify(item))) node[valueElement(item)] = {};
+  } else if (extension !== undefined) {
+    const byKey = new Map<string, unknown>();
+    for (const item of oldItems) byKey.set(itemKey(item, extension), item);
+    for (const item of value as unknown[]) {
+      const key = itemKey(item, extension);
+      const child: FieldsV1 = {};
+      const b = childBase(base, byKey.has(key), byKey.get(key));
+      fill(model, item, itemShape(model, shape), child, b);
+      attach(node, key, child, b === undefined || b === null);
     }
   }
-  return set;
+  return false;
+}
+
+/** The FieldsV1 tree of the fields `value` sets. */
+export function fieldsTree(model: SchemaModel, value: unknown, shape: Shape): FieldsV1 {
+  const root: FieldsV1 = {};
+  fill(model, value, shape, root, undefined);
+  return root;
+}
+
+/** The FieldsV1 tree of the members of `value` that `before` did not have or whose leaf value differs. */
+export function changedTree(model: SchemaModel, before: unknown, value: unknown, shape: Shape): FieldsV1 {
+  const root: FieldsV1 = {};
+  fill(model, value, shape, root, { value: before });
+  return root;
+}
+
+/** The set of fields `value` sets. */
+export function toFieldSet(model: SchemaModel, value: unknown, shape: Shape): FieldSet {
+  return FieldSet.fromFieldsV1(fieldsTree(model, value, shape));
 }
 
 function matches(item: unknown, key: Obj, extension: FieldExtension | undefined): boolean {

@@ -5,7 +5,7 @@
  */
 import { apiVersionOf, nowTimestamp, type KubeObject, type ResourceDescriptor } from '@skiff/api';
 import { decodeEntries, encodeEntries, sameSlot, type ManagedEntry } from './entries.js';
-import { changedFields, objectSchema, ownableFields, type FieldScope } from './object-fields.js';
+import { changedFields, objectSchema, ownableFields, ownableFieldsTree, type FieldScope } from './object-fields.js';
 
 /**
  * Records `manager`'s Update of `previous` (undefined on create) into `next`
@@ -22,10 +22,28 @@ export function recordUpdate(
 ): void {
   const schema = objectSchema(desc);
   const incoming = decodeEntries(next);
+  if (previous === undefined && incoming.length === 0) {
+    // A create: the manager owns every field, straight into FieldsV1.
+    const fieldsV1 = ownableFieldsTree(desc, schema, next, scope);
+    next.metadata ??= {};
+    if (Object.keys(fieldsV1).length === 0) delete next.metadata.managedFields;
+    else {
+      const entry = {
+        manager,
+        operation: 'Update',
+        apiVersion: apiVersionOf(desc),
+        time: nowTimestamp(),
+        fieldsType: 'FieldsV1',
+        fieldsV1,
+      };
+      next.metadata.managedFields = [scope === undefined ? entry : { ...entry, subresource: scope }];
+    }
+    return;
+  }
   const entries = incoming.length > 0 ? incoming : decodeEntries(previous);
   const beforeSet = ownableFields(desc, schema, previous, scope);
   const afterSet = ownableFields(desc, schema, next, scope);
-  const changed = changedFields(schema, previous, beforeSet, next, afterSet);
+  const changed = changedFields(desc, schema, previous, next, scope);
   const slot = { manager, operation: 'Update' as const, apiVersion: apiVersionOf(desc), subresource: scope };
   let mine: ManagedEntry | undefined;
   for (const entry of entries) {

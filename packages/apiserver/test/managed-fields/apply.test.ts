@@ -132,6 +132,7 @@ describe('server-side apply', () => {
       deployment(3, { env: [{ name: 'MODE', value: 'fast' }] }),
       APPLY,
     );
+    expect(withEnv.json['message']).toBeUndefined();
     expect(withEnv.code).toBe(200);
     const container = (): Record<string, unknown> =>
       (withEnvSpec(withEnv.json)['template'] as { spec: { containers: Record<string, unknown>[] } }).spec.containers[0] ?? {};
