@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCluster, waitFor, type TestCluster } from '../support/cluster.js';
+import { startCluster, waitFor, writeManifest, type TestCluster } from '../support/cluster.js';
 
 let cluster: TestCluster;
 
@@ -17,11 +17,7 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-function manifest(name: string, yaml: string): string {
-  const file = join(cluster.dataDir, `${name}.yaml`);
-  writeFileSync(file, yaml);
-  return file;
-}
+const manifest = (name: string, yaml: string): string => writeManifest(cluster, name, yaml);
 
 const DEPLOYMENT = `apiVersion: apps/v1
 kind: Deployment

@@ -4,7 +4,7 @@
  * the real kubectl. stop() sends SIGINT like Ctrl-C and checks nothing is left.
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -60,6 +60,13 @@ export function podCgroups(root: string): string[] {
   const dir = cgroupRootDir(root);
   if (!existsSync(dir)) return [];
   return readdirSync(dir).filter((d) => d.startsWith('pod'));
+}
+
+/** Writes a manifest into the cluster's data directory (removed with it) and returns its path. */
+export function writeManifest(cluster: Pick<TestCluster, 'dataDir'>, name: string, yaml: string): string {
+  const file = join(cluster.dataDir, `${name}.yaml`);
+  writeFileSync(file, yaml);
+  return file;
 }
 
 export async function startCluster(options: { env?: Record<string, string> } = {}): Promise<TestCluster> {

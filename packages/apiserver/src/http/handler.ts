@@ -19,8 +19,12 @@ import type { Store } from '@skiff/store';
 import type { GenericRegistry } from '../registry/generic.js';
 import { bindPod } from '../registry/pod-binding.js';
 import type { WatchCache } from '../storage/watch-cache.js';
+import { serveApply } from './apply.js';
 import { mediaType, parseBody, readBody } from './body.js';
 import { parseDeleteOptions } from './delete-options.js';
+import { duplicateFields } from './duplicate-fields.js';
+import { fieldManagerOf } from './field-manager.js';
+import { enforceFieldValidation, fieldValidationOf } from './field-validation.js';
 import { chooseContainer, proxyLogs } from './logs.js';
 import { applyPatch } from './patch.js';
 import { isYaml, negotiate, writeJson, writeRawJson } from './respond.js';
@@ -60,8 +64,12 @@ function dryRun(q: URLSearchParams): boolean {
   return values.length > 0;
 }
 
-async function readObject(req: IncomingMessage): Promise<KubeObject> {
-  const body = parseBody(await readBody(req), mediaType(req));
+/** Reads a JSON/YAML/protobuf object; with `duplicates`, collects the fields a JSON body repeats (for fieldValidation). */
+async function readObject(req: IncomingMessage, duplicates?: string[]): Promise<KubeObject> {
+  const raw = await readBody(req);
+  const type = mediaType(req);
+  const body = parseBody(raw, type);
+  if (duplicates !== undefined && type === 'application/json') duplicates.push(...duplicateFields(raw.toString('utf8')));
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('the body of the request must be a JSON object');
   return body as KubeObject;
 }
@@ -136,7 +144,11 @@ export async function handleResource(
     if (method === 'POST') {
       if (desc.namespaced && namespace === undefined)
         throw methodNotAllowed(`the server does not allow this method on the requested resource`);
-      const created = await ctx.registry.create(desc, ns, await readObject(req), { dryRun: dryRun(q) });
+      const fieldValidation = fieldValidationOf(q);
+      const duplicates: string[] = [];
+      const body = await readObject(req, fieldValidation === 'Ignore' ? undefined : duplicates);
+      enforceFieldValidation(desc, body, fieldValidation, res, 'create', duplicates);
+      const created = await ctx.registry.create(desc, ns, body, { dryRun: dryRun(q), fieldManager: fieldManagerOf(q, req, false) });
       writeJson(res, 201, created);
       return;
     }
@@ -236,29 +248,54 @@ export async function handleResource(
       return;
     }
     case 'PUT': {
-      const updated = await ctx.registry.update(desc, ns, name, await readObject(req), sub, { dryRun: dryRun(q) });
+      const fieldValidation = fieldValidationOf(q);
+      const duplicates: string[] = [];
+      const body = await readObject(req, fieldValidation === 'Ignore' ? undefined : duplicates);
+      enforceFieldValidation(desc, body, fieldValidation, res, 'update', duplicates);
+      const updated = await ctx.registry.update(desc, ns, name, body, sub, {
+        dryRun: dryRun(q),
+        fieldManager: fieldManagerOf(q, req, false),
+      });
       writeJson(res, 200, updated);
       return;
     }
     case 'PATCH': {
       const type = mediaType(req);
-      const patch = parseBody(await readBody(req), type);
-      const isApply = type === 'application/apply-patch+yaml' || type === 'application/apply-patch+json';
-      try {
-        const patched = await ctx.registry.patch(desc, ns, name, (current) => applyPatch(type, current, patch) as KubeObject, sub, {
+      const raw = await readBody(req);
+      const patch = parseBody(raw, type);
+      const fieldValidation = fieldValidationOf(q);
+      const merging = type === 'application/merge-patch+json' || type === 'application/strategic-merge-patch+json';
+      const duplicates = merging && fieldValidation !== 'Ignore' ? duplicateFields(raw.toString('utf8')) : [];
+      if (type === 'application/apply-patch+yaml' || type === 'application/apply-patch+json') {
+        const manager = fieldManagerOf(q, req, true);
+        await serveApply(res, ctx.registry, desc, ns, name, patch, {
+          manager,
+          force: boolParam(q, 'force'),
+          subresource: sub,
           dryRun: dryRun(q),
+          fieldValidation,
         });
-        writeJson(res, 200, patched);
-      } catch (err) {
-        // Server-side apply creates what does not exist yet.
-        if (isApply && err instanceof ApiError && err.code === 404 && sub === undefined) {
-          const body = patch as KubeObject;
-          body.metadata = { ...body.metadata, name };
-          writeJson(res, 201, await ctx.registry.create(desc, ns, body, { dryRun: dryRun(q) }));
-          return;
-        }
-        throw err;
+        return;
       }
+      const fieldManager = fieldManagerOf(q, req, false);
+      const patched = await ctx.registry.patch(
+        desc,
+        ns,
+        name,
+        (current, revision) => {
+          // A JSON patch may test the resourceVersion (kubectl's managedFields migration does).
+          const target =
+            type === 'application/json-patch+json'
+              ? { ...current, metadata: { ...current.metadata, resourceVersion: String(revision) } }
+              : current;
+          const next = applyPatch(type, target, patch, desc) as KubeObject;
+          enforceFieldValidation(desc, next, fieldValidation, res, 'patch', duplicates);
+          return next;
+        },
+        sub,
+        { dryRun: dryRun(q), fieldManager },
+      );
+      writeJson(res, 200, patched);
       return;
     }
     case 'DELETE': {

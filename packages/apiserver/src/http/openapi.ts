@@ -1,77 +1,67 @@
 /**
- * `/openapi/v3`: enough for `kubectl apply` (client-side, with its default
- * strict validation) and for `kubectl explain` to find each type: an index
- * with one document per group version, whose paths carry the operations with
- * `x-kubernetes-group-version-kind` and the `fieldValidation` parameter.
- * Schemas are minimal objects that accept any field; the server validates.
+ * `/openapi/v3` and its per group-version documents (see `openapi/document.ts`),
+ * built once and served with an ETag: the index links each document with its
+ * hash (`?hash=`) as kube-apiserver does, so clients cache them, and a request
+ * with a matching `If-None-Match` gets 304.
  */
-import { RESOURCES, type ResourceDescriptor } from '@skiff/api';
+import { createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { notFound } from '@skiff/api';
+import { buildDocument, groupVersionPaths } from '../openapi/document.js';
 
-function gvPath(r: ResourceDescriptor): string {
-  return r.group === '' ? `api/${r.version}` : `apis/${r.group}/${r.version}`;
+interface Rendered {
+  body: string;
+  etag: string;
 }
 
-/** The index document. */
-export function openApiIndex(): Record<string, unknown> {
-  const paths: Record<string, { serverRelativeURL: string }> = {};
-  for (const r of RESOURCES) paths[gvPath(r)] = { serverRelativeURL: `/openapi/v3/${gvPath(r)}` };
-  return { paths };
+const documents = new Map<string, Rendered | null>();
+let index: Rendered | undefined;
+
+function render(value: unknown): Rendered {
+  const body = JSON.stringify(value);
+  return { body, etag: createHash('sha512').update(body).digest('hex').toUpperCase() };
 }
 
-function schemaName(r: ResourceDescriptor): string {
-  const group = r.group === '' ? 'core' : (r.group.split('.')[0] ?? r.group);
-  return `io.k8s.api.${group}.${r.version}.${r.kind}`;
-}
-
-/** One group version's document; undefined when not served. */
-export function openApiDocument(path: string): Record<string, unknown> | undefined {
-  const resources = RESOURCES.filter((r) => gvPath(r) === path);
-  if (resources.length === 0) return undefined;
-  const paths: Record<string, unknown> = {};
-  const schemas: Record<string, unknown> = {};
-  const fieldValidation = {
-    name: 'fieldValidation',
-    in: 'query',
-    description: 'fieldValidation instructs the server on how to handle objects in the request containing unknown or duplicate fields.',
-    schema: { type: 'string', uniqueItems: true },
-  };
-  for (const r of resources) {
-    const gvk = { group: r.group, version: r.version, kind: r.kind };
-    const ref = { $ref: `#/components/schemas/${schemaName(r)}` };
-    const response = { responses: { '200': { description: 'OK', content: { 'application/json': { schema: ref } } } } };
-    const op = (verb: string, action: string): Record<string, unknown> => ({
-      operationId: `${verb}${r.kind}`,
-      'x-kubernetes-action': action,
-      'x-kubernetes-group-version-kind': gvk,
-      parameters: [fieldValidation],
-      ...response,
-    });
-    const base = r.namespaced ? `/${path}/namespaces/{namespace}/${r.resource}` : `/${path}/${r.resource}`;
-    paths[base] = { get: op('list', 'list'), post: op('create', 'post') };
-    paths[`${base}/{name}`] = {
-      get: op('read', 'get'),
-      put: op('replace', 'put'),
-      patch: op('patch', 'patch'),
-      delete: op('delete', 'delete'),
-    };
-    schemas[schemaName(r)] = {
-      type: 'object',
-      description: `${r.kind} as served by Skiff (${r.group === '' ? '' : `${r.group}/`}${r.version}).`,
-      properties: {
-        apiVersion: { type: 'string', description: 'APIVersion defines the versioned schema of this representation of an object.' },
-        kind: { type: 'string', description: 'Kind is a string value representing the REST resource this object represents.' },
-        metadata: { type: 'object', description: "Standard object's metadata.", 'x-kubernetes-preserve-unknown-fields': true },
-        spec: { type: 'object', description: 'Specification of the desired behavior.', 'x-kubernetes-preserve-unknown-fields': true },
-        status: { type: 'object', description: 'Most recently observed status.', 'x-kubernetes-preserve-unknown-fields': true },
-      },
-      'x-kubernetes-preserve-unknown-fields': true,
-      'x-kubernetes-group-version-kind': [gvk],
-    };
+function documentFor(path: string): Rendered | undefined {
+  let doc = documents.get(path);
+  if (doc === undefined) {
+    const built = buildDocument(path);
+    doc = built === undefined ? null : render(built);
+    documents.set(path, doc);
   }
-  return {
-    openapi: '3.0.0',
-    info: { title: 'Kubernetes', version: 'v1.32.0' },
-    paths,
-    components: { schemas },
-  };
+  return doc ?? undefined;
+}
+
+function indexDocument(): Rendered {
+  if (index === undefined) {
+    const paths: Record<string, { serverRelativeURL: string }> = {};
+    for (const p of groupVersionPaths()) paths[p] = { serverRelativeURL: `/openapi/v3/${p}?hash=${documentFor(p)?.etag ?? ''}` };
+    index = render({ paths });
+  }
+  return index;
+}
+
+function send(req: IncomingMessage, res: ServerResponse, doc: Rendered, immutable: boolean): void {
+  const etag = `"${doc.etag}"`;
+  res.setHeader('ETag', etag);
+  res.setHeader('Vary', 'Accept');
+  res.setHeader('Cache-Control', immutable ? 'public, immutable' : 'no-cache, private');
+  if (req.headers['if-none-match'] === etag) {
+    res.writeHead(304);
+    res.end();
+    return;
+  }
+  res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(doc.body) });
+  res.end(doc.body);
+}
+
+/** Serves `/openapi/v3` (`path` undefined) or one of its documents; 404 for a group version not served. */
+export function serveOpenApi(req: IncomingMessage, res: ServerResponse, path: string | undefined, query: URLSearchParams): void {
+  if (path === undefined) {
+    send(req, res, indexDocument(), false);
+    return;
+  }
+  const doc = documentFor(path);
+  if (doc === undefined) throw notFound('openapi', '', path);
+  send(req, res, doc, query.get('hash') === doc.etag);
 }

@@ -1,10 +1,12 @@
 /**
  * Patch formats: JSON merge patch (RFC 7386), JSON patch (RFC 6902), and
- * strategic merge patch, which for now merges lists of objects by their
- * Kubernetes merge key (`name` for containers, env, volumes; `type` for
- * conditions; `containerPort` for ports) and honours `$patch: delete|replace`.
+ * strategic merge patch by the built-in types' patch strategies and merge
+ * keys (from the schema model). Server-side apply is `http/apply.ts`.
  */
-import { badRequest, ApiError } from '@skiff/api';
+import { badRequest, ApiError, type ResourceDescriptor } from '@skiff/api';
+import { objectSchema } from '../managed-fields/object-fields.js';
+import { shapeOf, type Shape } from '../managed-fields/typed.js';
+import type { SchemaModel } from '../openapi/model.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -25,14 +27,69 @@ export function mergePatch(target: unknown, patch: unknown): Json {
 
 const MERGE_KEYS = ['name', 'type', 'containerPort', 'mountPath', 'devicePath', 'ip', 'topologyKey'];
 
-function mergeKeyOf(list: unknown[]): string | undefined {
+/** Without a schema (a type the model does not know): lists of objects merge by the first well-known key their items have. */
+function guessedMergeKey(list: unknown[]): string | undefined {
   const first = list.find(isObject);
   if (first === undefined) return undefined;
   return MERGE_KEYS.find((k) => k in first);
 }
 
-/** Strategic merge patch for built-in types (merge keys as listed above). */
-export function strategicMergePatch(target: unknown, patch: unknown): Json {
+/** Where a strategic merge patch stands in the object's schema; undefined where the schema says nothing. */
+interface Position {
+  model: SchemaModel;
+  shape: Shape;
+}
+
+function childPosition(at: Position | undefined, key: string): Position | undefined {
+  if (at === undefined) return undefined;
+  const { model, shape } = at;
+  if (shape.kind === 'struct') {
+    const field = shape.def.fields.get(key);
+    return field === undefined ? undefined : { model, shape: shapeOf(model, field.type, field.extension) };
+  }
+  if (shape.type.kind === 'map') return { model, shape: shapeOf(model, shape.type.values) };
+  return undefined;
+}
+
+function itemPosition(at: Position | undefined): Position | undefined {
+  if (at === undefined || at.shape.kind !== 'field' || at.shape.type.kind !== 'array') return undefined;
+  return { model: at.model, shape: shapeOf(at.model, at.shape.type.items) };
+}
+
+/** How a list field merges: by a key, as a set of primitives, or replaced whole. */
+function listMerge(at: Position | undefined, patchList: unknown[], current: unknown[]): { key: string } | 'primitives' | 'replace' {
+  if (at === undefined) {
+    const key = guessedMergeKey(patchList) ?? guessedMergeKey(current);
+    return key === undefined ? 'replace' : { key };
+  }
+  const ext = at.shape.kind === 'field' ? at.shape.extension : undefined;
+  if (ext?.patchStrategy?.split(',').includes('merge') !== true) return 'replace';
+  return ext.patchMergeKey !== undefined ? { key: ext.patchMergeKey } : 'primitives';
+}
+
+function mergeList(cur: Json[], patchList: Json[], at: Position | undefined): Json {
+  const how = listMerge(at, patchList, cur);
+  if (how === 'replace' || patchList.some((item) => isObject(item) && item['$patch'] === 'replace')) {
+    return patchList.filter((item) => !(isObject(item) && '$patch' in item)).map((item) => structuredClone(item));
+  }
+  if (how === 'primitives') {
+    const seen = new Set(cur.map((v) => JSON.stringify(v)));
+    return [...cur.map((v) => structuredClone(v)), ...patchList.filter((v) => !seen.has(JSON.stringify(v))).map((v) => structuredClone(v))];
+  }
+  const key = how.key;
+  const merged: Json[] = cur.map((x) => structuredClone(x));
+  for (const item of patchList) {
+    if (!isObject(item)) continue;
+    const idx = merged.findIndex((m) => isObject(m) && m[key] === item[key]);
+    if (item['$patch'] === 'delete') {
+      if (idx >= 0) merged.splice(idx, 1);
+    } else if (idx >= 0) merged[idx] = strategicMerge(merged[idx], item, itemPosition(at));
+    else merged.push(strategicMerge(undefined, item, itemPosition(at)));
+  }
+  return merged;
+}
+
+function strategicMerge(target: unknown, patch: unknown, at: Position | undefined): Json {
   if (!isObject(patch)) return structuredClone(patch) as Json;
   if (patch['$patch'] === 'replace') {
     const { $patch: _p, ...rest } = patch;
@@ -41,33 +98,44 @@ export function strategicMergePatch(target: unknown, patch: unknown): Json {
   if (patch['$patch'] === 'delete') return null;
   const out: Record<string, Json> = isObject(target) ? { ...target } : {};
   for (const [k, v] of Object.entries(patch)) {
-    if (k.startsWith('$setElementOrder/') || k === '$retainKeys' || k.startsWith('$deleteFromPrimitiveList/')) continue;
+    if (k.startsWith('$deleteFromPrimitiveList/')) {
+      const field = k.slice('$deleteFromPrimitiveList/'.length);
+      const list = out[field];
+      if (Array.isArray(list) && Array.isArray(v)) {
+        const drop = new Set(v.map((x) => JSON.stringify(x)));
+        out[field] = list.filter((x) => !drop.has(JSON.stringify(x)));
+      }
+      continue;
+    }
+    if (k.startsWith('$setElementOrder/') || k === '$retainKeys' || k === '$patch') continue;
     if (v === null) {
       delete out[k];
       continue;
     }
     const cur = out[k];
-    if (Array.isArray(v) && Array.isArray(cur)) {
-      const key = mergeKeyOf(v) ?? mergeKeyOf(cur);
-      if (key === undefined) {
-        out[k] = structuredClone(v);
-        continue;
-      }
-      const merged: Json[] = cur.map((x) => structuredClone(x));
-      for (const item of v) {
-        if (!isObject(item)) continue;
-        const idx = merged.findIndex((m) => isObject(m) && m[key] === item[key]);
-        if (item['$patch'] === 'delete') {
-          if (idx >= 0) merged.splice(idx, 1);
-        } else if (idx >= 0) merged[idx] = strategicMergePatch(merged[idx], item);
-        else merged.push(strategicMergePatch(undefined, item));
-      }
-      out[k] = merged;
-    } else {
-      out[k] = strategicMergePatch(cur, v);
-    }
+    out[k] =
+      Array.isArray(v) && Array.isArray(cur) ? mergeList(cur, v, childPosition(at, k)) : strategicMerge(cur, v, childPosition(at, k));
+  }
+  const retain = patch['$retainKeys'];
+  if (Array.isArray(retain)) {
+    const keep = new Set(retain.map(String));
+    for (const k of Object.keys(out)) if (!keep.has(k)) delete out[k];
   }
   return out;
+}
+
+/**
+ * Strategic merge patch. With the resource's descriptor, lists follow the
+ * schema's patch strategy and merge key (`containers` by name, `ports` by
+ * containerPort, `finalizers` as a set; lists without a strategy are
+ * replaced); without one (a type the schema model does not know), lists of
+ * objects merge by a well-known key. Honours `$patch: delete|replace`,
+ * `$retainKeys` and `$deleteFromPrimitiveList`; `$setElementOrder` is ignored.
+ */
+export function strategicMergePatch(target: unknown, patch: unknown, desc?: ResourceDescriptor): Json {
+  const root = desc === undefined ? undefined : objectSchema(desc);
+  const at = root === undefined || root.shape.kind !== 'struct' || root.shape.def.fields.size === 0 ? undefined : root;
+  return strategicMerge(target, patch, at);
 }
 
 function pointer(path: string): string[] {
@@ -148,18 +216,18 @@ export function jsonPatch(target: unknown, ops: unknown): Json {
   return doc;
 }
 
-/** Applies a patch body of the given media type; 415 for unknown types. */
-export function applyPatch(type: string, target: unknown, patch: unknown): Json {
+/** Applies a patch body of the given media type (strategic merge by `desc`'s schema when given); 415 for unknown types. */
+export function applyPatch(type: string, target: unknown, patch: unknown, desc?: ResourceDescriptor): Json {
   switch (type) {
     case 'application/merge-patch+json':
       return mergePatch(target, patch);
     case 'application/strategic-merge-patch+json':
-      return strategicMergePatch(target, patch);
+      return strategicMergePatch(target, patch, desc);
     case 'application/json-patch+json':
       return jsonPatch(target, patch);
     case 'application/apply-patch+yaml':
     case 'application/apply-patch+json':
-      return strategicMergePatch(target, patch);
+      return strategicMergePatch(target, patch, desc);
     default:
       throw new ApiError(
         415,

@@ -17,7 +17,7 @@ import {
   apiVersions,
 } from './discovery.js';
 import { handleResource, type HandlerContext } from './handler.js';
-import { openApiDocument, openApiIndex } from './openapi.js';
+import { serveOpenApi } from './openapi.js';
 import { writeError, writeJson } from './respond.js';
 import { parseApiPath } from './route.js';
 
@@ -116,7 +116,7 @@ export function createApiRequestHandler(deps: HttpServerDeps): ApiRequestHandler
         return;
       }
       case '/openapi/v3':
-        writeJson(res, 200, openApiIndex());
+        serveOpenApi(req, res, undefined, url.searchParams);
         return;
       case '/openapi/v2':
         throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
@@ -124,9 +124,7 @@ export function createApiRequestHandler(deps: HttpServerDeps): ApiRequestHandler
         break;
     }
     if (path.startsWith('/openapi/v3/')) {
-      const doc = openApiDocument(path.slice('/openapi/v3/'.length));
-      if (doc === undefined) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
-      writeJson(res, 200, doc);
+      serveOpenApi(req, res, path.slice('/openapi/v3/'.length), url.searchParams);
       return;
     }
     const gv = /^\/api\/(v1)$/.exec(path) ?? /^\/apis\/([^/]+)\/([^/]+)$/.exec(path);

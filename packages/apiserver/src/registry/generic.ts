@@ -32,6 +32,7 @@ import { TRACEPARENT_ANNOTATION, traceparentOf, tracer } from '@skiff/telemetry'
 import { objectJson, withRevision } from '../storage/object-json.js';
 import type { WatchCache } from '../storage/watch-cache.js';
 import { deletionFinalizers, type PropagationRequest } from './deletion-finalizers.js';
+import { recordUpdate } from '../managed-fields/update.js';
 import { strategyFor, type ResourceStrategy } from './index.js';
 import { schemaCauses } from './schema-validation.js';
 
@@ -107,6 +108,10 @@ class StoredList implements ListResult {
 
 export interface WriteOptions {
   dryRun?: boolean;
+  /** The manager whose Update is recorded in managedFields; none records nothing (internal writes). */
+  fieldManager?: string | undefined;
+  /** The object already carries its managedFields: server-side apply computed them. */
+  applied?: boolean | undefined;
 }
 
 export interface DeleteOptions extends WriteOptions, PropagationRequest {
@@ -271,6 +276,8 @@ export class GenericRegistry {
       strategy.prepareForCreate(object);
       strategy.admit?.(object, { list: (d) => this.cache.list(keyPrefix(d)).map((stored) => stored.object) });
       if (desc.resource === 'pods' && desc.group === '') stampPodCreation(object);
+      if (options.fieldManager !== undefined && options.applied !== true)
+        recordUpdate(desc, undefined, object, options.fieldManager, undefined);
       const causes = mergeCauses(strategy.validate(object, undefined), schemaCauses(desc, object));
       if (causes.length > 0) throw invalid(desc.kind, desc.group, meta.name ?? '', causes);
     } finally {
@@ -327,14 +334,15 @@ export class GenericRegistry {
   }
 
   /**
-   * Applies `mutate` to the current object and stores the result, retrying on
+   * Applies `mutate` to the current object (without its resourceVersion; the
+   * revision is passed beside it) and stores the result, retrying on
    * conflicts (patches do not carry a resourceVersion unless the client put one in).
    */
   async patch(
     desc: ResourceDescriptor,
     namespace: string,
     name: string,
-    mutate: (current: KubeObject) => KubeObject,
+    mutate: (current: KubeObject, revision: number) => KubeObject,
     subresource: 'status' | undefined,
     options: WriteOptions = {},
   ): Promise<KubeObject> {
@@ -344,7 +352,7 @@ export class GenericRegistry {
       if (current === null) throw notFound(desc.resource, desc.group, name);
       // `current` was just decoded from the store and is ours to change. It carries no
       // resourceVersion, so one in the result came from the patch: a precondition.
-      const next = mutate(current.object);
+      const next = mutate(current.object, current.revision);
       const rv = next.metadata?.resourceVersion;
       if (rv !== undefined && rv !== String(current.revision)) throw conflict(desc.resource, desc.group, name);
       const uid = next.metadata?.uid;
@@ -489,6 +497,8 @@ export class GenericRegistry {
     next.apiVersion = apiVersionOf(desc);
     next.kind = desc.kind;
     strategy.prepareForUpdate(next, previous, subresource);
+    if (options.fieldManager !== undefined && options.applied !== true)
+      recordUpdate(desc, previous, next, options.fieldManager, subresource);
     next.metadata.generation = (prevMeta.generation ?? 1) + (subresource === undefined && specOf(next) !== specOf(previous) ? 1 : 0);
     if (subresource === 'status') next.metadata.generation = prevMeta.generation ?? 1;
     const causes = mergeCauses(strategy.validate(next, previous), schemaCauses(desc, next));

@@ -5,6 +5,7 @@
  * cannot express (names, immutability, selectors matching templates).
  */
 import { RESOURCES, type KubeObject, type ResourceDescriptor, type StatusCause } from '@skiff/api';
+import { rootType, schemaModel, type FieldType, type SchemaModel, type TypeDef } from '../openapi/model.js';
 import { cause } from './strategy.js';
 
 interface AjvError {
@@ -26,8 +27,9 @@ function modulePath(desc: ResourceDescriptor): string {
     : `kubernetes-models/${desc.group}/${desc.version}/${desc.kind}`;
 }
 
-/** Loads the generated validator of every served resource; call once at start-up. */
+/** Loads the generated validator of every served resource and the schema model; call once at start-up. */
 export async function loadSchemaValidators(): Promise<void> {
+  schemaModel();
   await Promise.all(
     RESOURCES.map(async (desc) => {
       try {
@@ -114,4 +116,42 @@ export function schemaCauses(desc: ResourceDescriptor, object: KubeObject): Stat
     if (!Array.isArray(errors)) return [];
     return toCauses(object, errors);
   }
+}
+
+function dropUnknown(model: SchemaModel, value: unknown, type: FieldType | TypeDef, path: string, found: string[]): void {
+  if (typeof value !== 'object' || value === null) return;
+  if ('fields' in type) {
+    if (Array.isArray(value)) return;
+    const obj = value as Record<string, unknown>;
+    for (const key of Object.keys(obj)) {
+      const childPath = path === '' ? key : `${path}.${key}`;
+      const field = type.fields.get(key);
+      if (field === undefined) {
+        found.push(childPath);
+        delete obj[key];
+      } else dropUnknown(model, obj[key], field.type, childPath, found);
+    }
+    return;
+  }
+  if (type.kind === 'ref') {
+    const def = model.types.get(type.name);
+    if (def !== undefined) dropUnknown(model, value, def, path, found);
+  } else if (type.kind === 'array' && Array.isArray(value)) {
+    value.forEach((item, i) => dropUnknown(model, item, type.items, `${path}[${i}]`, found));
+  } else if (type.kind === 'map' && !Array.isArray(value)) {
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) dropUnknown(model, v, type.values, `${path}.${k}`, found);
+  }
+}
+
+/**
+ * Removes from `object` (in place) every field its kind's schema does not
+ * declare, and returns their paths (`spec.containers[0].foo`), in Kubernetes'
+ * notation for `unknown field` errors and warnings. Unknown fields are never stored.
+ */
+export function dropUnknownFields(desc: ResourceDescriptor, object: unknown): string[] {
+  const root = rootType(desc);
+  if (root === undefined) return [];
+  const found: string[] = [];
+  dropUnknown(schemaModel(), object, root, '', found);
+  return found;
 }
