@@ -31,7 +31,8 @@ const p = (name: string, weight = 0): EnabledPlugin => ({ name, weight });
 
 /** Upstream's default profile, restricted to the plugins Skiff has, in upstream's order. */
 export const DEFAULT_PLUGINS: Readonly<Record<ExtensionPointName, readonly EnabledPlugin[]>> = {
-  preFilter: [p('NodeAffinity'), p('NodePorts'), p('NodeName')],
+  // TaintToleration's PreFilter is Skiff's (Skip when no node has a hard taint).
+  preFilter: [p('NodeAffinity'), p('NodePorts'), p('NodeName'), p('TaintToleration')],
   filter: [p('NodeUnschedulable'), p('NodeName'), p('TaintToleration'), p('NodeAffinity'), p('NodePorts'), p('NodeResourcesFit')],
   postFilter: [],
   preScore: [p('TaintToleration'), p('NodeAffinity'), p('NodeResourcesBalancedAllocation'), p('ImageLocality')],

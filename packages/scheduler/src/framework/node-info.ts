@@ -33,6 +33,11 @@ export interface NodeInfo {
   allocatable: ResourceVector;
   /** Sum of the real requests of the accounted pods. */
   readonly requested: ResourceVector;
+  /** `allocatable` and `requested` of cpu (millicores) and memory, as plain fields for the hot loops. */
+  allocatableMilliCpu: number;
+  allocatableMemoryBytes: number;
+  requestedMilliCpu: number;
+  requestedMemoryBytes: number;
   nonZeroMilliCpu: number;
   nonZeroMemoryBytes: number;
   podCount: number;
@@ -45,6 +50,11 @@ export interface NodeInfo {
 /** `nginx` → `nginx:latest`; a name with a tag or digest is kept as it is (as upstream). */
 export function normalizedImageName(name: string): string {
   return name.lastIndexOf(':') <= name.lastIndexOf('/') ? `${name}:latest` : name;
+}
+
+/** NoSchedule and NoExecute taints keep pods off; PreferNoSchedule only scores. */
+function isHardTaint(t: { effect: string }): boolean {
+  return t.effect === 'NoSchedule' || t.effect === 'NoExecute';
 }
 
 function allocatableOf(node: Node): ResourceVector {
@@ -75,6 +85,10 @@ function emptyInfo(name: string, node: Node): NodeInfo {
     node,
     allocatable: new Map(),
     requested: new Map(),
+    allocatableMilliCpu: 0,
+    allocatableMemoryBytes: 0,
+    requestedMilliCpu: 0,
+    requestedMemoryBytes: 0,
     nonZeroMilliCpu: 0,
     nonZeroMemoryBytes: 0,
     podCount: 0,
@@ -85,6 +99,8 @@ function emptyInfo(name: string, node: Node): NodeInfo {
 
 function account(info: NodeInfo, usage: PodUsage, sign: 1 | -1): void {
   for (const [k, v] of usage.requests) info.requested.set(k, (info.requested.get(k) ?? 0) + sign * v);
+  info.requestedMilliCpu = info.requested.get('cpu') ?? 0;
+  info.requestedMemoryBytes = info.requested.get('memory') ?? 0;
   info.nonZeroMilliCpu += sign * usage.nonZeroMilliCpu;
   info.nonZeroMemoryBytes += sign * usage.nonZeroMemoryBytes;
   info.podCount += sign;
@@ -106,6 +122,8 @@ export class NodeInfoStore {
   private readonly imageNodes = new Map<string, number>();
   /** How many nodes carry at least one PreferNoSchedule taint. */
   private preferNoScheduleNodes = 0;
+  /** How many nodes carry at least one NoSchedule or NoExecute taint. */
+  private hardTaintNodes = 0;
 
   /** Nodes in table order (the live array: do not modify). */
   list(): readonly NodeInfo[] {
@@ -131,6 +149,11 @@ export class NodeInfoStore {
     return this.preferNoScheduleNodes > 0;
   }
 
+  /** True when some node has a NoSchedule or NoExecute taint (else TaintToleration's filter passes every node). */
+  anyHardTaint(): boolean {
+    return this.hardTaintNodes > 0;
+  }
+
   /** Adds a node or refreshes a known one in place (same order rules as the core table). */
   upsert(node: Node): void {
     const name = node.metadata?.name ?? '';
@@ -143,6 +166,8 @@ export class NodeInfoStore {
     } else this.forgetNodeFacts(info);
     info.node = node;
     info.allocatable = allocatableOf(node);
+    info.allocatableMilliCpu = info.allocatable.get('cpu') ?? 0;
+    info.allocatableMemoryBytes = info.allocatable.get('memory') ?? 0;
     info.images = imagesOf(node);
     this.countNodeFacts(info);
   }
@@ -182,6 +207,7 @@ export class NodeInfoStore {
   private countNodeFacts(info: NodeInfo): void {
     for (const image of info.images.keys()) this.imageNodes.set(image, (this.imageNodes.get(image) ?? 0) + 1);
     if ((info.node.spec?.taints ?? []).some((t) => t.effect === 'PreferNoSchedule')) this.preferNoScheduleNodes += 1;
+    if ((info.node.spec?.taints ?? []).some(isHardTaint)) this.hardTaintNodes += 1;
   }
 
   private forgetNodeFacts(info: NodeInfo): void {
@@ -191,5 +217,6 @@ export class NodeInfoStore {
       else this.imageNodes.set(image, n);
     }
     if ((info.node.spec?.taints ?? []).some((t) => t.effect === 'PreferNoSchedule')) this.preferNoScheduleNodes -= 1;
+    if ((info.node.spec?.taints ?? []).some(isHardTaint)) this.hardTaintNodes -= 1;
   }
 }

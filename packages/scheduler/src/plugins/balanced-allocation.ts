@@ -39,6 +39,7 @@ export class BalancedAllocation implements PreScorePlugin, ScorePlugin {
   }
 
   score(_state: CycleState, pod: PodInfo, node: NodeInfo): number {
+    if (this.resources === DEFAULT_RESOURCES) return this.cpuMemoryScore(pod, node);
     const fractions: number[] = [];
     for (const { name } of this.resources) {
       const [allocatable, requested] = allocatableAndRequested(node, pod.resources, name, false);
@@ -46,5 +47,19 @@ export class BalancedAllocation implements PreScorePlugin, ScorePlugin {
       fractions.push(Math.min(requested / allocatable, 1));
     }
     return balancedScore(fractions);
+  }
+
+  /** The default cpu + memory case without allocations (the hot path): the same arithmetic. */
+  private cpuMemoryScore(pod: PodInfo, node: NodeInfo): number {
+    const cpuAllocatable = node.allocatableMilliCpu;
+    const memoryAllocatable = node.allocatableMemoryBytes;
+    const cpu =
+      cpuAllocatable === 0 ? -1 : Math.min((node.requestedMilliCpu + (pod.resources.requests.get('cpu') ?? 0)) / cpuAllocatable, 1);
+    const memory =
+      memoryAllocatable === 0
+        ? -1
+        : Math.min((node.requestedMemoryBytes + (pod.resources.requests.get('memory') ?? 0)) / memoryAllocatable, 1);
+    if (cpu >= 0 && memory >= 0) return Math.trunc((1 - Math.abs((cpu - memory) / 2)) * MAX_NODE_SCORE);
+    return MAX_NODE_SCORE;
   }
 }

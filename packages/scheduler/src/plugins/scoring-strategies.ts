@@ -60,10 +60,17 @@ export function brokenLinear(shape: readonly ShapePoint[], utilization: number):
 
 /** The node's allocatable and the requested amount with the pod, for one resource. */
 export function allocatableAndRequested(node: NodeInfo, pod: PodResources, resource: string, nonZero: boolean): [number, number] {
-  const allocatable = node.allocatable.get(resource) ?? 0;
-  if (nonZero && resource === 'cpu') return [allocatable, node.nonZeroMilliCpu + pod.nonZeroMilliCpu];
-  if (nonZero && resource === 'memory') return [allocatable, node.nonZeroMemoryBytes + pod.nonZeroMemoryBytes];
-  return [allocatable, (node.requested.get(resource) ?? 0) + (pod.requests.get(resource) ?? 0)];
+  if (resource === 'cpu') {
+    const requested = nonZero ? node.nonZeroMilliCpu + pod.nonZeroMilliCpu : node.requestedMilliCpu + (pod.requests.get('cpu') ?? 0);
+    return [node.allocatableMilliCpu, requested];
+  }
+  if (resource === 'memory') {
+    const requested = nonZero
+      ? node.nonZeroMemoryBytes + pod.nonZeroMemoryBytes
+      : node.requestedMemoryBytes + (pod.requests.get('memory') ?? 0);
+    return [node.allocatableMemoryBytes, requested];
+  }
+  return [node.allocatable.get(resource) ?? 0, (node.requested.get(resource) ?? 0) + (pod.requests.get(resource) ?? 0)];
 }
 
 /** The node's score under the strategy (0..100). */

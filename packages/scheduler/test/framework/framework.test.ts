@@ -333,7 +333,7 @@ describe('framework metrics', () => {
       /scheduler_framework_extension_point_duration_seconds_count\{extension_point="Filter",status="Success",profile="default-scheduler"\} 1/,
     );
     expect(text).toMatch(
-      /scheduler_plugin_execution_duration_seconds_count\{plugin="TaintToleration",extension_point="Filter",status="Success"\} 1/,
+      /scheduler_plugin_execution_duration_seconds_count\{plugin="NodeResourcesFit",extension_point="Filter",status="Success"\} 1/,
     );
     expect(text).toMatch(
       /scheduler_plugin_execution_duration_seconds_count\{plugin="NodeResourcesBalancedAllocation",extension_point="Score",status="Success"\} 1/,
