@@ -3,9 +3,10 @@
 // schedule() call per pod, and scheduleBatch() of the run's 500 pods in one
 // call (each placement accounted for the next). The native scan loop runs the
 // AVX2 build when the CPU has it; SKIFF_SCHEDULER_CORE_ISA=baseline forces the
-// x86-64 baseline (SSE2) build.
+// x86-64 baseline (SSE2) build. Then the framework variants (scheduler-framework.mjs).
 import { measureCores, NativeSchedulerCore } from '@skiff/scheduler';
 import { figure, machine, table } from '../report.mjs';
+import { run as runFramework } from './scheduler-framework.mjs';
 
 const NODE_COUNTS = [1000, 5000, 15000];
 
@@ -37,4 +38,6 @@ export async function run() {
     figure('scheduler-core', `ScheduleBatch_${nodes}Nodes_speedup`, tsBatch / nativeBatch, 'x');
   }
   table(rows);
+  process.stdout.write('\nscheduling framework, default profile, whole cycle per pod:\n');
+  await runFramework();
 }

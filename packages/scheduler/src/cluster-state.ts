@@ -1,10 +1,13 @@
 /**
- * Keeps the scheduler core's node table and pod accounting in step with the
- * informers, and remembers assumed pods (placed but not yet seen bound) so a
- * pod is counted on its node exactly once.
+ * Keeps the scheduler core's node table and the framework's node snapshot (same order) and
+ * their pod accounting in step with the informers, and remembers assumed pods (placed but not
+ * yet seen bound) so a pod is counted on its node exactly once.
  */
-import { bytes, isPodTerminal, milliCpu, namespacedName, podRequests, type Node, type Pod } from '@skiff/api';
+import { bytes, isPodTerminal, milliCpu, namespacedName, type Node, type Pod } from '@skiff/api';
 import type { NodeResources, PodRequests, SchedulerCore } from './core/contract.js';
+import { coreRequests, podInfo } from './framework/framework.js';
+import { NodeInfoStore, type PodUsage } from './framework/node-info.js';
+import { podHostPorts } from './plugins/node-ports.js';
 
 /** A node's schedulable resources from its status (allocatable, else capacity). */
 export function nodeResources(node: Node): NodeResources {
@@ -23,18 +26,43 @@ export function occupiesNode(pod: Pod): boolean {
   return pod.spec?.nodeName !== undefined && pod.spec.nodeName !== '' && !isPodTerminal(pod);
 }
 
+/** What a pod holds on its node, for the core and for the snapshot. */
+interface Held {
+  node: string;
+  requests: PodRequests;
+  usage: PodUsage;
+  assumed: boolean;
+}
+
+/** The core's requests and the snapshot's usage of a pod. */
+export function podHoldings(pod: Pod): { requests: PodRequests; usage: PodUsage } {
+  const info = podInfo(pod);
+  const usage: PodUsage = {
+    requests: info.resources.requests,
+    nonZeroMilliCpu: info.resources.nonZeroMilliCpu,
+    nonZeroMemoryBytes: info.resources.nonZeroMemoryBytes,
+    ports: podHostPorts(pod),
+  };
+  return { requests: coreRequests(info), usage };
+}
+
 export class ClusterState {
   /** Pod key → where and how much it is counted. */
-  private readonly accounted = new Map<string, { node: string; requests: PodRequests; assumed: boolean }>();
+  private readonly accounted = new Map<string, Held>();
+  /** The framework's node snapshot, in the core's table order. */
+  readonly nodes = new NodeInfoStore();
 
   constructor(readonly core: SchedulerCore) {}
 
   upsertNode(node: Node): void {
     this.core.upsertNode(nodeResources(node));
+    this.nodes.upsert(node);
   }
 
   removeNode(node: Node): void {
-    this.core.removeNode(node.metadata?.name ?? '');
+    const name = node.metadata?.name ?? '';
+    this.core.removeNode(name);
+    this.nodes.remove(name);
   }
 
   /** Reconciles one pod's accounting with what the informer says now. */
@@ -52,9 +80,7 @@ export class ClusterState {
       return;
     }
     if (held !== undefined) this.forget(key);
-    const requests = podRequests(pod);
-    this.core.addPod(node, requests);
-    this.accounted.set(key, { node, requests, assumed: false });
+    this.hold(key, node, pod, false);
   }
 
   /** The pod is gone: release what it held. */
@@ -63,10 +89,22 @@ export class ClusterState {
   }
 
   /** Counts a pod on a node before the bind is confirmed. */
-  assume(key: string, node: string, requests: PodRequests): void {
+  assume(pod: Pod, node: string): void {
+    const key = namespacedName(pod);
     this.forget(key);
+    this.hold(key, node, pod, true);
+  }
+
+  /** True while the pod is accounted on some node (bound or assumed). */
+  holds(key: string): boolean {
+    return this.accounted.has(key);
+  }
+
+  private hold(key: string, node: string, pod: Pod, assumed: boolean): void {
+    const { requests, usage } = podHoldings(pod);
     this.core.addPod(node, requests);
-    this.accounted.set(key, { node, requests, assumed: true });
+    this.nodes.addPod(node, usage);
+    this.accounted.set(key, { node, requests, usage, assumed });
   }
 
   /** Undoes assume() after a failed bind (no-op once the informer confirmed it). */
@@ -78,6 +116,7 @@ export class ClusterState {
     const held = this.accounted.get(key);
     if (held === undefined) return;
     this.core.removePod(held.node, held.requests);
+    this.nodes.removePod(held.node, held.usage);
     this.accounted.delete(key);
   }
 }

@@ -2,7 +2,52 @@ export { Scheduler, needsScheduling } from './scheduler.js';
 export type { SchedulerOptions } from './scheduler.js';
 export { SchedulingQueue } from './queue.js';
 export type { QueuedPod, SchedulingQueueOptions } from './queue.js';
-export { ClusterState, nodeResources, occupiesNode } from './cluster-state.js';
+export { ClusterState, nodeResources, occupiesNode, podHoldings } from './cluster-state.js';
 export { unschedulableMessage } from './messages.js';
 export { createSchedulerCore, TsSchedulerCore, NativeSchedulerCore, measureCores } from './core/index.js';
 export type { SchedulerCore, NodeResources, PodRequests, ScheduleResult, SchedulerCoreKind } from './core/contract.js';
+export { Framework, podInfo, coreRequests } from './framework/framework.js';
+export type { CycleResult, FrameworkOptions } from './framework/framework.js';
+export { Code, status, SKIP, isRejection } from './framework/status.js';
+export type { Status, StatusCode } from './framework/status.js';
+export { ActionType, eventMatches } from './framework/events.js';
+export type { ClusterEvent, EventResource } from './framework/events.js';
+export { CycleState, MAX_NODE_SCORE } from './framework/interfaces.js';
+export type {
+  BindPlugin,
+  Diagnosis,
+  EnqueueExtensions,
+  FilterPlugin,
+  FrameworkHandle,
+  PermitPlugin,
+  Plugin,
+  PodInfo,
+  PostFilterPlugin,
+  PreBindPlugin,
+  PreFilterPlugin,
+  PreScorePlugin,
+  ReservePlugin,
+  ScorePlugin,
+} from './framework/interfaces.js';
+export { NodeInfoStore, normalizedImageName } from './framework/node-info.js';
+export type { NodeInfo, HostPort, PodUsage } from './framework/node-info.js';
+export { podResources } from './framework/resources.js';
+export type { PodResources } from './framework/resources.js';
+export { fitErrorMessage } from './framework/diagnosis.js';
+export { nodeUpdateActions } from './framework/node-events.js';
+export { FrameworkMetrics, PLUGIN_METRICS_SAMPLE_PERCENT } from './framework/metrics.js';
+export {
+  ConfigurationError,
+  DEFAULT_PLUGINS,
+  DEFAULT_SCHEDULER_NAME,
+  defaultProfiles,
+  parseSchedulerConfiguration,
+} from './framework/config.js';
+export type { EnabledPlugin, ExtensionPointName, Profile } from './framework/config.js';
+export { KNOWN_PLUGINS, createPlugin } from './plugins/registry.js';
+export { balancedScore } from './plugins/balanced-allocation.js';
+export { imageScore } from './plugins/image-locality.js';
+export { brokenLinear, leastRequested, mostRequested, strategyScore, DEFAULT_SCORING_STRATEGY } from './plugins/scoring-strategies.js';
+export type { ScoringStrategy, ResourceWeight, ShapePoint } from './plugins/scoring-strategies.js';
+export { untoleratedTaintReason } from './plugins/taint-toleration.js';
+export { toleratesTaint } from './plugins/tolerations.js';

@@ -1,21 +1,20 @@
-/** kube-scheduler's wording for a pod no node fits. */
+/** kube-scheduler's wording for a pod no node fits, from the core's reason counts. */
 import type { ScheduleReasons } from './core/contract.js';
+import { fitErrorMessage } from './framework/diagnosis.js';
+import type { Status } from './framework/status.js';
 
 /**
- * `0/3 nodes are available: 1 Insufficient cpu, 2 node(s) were unschedulable.`
- * Reasons are listed alphabetically with their node counts, as upstream does.
+ * `0/3 nodes are available: 1 Insufficient memory, 1 node(s) were unschedulable, 2 Insufficient cpu.`
+ * Each `<count> <reason>` is sorted as a string, as upstream's `sort.Strings` does.
  */
 export function unschedulableMessage(totalNodes: number, reasons: ScheduleReasons): string {
-  if (totalNodes === 0) return 'no nodes available to schedule pods';
-  const parts: Array<[string, number]> = [
-    ['Insufficient cpu', reasons.insufficientCpu],
-    ['Insufficient memory', reasons.insufficientMemory],
-    ['Too many pods', reasons.tooManyPods],
-    ['node(s) were unschedulable', reasons.unschedulable],
-  ];
-  const listed = parts
-    .filter(([, n]) => n > 0)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([reason, n]) => `${n} ${reason}`);
-  return `0/${totalNodes} nodes are available: ${listed.join(', ')}.`;
+  const statuses = new Map<string, Status>();
+  const add = (reason: string, n: number): void => {
+    for (let i = 0; i < n; i++) statuses.set(`${reason}#${i}`, { code: 'Unschedulable', reasons: [reason] });
+  };
+  add('Insufficient cpu', reasons.insufficientCpu);
+  add('Insufficient memory', reasons.insufficientMemory);
+  add('Too many pods', reasons.tooManyPods);
+  add('node(s) were unschedulable', reasons.unschedulable);
+  return fitErrorMessage(totalNodes, { nodeStatuses: statuses, rejectors: new Set() });
 }

@@ -3,9 +3,9 @@
  * - active: pods to try now, highest priority first, then oldest;
  * - backoff: pods whose last attempt failed for a transient reason wait
  *   1 s doubling up to 10 s per attempt;
- * - unschedulable: pods no node fits; they return to active on a cluster
- *   event that may help (a node added or changed, a pod deleted) or after
- *   `unschedulableTimeoutMs` at the latest.
+ * - unschedulable: pods no node fits; they return (through backoff) on a
+ *   cluster event that one of the plugins that rejected them registered
+ *   (`moveOnEvent`), or after `unschedulableTimeoutMs` at the latest.
  * A pod is in at most one of them.
  */
 export interface QueuedPod {
@@ -27,7 +27,7 @@ export class SchedulingQueue {
   /** Keys in `active`, so add() and delete() do not scan the list. */
   private readonly activeKeys = new Set<string>();
   private readonly backoff = new Map<string, { pod: QueuedPod; timer: NodeJS.Timeout }>();
-  private readonly unschedulable = new Map<string, { pod: QueuedPod; since: number }>();
+  private readonly unschedulable = new Map<string, { pod: QueuedPod; since: number; rejectors: ReadonlySet<string> }>();
   private readonly inFlight = new Map<string, QueuedPod>();
   /** Set when a move request arrives while a pod is being scheduled, so its failure is retried. */
   private readonly movedDuringCycle = new Set<string>();
@@ -90,13 +90,29 @@ export class SchedulingQueue {
     this.movedDuringCycle.delete(key);
   }
 
-  /** No node fits: park the pod until a cluster event may help. */
-  markUnschedulable(key: string): void {
+  /**
+   * No node fits: park the pod until a cluster event may help. `rejectors` are the plugins
+   * that rejected it; an empty set means any event may help.
+   */
+  markUnschedulable(key: string, rejectors: ReadonlySet<string> = new Set()): void {
     const pod = this.inFlight.get(key);
     if (pod === undefined) return;
     this.inFlight.delete(key);
     if (this.movedDuringCycle.delete(key)) this.toBackoff(pod);
-    else this.unschedulable.set(key, { pod, since: Date.now() });
+    else this.unschedulable.set(key, { pod, since: Date.now(), rejectors });
+  }
+
+  /**
+   * A cluster event: moves (through backoff) the parked pods for which `helps(rejectors)` is
+   * true. Pods being scheduled now are retried if their attempt fails.
+   */
+  moveOnEvent(helps: (rejectors: ReadonlySet<string>) => boolean): void {
+    for (const key of this.inFlight.keys()) this.movedDuringCycle.add(key);
+    for (const [key, { pod, rejectors }] of this.unschedulable) {
+      if (rejectors.size > 0 && !helps(rejectors)) continue;
+      this.unschedulable.delete(key);
+      this.toBackoff(pod);
+    }
   }
 
   /** A transient failure (e.g. the bind failed): retry after the pod's backoff. */

@@ -16,7 +16,6 @@ import {
   NODES,
   nowTimestamp,
   PODS,
-  podRequests,
   isPodTerminal,
   type Node,
   type Pod,
@@ -24,10 +23,15 @@ import {
 import { ApiClient, EventRecorder, Informer } from '@skiff/client';
 import { context, SpanStatusCode, trace } from '@opentelemetry/api';
 import { contextOfObject, lifecyclePhaseHistogram, tracer, type Logger } from '@skiff/telemetry';
-import { ClusterState } from './cluster-state.js';
+import { ClusterState, occupiesNode } from './cluster-state.js';
 import { createSchedulerCore } from './core/index.js';
 import type { SchedulerCoreKind } from './core/contract.js';
-import { unschedulableMessage } from './messages.js';
+import { defaultProfiles, type Profile } from './framework/config.js';
+import { ActionType, eventMatches, type ClusterEvent } from './framework/events.js';
+import { Framework } from './framework/framework.js';
+import type { PodInfo } from './framework/interfaces.js';
+import { FrameworkMetrics } from './framework/metrics.js';
+import { nodeUpdateActions } from './framework/node-events.js';
 import { SchedulingQueue } from './queue.js';
 
 export interface SchedulerOptions {
@@ -35,18 +39,21 @@ export interface SchedulerOptions {
   nc: NatsConnection;
   logger: Logger;
   metrics: Registry;
-  /** Pods naming this scheduler are ours (default `default-scheduler`). */
+  /** Pods naming this scheduler are ours (default `default-scheduler`); ignored when `profiles` is given. */
   schedulerName?: string;
+  /** One framework per profile, chosen by the pod's `schedulerName` (default: upstream's default profile). */
+  profiles?: readonly Profile[];
   core?: SchedulerCoreKind;
 }
 
 const schedulerTracer = tracer('scheduler');
 
-/** True when the scheduler should try to place this pod. */
-export function needsScheduling(pod: Pod, schedulerName: string): boolean {
+/** True when the scheduler should try to place this pod (one of its profiles is the pod's schedulerName). */
+export function needsScheduling(pod: Pod, schedulerNames: string | ReadonlySet<string>): boolean {
+  const name = pod.spec?.schedulerName ?? 'default-scheduler';
   return (
     (pod.spec?.nodeName === undefined || pod.spec.nodeName === '') &&
-    (pod.spec?.schedulerName ?? 'default-scheduler') === schedulerName &&
+    (typeof schedulerNames === 'string' ? name === schedulerNames : schedulerNames.has(name)) &&
     pod.metadata?.deletionTimestamp === undefined &&
     !isPodTerminal(pod) &&
     (pod.spec?.schedulingGates ?? []).length === 0
@@ -59,19 +66,35 @@ export class Scheduler {
   private readonly pods: Informer<Pod>;
   private readonly nodes: Informer<Node>;
   private readonly recorder: EventRecorder;
-  private readonly schedulerName: string;
+  /** Profile name → its framework. */
+  private readonly frameworks = new Map<string, Framework>();
+  private readonly schedulerNames: ReadonlySet<string>;
   private running = false;
   private loop: Promise<void> | undefined;
   private readonly binds = new Set<Promise<void>>();
+  /** Pod key → the milestone annotations its binding carries. */
+  private readonly milestones = new Map<string, Record<string, string>>();
   private readonly attempts: Counter;
   private readonly attemptDuration: Histogram;
   private readonly sli: Histogram;
   private readonly phases: Histogram;
 
   constructor(private readonly options: SchedulerOptions) {
-    this.schedulerName = options.schedulerName ?? 'default-scheduler';
     this.state = new ClusterState(createSchedulerCore(options.core ?? 'native'));
-    this.recorder = new EventRecorder(options.client, this.schedulerName, options.logger);
+    const profiles = options.profiles ?? defaultProfiles(options.schedulerName);
+    const frameworkMetrics = new FrameworkMetrics(options.metrics);
+    for (const profile of profiles) {
+      const framework = new Framework({
+        profile,
+        nodes: this.state.nodes,
+        core: this.state.core,
+        metrics: frameworkMetrics,
+        bind: (pod, node) => this.bind(pod, node),
+      });
+      this.frameworks.set(profile.schedulerName, framework);
+    }
+    this.schedulerNames = new Set(this.frameworks.keys());
+    this.recorder = new EventRecorder(options.client, profiles[0]?.schedulerName ?? 'default-scheduler', options.logger);
     const { client, nc, logger } = options;
     this.nodes = new Informer<Node>({
       client,
@@ -81,11 +104,12 @@ export class Scheduler {
       handlers: {
         onAdd: (n) => {
           this.state.upsertNode(n);
-          this.queue.moveAllToActive();
+          this.onClusterEvent({ resource: 'Node', actions: ActionType.Add });
         },
-        onUpdate: (_old, n) => {
+        onUpdate: (old, n) => {
           this.state.upsertNode(n);
-          this.queue.moveAllToActive();
+          const actions = nodeUpdateActions(old, n);
+          if (actions !== 0) this.onClusterEvent({ resource: 'Node', actions });
         },
         onDelete: (n) => this.state.removeNode(n),
       },
@@ -97,11 +121,14 @@ export class Scheduler {
       desc: PODS,
       handlers: {
         onAdd: (p) => this.observe(p),
-        onUpdate: (_old, p) => this.observe(p),
+        onUpdate: (old, p) => {
+          this.observe(p);
+          if (occupiesNode(old) && !occupiesNode(p)) this.onClusterEvent({ resource: 'Pod', actions: ActionType.Delete });
+        },
         onDelete: (p) => {
           this.state.deletePod(p);
           this.queue.delete(namespacedName(p));
-          this.queue.moveAllToActive();
+          this.onClusterEvent({ resource: 'Pod', actions: ActionType.Delete });
         },
       },
     });
@@ -161,8 +188,18 @@ export class Scheduler {
   private observe(pod: Pod): void {
     this.state.observePod(pod);
     const key = namespacedName(pod);
-    if (needsScheduling(pod, this.schedulerName)) this.queue.add(key, pod.spec?.priority ?? 0);
+    if (needsScheduling(pod, this.schedulerNames)) this.queue.add(key, pod.spec?.priority ?? 0);
     else this.queue.delete(key);
+  }
+
+  /** Moves the parked pods whose rejecting plugins registered this event. */
+  private onClusterEvent(event: ClusterEvent): void {
+    this.queue.moveOnEvent((rejectors) => {
+      for (const framework of this.frameworks.values()) {
+        for (const plugin of rejectors) if (framework.eventsOf(plugin).some((e) => eventMatches(e, event))) return true;
+      }
+      return false;
+    });
   }
 
   private async run(): Promise<void> {
@@ -183,7 +220,8 @@ export class Scheduler {
   private scheduleOne(key: string, enqueuedAt: number, attempts: number): void {
     const started = performance.now();
     const pod = this.pods.get(key);
-    if (pod === undefined || !needsScheduling(pod, this.schedulerName)) {
+    const framework = this.frameworks.get(pod?.spec?.schedulerName ?? 'default-scheduler');
+    if (pod === undefined || framework === undefined || !needsScheduling(pod, this.schedulerNames)) {
       this.queue.done(key);
       return;
     }
@@ -201,21 +239,20 @@ export class Scheduler {
     );
     const queueWait = schedulerTracer.startSpan('queue wait', { startTime: enqueuedAt, attributes }, trace.setSpan(parent, cycle));
     queueWait.end(now);
-    const requests = podRequests(pod);
     const filterScore = schedulerTracer.startSpan(
       'filter and score',
       { attributes: { 'skiff.scheduler.nodes': this.state.core.nodeCount } },
       trace.setSpan(parent, cycle),
     );
-    const result = this.state.core.schedule(requests);
-    filterScore.setAttribute('skiff.scheduler.feasible_nodes', result.feasibleNodes);
+    const result = framework.schedulePod(pod);
+    if (result.kind === 'scheduled') filterScore.setAttribute('skiff.scheduler.feasible_nodes', result.feasibleNodes);
     filterScore.end();
-    const profile = this.schedulerName;
-    if (result.nodeName === null) {
-      const message = unschedulableMessage(this.state.core.nodeCount, result.reasons);
+    const profile = framework.profileName;
+    if (result.kind === 'unschedulable') {
+      const message = result.message;
       cycle.setStatus({ code: SpanStatusCode.ERROR, message });
       cycle.end();
-      this.queue.markUnschedulable(key);
+      this.queue.markUnschedulable(key, result.rejectors);
       this.attempts.inc({ result: 'unschedulable', profile });
       this.attemptDuration.observe({ result: 'unschedulable', profile }, (performance.now() - started) / 1000);
       this.reportUnschedulable(pod, message);
@@ -224,7 +261,13 @@ export class Scheduler {
     const node = result.nodeName;
     cycle.setAttribute('k8s.node.name', node);
     cycle.end();
-    this.state.assume(key, node, requests);
+    this.state.assume(pod, node);
+    const reserved = framework.runReserve(result.state, result.pod, node);
+    if (reserved !== null) {
+      this.state.forgetAssumed(key);
+      this.queue.markFailed(key, pod.spec?.priority ?? 0);
+      return;
+    }
     this.queue.done(key);
     const created = Date.parse(pod.metadata?.annotations?.[milestoneAnnotation('created')] ?? '');
     if (!Number.isNaN(created) && attempts === 1)
@@ -235,8 +278,12 @@ export class Scheduler {
       [milestoneAnnotation('queued')]: milestoneTime(enqueuedAt),
       [milestoneAnnotation('scheduled')]: milestoneTime(now),
     };
+    this.milestones.set(key, milestones);
     const bind = context
-      .with(trace.setSpan(parent, binding), () => this.bind(pod, node, milestones))
+      .with(trace.setSpan(parent, binding), () => framework.runBindingCycle(result.state, result.pod, node))
+      .then((failure) => {
+        if (failure !== null) throw new Error(`binding cycle failed: ${failure.reasons.join(', ')}`);
+      })
       .then(() => {
         this.attempts.inc({ result: 'scheduled', profile });
         this.attemptDuration.observe({ result: 'scheduled', profile }, (performance.now() - started) / 1000);
@@ -246,6 +293,7 @@ export class Scheduler {
       .catch((err: unknown) => {
         binding.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
         if (err instanceof ApiError && err.code === 409 && /already assigned/.test(err.message)) return;
+        framework.runUnreserve(result.state, result.pod, node);
         this.state.forgetAssumed(key);
         if (err instanceof ApiError && err.code === 404) return;
         this.attempts.inc({ result: 'error', profile });
@@ -253,13 +301,17 @@ export class Scheduler {
         this.queue.markFailed(key, pod.spec?.priority ?? 0);
       })
       .finally(() => {
+        this.milestones.delete(key);
         binding.end();
         this.binds.delete(bind);
       });
     this.binds.add(bind);
   }
 
-  private async bind(pod: Pod, node: string, annotations: Record<string, string>): Promise<void> {
+  /** DefaultBinder's call: `POST pods/<name>/binding` with the pod's lifecycle milestones. */
+  private async bind(info: PodInfo, node: string): Promise<void> {
+    const pod = info.pod;
+    const annotations = this.milestones.get(info.key) ?? {};
     const ns = pod.metadata?.namespace ?? 'default';
     const name = pod.metadata?.name ?? '';
     await this.options.client.createSubresource(PODS, ns, name, 'binding', {

@@ -18,9 +18,9 @@ function pod(name: string, cpu?: string, memory?: string, nodeName?: string): Po
 }
 
 describe('unschedulableMessage', () => {
-  it('lists reasons alphabetically with counts, as kube-scheduler does', () => {
+  it('sorts "<count> <reason>" strings, as kube-scheduler does', () => {
     expect(unschedulableMessage(3, { unschedulable: 1, tooManyPods: 0, insufficientCpu: 2, insufficientMemory: 1 })).toBe(
-      '0/3 nodes are available: 2 Insufficient cpu, 1 Insufficient memory, 1 node(s) were unschedulable.',
+      '0/3 nodes are available: 1 Insufficient memory, 1 node(s) were unschedulable, 2 Insufficient cpu.',
     );
     expect(unschedulableMessage(0, { unschedulable: 0, tooManyPods: 0, insufficientCpu: 0, insufficientMemory: 0 })).toBe(
       'no nodes available to schedule pods',
@@ -37,7 +37,7 @@ describe.each(['native', 'ts'] as const)('ClusterState over the %s core', (kind)
     const req = { milliCpu: 500, memoryBytes: 0, nonZeroMilliCpu: 500, nonZeroMemoryBytes: 200 * 1024 * 1024 };
     expect(state.core.schedule(req).nodeName).toBe('b');
     // Assume two on b; the informer then confirms one: still counted once.
-    state.assume('default/x', 'b', { milliCpu: 1500, memoryBytes: 0, nonZeroMilliCpu: 1500, nonZeroMemoryBytes: 0 });
+    state.assume(pod('x', '1500m', undefined), 'b');
     state.observePod(pod('x', '1500m', undefined, 'b'));
     expect(state.core.schedule({ ...req, milliCpu: 600, nonZeroMilliCpu: 600 }).nodeName).toBeNull();
     state.deletePod(pod('busy', '1500m', '1Gi', 'a'));

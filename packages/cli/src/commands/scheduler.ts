@@ -1,5 +1,7 @@
 /** `skiff scheduler`: the scheduler on its own. */
-import { Scheduler } from '@skiff/scheduler';
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { KNOWN_PLUGINS, parseSchedulerConfiguration, Scheduler, type Profile } from '@skiff/scheduler';
 import { createLogger, createMetricsRegistry } from '@skiff/telemetry';
 import { parseFlags, untilSignal, UsageError, type CommandSpec } from '../flags.js';
 import { apiClient, connectNats, serveHealthAndMetrics } from './common.js';
@@ -15,18 +17,20 @@ export const schedulerCommand: CommandSpec = {
     port: { type: 'string', default: '10259', help: 'port for /metrics and /healthz (0: none)' },
     core: { type: 'string', default: 'native', help: 'scoring core: native or ts' },
     'scheduler-name': { type: 'string', default: 'default-scheduler', help: 'pods with this schedulerName are ours' },
+    config: { type: 'string', default: '', help: 'KubeSchedulerConfiguration file (YAML or JSON): profiles, plugins, pluginConfig' },
     'no-leader-elect': { type: 'boolean', default: false, help: 'schedule without holding the kube-system/kube-scheduler Lease' },
   },
   async run(argv) {
     const flags = parseFlags(schedulerCommand, argv);
     const core = flags.str('core');
     if (core !== 'native' && core !== 'ts') throw new UsageError(`--core must be native or ts, not ${core}`);
+    const profiles = readProfiles(flags.str('config'));
     const logger = createLogger('scheduler');
     const metrics = createMetricsRegistry('scheduler');
     const server = await serveHealthAndMetrics(flags.str('host'), Number(flags.str('port')), metrics);
     const nc = await connectNats(flags.str('nats'), 'skiff-scheduler', metrics);
     const client = await apiClient(flags.str('apiserver'), 'skiff-scheduler');
-    const scheduler = new Scheduler({ client, nc, logger, metrics, core, schedulerName: flags.str('scheduler-name') });
+    const scheduler = new Scheduler({ client, nc, logger, metrics, core, schedulerName: flags.str('scheduler-name'), profiles });
     const stop = await runWhenLeader({
       client,
       logger,
@@ -45,3 +49,13 @@ export const schedulerCommand: CommandSpec = {
     return 0;
   },
 };
+
+/** The profiles of a configuration file, or undefined for the default profile. A bad file is a usage error. */
+function readProfiles(file: string): Profile[] | undefined {
+  if (file === '') return undefined;
+  try {
+    return parseSchedulerConfiguration(parseYaml(readFileSync(file, 'utf8')) as unknown, KNOWN_PLUGINS);
+  } catch (err) {
+    throw new UsageError(`--config ${file}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}

@@ -36,7 +36,7 @@ const GI = 1024 ** 3;
 const MI = 1024 ** 2;
 
 /** mulberry32: a small seeded PRNG, so every measurement sees the same cluster. */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -1,0 +1,454 @@
+/**
+ * One profile's framework: runs a pod's scheduling cycle through the profile's plugins and,
+ * after the scheduler assumed the pod, its binding cycle.
+ *
+ * The scheduler core (native by default) is the executor of NodeUnschedulable +
+ * NodeResourcesFit (LeastAllocated on cpu and memory) over all nodes: when the profile has
+ * both at their defaults and the pod requests only cpu and memory and does not tolerate the
+ * unschedulable taint, the core filters and scores every node in one call (`scoreAll`) and
+ * the other plugins run in TypeScript around it on the nodes it passed. When every other
+ * plugin skips the pod (PreFilter/PreScore Skip), the core alone decides (`schedule`): the
+ * fast path. Otherwise every plugin runs in TypeScript over the node snapshot.
+ *
+ * Deviations from upstream, by design: ties go to the smallest node name (not a random pick);
+ * on the fast path PreScore runs before Filter, with every node.
+ */
+import type { Pod } from '@skiff/api';
+import { namespacedName } from '@skiff/api';
+import type { PodRequests, SchedulerCore } from '../core/contract.js';
+import { DEFAULT_BINDER } from '../plugins/default-binder.js';
+import { NODE_RESOURCES_FIT } from '../plugins/node-resources-fit.js';
+import { NODE_UNSCHEDULABLE, toleratesUnschedulable } from '../plugins/node-unschedulable.js';
+import { createPlugin, type PluginContext } from '../plugins/registry.js';
+import type { BindFunction } from '../plugins/default-binder.js';
+import type { ExtensionPointName, Profile } from './config.js';
+import { fitErrorMessage } from './diagnosis.js';
+import type { ClusterEvent } from './events.js';
+import {
+  CycleState,
+  type BindPlugin,
+  type Diagnosis,
+  type EnqueueExtensions,
+  type FilterPlugin,
+  type FrameworkHandle,
+  type PermitPlugin,
+  type Plugin,
+  type PodInfo,
+  type PostFilterPlugin,
+  type PreBindPlugin,
+  type PreFilterPlugin,
+  type PreScorePlugin,
+  type ReservePlugin,
+  type ScorePlugin,
+} from './interfaces.js';
+import { PLUGIN_METRICS_SAMPLE_PERCENT, type FrameworkMetrics } from './metrics.js';
+import type { NodeInfo, NodeInfoStore } from './node-info.js';
+import { podResources } from './resources.js';
+import { Code, codeOf, isRejection, status, type Status } from './status.js';
+
+/** The result of a scheduling cycle. */
+export type CycleResult =
+  | {
+      readonly kind: 'scheduled';
+      readonly state: CycleState;
+      readonly pod: PodInfo;
+      readonly nodeName: string;
+      readonly score: number;
+      readonly feasibleNodes: number;
+    }
+  | {
+      readonly kind: 'unschedulable';
+      readonly state: CycleState;
+      readonly pod: PodInfo;
+      readonly message: string;
+      readonly rejectors: ReadonlySet<string>;
+    };
+
+/** What the framework needs from the scheduler. */
+export interface FrameworkOptions {
+  readonly profile: Profile;
+  readonly nodes: NodeInfoStore;
+  readonly core: SchedulerCore;
+  readonly bind: BindFunction;
+  readonly metrics?: FrameworkMetrics;
+  /**
+   * False: never use the core, run every plugin in TypeScript (the reference the tests compare
+   * the core-assisted path with). Default true.
+   */
+  readonly useCore?: boolean;
+  /** For tests: decides whether a cycle records per-plugin durations (default: 10% at random). */
+  readonly sample?: () => boolean;
+}
+
+/** The core's request numbers for a pod (cpu and memory only). */
+export function coreRequests(pod: PodInfo): PodRequests {
+  const r = pod.resources;
+  return {
+    milliCpu: r.requests.get('cpu') ?? 0,
+    memoryBytes: r.requests.get('memory') ?? 0,
+    nonZeroMilliCpu: r.nonZeroMilliCpu,
+    nonZeroMemoryBytes: r.nonZeroMemoryBytes,
+  };
+}
+
+/** Builds the per-cycle pod record. */
+export function podInfo(pod: Pod): PodInfo {
+  return { pod, key: namespacedName(pod), resources: podResources(pod) };
+}
+
+/** The plugins the core executes (filters) when the profile allows it. */
+const CORE_FILTERS: ReadonlySet<string> = new Set([NODE_UNSCHEDULABLE, NODE_RESOURCES_FIT]);
+
+function has<K extends string>(plugin: Plugin, method: K): boolean {
+  return typeof (plugin as unknown as Record<K, unknown>)[method] === 'function';
+}
+
+export class Framework implements FrameworkHandle {
+  readonly profileName: string;
+  readonly nodes: NodeInfoStore;
+  private readonly core: SchedulerCore;
+  private readonly metrics: FrameworkMetrics | undefined;
+  private readonly sample: () => boolean;
+  private readonly preFilters: PreFilterPlugin[];
+  private readonly filters: FilterPlugin[];
+  private readonly postFilters: PostFilterPlugin[];
+  private readonly preScores: PreScorePlugin[];
+  private readonly scores: Array<{ plugin: ScorePlugin; weight: number }>;
+  private readonly reserves: ReservePlugin[];
+  private readonly permits: PermitPlugin[];
+  private readonly preBinds: PreBindPlugin[];
+  private readonly binds: BindPlugin[];
+  /** Plugin name → the events it registered. */
+  private readonly events = new Map<string, readonly ClusterEvent[]>();
+  /** True when the core may serve NodeUnschedulable + NodeResourcesFit for this profile. */
+  private readonly coreCapable: boolean;
+  private readonly fitWeight: number;
+
+  constructor(options: FrameworkOptions) {
+    const { profile } = options;
+    this.profileName = profile.schedulerName;
+    this.nodes = options.nodes;
+    this.core = options.core;
+    this.metrics = options.metrics;
+    this.sample = options.sample ?? (() => Math.random() * 100 < PLUGIN_METRICS_SAMPLE_PERCENT);
+    const ctx: PluginContext = { handle: this, profile, bind: options.bind };
+    const instances = new Map<string, Plugin>();
+    const at = <T extends Plugin>(point: ExtensionPointName, method: string): T[] =>
+      profile.plugins[point].map(({ name }) => {
+        let plugin = instances.get(name);
+        if (plugin === undefined) {
+          plugin = createPlugin(name, ctx);
+          instances.set(name, plugin);
+        }
+        if (!has(plugin, method)) throw new Error(`plugin ${name} does not implement ${point}`);
+        return plugin as T;
+      });
+    this.preFilters = at('preFilter', 'preFilter');
+    this.filters = at('filter', 'filter');
+    this.postFilters = at('postFilter', 'postFilter');
+    this.preScores = at('preScore', 'preScore');
+    const scorePlugins = at<ScorePlugin>('score', 'score');
+    this.scores = scorePlugins.map((plugin, i) => ({ plugin, weight: profile.plugins.score[i]!.weight || 1 }));
+    this.reserves = at('reserve', 'reserve');
+    this.permits = at('permit', 'permit');
+    this.preBinds = at('preBind', 'preBind');
+    this.binds = at('bind', 'bind');
+    if (this.binds.length === 0) this.binds = [createPlugin(DEFAULT_BINDER, ctx) as BindPlugin];
+    for (const plugin of instances.values()) {
+      if (has(plugin, 'eventsToRegister')) this.events.set(plugin.name, (plugin as unknown as EnqueueExtensions).eventsToRegister());
+    }
+    const names = new Set(this.filters.map((f) => f.name));
+    const s = profile.fitStrategy;
+    this.coreCapable =
+      options.useCore !== false &&
+      names.has(NODE_UNSCHEDULABLE) &&
+      names.has(NODE_RESOURCES_FIT) &&
+      s.type === 'LeastAllocated' &&
+      s.resources.length === 2 &&
+      s.resources.some((r) => r.name === 'cpu') &&
+      s.resources.some((r) => r.name === 'memory') &&
+      s.resources[0]!.weight === s.resources[1]!.weight;
+    this.fitWeight = this.scores.find((x) => x.plugin.name === NODE_RESOURCES_FIT)?.weight ?? 0;
+  }
+
+  /** The events plugin `name` registered (empty when it registered none). */
+  eventsOf(name: string): readonly ClusterEvent[] {
+    return this.events.get(name) ?? [];
+  }
+
+  /** Runs the scheduling cycle: PreFilter, Filter, PostFilter, PreScore, Score, selection. */
+  schedulePod(pod: Pod): CycleResult {
+    const info = podInfo(pod);
+    const state = new CycleState();
+    const sampled = this.metrics !== undefined && this.sample();
+    const nodes = this.nodes.list();
+
+    const skippedFilters = new Set<string>();
+    let rejected: Status | null = null;
+    this.point('PreFilter', () => {
+      for (const p of this.preFilters) {
+        const s = this.timed(sampled, p.name, 'PreFilter', () => p.preFilter(state, info));
+        if (s?.code === Code.Skip) skippedFilters.add(p.name);
+        else if (s !== null && s.code !== Code.Success) {
+          rejected = { ...s, plugin: p.name };
+          return s;
+        }
+      }
+      return null;
+    });
+    if (rejected !== null) {
+      const r: Status = rejected;
+      const diagnosis: Diagnosis = {
+        nodeStatuses: new Map(),
+        rejectors: new Set([r.plugin ?? '']),
+        preFilterMessage: r.reasons.join(', '),
+      };
+      return this.unschedulable(state, info, nodes.length, diagnosis);
+    }
+    const filters = this.filters.filter((f) => !skippedFilters.has(f.name));
+    const useCore = this.coreCapable && this.coreServes(info);
+
+    if (useCore && filters.every((f) => CORE_FILTERS.has(f.name)) && this.fitWeight > 0) {
+      const skippedScores = this.runPreScore(state, info, nodes, sampled);
+      const active = this.scores.filter((x) => !skippedScores.has(x.plugin.name));
+      if (active.length === 1 && active[0]!.plugin.name === NODE_RESOURCES_FIT) {
+        const result = this.point(
+          'Filter',
+          () => null,
+          () => this.core.schedule(coreRequests(info)),
+        );
+        if (result.nodeName !== null) {
+          return {
+            kind: 'scheduled',
+            state,
+            pod: info,
+            nodeName: result.nodeName,
+            score: result.score * this.fitWeight,
+            feasibleNodes: result.feasibleNodes,
+          };
+        }
+        return this.unschedulable(state, info, nodes.length, this.diagnose(state, info, filters, nodes, sampled).diagnosis);
+      }
+    }
+
+    const coreScores = useCore ? this.core.scoreAll(coreRequests(info)) : null;
+    const { diagnosis, feasible, fitScores } = this.point(
+      'Filter',
+      () => null,
+      () => this.diagnose(state, info, filters, nodes, sampled, coreScores),
+    );
+    if (feasible.length === 0) return this.unschedulable(state, info, nodes.length, diagnosis);
+
+    const skippedScores = this.runPreScore(state, info, feasible, sampled);
+    const totals = this.point(
+      'Score',
+      () => null,
+      () => this.score(state, info, feasible, fitScores, skippedScores, sampled),
+    );
+    let best = 0;
+    for (let i = 1; i < feasible.length; i++) {
+      if (totals[i]! > totals[best]! || (totals[i] === totals[best] && feasible[i]!.name < feasible[best]!.name)) best = i;
+    }
+    return { kind: 'scheduled', state, pod: info, nodeName: feasible[best]!.name, score: totals[best]!, feasibleNodes: feasible.length };
+  }
+
+  /** Reserve plugins in order; on a failure, Unreserve of all in reverse, and the status. */
+  runReserve(state: CycleState, pod: PodInfo, nodeName: string): Status | null {
+    return this.point('Reserve', () => {
+      for (const p of this.reserves) {
+        const s = this.timed(false, p.name, 'Reserve', () => p.reserve(state, pod, nodeName));
+        if (s !== null && s.code !== Code.Success) {
+          this.runUnreserve(state, pod, nodeName);
+          return { ...s, plugin: p.name };
+        }
+      }
+      return null;
+    });
+  }
+
+  /** Unreserve of every reserve plugin, in reverse order. */
+  runUnreserve(state: CycleState, pod: PodInfo, nodeName: string): void {
+    for (const p of [...this.reserves].reverse()) p.unreserve(state, pod, nodeName);
+  }
+
+  /**
+   * The binding cycle: Permit (a Wait is held up to its timeout and then rejected: Skiff has no
+   * waiting-pod API yet), PreBind, Bind (the first bind plugin that does not Skip). Returns the
+   * failing status, or null when bound.
+   */
+  async runBindingCycle(state: CycleState, pod: PodInfo, nodeName: string): Promise<Status | null> {
+    const permit = this.point('Permit', () => {
+      for (const p of this.permits) {
+        const { status: s, timeoutMs } = p.permit(state, pod, nodeName);
+        if (s?.code === Code.Wait) return status(Code.Unschedulable, `pod rejected while waiting on permit: timeout ${timeoutMs ?? 0}ms`);
+        if (s !== null && s.code !== Code.Success) return { ...s, plugin: p.name };
+      }
+      return null;
+    });
+    if (permit !== null) return permit;
+    for (const p of this.preBinds) {
+      const s = await this.timedAsync(p.name, 'PreBind', () => p.preBind(state, pod, nodeName));
+      if (s !== null && s.code !== Code.Success) return { ...s, plugin: p.name };
+    }
+    for (const p of this.binds) {
+      const s = await this.timedAsync(p.name, 'Bind', () => p.bind(state, pod, nodeName));
+      if (s?.code === Code.Skip) continue;
+      return s === null || s.code === Code.Success ? null : { ...s, plugin: p.name };
+    }
+    return status(Code.Error, 'no bind plugin bound the pod');
+  }
+
+  /** The core can stand in for NodeUnschedulable + NodeResourcesFit for this pod. */
+  private coreServes(pod: PodInfo): boolean {
+    for (const name of pod.resources.requests.keys()) if (name !== 'cpu' && name !== 'memory') return false;
+    return !toleratesUnschedulable(pod);
+  }
+
+  /**
+   * Runs the filters over every node; with `coreScores`, nodes the core passed skip the core's
+   * filters and keep its score. Returns the feasible nodes, their core scores (NaN where the
+   * TypeScript filters decided) and the diagnosis for the rejected ones.
+   */
+  private diagnose(
+    state: CycleState,
+    pod: PodInfo,
+    filters: readonly FilterPlugin[],
+    nodes: readonly NodeInfo[],
+    sampled: boolean,
+    coreScores: Float64Array | null = null,
+  ): { diagnosis: Diagnosis; feasible: NodeInfo[]; fitScores: number[] } {
+    const statuses = new Map<string, Status>();
+    const rejectors = new Set<string>();
+    const feasible: NodeInfo[] = [];
+    const fitScores: number[] = [];
+    const others = filters.filter((f) => !CORE_FILTERS.has(f.name));
+    const spent = sampled ? new Float64Array(filters.length) : null;
+    const run = (list: readonly FilterPlugin[], node: NodeInfo): boolean => {
+      for (let k = 0; k < list.length; k++) {
+        const f = list[k]!;
+        const t = spent === null ? 0 : performance.now();
+        const s = f.filter(state, pod, node);
+        if (spent !== null) spent[filters.indexOf(f)]! += performance.now() - t;
+        if (s === null || s.code === Code.Success) continue;
+        if (s.code === Code.Error) throw new Error(`filter plugin ${f.name} failed: ${s.reasons.join(', ')}`);
+        statuses.set(node.name, { ...s, plugin: f.name });
+        rejectors.add(f.name);
+        return false;
+      }
+      return true;
+    };
+    for (let i = 0; i < nodes.length; i++) {
+      const node = nodes[i]!;
+      const coreScore = coreScores === null ? -1 : coreScores[i]!;
+      if (coreScore >= 0) {
+        if (!run(others, node)) continue;
+        feasible.push(node);
+        fitScores.push(coreScore);
+      } else if (run(filters, node)) {
+        feasible.push(node);
+        fitScores.push(Number.NaN);
+      }
+    }
+    if (spent !== null)
+      filters.forEach((f, k) =>
+        this.metrics?.plugin.observe({ plugin: f.name, extension_point: 'Filter', status: 'Success' }, spent[k]! / 1000),
+      );
+    return { diagnosis: { nodeStatuses: statuses, rejectors }, feasible, fitScores };
+  }
+
+  private runPreScore(state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[], sampled: boolean): Set<string> {
+    const skipped = new Set<string>();
+    this.point('PreScore', () => {
+      for (const p of this.preScores) {
+        const s = this.timed(sampled, p.name, 'PreScore', () => p.preScore(state, pod, nodes));
+        if (s?.code === Code.Skip) skipped.add(p.name);
+        else if (s !== null && s.code !== Code.Success) throw new Error(`prescore plugin ${p.name} failed: ${s.reasons.join(', ')}`);
+      }
+      return null;
+    });
+    return skipped;
+  }
+
+  /** Weighted sum of every active score plugin's normalized scores, per feasible node. */
+  private score(
+    state: CycleState,
+    pod: PodInfo,
+    feasible: readonly NodeInfo[],
+    fitScores: readonly number[],
+    skipped: ReadonlySet<string>,
+    sampled: boolean,
+  ): Float64Array {
+    const totals = new Float64Array(feasible.length);
+    for (const { plugin, weight } of this.scores) {
+      if (skipped.has(plugin.name)) continue;
+      const t = sampled ? performance.now() : 0;
+      const scores = new Array<number>(feasible.length);
+      const fromCore = plugin.name === NODE_RESOURCES_FIT;
+      for (let i = 0; i < feasible.length; i++) {
+        const core = fromCore ? fitScores[i]! : Number.NaN;
+        scores[i] = Number.isNaN(core) ? plugin.score(state, pod, feasible[i]!) : core;
+      }
+      plugin.normalizeScore?.(state, pod, scores);
+      for (let i = 0; i < feasible.length; i++) totals[i]! += scores[i]! * weight;
+      if (sampled)
+        this.metrics?.plugin.observe({ plugin: plugin.name, extension_point: 'Score', status: 'Success' }, (performance.now() - t) / 1000);
+    }
+    return totals;
+  }
+
+  private unschedulable(state: CycleState, pod: PodInfo, total: number, diagnosis: Diagnosis): CycleResult {
+    let postFilterMessage: string | undefined;
+    this.point('PostFilter', () => {
+      for (const p of this.postFilters) {
+        const r = p.postFilter(state, pod, diagnosis);
+        if (r.message !== undefined) postFilterMessage = r.message;
+        if (r.status === null || r.status.code === Code.Success) return null;
+      }
+      return status(Code.Unschedulable);
+    });
+    return {
+      kind: 'unschedulable',
+      state,
+      pod,
+      message: fitErrorMessage(total, diagnosis, postFilterMessage),
+      rejectors: diagnosis.rejectors,
+    };
+  }
+
+  /**
+   * Times one extension point. `run` returns the point's status; `value` (optional) computes
+   * the result the caller wants, timed together with it.
+   */
+  private point<T = Status | null>(name: string, run: () => Status | null, value?: () => T): T {
+    const t = performance.now();
+    const s = run();
+    const out = value === undefined ? (s as T) : value();
+    const code = value === undefined ? codeOf(s) : Code.Success;
+    this.metrics?.extensionPoint.observe(
+      { extension_point: name, status: code, profile: this.profileName },
+      (performance.now() - t) / 1000,
+    );
+    return out;
+  }
+
+  private timed(sampled: boolean, plugin: string, point: string, run: () => Status | null): Status | null {
+    if (!sampled) return run();
+    const t = performance.now();
+    const s = run();
+    this.metrics?.plugin.observe({ plugin, extension_point: point, status: codeOf(s) }, (performance.now() - t) / 1000);
+    return s;
+  }
+
+  private async timedAsync(plugin: string, point: string, run: () => Promise<Status | null>): Promise<Status | null> {
+    const t = performance.now();
+    const s = await run();
+    this.metrics?.plugin.observe({ plugin, extension_point: point, status: codeOf(s) }, (performance.now() - t) / 1000);
+    this.metrics?.extensionPoint.observe(
+      { extension_point: point, status: codeOf(s), profile: this.profileName },
+      (performance.now() - t) / 1000,
+    );
+    return s;
+  }
+}
+
+export { isRejection };

@@ -1,0 +1,222 @@
+/**
+ * The framework's view of every node (kube-scheduler's `NodeInfo`): the Node object, its
+ * allocatable resources, what the pods accounted on it request, the host ports they hold, and
+ * the images it reports. `NodeInfoStore` keeps the records in the same order as the scheduler
+ * core's table (append new, swap-remove), so the core's per-node arrays index it directly.
+ */
+import type { Node } from '@skiff/api';
+import { quantityValue, type ResourceVector } from './resources.js';
+
+/** A host port a pod holds on its node. */
+export interface HostPort {
+  /** `0.0.0.0` when the pod did not name one. */
+  readonly hostIP: string;
+  /** `TCP`, `UDP` or `SCTP`. */
+  readonly protocol: string;
+  readonly port: number;
+}
+
+/** What one accounted pod contributes to its node. */
+export interface PodUsage {
+  readonly requests: ResourceVector;
+  readonly nonZeroMilliCpu: number;
+  readonly nonZeroMemoryBytes: number;
+  readonly ports: readonly HostPort[];
+}
+
+/** One node as the plugins see it. Plugins read it; only the store writes it. */
+export interface NodeInfo {
+  readonly name: string;
+  /** The Node object (a stub with only a name while pods arrive before their node). */
+  node: Node;
+  /** Allocatable per resource (cpu in millicores; `pods` is the pod capacity). */
+  allocatable: ResourceVector;
+  /** Sum of the real requests of the accounted pods. */
+  readonly requested: ResourceVector;
+  /** `allocatable` and `requested` of cpu (millicores) and memory, as plain fields for the hot loops. */
+  allocatableMilliCpu: number;
+  allocatableMemoryBytes: number;
+  requestedMilliCpu: number;
+  requestedMemoryBytes: number;
+  nonZeroMilliCpu: number;
+  nonZeroMemoryBytes: number;
+  podCount: number;
+  /** Host ports held, one entry per holder (a port may appear twice after an overcommit). */
+  readonly usedPorts: HostPort[];
+  /** Normalized image name → size in bytes, from `status.images`. */
+  images: Map<string, number>;
+}
+
+/** `nginx` → `nginx:latest`; a name with a tag or digest is kept as it is (as upstream). */
+export function normalizedImageName(name: string): string {
+  return name.lastIndexOf(':') <= name.lastIndexOf('/') ? `${name}:latest` : name;
+}
+
+/** NoSchedule and NoExecute taints keep pods off; PreferNoSchedule only scores. */
+function isHardTaint(t: { effect: string }): boolean {
+  return t.effect === 'NoSchedule' || t.effect === 'NoExecute';
+}
+
+function allocatableOf(node: Node): ResourceVector {
+  const out: ResourceVector = new Map();
+  const list = node.status?.allocatable ?? node.status?.capacity ?? {};
+  for (const [name, q] of Object.entries(list)) {
+    try {
+      out.set(name, quantityValue(name, q));
+    } catch {
+      // A malformed quantity on a node reads as 0 rather than stopping the scheduler.
+      out.set(name, 0);
+    }
+  }
+  return out;
+}
+
+function imagesOf(node: Node): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const image of node.status?.images ?? []) {
+    for (const name of image.names ?? []) out.set(normalizedImageName(name), image.sizeBytes ?? 0);
+  }
+  return out;
+}
+
+function emptyInfo(name: string, node: Node): NodeInfo {
+  return {
+    name,
+    node,
+    allocatable: new Map(),
+    requested: new Map(),
+    allocatableMilliCpu: 0,
+    allocatableMemoryBytes: 0,
+    requestedMilliCpu: 0,
+    requestedMemoryBytes: 0,
+    nonZeroMilliCpu: 0,
+    nonZeroMemoryBytes: 0,
+    podCount: 0,
+    usedPorts: [],
+    images: new Map(),
+  };
+}
+
+function account(info: NodeInfo, usage: PodUsage, sign: 1 | -1): void {
+  for (const [k, v] of usage.requests) info.requested.set(k, (info.requested.get(k) ?? 0) + sign * v);
+  info.requestedMilliCpu = info.requested.get('cpu') ?? 0;
+  info.requestedMemoryBytes = info.requested.get('memory') ?? 0;
+  info.nonZeroMilliCpu += sign * usage.nonZeroMilliCpu;
+  info.nonZeroMemoryBytes += sign * usage.nonZeroMemoryBytes;
+  info.podCount += sign;
+  if (sign === 1) info.usedPorts.push(...usage.ports);
+  else
+    for (const p of usage.ports) {
+      const i = info.usedPorts.findIndex((u) => u.port === p.port && u.protocol === p.protocol && u.hostIP === p.hostIP);
+      if (i >= 0) info.usedPorts.splice(i, 1);
+    }
+}
+
+/** Every node's {@link NodeInfo}, in the core's table order, plus cluster-wide image counts. */
+export class NodeInfoStore {
+  private readonly infos: NodeInfo[] = [];
+  private readonly index = new Map<string, number>();
+  /** Pods accounted under a name with no node yet; a later upsert takes them over. */
+  private readonly pending = new Map<string, NodeInfo>();
+  /** Normalized image name → how many nodes report it. */
+  private readonly imageNodes = new Map<string, number>();
+  /** How many nodes carry at least one PreferNoSchedule taint. */
+  private preferNoScheduleNodes = 0;
+  /** How many nodes carry at least one NoSchedule or NoExecute taint. */
+  private hardTaintNodes = 0;
+
+  /** Nodes in table order (the live array: do not modify). */
+  list(): readonly NodeInfo[] {
+    return this.infos;
+  }
+
+  get(name: string): NodeInfo | undefined {
+    const at = this.index.get(name);
+    return at === undefined ? undefined : this.infos[at];
+  }
+
+  get size(): number {
+    return this.infos.length;
+  }
+
+  /** How many nodes report the image (normalized name). */
+  nodesWithImage(image: string): number {
+    return this.imageNodes.get(image) ?? 0;
+  }
+
+  /** True when some node has a PreferNoSchedule taint (else TaintToleration scores are all equal). */
+  anyPreferNoScheduleTaint(): boolean {
+    return this.preferNoScheduleNodes > 0;
+  }
+
+  /** True when some node has a NoSchedule or NoExecute taint (else TaintToleration's filter passes every node). */
+  anyHardTaint(): boolean {
+    return this.hardTaintNodes > 0;
+  }
+
+  /** Adds a node or refreshes a known one in place (same order rules as the core table). */
+  upsert(node: Node): void {
+    const name = node.metadata?.name ?? '';
+    let info = this.get(name);
+    if (info === undefined) {
+      info = this.pending.get(name) ?? emptyInfo(name, node);
+      this.pending.delete(name);
+      this.index.set(name, this.infos.length);
+      this.infos.push(info);
+    } else this.forgetNodeFacts(info);
+    info.node = node;
+    info.allocatable = allocatableOf(node);
+    info.allocatableMilliCpu = info.allocatable.get('cpu') ?? 0;
+    info.allocatableMemoryBytes = info.allocatable.get('memory') ?? 0;
+    info.images = imagesOf(node);
+    this.countNodeFacts(info);
+  }
+
+  /** Forgets a node (swap-remove) and the pods accounted on it. */
+  remove(name: string): void {
+    this.pending.delete(name);
+    const at = this.index.get(name);
+    if (at === undefined) return;
+    this.forgetNodeFacts(this.infos[at]!);
+    this.index.delete(name);
+    const last = this.infos.pop()!;
+    if (at < this.infos.length) {
+      this.infos[at] = last;
+      this.index.set(last.name, at);
+    }
+  }
+
+  /** Accounts a pod on a node (kept pending when the node is not known yet). */
+  addPod(nodeName: string, usage: PodUsage): void {
+    let info = this.get(nodeName) ?? this.pending.get(nodeName);
+    if (info === undefined) {
+      info = emptyInfo(nodeName, { metadata: { name: nodeName } });
+      this.pending.set(nodeName, info);
+    }
+    account(info, usage, 1);
+  }
+
+  /** Undoes {@link addPod} with the same usage. */
+  removePod(nodeName: string, usage: PodUsage): void {
+    const info = this.get(nodeName) ?? this.pending.get(nodeName);
+    if (info === undefined) return;
+    account(info, usage, -1);
+    if (this.pending.has(nodeName) && info.podCount === 0) this.pending.delete(nodeName);
+  }
+
+  private countNodeFacts(info: NodeInfo): void {
+    for (const image of info.images.keys()) this.imageNodes.set(image, (this.imageNodes.get(image) ?? 0) + 1);
+    if ((info.node.spec?.taints ?? []).some((t) => t.effect === 'PreferNoSchedule')) this.preferNoScheduleNodes += 1;
+    if ((info.node.spec?.taints ?? []).some(isHardTaint)) this.hardTaintNodes += 1;
+  }
+
+  private forgetNodeFacts(info: NodeInfo): void {
+    for (const image of info.images.keys()) {
+      const n = (this.imageNodes.get(image) ?? 0) - 1;
+      if (n <= 0) this.imageNodes.delete(image);
+      else this.imageNodes.set(image, n);
+    }
+    if ((info.node.spec?.taints ?? []).some((t) => t.effect === 'PreferNoSchedule')) this.preferNoScheduleNodes -= 1;
+    if ((info.node.spec?.taints ?? []).some(isHardTaint)) this.hardTaintNodes -= 1;
+  }
+}

@@ -1,0 +1,43 @@
+/** Every in-tree plugin by its upstream name, and how to build it for a profile. */
+import type { FrameworkHandle, Plugin } from '../framework/interfaces.js';
+import type { Profile } from '../framework/config.js';
+import { BalancedAllocation } from './balanced-allocation.js';
+import { DefaultBinder, type BindFunction } from './default-binder.js';
+import { ImageLocality } from './image-locality.js';
+import { NodeAffinity } from './node-affinity.js';
+import { NodeName } from './node-name.js';
+import { NodePorts } from './node-ports.js';
+import { NodeResourcesFit } from './node-resources-fit.js';
+import { NodeUnschedulable } from './node-unschedulable.js';
+import { TaintToleration } from './taint-toleration.js';
+
+/** What a plugin factory gets. */
+export interface PluginContext {
+  readonly handle: FrameworkHandle;
+  readonly profile: Profile;
+  readonly bind: BindFunction;
+}
+
+type Factory = (ctx: PluginContext) => Plugin;
+
+const FACTORIES: ReadonlyMap<string, Factory> = new Map<string, Factory>([
+  ['NodeUnschedulable', () => new NodeUnschedulable()],
+  ['NodeName', () => new NodeName()],
+  ['TaintToleration', (ctx) => new TaintToleration(ctx.handle)],
+  ['NodeAffinity', () => new NodeAffinity()],
+  ['NodePorts', () => new NodePorts()],
+  ['NodeResourcesFit', (ctx) => new NodeResourcesFit(ctx.profile.fitStrategy)],
+  ['NodeResourcesBalancedAllocation', () => new BalancedAllocation()],
+  ['ImageLocality', (ctx) => new ImageLocality(ctx.handle)],
+  ['DefaultBinder', (ctx) => new DefaultBinder(ctx.bind)],
+]);
+
+/** The names a configuration may use. */
+export const KNOWN_PLUGINS: ReadonlySet<string> = new Set(FACTORIES.keys());
+
+/** Builds the named plugin; throws for an unknown name. */
+export function createPlugin(name: string, ctx: PluginContext): Plugin {
+  const factory = FACTORIES.get(name);
+  if (factory === undefined) throw new Error(`unknown scheduler plugin "${name}"`);
+  return factory(ctx);
+}
