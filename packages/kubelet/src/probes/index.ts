@@ -1,14 +1,12 @@
 /** Probes: the poller contract, its native and TypeScript implementations, and the kubelet's prober manager. */
-import type { PollerOptions, ProbePoller, ProbePollerKind } from './contract.js';
-import { NativeProbePoller } from './native-poller.js';
-import { TsProbePoller } from './ts-poller.js';
-
 export type { PollerBatch, PollerOptions, ProbePoller, ProbePollerKind, ProbeRunResult, ProbeSpec, ProbeKind } from './contract.js';
 export { MAX_PROBE_OUTPUT_BYTES, PROBE_USER_AGENT } from './contract.js';
 export { NativeProbePoller } from './native-poller.js';
 export { TsProbePoller } from './ts-poller.js';
-
-/** Creates a poller of the given kind ('native' throws when the addon is not built). */
-export function createProbePoller(kind: ProbePollerKind, options: PollerOptions): ProbePoller {
-  return kind === 'native' ? new NativeProbePoller(options) : new TsProbePoller(options);
-}
+export { createProbePoller } from './create.js';
+export { ProberManager } from './manager.js';
+export type { ProberEvents, ProberManagerOptions } from './manager.js';
+export { proberMetrics } from './metrics.js';
+export type { ProberMetrics } from './metrics.js';
+export type { ProbeType } from './probe-state.js';
+export type { ProbeTarget } from './probe-spec.js';
