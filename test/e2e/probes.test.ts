@@ -87,7 +87,9 @@ describe('probes', () => {
     expect(described).toMatch(/Unhealthy\s.*Liveness probe failed: sick/);
     expect(described).toMatch(/Killing\s.*Container main failed liveness probe, will be restarted/);
     const metrics = await (await fetch(`http://127.0.0.1:${cluster.ports.kubelet}/metrics/probes`)).text();
-    const failed = metrics.split('\n').find((l) => l.startsWith('prober_probe_total{') && l.includes('probe_type="Liveness"') && l.includes('result="failed"'));
+    const failed = metrics
+      .split('\n')
+      .find((l) => l.startsWith('prober_probe_total{') && l.includes('probe_type="Liveness"') && l.includes('result="failed"'));
     expect(failed).toContain('pod="live"');
     await cluster.kubectl('delete', 'pod', 'live', '--timeout=60s');
   });

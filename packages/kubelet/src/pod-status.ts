@@ -66,7 +66,13 @@ export function containerStatus(v: ContainerView): ContainerStatus {
   if (v.state === undefined)
     return { ...base, ready: false, started: false, state: { waiting: { reason: 'ContainerCreating' } }, lastState };
   if (v.state.state === 'running') {
-    return { ...base, ready: v.ready ?? true, started: v.started ?? true, state: { running: { startedAt: iso(v.state.startedAt) } }, lastState };
+    return {
+      ...base,
+      ready: v.ready ?? true,
+      started: v.started ?? true,
+      state: { running: { startedAt: iso(v.state.startedAt) } },
+      lastState,
+    };
   }
   return { ...base, ready: false, started: false, state: { terminated: terminatedOf(v.state, v.id) }, lastState };
 }

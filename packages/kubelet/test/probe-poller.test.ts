@@ -23,7 +23,16 @@ const cgroups = new CgroupManager(detectCgroupLayout(), { rootName: `skiff-test-
 beforeAll(async () => {
   server = http.createServer((req, res) => {
     if (req.url === '/slow') return void setTimeout(() => res.end('late'), 3000);
-    const code = req.url === '/redirect' ? 302 : req.url === '/header' ? (req.headers['x-probe'] === 'yes' ? 200 : 418) : req.url === '/ok' ? 200 : 503;
+    const code =
+      req.url === '/redirect'
+        ? 302
+        : req.url === '/header'
+          ? req.headers['x-probe'] === 'yes'
+            ? 200
+            : 418
+          : req.url === '/ok'
+            ? 200
+            : 503;
     res.writeHead(code, { 'Content-Type': 'text/plain' }).end(`ua=${req.headers['user-agent'] ?? ''}`);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

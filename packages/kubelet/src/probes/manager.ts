@@ -104,7 +104,8 @@ export class ProberManager {
   /** Whether the container with this id counts as ready: readiness verdict success, or no readiness probe. */
   isReady(podUid: string, container: Container, containerId: string): boolean {
     const t = this.tracked.get(`${podUid}/${container.name}`);
-    if (t === undefined || t.containerId !== containerId) return container.readinessProbe === undefined && container.startupProbe === undefined;
+    if (t === undefined || t.containerId !== containerId)
+      return container.readinessProbe === undefined && container.startupProbe === undefined;
     if (!t.started) return false;
     return container.readinessProbe === undefined || t.states.get('Readiness')?.verdict === 'success';
   }

@@ -32,7 +32,13 @@ export class ProbeState {
       this.failures++;
       this.successes = 0;
     }
-    const next = ok ? (this.successes >= this.successThreshold ? 'success' : this.current) : this.failures >= this.failureThreshold ? 'failure' : this.current;
+    const next = ok
+      ? this.successes >= this.successThreshold
+        ? 'success'
+        : this.current
+      : this.failures >= this.failureThreshold
+        ? 'failure'
+        : this.current;
     const changed = next !== this.current;
     this.current = next;
     return changed;

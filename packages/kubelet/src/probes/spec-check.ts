@@ -8,7 +8,8 @@ const positive = (n: unknown): boolean => typeof n === 'number' && Number.isFini
 export function checkProbeSpec(id: unknown, spec: ProbeSpec): void {
   if (typeof id !== 'string') throw new TypeError('id must be a string');
   if (typeof spec !== 'object' || spec === null) throw new TypeError('spec must be a ProbeSpec object');
-  if (typeof spec.initialDelayMs !== 'number' || !(spec.initialDelayMs >= 0)) throw new TypeError('spec.initialDelayMs must be a number >= 0');
+  if (typeof spec.initialDelayMs !== 'number' || !(spec.initialDelayMs >= 0))
+    throw new TypeError('spec.initialDelayMs must be a number >= 0');
   if (!positive(spec.periodMs)) throw new TypeError('spec.periodMs must be a positive number');
   if (!positive(spec.timeoutMs)) throw new TypeError('spec.timeoutMs must be a positive number');
   switch (spec.kind) {

@@ -86,7 +86,7 @@ export class TsProbePoller implements ProbePoller {
     this.closed = true;
     clearInterval(this.statsTimer);
     clearTimeout(this.flushTimer);
-    const runs = [...this.probes.values()].map((e) => e.run?.done);
+    const runs = [...this.probes.values()].flatMap((e) => (e.run === undefined ? [] : [e.run.done]));
     for (const id of [...this.probes.keys()]) this.stop(id);
     this.probes.clear();
     this.stats.close();
