@@ -20,11 +20,17 @@ function cpuSeconds() {
 let probeResults = 0;
 let failures = 0;
 let statsRows = 0;
+const failureKinds = new Map();
 const poller = createProbePoller(impl, {
   statsIntervalMs: scenario === 'stats' ? 1000 : 0,
   onResults: (b) => {
     probeResults += b.probes.length;
-    for (const r of b.probes) if (r.result !== 'success') failures++;
+    for (const r of b.probes) {
+      if (r.result === 'success') continue;
+      failures++;
+      const kind = `${r.id.split('-')[0]}: ${r.output.replace(/\d+/g, 'N').slice(0, 90)}`;
+      failureKinds.set(kind, (failureKinds.get(kind) ?? 0) + 1);
+    }
     statsRows += b.stats.length;
   },
 });
@@ -51,11 +57,12 @@ if (scenario === 'probes') {
 }
 await new Promise((r) => setTimeout(r, 2000)); // warm-up: every probe has run once
 probeResults = failures = statsRows = 0;
+failureKinds.clear();
 const cpu0 = cpuSeconds();
 const wall0 = performance.now();
 await new Promise((r) => setTimeout(r, seconds * 1000));
 const cpu = cpuSeconds() - cpu0;
 const wall = (performance.now() - wall0) / 1000;
 await poller.close();
-process.stdout.write(`${JSON.stringify({ cpuSeconds: cpu, wallSeconds: wall, probeResults, failures, statsRows })}\n`);
+process.stdout.write(`${JSON.stringify({ cpuSeconds: cpu, wallSeconds: wall, probeResults, failures, statsRows, failureKinds: Object.fromEntries(failureKinds) })}\n`);
 process.exit(0);

@@ -51,6 +51,7 @@ export async function run(args) {
           'cpu µs/result': ((r.cpuSeconds * 1e6) / Math.max(1, scenario === 'probes' ? r.probeResults : r.statsRows)).toFixed(0),
           failures: r.failures,
         });
+        if (r.failures > 0) process.stdout.write(`${impl} ${scenario} failures: ${JSON.stringify(r.failureKinds)}\n`);
         figure('kubelet', `poller_${scenario}_cpu_percent_${impl}`, (r.cpuSeconds / r.wallSeconds) * 100, '% of one core');
       }
       // Per result, so that a twin that falls behind (fewer runs in the time) is not counted as cheaper.
