@@ -64,5 +64,7 @@ await new Promise((r) => setTimeout(r, seconds * 1000));
 const cpu = cpuSeconds() - cpu0;
 const wall = (performance.now() - wall0) / 1000;
 await poller.close();
-process.stdout.write(`${JSON.stringify({ cpuSeconds: cpu, wallSeconds: wall, probeResults, failures, statsRows, failureKinds: Object.fromEntries(failureKinds) })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ cpuSeconds: cpu, wallSeconds: wall, probeResults, failures, statsRows, failureKinds: Object.fromEntries(failureKinds) })}\n`,
+);
 process.exit(0);
