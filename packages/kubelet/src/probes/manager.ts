@@ -106,7 +106,7 @@ export class ProberManager {
     const t = this.tracked.get(`${podUid}/${container.name}`);
     if (t === undefined || t.containerId !== containerId)
       return container.readinessProbe === undefined && container.startupProbe === undefined;
-    if (!t.started) return false;
+    if (!t.started || t.held) return false;
     return container.readinessProbe === undefined || t.states.get('Readiness')?.verdict === 'success';
   }
 
