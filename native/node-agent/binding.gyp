@@ -4,7 +4,11 @@
       "target_name": "node_agent",
       "sources": [
         "src/addon.cc",
-        "src/cgroup_stats.cc"
+        "src/cgroup_stats.cc",
+        "src/probe_exec.cc",
+        "src/probe_net.cc",
+        "src/probe_loop.cc",
+        "src/probe_poller.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")"

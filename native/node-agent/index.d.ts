@@ -41,3 +41,36 @@ export declare class CgroupStatsReader {
   /** Number of tracked ids. */
   readonly size: number;
 }
+
+/** A probe (see packages/kubelet/src/probes/contract.ts for the full contract and result messages). */
+export type ProbeSpec = { initialDelayMs: number; periodMs: number; timeoutMs: number } & (
+  | { kind: 'exec'; argv: string[]; env: Record<string, string>; cgroupProcs: string[] }
+  | { kind: 'http'; host: string; port: number; path: string; headers: Array<{ name: string; value: string }> }
+  | { kind: 'tcp'; host: string; port: number }
+);
+
+/** One delivery to onResults. */
+export interface PollerBatch {
+  probes: Array<{ id: string; result: 'success' | 'failure'; output: string; durationMs: number }>;
+  stats: Array<{ id: string; stats: CgroupStats }>;
+}
+
+/**
+ * Native probe poller: ONE background thread with its own epoll loop runs every probe's timing and I/O
+ * (exec via vfork+execve into the container's cgroup, non-blocking tcp and HTTP/1.1) and re-reads the
+ * watched cgroups' statistics every statsIntervalMs (files kept open, pread at offset 0). Results reach
+ * `onResults` on the JS thread through a ThreadSafeFunction, one call per batch. The thread keeps the
+ * process alive until close(), which kills and reaps in-flight exec probes and joins the thread.
+ * Bad arguments throw TypeError; every method but close() throws after close().
+ */
+export declare class ProbePoller {
+  constructor(onResults: (batch: PollerBatch) => void, options?: { statsIntervalMs?: number; batchWindowMs?: number });
+  set(id: string, spec: ProbeSpec): void;
+  remove(id: string): void;
+  /** Opens the cgroup's stat files on the calling thread; false when they cannot be opened. */
+  watchCgroup(id: string, paths: CgroupPaths): boolean;
+  unwatchCgroup(id: string): void;
+  /** Synchronous: joins the loop thread. Idempotent. */
+  close(): void;
+  readonly size: number;
+}

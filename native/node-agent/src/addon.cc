@@ -3,11 +3,13 @@
 #include <napi.h>
 
 #include "cgroup_stats.h"
+#include "probe_poller.h"
 
 namespace {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   skiff::CgroupStatsReader::Init(env, exports);
+  skiff::ProbePoller::Init(env, exports);
   return exports;
 }
 

@@ -243,14 +243,18 @@ CgroupTable::CgroupTable() : scratch_(kInitialReadSize) {}
 bool CgroupTable::Watch(const std::string& id, const CgroupPathsSpec& paths) {
   CgroupFiles files;
   if (!CgroupFiles::Open(paths, &files)) return false;
+  Insert(id, std::move(files));
+  return true;
+}
+
+void CgroupTable::Insert(const std::string& id, CgroupFiles files) {
   auto it = index_.find(id);
   if (it != index_.end()) {
     entries_[it->second].files = std::move(files);  // closes the old descriptors
-    return true;
+    return;
   }
   entries_.push_back(Entry{id, std::move(files)});
   index_.emplace(id, entries_.size() - 1);
-  return true;
 }
 
 void CgroupTable::Unwatch(const std::string& id) {

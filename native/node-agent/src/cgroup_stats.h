@@ -71,6 +71,8 @@ class CgroupTable {
   // Opens the files first; only on success replaces/inserts `id`. A failed
   // watch leaves the table unchanged.
   bool Watch(const std::string& id, const CgroupPathsSpec& paths);
+  // Tracks already opened files under `id` (replacing an existing entry).
+  void Insert(const std::string& id, CgroupFiles files);
   void Unwatch(const std::string& id);
   // Returns false when `id` is unknown or the read fails.
   bool Read(const std::string& id, CgroupStatsValues* out);

@@ -39,3 +39,26 @@ export type {
   HollowPodPhase,
   HollowApi,
 } from './hollow/index.js';
+export {
+  createProbePoller,
+  NativeProbePoller,
+  TsProbePoller,
+  ProberManager,
+  proberMetrics,
+  MAX_PROBE_OUTPUT_BYTES,
+  PROBE_USER_AGENT,
+} from './probes/index.js';
+export type {
+  PollerBatch,
+  PollerOptions,
+  ProbePoller,
+  ProbePollerKind,
+  ProbeRunResult,
+  ProbeSpec,
+  ProbeKind,
+  ProberEvents,
+  ProberManagerOptions,
+  ProberMetrics,
+  ProbeType,
+  ProbeTarget,
+} from './probes/index.js';

@@ -22,6 +22,7 @@ import {
   nowTimestamp,
   PODS,
   podMilestones,
+  type Container,
   type Node,
   type Pod,
   type PodStatus,
@@ -30,10 +31,14 @@ import { ApiClient, EventRecorder, Informer } from '@skiff/client';
 import { contextOfObject, lifecyclePhaseHistogram, tracer, type Logger } from '@skiff/telemetry';
 import { containerConfig, ContainerConfigError } from './container-config.js';
 import { buildNode, type NodeFacts } from './node-status.js';
-import { computePodStatus, statusChanged, type ContainerView } from './pod-status.js';
+import { computePodStatus, stableJson, statusChanged, type ContainerView } from './pod-status.js';
 import type { ContainerRuntime, ContainerState, ContainerSummary } from './runtime/index.js';
 import { createKubeletServer } from './server.js';
 import type { StatsCollector } from './stats/summary.js';
+import { ProberManager, proberMetrics, type ProbePollerKind, type ProbeType } from './probes/index.js';
+import { LeaseHeartbeat } from './hollow/lease-heartbeat.js';
+import { nativeCgroupStatsAvailable } from './stats/native-reader.js';
+import { DEFAULT_PATH } from './runtime/process-runtime.js';
 
 export interface KubeletOptions {
   client: ApiClient;
@@ -49,8 +54,13 @@ export interface KubeletOptions {
   stats?: StatsCollector;
   /** Stop and remove every container when the kubelet stops (skiff up); a plain kubelet leaves them running. */
   stopPodsOnExit?: boolean;
+  /** Lease renewal and node status check interval (upstream: 10 s). */
   heartbeatIntervalMs?: number;
+  /** Node status is posted when it changes and at least this often (upstream's nodeStatusReportFrequency: 5 min). */
+  nodeStatusReportMs?: number;
   resyncIntervalMs?: number;
+  /** Which probe poller runs probes: the native one (default) or its TypeScript twin. */
+  probePoller?: ProbePollerKind;
 }
 
 const kubeletTracer = tracer('kubelet');
@@ -87,6 +97,11 @@ export class Kubelet {
   private readonly acceptedAt = new Map<string, number>();
   /** Per pod uid, the informer's delivery span of the latest event not yet synced: the next syncPod links to it. */
   private readonly deliveredBy = new Map<string, SpanContext>();
+  private readonly prober: ProberManager;
+  private readonly probeMetrics = proberMetrics();
+  private readonly lease: LeaseHeartbeat;
+  /** The node status last posted (without heartbeat times) and when. */
+  private lastNodeStatus = { key: '', at: 0 };
 
   constructor(private readonly options: KubeletOptions) {
     const { client, nc, logger } = options;
@@ -136,6 +151,17 @@ export class Kubelet {
       registers: [options.metrics],
     });
     this.phases = lifecyclePhaseHistogram(options.metrics);
+    this.lease = new LeaseHeartbeat(client);
+    this.prober = new ProberManager({
+      poller: options.probePoller ?? (nativeCgroupStatsAvailable() ? 'native' : 'ts'),
+      metrics: this.probeMetrics,
+      logger,
+      events: {
+        onChange: (uid) => this.enqueue(uid),
+        onUnhealthy: (pod, _name, type, output) => this.recorder.record(pod, 'Warning', 'Unhealthy', `${type} probe failed: ${output}`),
+        onRestartNeeded: (pod, name, id, type) => void this.killUnhealthy(pod, name, id, type),
+      },
+    });
     options.runtime.onExit((id) => this.enqueue(podUidOf(id)));
   }
 
@@ -157,6 +183,7 @@ export class Kubelet {
       stats: this.options.stats,
       nodeName: this.nodeName,
       listPods: () => this.pods.list(),
+      probeMetrics: this.probeMetrics.registry,
     });
     const host = this.options.host ?? '127.0.0.1';
     await new Promise<void>((resolve, reject) => {
@@ -172,7 +199,11 @@ export class Kubelet {
     const address = this.server.address();
     this.port = typeof address === 'object' && address !== null ? address.port : this.options.port;
     await this.registerNode();
-    this.every(this.options.heartbeatIntervalMs ?? 10_000, () => this.heartbeat());
+    await this.renewLease();
+    this.every(this.options.heartbeatIntervalMs ?? 10_000, async () => {
+      await this.renewLease();
+      await this.heartbeat();
+    });
     await this.pods.start();
     // Containers of pods the API no longer has (deleted while we were away) are removed.
     for (const c of this.options.runtime.listContainers()) if (!this.byUid.has(c.config.podUid)) this.enqueue(c.config.podUid);
@@ -187,6 +218,7 @@ export class Kubelet {
     for (const t of this.timers) clearInterval(t);
     await this.pods.stop();
     await Promise.allSettled([...this.workers.values()].map((w) => w.running));
+    await this.prober.close();
     if (this.options.stopPodsOnExit === true) {
       const uids = new Set(this.options.runtime.listContainers().map((c) => c.config.podUid));
       await Promise.allSettled([...uids].map((uid) => this.teardown(uid, 5)));
@@ -222,15 +254,40 @@ export class Kubelet {
     await this.heartbeat();
   }
 
-  /** Posts the node's status (conditions with a fresh heartbeat, capacity, endpoint). */
-  private async heartbeat(): Promise<void> {
+  /** Renews the node's Lease in kube-node-lease (created, owned by the Node, when missing). */
+  private async renewLease(): Promise<void> {
+    await this.lease.renew({ name: this.nodeName, index: 0, uid: this.node?.metadata?.uid });
+  }
+
+  /**
+   * Posts the node's status (conditions with a fresh heartbeat, capacity, endpoint) when it changed since
+   * the last post, or when nodeStatusReportMs has passed: the Lease is the frequent heartbeat.
+   */
+  private async heartbeat(force = false): Promise<void> {
+    const next = buildNode(this.facts(), this.node);
+    const key = stableJson({ ...next.status, conditions: next.status?.conditions?.map((c) => ({ ...c, lastHeartbeatTime: undefined })) });
+    const due = Date.now() - this.lastNodeStatus.at >= (this.options.nodeStatusReportMs ?? 300_000);
+    if (!force && !due && key === this.lastNodeStatus.key && this.node !== undefined) return;
     const current = await this.options.client.getOrUndefined<Node>(NODES, '', this.nodeName);
     if (current === undefined) {
       this.node = await this.options.client.create(NODES, '', buildNode(this.facts()));
-      return;
+    } else {
+      this.node = await this.options.client.updateStatus(NODES, { ...current, status: buildNode(this.facts(), current).status });
     }
-    const next = buildNode(this.facts(), current);
-    this.node = await this.options.client.updateStatus(NODES, { ...current, status: next.status });
+    this.lastNodeStatus = { key, at: Date.now() };
+  }
+
+  /** A liveness or startup probe failed for good: kill the container (restartPolicy decides what follows). */
+  private async killUnhealthy(pod: Pod, name: string, id: string, type: ProbeType): Promise<void> {
+    if (this.options.runtime.containerState(id)?.state !== 'running') return;
+    const how = type === 'Liveness' ? 'liveness' : 'startup';
+    this.recorder.record(pod, 'Normal', 'Killing', `Container ${name} failed ${how} probe, will be restarted`);
+    try {
+      await this.options.runtime.stopContainer(id, pod.spec?.terminationGracePeriodSeconds ?? 30);
+    } catch (err) {
+      this.options.logger.warn({ err, id }, 'killing an unhealthy container failed');
+    }
+    this.enqueue(pod.metadata?.uid ?? '');
   }
 
   private observe(pod: Pod): void {
@@ -432,9 +489,35 @@ export class Kubelet {
           }
         }
       }
+      this.syncProbes(pod, container, view);
       views.push(view);
     }
     return views;
+  }
+
+  /** Probes a running container and fills in its readiness; a container that is not running is not probed. */
+  private syncProbes(pod: Pod, container: Container, view: ContainerView): void {
+    const uid = pod.metadata?.uid ?? '';
+    if (view.state?.state !== 'running' || view.id === undefined || view.waiting !== undefined) {
+      this.prober.forget(uid, container.name);
+      return;
+    }
+    let env: Record<string, string> = {};
+    try {
+      env = containerConfig(pod, container).env;
+    } catch {
+      // a config error never reaches a running container
+    }
+    const ports: Record<string, number> = {};
+    for (const p of container.ports ?? []) if (p.name !== undefined) ports[p.name] = p.containerPort;
+    this.prober.ensure(pod, container, view.id, view.state.startedAt, {
+      podIP: this.options.node.address,
+      env: { PATH: DEFAULT_PATH, HOSTNAME: pod.metadata?.name ?? '', ...env },
+      cgroupProcs: this.options.runtime.cgroupProcsFiles(view.id),
+      ports,
+    });
+    view.ready = this.prober.isReady(uid, container, view.id);
+    view.started = this.prober.isStarted(uid, container, view.id);
   }
 
   /**
@@ -457,6 +540,7 @@ export class Kubelet {
     for (const c of containers) await runtime.removeContainer(c.id);
     if (containers.length > 0) await runtime.removePod(uid);
     for (const key of [...this.backoff.keys()]) if (key.startsWith(`${uid}/`)) this.backoff.delete(key);
+    this.prober.forgetPod(uid);
     this.startTimes.delete(uid);
   }
 }

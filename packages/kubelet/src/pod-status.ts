@@ -14,6 +14,10 @@ export interface ContainerView {
   /** The attempt before the current one, for lastState. */
   previous: ContainerState | undefined;
   restartCount: number;
+  /** Readiness from the prober (undefined: ready whenever running). */
+  ready?: boolean;
+  /** Startup probe passed (undefined: started whenever running). */
+  started?: boolean;
   /** Set while the container waits for its restart backoff (CrashLoopBackOff) or failed to start. */
   waiting?: { reason: string; message: string };
 }
@@ -62,7 +66,13 @@ export function containerStatus(v: ContainerView): ContainerStatus {
   if (v.state === undefined)
     return { ...base, ready: false, started: false, state: { waiting: { reason: 'ContainerCreating' } }, lastState };
   if (v.state.state === 'running') {
-    return { ...base, ready: true, started: true, state: { running: { startedAt: iso(v.state.startedAt) } }, lastState };
+    return {
+      ...base,
+      ready: v.ready ?? true,
+      started: v.started ?? true,
+      state: { running: { startedAt: iso(v.state.startedAt) } },
+      lastState,
+    };
   }
   return { ...base, ready: false, started: false, state: { terminated: terminatedOf(v.state, v.id) }, lastState };
 }

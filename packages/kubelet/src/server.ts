@@ -1,6 +1,6 @@
 /**
  * The kubelet's HTTP server: `/healthz`, `/pods`, `/containerLogs/<ns>/<pod>/<container>`
- * (the apiserver's pods/log proxies here), `/metrics`, `/stats/summary`.
+ * (the apiserver's pods/log proxies here), `/metrics`, `/metrics/probes`, `/stats/summary`.
  */
 import { createServer, type Server } from 'node:http';
 import type { Registry } from 'prom-client';
@@ -17,6 +17,8 @@ export interface KubeletServerDeps {
   logger: Logger;
   stats: StatsCollector | undefined;
   nodeName: string;
+  /** The prober's metrics, served on /metrics/probes. */
+  probeMetrics?: Registry;
 }
 
 function text(res: import('node:http').ServerResponse, code: number, body: string): void {
@@ -33,6 +35,7 @@ export function createKubeletServer(deps: KubeletServerDeps): Server {
     const run = async (): Promise<void> => {
       if (url.pathname === '/healthz') return text(res, 200, 'ok');
       if (url.pathname === '/metrics') return serveMetrics(deps.metrics, req, res);
+      if (url.pathname === '/metrics/probes' && deps.probeMetrics !== undefined) return serveMetrics(deps.probeMetrics, req, res);
       if (url.pathname === '/pods') {
         const body = JSON.stringify({ kind: 'PodList', apiVersion: 'v1', metadata: {}, items: deps.listPods() });
         res.writeHead(200, { 'Content-Type': 'application/json' }).end(body);

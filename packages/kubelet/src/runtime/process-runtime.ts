@@ -337,6 +337,10 @@ export class ProcessRuntime implements ContainerRuntime {
     }
   }
 
+  cgroupProcsFiles(id: string): string[] {
+    return this.entries.get(id)?.cgroup.procsFiles ?? [];
+  }
+
   async stopContainer(id: string, gracePeriodSeconds: number): Promise<void> {
     const entry = this.get(id);
     if (entry.state.state === 'running') {

@@ -13,7 +13,7 @@ let loadError: unknown;
  * Loads `@skiff/node-agent` on first use (so the TS reader works without a native build).
  * Throws an Error naming the build command when the addon is missing or fails to load.
  */
-function loadAddon(): typeof NodeAgent {
+export function loadNodeAgent(): typeof NodeAgent {
   if (addon !== undefined) return addon;
   if (loadError === undefined) {
     try {
@@ -33,7 +33,7 @@ function loadAddon(): typeof NodeAgent {
 /** True when the native addon loads; never throws. */
 export function nativeCgroupStatsAvailable(): boolean {
   try {
-    loadAddon();
+    loadNodeAgent();
     return true;
   } catch {
     return false;
@@ -45,6 +45,6 @@ export function nativeCgroupStatsAvailable(): boolean {
  * directly, so it is returned unwrapped (no extra JS layer per call). Throws when the addon is not built.
  */
 export function createNativeCgroupStatsReader(): CgroupStatsReader {
-  const { CgroupStatsReader: NativeReader } = loadAddon();
+  const { CgroupStatsReader: NativeReader } = loadNodeAgent();
   return new NativeReader();
 }

@@ -1,0 +1,78 @@
+// The kubelet's probe and stats poller: native (one C++ epoll thread) against the TypeScript twin, side by
+// side in one run. Each measurement runs in its own process (bench/kubelet/poller-worker.mjs) so that its
+// CPU (all threads, plus the exec probes' reaped children) is read from /proc/self/stat alone; the probes'
+// HTTP target runs in another process. Needs root (cgroups).
+//   npm run bench -- kubelet [seconds=15] [exec=100] [tcp=500] [http=500] [cgroups=1000]
+import { spawn, execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { CgroupManager, detectCgroupLayout } from '@skiff/kubelet';
+import { figure, machine, table } from '../report.mjs';
+
+const execFileAsync = promisify(execFile);
+const here = join(import.meta.dirname, '..', 'kubelet');
+
+export async function run(args) {
+  const [seconds = 15, exec = 100, tcp = 500, http = 500, cgroupCount = 1000] = args.map(Number);
+  process.stdout.write(`kubelet poller on ${machine()}; ${seconds} s per measurement\n`);
+  const cgroups = new CgroupManager(detectCgroupLayout(), { rootName: `skiff-bench-${process.pid}` });
+  const scratch = mkdtempSync(join(tmpdir(), 'skiff-bench-kubelet-'));
+  const target = spawn(process.execPath, [join(here, 'target-server.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const port = Number(await new Promise((resolve) => target.stdout.once('data', (d) => resolve(String(d).trim()))));
+    const made = [];
+    for (let i = 0; i < Math.max(exec, cgroupCount); i++) {
+      const cg = cgroups.createContainerCgroup(`bench${i}`, 'c');
+      made.push({ procsFiles: cg.procsFiles, statsPaths: cg.statsPaths });
+    }
+    const measure = async (impl, scenario, list, extra = '{}') => {
+      const file = join(scratch, 'cgroups.json');
+      writeFileSync(file, JSON.stringify(list));
+      const { stdout } = await runWorker([impl, scenario, String(port), String(seconds), file, extra]);
+      return JSON.parse(stdout.trim().split('\n').pop());
+    };
+    const rows = [];
+    const probesMix = JSON.stringify({ exec, tcp, http });
+    const results = {};
+    for (const scenario of ['probes', 'stats']) {
+      for (const impl of ['native', 'ts']) {
+        const list = scenario === 'probes' ? made.slice(0, exec) : made.slice(0, cgroupCount);
+        const r = await measure(impl, scenario, list, probesMix);
+        results[`${scenario}_${impl}`] = r;
+        const perMinute = (r.cpuSeconds / r.wallSeconds) * 60;
+        rows.push({
+          scenario: scenario === 'probes' ? `${exec} exec + ${tcp} tcp + ${http} http /s` : `${cgroupCount} cgroups /s`,
+          impl,
+          'cpu s/min': perMinute.toFixed(2),
+          '% of a core': ((r.cpuSeconds / r.wallSeconds) * 100).toFixed(1),
+          'results/s': ((scenario === 'probes' ? r.probeResults : r.statsRows) / r.wallSeconds).toFixed(0),
+          'cpu µs/result': ((r.cpuSeconds * 1e6) / Math.max(1, scenario === 'probes' ? r.probeResults : r.statsRows)).toFixed(0),
+          failures: r.failures,
+        });
+        if (r.failures > 0) process.stdout.write(`${impl} ${scenario} failures: ${JSON.stringify(r.failureKinds)}\n`);
+        figure('kubelet', `poller_${scenario}_cpu_percent_${impl}`, (r.cpuSeconds / r.wallSeconds) * 100, '% of one core');
+      }
+      // Per result, so that a twin that falls behind (fewer runs in the time) is not counted as cheaper.
+      const perResult = (r) => r.cpuSeconds / Math.max(1, scenario === 'probes' ? r.probeResults : r.statsRows);
+      const ratio = perResult(results[`${scenario}_ts`]) / perResult(results[`${scenario}_native`]);
+      figure('kubelet', scenario === 'probes' ? 'poller_cpu_ratio_ts_over_native' : 'stats_cpu_ratio_ts_over_native', ratio, 'x');
+    }
+    figure(
+      'kubelet',
+      'poller_cpu_percent_native',
+      (results.probes_native.cpuSeconds / results.probes_native.wallSeconds) * 100,
+      '% of one core',
+    );
+    table(rows);
+  } finally {
+    target.kill('SIGTERM');
+    rmSync(scratch, { recursive: true, force: true });
+    await cgroups.removeRoot({ kill: true });
+  }
+}
+
+function runWorker(args) {
+  return execFileAsync(process.execPath, [join(here, 'poller-worker.mjs'), ...args], { maxBuffer: 1 << 20 });
+}

@@ -1,0 +1,196 @@
+// tcpSocket and httpGet probes. See probe_net.h and the contract's messages.
+#include "probe_net.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cstring>
+#include <string>
+
+namespace skiff {
+
+namespace {
+
+constexpr const char* kUserAgent = "kube-probe/1.32";
+// The status line must arrive within this many bytes.
+constexpr size_t kMaxStatusLine = 8192;
+
+bool IsV6(const ProbeSpecC& spec) { return spec.addr.ss_family == AF_INET6; }
+
+bool HasHeader(const ProbeSpecC& spec, const char* name) {
+  for (const auto& h : spec.headers) {
+    if (h.first.size() == std::strlen(name) && ::strncasecmp(h.first.c_str(), name, h.first.size()) == 0) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool ResolveProbeAddress(const std::string& host, int port, ProbeSpecC* spec) {
+  if (port <= 0 || port > 65535) return false;
+  std::memset(&spec->addr, 0, sizeof spec->addr);
+  auto* v4 = reinterpret_cast<sockaddr_in*>(&spec->addr);
+  if (::inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(static_cast<uint16_t>(port));
+    spec->addr_len = sizeof(sockaddr_in);
+    return true;
+  }
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(&spec->addr);
+  if (::inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(static_cast<uint16_t>(port));
+    spec->addr_len = sizeof(sockaddr_in6);
+    return true;
+  }
+  return false;
+}
+
+std::string HostPort(const ProbeSpecC& spec) {
+  const std::string host = IsV6(spec) ? "[" + spec.host + "]" : spec.host;
+  return host + ":" + std::to_string(spec.port);
+}
+
+std::string ProbeUrl(const ProbeSpecC& spec) { return "http://" + HostPort(spec) + spec.path; }
+
+std::string GoErrnoText(int err) {
+  switch (err) {
+    case ECONNREFUSED:
+      return "connection refused";
+    case ECONNRESET:
+      return "connection reset by peer";
+    case EHOSTUNREACH:
+      return "no route to host";
+    case ENETUNREACH:
+      return "network is unreachable";
+    case ETIMEDOUT:
+      return "connection timed out";
+    case EADDRNOTAVAIL:
+      return "cannot assign requested address";
+    default: {
+      std::string text = std::strerror(err);
+      if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
+      return text;
+    }
+  }
+}
+
+NetRun::~NetRun() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+unsigned NetRun::events() const { return phase_ == Phase::kReceiving ? EPOLLIN : EPOLLOUT; }
+
+NetRun::Step NetRun::Fail(const std::string& message) {
+  success_ = false;
+  output_ = message;
+  return Step::kDone;
+}
+
+NetRun::Step NetRun::Succeed() {
+  success_ = true;
+  output_.clear();
+  return Step::kDone;
+}
+
+NetRun::Step NetRun::Start() {
+  fd_ = ::socket(spec_.addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd_ < 0) return Fail("socket: " + GoErrnoText(errno));
+  int r;
+  do {
+    r = ::connect(fd_, reinterpret_cast<const sockaddr*>(&spec_.addr), spec_.addr_len);
+  } while (r < 0 && errno == EINTR);
+  if (r == 0) return AfterConnect();
+  if (errno == EINPROGRESS) return Step::kPending;
+  const std::string dial = "dial tcp " + HostPort(spec_) + ": connect: " + GoErrnoText(errno);
+  return Fail(spec_.kind == ProbeKind::kHttp ? "Get \"" + ProbeUrl(spec_) + "\": " + dial : dial);
+}
+
+NetRun::Step NetRun::OnReady() {
+  switch (phase_) {
+    case Phase::kConnecting: {
+      int err = 0;
+      socklen_t len = sizeof err;
+      if (::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
+      if (err != 0) {
+        const std::string dial = "dial tcp " + HostPort(spec_) + ": connect: " + GoErrnoText(err);
+        return Fail(spec_.kind == ProbeKind::kHttp ? "Get \"" + ProbeUrl(spec_) + "\": " + dial : dial);
+      }
+      return AfterConnect();
+    }
+    case Phase::kSending:
+      return Send();
+    case Phase::kReceiving:
+      return Receive();
+  }
+  return Step::kPending;
+}
+
+void NetRun::OnTimeout() {
+  if (spec_.kind == ProbeKind::kTcp) {
+    Fail("dial tcp " + HostPort(spec_) + ": i/o timeout");
+  } else {
+    Fail("Get \"" + ProbeUrl(spec_) + "\": context deadline exceeded");
+  }
+}
+
+NetRun::Step NetRun::AfterConnect() {
+  if (spec_.kind == ProbeKind::kTcp) return Succeed();
+  request_ = "GET " + spec_.path + " HTTP/1.1\r\n";
+  if (!HasHeader(spec_, "host")) request_ += "Host: " + HostPort(spec_) + "\r\n";
+  if (!HasHeader(spec_, "user-agent")) request_ += std::string("User-Agent: ") + kUserAgent + "\r\n";
+  if (!HasHeader(spec_, "accept")) request_ += "Accept: */*\r\n";
+  for (const auto& h : spec_.headers) request_ += h.first + ": " + h.second + "\r\n";
+  request_ += "Connection: close\r\n\r\n";
+  phase_ = Phase::kSending;
+  return Send();
+}
+
+NetRun::Step NetRun::Send() {
+  while (sent_ < request_.size()) {
+    const ssize_t n = ::send(fd_, request_.data() + sent_, request_.size() - sent_, MSG_NOSIGNAL);
+    if (n > 0) {
+      sent_ += static_cast<size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return Step::kPending;
+    return Fail("Get \"" + ProbeUrl(spec_) + "\": " + GoErrnoText(errno));
+  }
+  phase_ = Phase::kReceiving;
+  return Receive();
+}
+
+NetRun::Step NetRun::Receive() {
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return Step::kPending;
+    if (n < 0) return Fail("Get \"" + ProbeUrl(spec_) + "\": read: " + GoErrnoText(errno));
+    if (n == 0) return Fail("Get \"" + ProbeUrl(spec_) + "\": EOF");
+    response_.append(buf, static_cast<size_t>(n));
+    const size_t eol = response_.find("\r\n");
+    if (eol == std::string::npos) {
+      if (response_.size() > kMaxStatusLine) return Fail("Get \"" + ProbeUrl(spec_) + "\": malformed HTTP response");
+      continue;
+    }
+    // "HTTP/1.x NNN reason"
+    const size_t sp = response_.find(' ');
+    if (response_.compare(0, 5, "HTTP/") != 0 || sp == std::string::npos || sp + 4 > eol ||
+        !std::isdigit(static_cast<unsigned char>(response_[sp + 1])) ||
+        !std::isdigit(static_cast<unsigned char>(response_[sp + 2])) ||
+        !std::isdigit(static_cast<unsigned char>(response_[sp + 3]))) {
+      return Fail("Get \"" + ProbeUrl(spec_) + "\": malformed HTTP response");
+    }
+    const int code = std::stoi(response_.substr(sp + 1, 3));
+    if (code >= 200 && code < 400) return Succeed();
+    return Fail("HTTP probe failed with statuscode: " + std::to_string(code));
+  }
+}
+
+}  // namespace skiff

@@ -1,0 +1,61 @@
+// Plain C++ data of the probe poller (no JavaScript): what a probe is, what one
+// run of it gives, and one delivery to JavaScript. See index.d.ts (ProbePoller)
+// and packages/kubelet/src/probes/contract.ts for the contract.
+#ifndef SKIFF_NODE_AGENT_PROBE_TYPES_H_
+#define SKIFF_NODE_AGENT_PROBE_TYPES_H_
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "cgroup_stats.h"
+
+namespace skiff {
+
+enum class ProbeKind { kExec, kHttp, kTcp };
+
+// A probe copied out of its JS spec (validated there).
+struct ProbeSpecC {
+  ProbeKind kind = ProbeKind::kTcp;
+  int64_t initial_delay_ms = 0;
+  int64_t period_ms = 1000;
+  int64_t timeout_ms = 1000;
+  // exec
+  std::vector<std::string> argv;
+  std::vector<std::string> env;  // "NAME=value"
+  std::string path_env;          // the env's PATH (where argv[0] is looked up)
+  std::vector<std::string> cgroup_procs;
+  // http and tcp
+  std::string host;
+  int port = 0;
+  sockaddr_storage addr{};
+  socklen_t addr_len = 0;
+  // http
+  std::string path;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+struct ProbeResultC {
+  std::string id;
+  bool success = false;
+  std::string output;
+  double duration_ms = 0;
+};
+
+// One delivery to JavaScript: probe results and/or one statistics round.
+struct PollerBatchC {
+  std::vector<ProbeResultC> probes;
+  std::vector<std::pair<std::string, CgroupStatsValues>> stats;
+  bool empty() const { return probes.empty() && stats.empty(); }
+};
+
+// Upstream's cap on captured probe output.
+constexpr size_t kMaxProbeOutputBytes = 10 * 1024;
+
+}  // namespace skiff
+
+#endif  // SKIFF_NODE_AGENT_PROBE_TYPES_H_

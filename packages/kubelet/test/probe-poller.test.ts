@@ -1,0 +1,184 @@
+/**
+ * The probe poller, native and TypeScript twin, on the same specs against real processes and sockets:
+ * exec probes (exit codes, output, timeout with SIGKILL, placement in a real cgroup), httpGet against a
+ * real HTTP server (2xx/3xx, 5xx, headers, refused, timeout) and tcpSocket (open, refused). Both must give
+ * the same result and output. Everything started here is stopped in afterAll (poller, server, cgroups).
+ */
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CgroupManager, detectCgroupLayout } from '../src/cgroups/index.js';
+import { createProbePoller, type PollerBatch, type ProbePollerKind, type ProbeRunResult, type ProbeSpec } from '../src/probes/index.js';
+
+const KINDS: readonly ProbePollerKind[] = ['ts', 'native'];
+const ENV = { PATH: '/usr/bin:/bin' };
+const TIMING = { initialDelayMs: 0, periodMs: 60_000, timeoutMs: 1000 };
+
+let server: http.Server;
+let port = 0;
+let closedPort = 0;
+const cgroups = new CgroupManager(detectCgroupLayout(), { rootName: `skiff-test-probes-${randomBytes(3).toString('hex')}` });
+
+beforeAll(async () => {
+  server = http.createServer((req, res) => {
+    if (req.url === '/slow') return void setTimeout(() => res.end('late'), 3000);
+    const code =
+      req.url === '/redirect'
+        ? 302
+        : req.url === '/header'
+          ? req.headers['x-probe'] === 'yes'
+            ? 200
+            : 418
+          : req.url === '/ok'
+            ? 200
+            : 503;
+    res.writeHead(code, { 'Content-Type': 'text/plain' }).end(`ua=${req.headers['user-agent'] ?? ''}`);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  port = (server.address() as net.AddressInfo).port;
+  const spare = net.createServer();
+  await new Promise<void>((r) => spare.listen(0, '127.0.0.1', r));
+  closedPort = (spare.address() as net.AddressInfo).port;
+  await new Promise((r) => spare.close(r));
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((r) => server.close(r));
+  await cgroups.removeRoot({ kill: true });
+});
+
+/** Runs each spec once on a fresh poller of `kind` and returns the first result per id. */
+async function runOnce(kind: ProbePollerKind, specs: Record<string, ProbeSpec>): Promise<Map<string, ProbeRunResult>> {
+  const results = new Map<string, ProbeRunResult>();
+  const batches: PollerBatch[] = [];
+  let wake: () => void = () => undefined;
+  const poller = createProbePoller(kind, {
+    onResults: (b) => {
+      batches.push(b);
+      for (const r of b.probes) if (!results.has(r.id)) results.set(r.id, r);
+      if (results.size === Object.keys(specs).length) wake();
+    },
+  });
+  try {
+    const all = new Promise<void>((r) => (wake = r));
+    for (const [id, spec] of Object.entries(specs)) poller.set(id, spec);
+    expect(poller.size).toBe(Object.keys(specs).length);
+    await Promise.race([all, new Promise((r) => setTimeout(r, 10_000))]);
+  } finally {
+    await poller.close();
+  }
+  expect(batches.length).toBeLessThan(Object.keys(specs).length + 1);
+  return results;
+}
+
+const summary = (m: Map<string, ProbeRunResult>): Record<string, { result: string; output: string }> =>
+  Object.fromEntries([...m].sort(([a], [b]) => a.localeCompare(b)).map(([id, r]) => [id, { result: r.result, output: r.output }]));
+
+describe('probe poller: native and TypeScript twin agree', () => {
+  it('exec probes: exit status, output, missing executable, timeout', async () => {
+    const specs: Record<string, ProbeSpec> = {
+      ok: { ...TIMING, kind: 'exec', argv: ['true'], env: ENV, cgroupProcs: [] },
+      fails: { ...TIMING, kind: 'exec', argv: ['sh', '-c', 'echo not ready >&2; exit 3'], env: ENV, cgroupProcs: [] },
+      noShell: { ...TIMING, kind: 'exec', argv: ['echo', '$HOME', '&&', 'false'], env: ENV, cgroupProcs: [] },
+      missing: { ...TIMING, kind: 'exec', argv: ['no-such-probe-binary'], env: ENV, cgroupProcs: [] },
+      slow: { ...TIMING, timeoutMs: 300, kind: 'exec', argv: ['sleep', '30'], env: ENV, cgroupProcs: [] },
+    };
+    const [ts, native] = await Promise.all(KINDS.map((k) => runOnce(k, specs)));
+    expect(summary(native!)).toEqual(summary(ts!));
+    expect(summary(native!)).toEqual({
+      fails: { result: 'failure', output: 'not ready\n' },
+      missing: { result: 'failure', output: 'exec: "no-such-probe-binary": executable file not found in $PATH' },
+      noShell: { result: 'success', output: '$HOME && false\n' },
+      ok: { result: 'success', output: '' },
+      slow: { result: 'failure', output: 'command "sleep 30" timed out' },
+    });
+    expect(native!.get('slow')!.durationMs).toBeLessThan(2000);
+  });
+
+  it('exec probes run inside the container cgroup', async () => {
+    const cg = cgroups.createContainerCgroup('probe-pod', 'c');
+    const spec: ProbeSpec = { ...TIMING, kind: 'exec', argv: ['cat', '/proc/self/cgroup'], env: ENV, cgroupProcs: cg.procsFiles };
+    for (const kind of KINDS) {
+      const r = (await runOnce(kind, { where: spec })).get('where');
+      expect(r?.result, kind).toBe('success');
+    }
+    const check: ProbeSpec = { ...spec, argv: ['grep', '-q', 'probe-pod/c', '/proc/self/cgroup'] };
+    for (const kind of KINDS) expect((await runOnce(kind, { check })).get('check')?.result, kind).toBe('success');
+    expect(cgroups.pids(cg)).toEqual([]);
+  });
+
+  it('httpGet and tcpSocket probes', async () => {
+    const http = (path: string, extra: Partial<Extract<ProbeSpec, { kind: 'http' }>> = {}): ProbeSpec => ({
+      ...TIMING,
+      kind: 'http',
+      host: '127.0.0.1',
+      port,
+      path,
+      headers: [],
+      ...extra,
+    });
+    const specs: Record<string, ProbeSpec> = {
+      ok: http('/ok'),
+      redirect: http('/redirect'),
+      unavailable: http('/down'),
+      header: http('/header', { headers: [{ name: 'X-Probe', value: 'yes' }] }),
+      refused: http('/ok', { port: closedPort }),
+      slow: http('/slow', { timeoutMs: 300 }),
+      tcpOpen: { ...TIMING, kind: 'tcp', host: '127.0.0.1', port },
+      tcpRefused: { ...TIMING, kind: 'tcp', host: '127.0.0.1', port: closedPort },
+    };
+    const [ts, native] = await Promise.all(KINDS.map((k) => runOnce(k, specs)));
+    expect(summary(native!)).toEqual(summary(ts!));
+    expect(summary(native!)).toEqual({
+      header: { result: 'success', output: '' },
+      ok: { result: 'success', output: '' },
+      redirect: { result: 'success', output: '' },
+      refused: {
+        result: 'failure',
+        output: `Get "http://127.0.0.1:${closedPort}/ok": dial tcp 127.0.0.1:${closedPort}: connect: connection refused`,
+      },
+      slow: { result: 'failure', output: `Get "http://127.0.0.1:${port}/slow": context deadline exceeded` },
+      tcpOpen: { result: 'success', output: '' },
+      tcpRefused: { result: 'failure', output: `dial tcp 127.0.0.1:${closedPort}: connect: connection refused` },
+      unavailable: { result: 'failure', output: 'HTTP probe failed with statuscode: 503' },
+    });
+  });
+
+  it.each(KINDS)('%s: periodic runs, replace, remove, bad specs, stats rounds', async (kind) => {
+    const seen: ProbeRunResult[] = [];
+    const stats: string[] = [];
+    const poller = createProbePoller(kind, {
+      statsIntervalMs: 100,
+      onResults: (b) => {
+        seen.push(...b.probes);
+        stats.push(...b.stats.map((s) => s.id));
+      },
+    });
+    try {
+      const cg = cgroups.createContainerCgroup('probe-pod-stats', kind);
+      expect(poller.watchCgroup('cg', cg.statsPaths)).toBe(true);
+      expect(poller.watchCgroup('gone', { version: 2, dir: '/nonexistent' })).toBe(false);
+      poller.set('p', { ...TIMING, periodMs: 100, kind: 'tcp', host: '127.0.0.1', port });
+      await new Promise((r) => setTimeout(r, 550));
+      const runs = seen.filter((r) => r.id === 'p').length;
+      expect(runs).toBeGreaterThanOrEqual(3);
+      expect(runs).toBeLessThanOrEqual(7);
+      expect(stats.filter((id) => id === 'cg').length).toBeGreaterThanOrEqual(3);
+      poller.set('p', { ...TIMING, initialDelayMs: 10_000, kind: 'tcp', host: '127.0.0.1', port });
+      const before = seen.length;
+      await new Promise((r) => setTimeout(r, 250));
+      expect(seen.length - before).toBeLessThanOrEqual(1);
+      poller.remove('p');
+      expect(poller.size).toBe(0);
+      expect(() => poller.set('x', { ...TIMING, kind: 'tcp', host: 'localhost', port })).toThrow(TypeError);
+      expect(() => poller.set('x', { ...TIMING, periodMs: 0, kind: 'tcp', host: '127.0.0.1', port })).toThrow(TypeError);
+      expect(() => poller.set('x', { ...TIMING, kind: 'exec', argv: [], env: ENV, cgroupProcs: [] })).toThrow(TypeError);
+      poller.unwatchCgroup('cg');
+    } finally {
+      await poller.close();
+    }
+    expect(() => poller.set('y', { ...TIMING, kind: 'tcp', host: '127.0.0.1', port })).toThrow(/closed/);
+  });
+});
