@@ -11,7 +11,6 @@ import { figure, table } from '../report.mjs';
 const NODES = 5000;
 const PODS = 200;
 const RUNS = 5;
-const GI = 1024 ** 3;
 
 function node(rand, i, decorated) {
   const labels = { zone: `z${i % 3}` };
