@@ -10,3 +10,7 @@ export { ReplicaSetController } from './replicaset/index.js';
 export type { ReplicaSetControllerOptions } from './replicaset/index.js';
 export { DeploymentController } from './deployment/index.js';
 export type { DeploymentControllerOptions } from './deployment/index.js';
+export { DaemonSetController } from './daemonset/index.js';
+export type { DaemonSetControllerOptions } from './daemonset/index.js';
+export { NodeLifecycleController, TaintEvictionController, DEFAULT_EVICTION_RATES } from './node-lifecycle/index.js';
+export type { NodeLifecycleOptions, TaintEvictionOptions, EvictionRates } from './node-lifecycle/index.js';
