@@ -64,7 +64,7 @@ function pod(name: string, nodeName: string, tolerations: NonNullable<Pod['spec'
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name, namespace: 'default' },
-    spec: { nodeName, containers: [{ name: 'main', image: 'busybox' }], tolerations },
+    spec: { ...(nodeName === '' ? {} : { nodeName }), containers: [{ name: 'main', image: 'busybox' }], tolerations },
   };
 }
 
@@ -171,6 +171,28 @@ describe('rules', () => {
     const seconds = [{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 30 }];
     expect(evictionTime(pod('p', 'n', seconds), taints, t0 + 5000)).toEqual({ kind: 'at', atMs: t0 + 30_000 });
     expect(evictionTime(pod('p', 'n', seconds), [], t0)).toEqual({ kind: 'never' });
+  });
+});
+
+describe('DefaultTolerationSeconds admission (apiserver)', () => {
+  it('adds 300 s NoExecute tolerations for not-ready and unreachable unless the pod already tolerates them', async () => {
+    const keys = (p: Pod): string[] =>
+      (p.spec?.tolerations ?? []).map((x) => `${x.key ?? '*'}:${x.effect ?? '*'}:${x.tolerationSeconds ?? '-'}`);
+    const plain = await t.client.create<Pod>(PODS, 'default', pod('adm-plain', '', undefined));
+    expect(keys(plain)).toEqual(['node.kubernetes.io/not-ready:NoExecute:300', 'node.kubernetes.io/unreachable:NoExecute:300']);
+    const all = await t.client.create<Pod>(PODS, 'default', pod('adm-all', '', [{ operator: 'Exists' }]));
+    expect(keys(all)).toEqual(['*:*:-']);
+    const other = await t.client.create<Pod>(
+      PODS,
+      'default',
+      pod('adm-other', '', [{ key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoSchedule' }]),
+    );
+    expect(keys(other)).toEqual([
+      'node.kubernetes.io/not-ready:NoSchedule:-',
+      'node.kubernetes.io/not-ready:NoExecute:300',
+      'node.kubernetes.io/unreachable:NoExecute:300',
+    ]);
+    for (const name of ['adm-plain', 'adm-all', 'adm-other']) await t.client.delete(PODS, 'default', name, { gracePeriodSeconds: 0 });
   });
 });
 
