@@ -4,12 +4,12 @@
  * …) and delete the others, un-expecting whatever was never done. At most
  * burstReplicas creations per sync; the rest wait for the next sync.
  */
-import { ApiError, PODS, type DaemonSet, type Pod } from '@skiff/api';
+import { PODS, type DaemonSet, type Pod } from '@skiff/api';
 import type { ApiClient, EventRecorder } from '@skiff/client';
 import type { Logger } from '@skiff/telemetry';
-import { asError } from '../shared/errors.js';
 import type { ControllerExpectations } from '../shared/expectations.js';
 import { podKey } from '../shared/pods.js';
+import { deleteControlledPods } from '../shared/delete-pods.js';
 import { SLOW_START_INITIAL_BATCH_SIZE, slowStartBatch } from '../shared/slow-start.js';
 import { newDaemonPod } from './daemon-pod.js';
 import type { DaemonSetPlan } from './plan.js';
@@ -48,20 +48,7 @@ export async function syncNodes(ctx: SyncContext, key: string, ds: DaemonSet, pl
   // The informer will never report the pods that were not created.
   for (let i = created.successes; i < create.length; i++) ctx.expectations.creationObserved(key);
   if (created.error !== undefined) failures.push(created.error);
-  await Promise.all(
-    plan.delete.map(async (pod) => {
-      const name = pod.metadata?.name ?? '';
-      try {
-        await ctx.client.delete(PODS, namespace, name, { uid: pod.metadata?.uid ?? '' });
-        ctx.events?.record(ds, 'Normal', 'SuccessfulDelete', `Deleted pod: ${name}`);
-      } catch (err) {
-        ctx.expectations.deletionObserved(key, podKey(pod));
-        if (err instanceof ApiError && (err.code === 404 || err.code === 409)) return;
-        ctx.events?.record(ds, 'Warning', 'FailedDelete', `Error deleting: ${message(err)}`);
-        failures.push(asError(err));
-      }
-    }),
-  );
+  failures.push(...(await deleteControlledPods(ctx, key, ds, plan.delete)));
   const [failure] = failures;
   if (failure !== undefined) throw failure;
 }
