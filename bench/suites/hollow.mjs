@@ -44,13 +44,13 @@ function procCpuMs(pid) {
 }
 
 /** VmRSS of a process in MiB. */
-function rssMiB(pid) {
+export function rssMiB(pid) {
   const text = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/^VmRSS:\s+(\d+) kB/m.exec(text)?.[1] ?? NaN) / 1024;
 }
 
 /** A child `node skiff.js ...` with its output in `logFile`; `lines` holds its output lines for scanning. */
-function spawnSkiff(args, logFile) {
+export function spawnSkiff(args, logFile) {
   const fd = openSync(logFile, 'a');
   const child = spawn(process.execPath, [SKIFF_BIN, ...args], {
     stdio: ['ignore', fd, fd],
@@ -74,7 +74,7 @@ function spawnSkiff(args, logFile) {
   };
 }
 
-async function waitUntil(what, fn, timeoutMs, everyMs = 100) {
+export async function waitUntil(what, fn, timeoutMs, everyMs = 100) {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     const v = await fn().catch(() => undefined);

@@ -1,27 +1,33 @@
 /**
  * The controller manager process: shared informers and the controllers built
- * on them: ReplicaSets, Deployments, pod garbage collection, namespaces,
- * default ServiceAccounts, the garbage collector, and the capacity metrics.
- * Node lifecycle and DaemonSets come with their own issue.
+ * on them: ReplicaSets, Deployments, DaemonSets, node lifecycle (with
+ * taint-based eviction), the garbage collector, pod garbage collection,
+ * namespaces, default ServiceAccounts, and the capacity metrics.
  */
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Registry } from 'prom-client';
 import {
+  DAEMONSETS,
   DEPLOYMENTS,
+  LEASES,
   NAMESPACES,
   NODES,
   PODS,
   REPLICASETS,
+  type DaemonSet,
   type Deployment,
+  type Lease,
   type Namespace,
   type Node,
   type Pod,
   type ReplicaSet,
 } from '@skiff/api';
-import { ApiClient, Informer } from '@skiff/client';
+import { ApiClient, EventRecorder, Informer } from '@skiff/client';
 import type { Logger } from '@skiff/telemetry';
+import { DaemonSetController } from './daemonset/index.js';
 import { DeploymentController } from './deployment/index.js';
 import { GarbageCollector } from './garbage-collector/index.js';
+import { NODE_LEASE_NAMESPACE, NodeLifecycleController, TaintEvictionController, type EvictionRates } from './node-lifecycle/index.js';
 import { NamespaceController } from './namespace.js';
 import { ReplicaSetController } from './replicaset/index.js';
 import { PodGcController } from './podgc.js';
@@ -34,6 +40,12 @@ export interface ControllerManagerOptions {
   logger: Logger;
   metrics: Registry;
   podGcIntervalMs?: number;
+  /** Node lifecycle settings (upstream's --node-monitor-period, --node-monitor-grace-period, --node-startup-grace-period). */
+  nodeMonitorPeriodMs?: number;
+  nodeMonitorGracePeriodMs?: number;
+  nodeStartupGracePeriodMs?: number;
+  /** --node-eviction-rate, --secondary-node-eviction-rate, --unhealthy-zone-threshold, --large-cluster-size-threshold. */
+  evictionRates?: Partial<EvictionRates>;
 }
 
 export class ControllerManager {
@@ -42,6 +54,11 @@ export class ControllerManager {
   private readonly namespaces: Informer<Namespace>;
   private readonly replicaSets: Informer<ReplicaSet>;
   private readonly deployments: Informer<Deployment>;
+  private readonly daemonSets: Informer<DaemonSet>;
+  private readonly nodeLeases: Informer<Lease>;
+  private readonly daemonSetController: DaemonSetController;
+  private readonly nodeLifecycle: NodeLifecycleController;
+  private readonly taintEviction: TaintEvictionController;
   private readonly replicaSetController: ReplicaSetController;
   private readonly deploymentController: DeploymentController;
   private readonly podgc: PodGcController;
@@ -73,6 +90,35 @@ export class ControllerManager {
       logger,
       metrics: options.metrics,
     });
+    this.daemonSets = new Informer<DaemonSet>({ client, nc, logger, desc: DAEMONSETS });
+    this.nodeLeases = new Informer<Lease>({ client, nc, logger, desc: LEASES, namespace: NODE_LEASE_NAMESPACE });
+    this.daemonSetController = new DaemonSetController({
+      client,
+      daemonSets: this.daemonSets,
+      pods: this.pods,
+      nodes: this.nodes,
+      logger,
+      metrics: options.metrics,
+    });
+    const nodeEvents = new EventRecorder(client, 'node-controller', logger);
+    this.nodeLifecycle = new NodeLifecycleController({
+      client,
+      nodes: this.nodes,
+      leases: this.nodeLeases,
+      logger,
+      events: nodeEvents,
+      monitorPeriodMs: options.nodeMonitorPeriodMs,
+      gracePeriodMs: options.nodeMonitorGracePeriodMs,
+      startupGracePeriodMs: options.nodeStartupGracePeriodMs,
+      rates: options.evictionRates,
+    });
+    this.taintEviction = new TaintEvictionController({
+      client,
+      pods: this.pods,
+      nodes: this.nodes,
+      logger,
+      events: new EventRecorder(client, 'taint-eviction-controller', logger),
+    });
     this.podgc = new PodGcController({ client, pods: this.pods, nodes: this.nodes, logger });
     this.namespaceController = new NamespaceController({ client, namespaces: this.namespaces, logger });
     this.serviceAccounts = new ServiceAccountController(client, this.namespaces, logger);
@@ -87,6 +133,7 @@ export class ControllerManager {
         [NAMESPACES, this.namespaces],
         [REPLICASETS, this.replicaSets],
         [DEPLOYMENTS, this.deployments],
+        [DAEMONSETS, this.daemonSets],
       ],
     });
     // kube-state-metrics' capacity series, computed from the informers at each scrape.
@@ -94,11 +141,14 @@ export class ControllerManager {
   }
 
   async start(): Promise<void> {
-    await Promise.all([this.pods.start(), this.nodes.start(), this.namespaces.start(), this.replicaSets.start(), this.deployments.start()]);
+    await Promise.all(this.informers().map((i) => i.start()));
     this.namespaceController.start();
     this.replicaSetController.start();
     this.deploymentController.start();
     await this.garbageCollector.start();
+    this.daemonSetController.start();
+    await this.nodeLifecycle.start();
+    await this.taintEviction.start();
     this.timer = setInterval(() => {
       this.pass = this.podgc.runOnce().catch((err: unknown) => this.options.logger.warn({ err }, 'podgc pass failed'));
     }, this.options.podGcIntervalMs ?? 20_000);
@@ -111,8 +161,23 @@ export class ControllerManager {
     await this.garbageCollector.stop();
     await this.namespaceController.stop();
     await this.serviceAccounts.stop();
+    await this.taintEviction.stop();
+    await this.nodeLifecycle.stop();
+    await this.daemonSetController.stop();
     await this.deploymentController.stop();
     await this.replicaSetController.stop();
-    await Promise.all([this.pods.stop(), this.nodes.stop(), this.namespaces.stop(), this.replicaSets.stop(), this.deployments.stop()]);
+    await Promise.all(this.informers().map((i) => i.stop()));
+  }
+
+  private informers(): Array<
+    | Informer<Pod>
+    | Informer<Node>
+    | Informer<Namespace>
+    | Informer<ReplicaSet>
+    | Informer<Deployment>
+    | Informer<DaemonSet>
+    | Informer<Lease>
+  > {
+    return [this.pods, this.nodes, this.namespaces, this.replicaSets, this.deployments, this.daemonSets, this.nodeLeases];
   }
 }

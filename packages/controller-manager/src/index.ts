@@ -12,3 +12,7 @@ export { DeploymentController } from './deployment/index.js';
 export type { DeploymentControllerOptions } from './deployment/index.js';
 export { GarbageCollector, collectableResources } from './garbage-collector/index.js';
 export type { GarbageCollectorOptions } from './garbage-collector/index.js';
+export { DaemonSetController } from './daemonset/index.js';
+export type { DaemonSetControllerOptions } from './daemonset/index.js';
+export { NodeLifecycleController, TaintEvictionController, DEFAULT_EVICTION_RATES } from './node-lifecycle/index.js';
+export type { NodeLifecycleOptions, TaintEvictionOptions, EvictionRates } from './node-lifecycle/index.js';

@@ -221,11 +221,14 @@ export const podStrategy: ResourceStrategy = {
     const spec = pod.spec;
     defaultPodSpec(spec);
     spec.priority ??= 0;
+    // DefaultTolerationSeconds admission: 300 s for each of these NoExecute taints the pod does not already tolerate
+    // (a toleration of that key, or of every key, with effect NoExecute or any effect).
     spec.tolerations ??= [];
     for (const key of ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable']) {
-      if (!spec.tolerations.some((t) => t.key === key)) {
-        spec.tolerations.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 });
-      }
+      const covered = spec.tolerations.some(
+        (t) => (t.key === key || (t.key ?? '') === '') && (t.effect === 'NoExecute' || (t.effect ?? '') === ''),
+      );
+      if (!covered) spec.tolerations.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 });
     }
     pod.status = { phase: 'Pending', qosClass: qosClass(pod) };
     pod.metadata ??= {};

@@ -1,9 +1,25 @@
 /** `skiff controller-manager`: the controllers on their own. */
 import { ControllerManager } from '@skiff/controller-manager';
 import { createLogger, createMetricsRegistry } from '@skiff/telemetry';
-import { parseFlags, untilSignal, type CommandSpec } from '../flags.js';
+import { UsageError, parseFlags, untilSignal, type CommandSpec, type ParsedFlags } from '../flags.js';
 import { apiClient, connectNats, serveHealthAndMetrics } from './common.js';
 import { runWhenLeader } from './leader.js';
+
+/** A Go-style duration (`40s`, `500ms`, `1m30s`) in milliseconds. */
+export function parseDurationMs(text: string, flag: string): number {
+  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  const parts = [...text.trim().matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text.trim()) {
+    throw new UsageError(`--${flag}: ${JSON.stringify(text)} is not a duration (like 40s, 500ms, 1m30s)`);
+  }
+  return parts.reduce((ms, p) => ms + Number(p[1]) * (units[p[2] ?? ''] ?? 0), 0);
+}
+
+function nonNegative(flags: ParsedFlags, flag: string): number {
+  const n = Number(flags.str(flag));
+  if (!Number.isFinite(n) || n < 0) throw new UsageError(`--${flag}: ${JSON.stringify(flags.str(flag))} is not a number >= 0`);
+  return n;
+}
 
 export const controllerManagerCommand: CommandSpec = {
   name: 'controller-manager',
@@ -14,15 +30,42 @@ export const controllerManagerCommand: CommandSpec = {
     host: { type: 'string', default: '127.0.0.1', help: 'address for /metrics and /healthz' },
     port: { type: 'string', default: '10257', help: 'port for /metrics and /healthz (0: none)' },
     'no-leader-elect': { type: 'boolean', default: false, help: 'run without holding the kube-system/kube-controller-manager Lease' },
+    // Defaults may come from the environment so that `skiff up` (which passes its environment on) can shorten them in tests.
+    'node-monitor-period': {
+      type: 'string',
+      default: process.env['SKIFF_NODE_MONITOR_PERIOD'] ?? '5s',
+      help: 'how often node health is checked (env SKIFF_NODE_MONITOR_PERIOD)',
+    },
+    'node-monitor-grace-period': {
+      type: 'string',
+      default: process.env['SKIFF_NODE_MONITOR_GRACE_PERIOD'] ?? '40s',
+      help: 'heartbeat silence after which a node is Unknown (env SKIFF_NODE_MONITOR_GRACE_PERIOD)',
+    },
+    'node-startup-grace-period': { type: 'string', default: '60s', help: 'the same for a node that never reported Ready' },
+    'node-eviction-rate': { type: 'string', default: '0.1', help: 'nodes per second tainted NoExecute in a healthy zone' },
+    'secondary-node-eviction-rate': { type: 'string', default: '0.01', help: 'nodes per second in a partially disrupted large zone' },
+    'unhealthy-zone-threshold': { type: 'string', default: '0.55', help: 'fraction of not-Ready nodes making a zone partially disrupted' },
+    'large-cluster-size-threshold': { type: 'string', default: '50', help: 'zones up to this size stop evicting when partially disrupted' },
   },
   async run(argv) {
     const flags = parseFlags(controllerManagerCommand, argv);
+    const lifecycle = {
+      nodeMonitorPeriodMs: parseDurationMs(flags.str('node-monitor-period'), 'node-monitor-period'),
+      nodeMonitorGracePeriodMs: parseDurationMs(flags.str('node-monitor-grace-period'), 'node-monitor-grace-period'),
+      nodeStartupGracePeriodMs: parseDurationMs(flags.str('node-startup-grace-period'), 'node-startup-grace-period'),
+      evictionRates: {
+        evictionRate: nonNegative(flags, 'node-eviction-rate'),
+        secondaryEvictionRate: nonNegative(flags, 'secondary-node-eviction-rate'),
+        unhealthyZoneThreshold: nonNegative(flags, 'unhealthy-zone-threshold'),
+        largeClusterThreshold: nonNegative(flags, 'large-cluster-size-threshold'),
+      },
+    };
     const logger = createLogger('controller-manager');
     const metrics = createMetricsRegistry('controller-manager');
     const server = await serveHealthAndMetrics(flags.str('host'), Number(flags.str('port')), metrics);
     const nc = await connectNats(flags.str('nats'), 'skiff-controller-manager', metrics);
     const client = await apiClient(flags.str('apiserver'), 'skiff-controller-manager');
-    const cm = new ControllerManager({ client, nc, logger, metrics });
+    const cm = new ControllerManager({ client, nc, logger, metrics, ...lifecycle });
     const stop = await runWhenLeader({
       client,
       logger,

@@ -6,14 +6,14 @@
  * most burstReplicas either way per sync. The caller only calls this when the
  * ReplicaSet's expectations are satisfied.
  */
-import { ApiError, PODS, type Pod, type ReplicaSet } from '@skiff/api';
+import { PODS, type Pod, type ReplicaSet } from '@skiff/api';
 import type { ApiClient, EventRecorder } from '@skiff/client';
 import type { Logger } from '@skiff/telemetry';
 import type { ControllerExpectations } from '../shared/expectations.js';
 import { newControllerRef } from '../shared/owner-references.js';
 import { podsToDelete } from '../shared/pod-ranking.js';
 import { podKey } from '../shared/pods.js';
-import { asError } from '../shared/errors.js';
+import { deleteControlledPods } from '../shared/delete-pods.js';
 import { SLOW_START_INITIAL_BATCH_SIZE, slowStartBatch } from '../shared/slow-start.js';
 
 export interface ManageContext {
@@ -82,22 +82,7 @@ export async function manageReplicas(
     const victims = podsToDelete(activePods, relatedPods, count);
     ctx.expectations.expectDeletions(key, victims.map(podKey));
     ctx.logger.debug({ replicaset: key, surplus: count }, 'too many replicas; deleting');
-    const failures: Error[] = [];
-    await Promise.all(
-      victims.map(async (pod) => {
-        const name = pod.metadata?.name ?? '';
-        try {
-          await ctx.client.delete(PODS, namespace, name, { uid: pod.metadata?.uid ?? '' });
-          ctx.events?.record(rs, 'Normal', 'SuccessfulDelete', `Deleted pod: ${name}`);
-        } catch (err) {
-          // The informer will never report this deletion (or already did: the pod is gone or replaced).
-          ctx.expectations.deletionObserved(key, podKey(pod));
-          if (err instanceof ApiError && (err.code === 404 || err.code === 409)) return;
-          ctx.events?.record(rs, 'Warning', 'FailedDelete', `Error deleting: ${message(err)}`);
-          failures.push(asError(err));
-        }
-      }),
-    );
+    const failures = await deleteControlledPods(ctx, key, rs, victims);
     const [failure] = failures;
     if (failure !== undefined) throw failure;
   }

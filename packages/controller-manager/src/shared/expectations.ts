@@ -46,6 +46,11 @@ export class ControllerExpectations {
     this.records.set(key, { adds: 0, deletes: new Set(podKeys), since: this.now() });
   }
 
+  /** Expects count creations and the deletion of these pod keys for key at once (replacing any previous record). */
+  expect(key: string, count: number, podKeys: readonly string[]): void {
+    this.records.set(key, { adds: count, deletes: new Set(podKeys), since: this.now() });
+  }
+
   /** One expected creation was observed (or will never happen because it failed). */
   creationObserved(key: string): void {
     const r = this.records.get(key);

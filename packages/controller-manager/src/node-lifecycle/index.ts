@@ -1,0 +1,11 @@
+export { NodeLifecycleController, NODE_LEASE_NAMESPACE } from './node-lifecycle-controller.js';
+export type { NodeLifecycleOptions } from './node-lifecycle-controller.js';
+export { TaintEvictionController } from './taint-eviction-controller.js';
+export type { TaintEvictionOptions } from './taint-eviction-controller.js';
+export { evictionTime } from './eviction-time.js';
+export type { EvictionTime } from './eviction-time.js';
+export { zoneKey, zoneState, zoneEvictionRate, DEFAULT_EVICTION_RATES } from './zones.js';
+export type { EvictionRates, ZoneState } from './zones.js';
+export { unknownConditions } from './conditions.js';
+export { TokenBucket } from './token-bucket.js';
+export { NodeHealthTracker, latestHeartbeat } from './health.js';
