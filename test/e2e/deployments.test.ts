@@ -177,19 +177,9 @@ describe('Deployments with kubectl', () => {
     await waitForPods(5, restarted?.hash ?? '');
     expect(await cluster.kubectl('get', 'deployment', 'web')).toMatch(/web\s+5\/5\s+5\s+5\s/);
 
-    // Delete. Without a garbage collector (ownerReferences cascade) the ReplicaSets and pods stay: delete them too.
+    // Delete: the garbage collector removes the ReplicaSets and their pods (background propagation).
     expect(await cluster.kubectl('delete', 'deployment', 'web')).toContain('deployment.apps "web" deleted');
-    await cluster.kubectl('delete', 'rs', '-l', 'app=web', '--ignore-not-found');
-    expect(await replicaSets()).toEqual([]);
-    await waitFor(
-      'every web pod to be gone',
-      async () => {
-        const left = await webPods();
-        if (left.some((p) => !p.deleting)) await cluster.kubectl('delete', 'pods', '-l', 'app=web', '--ignore-not-found', '--wait=false');
-        return left.length === 0;
-      },
-      30_000,
-      500,
-    );
+    await waitFor('the ReplicaSets to be collected', async () => (await replicaSets()).length === 0, 60_000);
+    await waitFor('every web pod to be gone', async () => (await webPods()).length === 0, 60_000, 500);
   });
 });

@@ -520,13 +520,13 @@ describe('DeploymentController', () => {
     expect(text).toMatch(/workqueue_work_duration_seconds_count\{name="deployment"\} [1-9]/);
   });
 
-  it('leaves the ReplicaSets of a deleted Deployment in place (no garbage collector yet)', async () => {
+  it('leaves the ReplicaSets of a deleted Deployment in place (the garbage collector, not this controller, removes them)', async () => {
     const ns = 'dep-basic';
     await t.client.delete(DEPLOYMENTS, ns, 'web');
     await sleep(300);
     const err = await t.client.get(DEPLOYMENTS, ns, 'web').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);
-    // No garbage collector yet: the ReplicaSet stays, with its dangling owner reference.
+    // No garbage collector runs in this test: the ReplicaSet stays, with its dangling owner reference.
     const list = await t.client.list<ReplicaSet>(REPLICASETS, { namespace: ns });
     expect(list.items).toHaveLength(1);
   });
