@@ -25,7 +25,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { VariableType, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { milliCpu, NODES, PODS, podRequests, type Node, type Pod } from '@skiff/api';
-import { ApiClient, Informer } from '@skiff/client';
+import { Informer } from '@skiff/client';
 import { createMetricsRegistry, serveMetrics, silentLogger } from '@skiff/telemetry';
 import { StateMetrics } from '../../packages/controller-manager/src/state-metrics/index.js';
 import { freePort } from '../../packages/cli/src/nats-server.js';
@@ -195,7 +195,7 @@ async function ensurePrometheus(): Promise<void> {
 async function startStateMetrics(c: TestCluster): Promise<number | undefined> {
   const cmMetrics = await (await fetch(`http://127.0.0.1:${c.ports.controllerManager}/metrics`)).text();
   if (cmMetrics.includes('kube_pod_status_phase')) return undefined;
-  const client = new ApiClient({ server: c.apiUrl, userAgent: 'skiff-dashboards-test' });
+  const client = c.client('skiff-dashboards-test');
   nc = await connect({ servers: c.natsUrl });
   const pods = new Informer<Pod>({ client, nc, desc: PODS, logger: silentLogger() });
   const nodes = new Informer<Node>({ client, nc, desc: NODES, logger: silentLogger() });
