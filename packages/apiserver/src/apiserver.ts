@@ -17,7 +17,9 @@ import { WatchCache } from './storage/watch-cache.js';
 import { createApiRequestHandler } from './http/server.js';
 import { NatsApiResponder } from './nats/api-responder.js';
 import { createServer } from 'node:http';
+import { AuditLog, loadAuditPolicy } from './auth/audit.js';
 import { Authenticator } from './auth/authenticator.js';
+import { MaxInFlightLimiter } from './auth/max-in-flight.js';
 import { ensureBootstrapPolicy } from './auth/bootstrap-policy.js';
 import { createSecureRequestFilter, serviceAccountUidFromCache, type RequestFilter } from './auth/request-filter.js';
 import { ServiceAccountTokenIssuer, ServiceAccountTokenVerifier } from './auth/service-account-token.js';
@@ -47,6 +49,13 @@ export interface ApiServerSecurity {
   tokenAuthFile?: string;
   /** PEM private key (P-256 or RSA) that signs and verifies ServiceAccount tokens. */
   serviceAccountKeyFile?: string;
+  /** `--max-requests-inflight` (default 400) and `--max-mutating-requests-inflight` (default 200). */
+  maxRequestsInflight?: number;
+  maxMutatingRequestsInflight?: number;
+  /** Where audit events go (JSON lines); none: no audit log. */
+  auditLogPath?: string;
+  /** audit.k8s.io/v1 Policy file; default: every request at Metadata. */
+  auditPolicyFile?: string;
 }
 
 /** A running apiserver. */
@@ -104,7 +113,14 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   await ensureNamespaces(registry);
   const security = options.security;
   let secure: { filter: RequestFilter; stop: () => void } | undefined;
+  let audit: AuditLog | undefined;
   if (security !== undefined) {
+    if (security.auditLogPath !== undefined) {
+      audit = new AuditLog(
+        security.auditLogPath,
+        security.auditPolicyFile === undefined ? undefined : loadAuditPolicy(security.auditPolicyFile),
+      );
+    }
     await ensureBootstrapPolicy(registry);
     const keyFile = security.serviceAccountKeyFile;
     const authenticator = new Authenticator({
@@ -118,6 +134,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       cache,
       registry,
       ...(keyFile === undefined ? {} : { tokenIssuer: ServiceAccountTokenIssuer.fromFile(keyFile) }),
+      limiter: new MaxInFlightLimiter({
+        ...(security.maxRequestsInflight === undefined ? {} : { maxReadonly: security.maxRequestsInflight }),
+        ...(security.maxMutatingRequestsInflight === undefined ? {} : { maxMutating: security.maxMutatingRequestsInflight }),
+      }),
+      ...(audit === undefined ? {} : { audit }),
     });
   }
   let ready = true;
@@ -166,6 +187,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       secure?.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await audit?.close();
       await publisher.stop();
       await cache.stop();
       await store.close();

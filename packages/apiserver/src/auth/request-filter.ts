@@ -1,7 +1,8 @@
 /**
  * The security filters every request passes before routing, in
  * kube-apiserver's order: authentication (401 for anonymous or bad
- * credentials), then authorization (403 with upstream's message). Health and
+ * credentials), audit (one event when the response completes), max-in-flight
+ * (429), then authorization (403 with upstream's message). Health and
  * version paths pass unauthenticated. The self-review endpoints and TokenRequest
  * are answered here. The insecure mode (no authenticator) passes everything.
  */
@@ -11,7 +12,9 @@ import type { ApiRoute } from '../http/route.js';
 import type { GenericRegistry } from '../registry/generic.js';
 import type { WatchCache } from '../storage/watch-cache.js';
 import { forbiddenMessage, requestAttributes, type RequestAttributes } from './attributes.js';
+import type { AuditLog } from './audit.js';
 import type { Authenticator } from './authenticator.js';
+import type { MaxInFlightLimiter } from './max-in-flight.js';
 import { NodeAuthorizer } from './node-authorizer.js';
 import { NodeGraph } from './node-graph.js';
 import { RbacAuthorizer, type Authorizer, type Decision } from './rbac.js';
@@ -23,12 +26,18 @@ import {
   SELF_SUBJECT_REVIEW_PATH,
   tokenRequest,
 } from './reviews.js';
-import { setRequestUser } from './request-user.js';
+import { requestUser, setRequestUser } from './request-user.js';
 import type { ServiceAccountTokenIssuer } from './service-account-token.js';
 import type { UserInfo } from './user.js';
 
 /** Paths anyone may GET, as upstream's system:public-info-viewer. */
 const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/healthz', '/livez', '/readyz', '/version']);
+
+/** A followed log stream is long-running, as a watch. */
+function isFollow(url: URL): boolean {
+  const v = url.searchParams.get('follow');
+  return v === 'true' || v === '1';
+}
 
 /** Runs the filters; resolves true when it answered the request itself. Throws ApiError (401, 403, ...). */
 export type RequestFilter = (req: IncomingMessage, res: ServerResponse, url: URL, route: ApiRoute | undefined) => Promise<boolean>;
@@ -53,6 +62,9 @@ export interface SecureFilterOptions {
   cache: WatchCache;
   registry: GenericRegistry;
   tokenIssuer?: ServiceAccountTokenIssuer;
+  /** Max-in-flight limits (HTTP requests; NATS requests are refused earlier by authentication). */
+  limiter?: MaxInFlightLimiter;
+  audit?: AuditLog;
 }
 
 /** The filters of a secure apiserver: Node and RBAC authorization over the watch cache. */
@@ -67,9 +79,23 @@ export function createSecureRequestFilter(options: SecureFilterOptions): {
   const filter: RequestFilter = async (req, res, url, route) => {
     const path = url.pathname.replace(/\/+$/, '') || '/';
     if (PUBLIC_PATHS.has(path) && (req.method === 'GET' || req.method === 'HEAD')) return false;
+    const attrs = requestAttributes(req, url, route);
+    const overHttp = (req.socket as unknown) !== undefined;
+    if (overHttp) options.audit?.begin(req, res, attrs, () => requestUser(req));
     const user = options.authenticator.authenticate(req);
     if (user === undefined) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
     setRequestUser(req, user);
+    if (overHttp && options.limiter !== undefined) {
+      let release: () => void;
+      try {
+        release = options.limiter.admit(user.name, attrs.verb, attrs.verb === 'watch' || isFollow(url));
+      } catch (err) {
+        res.setHeader('Retry-After', '1');
+        throw err;
+      }
+      res.once('close', release);
+      res.once('finish', release);
+    }
     if (req.method === 'POST' && path === SELF_SUBJECT_ACCESS_REVIEW_PATH) {
       await selfSubjectAccessReview(req, res, user, authorizer);
       return true;
@@ -78,7 +104,6 @@ export function createSecureRequestFilter(options: SecureFilterOptions): {
       selfSubjectReview(res, user);
       return true;
     }
-    const attrs = requestAttributes(req, url, route);
     const decision = authorizer.authorize(user, attrs);
     if (!decision.allowed) {
       const target =

@@ -22,6 +22,10 @@ export const apiserverCommand: CommandSpec = {
     },
     'client-ca-file': { type: 'string', default: '', help: 'CA that signs client certificates (x509 authentication)' },
     'token-auth-file': { type: 'string', default: '', help: 'static bearer tokens, CSV: token,user,uid,"group1,group2"' },
+    'max-requests-inflight': { type: 'string', default: '400', help: 'concurrent non-mutating requests (watches exempt); past it 429' },
+    'max-mutating-requests-inflight': { type: 'string', default: '200', help: 'concurrent mutating requests; past it 429' },
+    'audit-log-path': { type: 'string', default: '', help: 'write audit events (JSON lines) to this file' },
+    'audit-policy-file': { type: 'string', default: '', help: 'audit.k8s.io/v1 Policy (default: every request at Metadata)' },
     'service-account-key-file': {
       type: 'string',
       default: '',
@@ -44,6 +48,10 @@ export const apiserverCommand: CommandSpec = {
             tls: { certFile, keyFile: flags.str('tls-private-key-file'), clientCaFile: flags.str('client-ca-file') },
             ...(tokenAuthFile === undefined ? {} : { tokenAuthFile }),
             ...(serviceAccountKeyFile === undefined ? {} : { serviceAccountKeyFile }),
+            maxRequestsInflight: Number(flags.str('max-requests-inflight')),
+            maxMutatingRequestsInflight: Number(flags.str('max-mutating-requests-inflight')),
+            ...(optional('audit-log-path') === undefined ? {} : { auditLogPath: flags.str('audit-log-path') }),
+            ...(optional('audit-policy-file') === undefined ? {} : { auditPolicyFile: flags.str('audit-policy-file') }),
           };
     const server = await startApiServer({
       natsUrl: flags.str('nats'),
