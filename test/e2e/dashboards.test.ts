@@ -218,6 +218,7 @@ function prometheusConfig(c: TestCluster, stateMetricsPort: number | undefined):
     '10250': c.ports.kubelet,
   };
   let config = readFileSync(join(ROOT, 'deploy', 'prometheus.yml'), 'utf8')
+    .replaceAll('/root/.skiff/pki/', `${c.dataDir}/pki/`)
     .replace(/scrape_interval: 15s/, 'scrape_interval: 1s')
     .replace(/evaluation_interval: 15s/, 'evaluation_interval: 1s');
   for (const [from, to] of Object.entries(ports)) {
@@ -392,7 +393,10 @@ describe('dashboards (live)', () => {
     const exposed = new Set<string>();
     for (const port of [c.ports.api, c.ports.scheduler, c.ports.controllerManager, c.ports.kubelet, statePort]) {
       if (port === undefined) continue;
-      for (const n of exposedNames(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text())) exposed.add(n);
+      // The apiserver's /metrics is behind authentication: the admin client certificate.
+      const text =
+        port === c.ports.api ? await c.client().getText('/metrics') : await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      for (const n of exposedNames(text)) exposed.add(n);
     }
     const missing = committedDashboards().flatMap((d) =>
       allQueries(d).flatMap((q) =>
