@@ -109,11 +109,19 @@ export function procMemory(pid) {
  * module loading, NATS connect, watch cache load, publisher start, listen).
  * With `cpuProfDir`, the child writes a V8 CPU profile there when it exits.
  */
-export async function startApiserver({ natsUrl, logFile, cpuProfDir, name = 'apiserver', nodeOptions = [], bin = SKIFF_BIN }) {
+export async function startApiserver({
+  natsUrl,
+  logFile,
+  cpuProfDir,
+  name = 'apiserver',
+  nodeOptions = [],
+  bin = SKIFF_BIN,
+  secureArgs = [],
+}) {
   const port = await freePort();
   const args = [...nodeOptions];
   if (cpuProfDir !== undefined) args.push('--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`, `--cpu-prof-name=${name}.cpuprofile`);
-  args.push(bin ?? SKIFF_BIN, 'apiserver', '--nats', natsUrl, '--port', String(port));
+  args.push(bin ?? SKIFF_BIN, 'apiserver', '--nats', natsUrl, '--port', String(port), ...secureArgs);
   const logFd = openSync(logFile, 'a');
   const t0 = performance.now();
   const child = spawn(process.execPath, args, {
@@ -124,7 +132,7 @@ export async function startApiserver({ natsUrl, logFile, cpuProfDir, name = 'api
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   let exit;
   void exited.then((e) => (exit = e));
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${secureArgs.length > 0 ? 'https' : 'http'}://127.0.0.1:${port}`;
   for (;;) {
     if (exit !== undefined) {
       throw new Error(`apiserver exited (${JSON.stringify(exit)}) before ready; log: ${logFile}\n${tail(logFile)}`);

@@ -1,19 +1,29 @@
 // HTTP clients for the api bench: node:http with keep-alive agents (no
 // dependencies), and latency statistics.
 import http from 'node:http';
+import https from 'node:https';
 
-const defaultAgent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+/** TLS material (ca, cert, key) for an `https://` apiserver; undefined: plain HTTP. */
+let tls;
+let defaultAgent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+
+/** Speak HTTPS with this CA and client certificate from now on (the `--secure` runs). */
+export function useTls(material) {
+  tls = material;
+  defaultAgent = agent(4);
+}
 
 /** A keep-alive agent with at most `sockets` connections. */
 export function agent(sockets) {
-  return new http.Agent({ keepAlive: true, maxSockets: sockets, maxFreeSockets: sockets });
+  const options = { keepAlive: true, maxSockets: sockets, maxFreeSockets: sockets };
+  return tls === undefined ? new http.Agent(options) : new https.Agent({ ...options, ...tls });
 }
 
 /** One request; resolves with the status and the whole body (a Buffer). */
 export function request(baseUrl, method, path, { body, agent: a = defaultAgent, headers = {} } = {}) {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-    const req = http.request(
+    const req = (baseUrl.startsWith('https:') ? https : http).request(
       `${baseUrl}${path}`,
       {
         method,

@@ -13,9 +13,10 @@
 // --watch-rate=20 (creates/s during the fan-out), --pods=150000, --nodes=5000,
 // --starts=3 (cold starts at scale), --apiserver-node-options="--flag ..."
 // (extra node flags for the apiserver child), --skiff-bin=PATH (another
-// tree's packages/cli/bin/skiff.js, to compare a change against this one).
+// tree's packages/cli/bin/skiff.js, to compare a change against this one),
+// --secure (HTTPS, client certificates and RBAC; metrics get a `_secure` suffix).
 import http from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NAMESPACES, NODES, PODS } from '@skiff/api';
@@ -23,7 +24,8 @@ import { DEFAULT_NAMESPACES } from '@skiff/apiserver';
 import { figure, machine, table } from '../report.mjs';
 import { loadObjects, procCpuMs, startApiserver, startNats, waitPublished } from '../api/cluster.mjs';
 import { ensureWrk, wrkPost } from '../api/wrk.mjs';
-import { agent, createNamespace, expectStatus, get, median, request, summarize } from '../api/http.mjs';
+import { agent, createNamespace, expectStatus, get, median, request, summarize, useTls } from '../api/http.mjs';
+import { ensureClusterPki } from '../../packages/cli/dist/pki/cluster-pki.js';
 import { podBody, storedNamespace, storedNode, storedPod } from '../api/objects.mjs';
 import { profileClockUs, summarizeProfile } from '../api/profile.mjs';
 
@@ -48,6 +50,7 @@ function parseOptions(argv) {
     starts: 3,
     apiserverNodeOptions: [],
     skiffBin: undefined,
+    secure: false,
   };
   for (const arg of argv) {
     const eq = arg.indexOf('=');
@@ -56,6 +59,7 @@ function parseOptions(argv) {
     if (k === 'profile') o.profile = true;
     else if (k === 'apiserver-node-options') o.apiserverNodeOptions = (v ?? '').split(' ').filter((x) => x !== '');
     else if (k === 'skiff-bin') o.skiffBin = v;
+    else if (k === 'secure') o.secure = true;
     else if (k === 'only') o.only = (v ?? '').split(',');
     else if (k === 'watch-pods') o.watchPods = Number(v);
     else if (k === 'watch-rate') o.watchRate = Number(v);
@@ -89,7 +93,10 @@ class Bench {
   }
 
   result(metric, value, unit, label, goal, reference = '') {
-    this.results.push({ metric, value, unit, label, goal, reference });
+    // --secure runs report under their own names, so both sit side by side.
+    if (this.o.secure)
+      this.results.push({ metric: `${metric}_secure`, value, unit, label: `${label} [TLS + x509 + RBAC]`, goal, reference });
+    else this.results.push({ metric, value, unit, label, goal, reference });
   }
 
   async freshNats() {
@@ -106,8 +113,36 @@ class Bench {
       name,
       nodeOptions: this.o.apiserverNodeOptions,
       bin: this.o.skiffBin,
+      secureArgs: this.secureArgs(),
     });
     return this.api;
+  }
+
+  /**
+   * `--secure`: the apiserver with TLS, client-certificate authentication and
+   * Node+RBAC authorization (the cluster PKI `skiff up` makes); the load
+   * generator speaks as skiff-admin (system:masters, allowed by RBAC's
+   * cluster-admin binding after the Node authorizer declines).
+   */
+  secureArgs() {
+    if (!this.o.secure) return [];
+    if (this.pki === undefined) {
+      this.pki = ensureClusterPki(join(this.dir, 'pki'), { hostNames: ['127.0.0.1'], nodeName: 'bench' });
+      useTls({
+        ca: readFileSync(this.pki.ca.certFile),
+        cert: readFileSync(this.pki.admin.certFile),
+        key: readFileSync(this.pki.admin.keyFile),
+      });
+    }
+    const { pki } = this;
+    return [
+      '--tls-cert-file',
+      pki.apiserver.certFile,
+      '--tls-private-key-file',
+      pki.apiserver.keyFile,
+      '--client-ca-file',
+      pki.ca.certFile,
+    ];
   }
 
   /** Marks the start of what the phase's CPU profile should cover (not the apiserver's start-up). */

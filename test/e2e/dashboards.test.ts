@@ -25,7 +25,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { VariableType, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { milliCpu, NODES, PODS, podRequests, type Node, type Pod } from '@skiff/api';
-import { ApiClient, Informer } from '@skiff/client';
+import { Informer } from '@skiff/client';
 import { createMetricsRegistry, serveMetrics, silentLogger } from '@skiff/telemetry';
 import { StateMetrics } from '../../packages/controller-manager/src/state-metrics/index.js';
 import { freePort } from '../../packages/cli/src/nats-server.js';
@@ -204,7 +204,7 @@ async function startStateMetrics(c: TestCluster): Promise<number | undefined> {
     200,
   );
   if (cmMetrics.includes('kube_pod_status_phase')) return undefined;
-  const client = new ApiClient({ server: c.apiUrl, userAgent: 'skiff-dashboards-test' });
+  const client = c.client('skiff-dashboards-test');
   nc = await connect({ servers: c.natsUrl });
   const pods = new Informer<Pod>({ client, nc, desc: PODS, logger: silentLogger() });
   const nodes = new Informer<Node>({ client, nc, desc: NODES, logger: silentLogger() });
@@ -227,6 +227,7 @@ function prometheusConfig(c: TestCluster, stateMetricsPort: number | undefined):
     '10250': c.ports.kubelet,
   };
   let config = readFileSync(join(ROOT, 'deploy', 'prometheus.yml'), 'utf8')
+    .replaceAll('/root/.skiff/pki/', `${c.dataDir}/pki/`)
     .replace(/scrape_interval: 15s/, 'scrape_interval: 1s')
     .replace(/evaluation_interval: 15s/, 'evaluation_interval: 1s');
   for (const [from, to] of Object.entries(ports)) {
@@ -401,7 +402,10 @@ describe('dashboards (live)', () => {
     const exposed = new Set<string>();
     for (const port of [c.ports.api, c.ports.scheduler, c.ports.controllerManager, c.ports.kubelet, statePort]) {
       if (port === undefined) continue;
-      for (const n of exposedNames(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text())) exposed.add(n);
+      // The apiserver's /metrics is behind authentication: the admin client certificate.
+      const text =
+        port === c.ports.api ? await c.client().getText('/metrics') : await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      for (const n of exposedNames(text)) exposed.add(n);
     }
     const missing = committedDashboards().flatMap((d) =>
       allQueries(d).flatMap((q) =>

@@ -120,15 +120,15 @@ describe('pod lifecycle tracing', () => {
       'pods',
       'latency',
       'app=traced',
-      '--apiserver',
-      cluster.apiUrl,
+      '--kubeconfig',
+      cluster.kubeconfig,
       '--namespace',
       'default',
     ]);
     expect(stdout).toContain('traced');
     expect(stdout).toMatch(/created→ready\s+1\s/);
     expect(stdout).toContain('container_start');
-    const traceOut = await run(process.execPath, [SKIFF_BIN, 'trace', 'pod/traced', '--apiserver', cluster.apiUrl]);
+    const traceOut = await run(process.execPath, [SKIFF_BIN, 'trace', 'pod/traced', '--kubeconfig', cluster.kubeconfig]);
     expect(traceOut.stdout).toContain(traceId);
     await cluster.kubectl('delete', 'pod', 'traced');
   });

@@ -1,14 +1,18 @@
 /**
  * Test helper: a real one-node cluster from `skiff up` (built CLI), on free
  * ports, in a temporary data directory, with its own cgroup root, driven with
- * the real kubectl. stop() sends SIGINT like Ctrl-C and checks nothing is left.
+ * the real kubectl. The cluster is secure as `skiff up` makes it (HTTPS, client
+ * certificates, RBAC): kubectl uses the generated admin kubeconfig and
+ * `client()` builds an ApiClient from it. stop() sends SIGINT like Ctrl-C and checks nothing is left.
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { ApiClient } from '@skiff/client';
 import { freePort } from '../../packages/cli/src/nats-server.js';
+import { clientForTarget, readKubeconfig } from '../../packages/cli/src/commands/target.js';
 
 const run = promisify(execFile);
 export const SKIFF_BIN = join(import.meta.dirname, '..', '..', 'packages', 'cli', 'bin', 'skiff.js');
@@ -22,6 +26,8 @@ export interface TestCluster {
   nodeName: string;
   ports: { nats: number; api: number; kubelet: number; scheduler: number; controllerManager: number };
   up: ChildProcess;
+  /** An API client with the admin credentials of the cluster's kubeconfig (TLS, client certificate). */
+  client(userAgent?: string): ApiClient;
   output(): string;
   kubectl(...args: string[]): Promise<string>;
   /** kubectl that resolves with its exit code and output instead of throwing. */
@@ -69,7 +75,9 @@ export function writeManifest(cluster: Pick<TestCluster, 'dataDir'>, name: strin
   return file;
 }
 
-export async function startCluster(options: { env?: Record<string, string> } = {}): Promise<TestCluster> {
+export async function startCluster(
+  options: { env?: Record<string, string>; /** Extra `skiff up` flags. */ args?: string[] } = {},
+): Promise<TestCluster> {
   const dataDir = mkdtempSync(join(tmpdir(), 'skiff-e2e-'));
   const home = join(dataDir, 'home');
   mkdirSync(home);
@@ -103,6 +111,7 @@ export async function startCluster(options: { env?: Record<string, string> } = {
       nodeName,
       '--cgroup-root',
       cgroupRoot,
+      ...(options.args ?? []),
     ],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } },
   );
@@ -123,12 +132,13 @@ export async function startCluster(options: { env?: Record<string, string> } = {
   const cluster: TestCluster = {
     dataDir,
     kubeconfig,
-    apiUrl: `http://127.0.0.1:${ports.api}`,
+    apiUrl: `https://127.0.0.1:${ports.api}`,
     natsUrl: `nats://127.0.0.1:${ports.nats}`,
     cgroupRoot,
     nodeName,
     ports,
     up,
+    client: (userAgent = 'skiff-e2e') => clientForTarget(readKubeconfig(kubeconfig), userAgent),
     output: () => out,
     kubectl: async (...args) => {
       const r = await kubectlResult(...args);

@@ -17,6 +17,14 @@ import { WatchCache } from './storage/watch-cache.js';
 import { createApiRequestHandler } from './http/server.js';
 import { NatsApiResponder } from './nats/api-responder.js';
 import { createServer } from 'node:http';
+import { AuditLog, loadAuditPolicy } from './auth/audit.js';
+import { Authenticator } from './auth/authenticator.js';
+import { MaxInFlightLimiter } from './auth/max-in-flight.js';
+import { ensureBootstrapPolicy } from './auth/bootstrap-policy.js';
+import { createSecureRequestFilter, serviceAccountUidFromCache, type RequestFilter } from './auth/request-filter.js';
+import { ServiceAccountTokenIssuer, ServiceAccountTokenVerifier } from './auth/service-account-token.js';
+import { loadTokenFile } from './auth/token-file.js';
+import { createSecureServer, type ServingTlsFiles } from './http/secure-server.js';
 
 export interface ApiServerOptions {
   natsUrl: string;
@@ -26,6 +34,28 @@ export interface ApiServerOptions {
   logger: Logger;
   /** How many recent changes the watch cache keeps for watches that resume (default 20,000). */
   watchCacheSize?: number;
+  /**
+   * Serve HTTPS with authentication (client certificates, tokens) and Node+RBAC
+   * authorization. Without it the apiserver serves plain HTTP and allows every
+   * request (unit tests and benchmarks).
+   */
+  security?: ApiServerSecurity;
+}
+
+/** The files of a secure apiserver. */
+export interface ApiServerSecurity {
+  tls: ServingTlsFiles;
+  /** `--token-auth-file`: static bearer tokens (CSV). */
+  tokenAuthFile?: string;
+  /** PEM private key (P-256 or RSA) that signs and verifies ServiceAccount tokens. */
+  serviceAccountKeyFile?: string;
+  /** `--max-requests-inflight` (default 400) and `--max-mutating-requests-inflight` (default 200). */
+  maxRequestsInflight?: number;
+  maxMutatingRequestsInflight?: number;
+  /** Where audit events go (JSON lines); none: no audit log. */
+  auditLogPath?: string;
+  /** audit.k8s.io/v1 Policy file; default: every request at Metadata. */
+  auditPolicyFile?: string;
 }
 
 /** A running apiserver. */
@@ -82,6 +112,36 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   await publisher.start();
   const registry = new GenericRegistry(store, cache);
   await ensureNamespaces(registry);
+  const security = options.security;
+  let secure: { filter: RequestFilter; stop: () => void } | undefined;
+  let audit: AuditLog | undefined;
+  if (security !== undefined) {
+    if (security.auditLogPath !== undefined) {
+      audit = new AuditLog(
+        security.auditLogPath,
+        security.auditPolicyFile === undefined ? undefined : loadAuditPolicy(security.auditPolicyFile),
+      );
+    }
+    await ensureBootstrapPolicy(registry);
+    const keyFile = security.serviceAccountKeyFile;
+    const authenticator = new Authenticator({
+      ...(security.tokenAuthFile === undefined ? {} : { staticTokens: loadTokenFile(security.tokenAuthFile) }),
+      ...(keyFile === undefined
+        ? {}
+        : { serviceAccountTokens: ServiceAccountTokenVerifier.fromFile(keyFile, serviceAccountUidFromCache(cache)) }),
+    });
+    secure = createSecureRequestFilter({
+      authenticator,
+      cache,
+      registry,
+      ...(keyFile === undefined ? {} : { tokenIssuer: ServiceAccountTokenIssuer.fromFile(keyFile) }),
+      limiter: new MaxInFlightLimiter({
+        ...(security.maxRequestsInflight === undefined ? {} : { maxReadonly: security.maxRequestsInflight }),
+        ...(security.maxMutatingRequestsInflight === undefined ? {} : { maxMutating: security.maxMutatingRequestsInflight }),
+      }),
+      ...(audit === undefined ? {} : { audit }),
+    });
+  }
   let ready = true;
   cache.failed.catch((err: unknown) => {
     ready = false;
@@ -95,8 +155,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     metrics,
     tracer: tracer('apiserver'),
     ready: () => ready,
+    ...(secure === undefined ? {} : { filter: secure.filter }),
   });
-  const server: Server = createServer(handler);
+  const tls = security === undefined ? undefined : createSecureServer(security.tls, handler, logger);
+  const server: Server = tls?.server ?? createServer(handler);
+  // Over NATS a request carries no credential yet: a secure apiserver answers it 401 (see the architecture notes).
   // Components keep connections open (keep-alive agents); close idle ones late so a reused socket is rarely cut mid-request.
   server.keepAliveTimeout = 65_000;
   const responder = new NatsApiResponder(nc, handler, logger);
@@ -115,14 +178,17 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const port = (server.address() as AddressInfo).port;
   logger.info({ host, port, revision: cache.revision }, 'apiserver serving');
   return {
-    url: `http://${host}:${port}`,
+    url: `${security === undefined ? 'http' : 'https'}://${host}:${port}`,
     port,
     store,
     registry,
     async stop() {
       await responder.stop();
+      tls?.stopWatching();
+      secure?.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await audit?.close();
       await publisher.stop();
       await cache.stop();
       await store.close();

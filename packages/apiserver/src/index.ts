@@ -1,5 +1,9 @@
 export { startApiServer, DEFAULT_NAMESPACES } from './apiserver.js';
-export type { ApiServer, ApiServerOptions } from './apiserver.js';
+export type { ApiServer, ApiServerOptions, ApiServerSecurity } from './apiserver.js';
+export { parseTokenFile } from './auth/token-file.js';
+export { ServiceAccountTokenIssuer, ServiceAccountTokenVerifier } from './auth/service-account-token.js';
+export { BOOTSTRAP_CLUSTER_ROLES, BOOTSTRAP_CLUSTER_ROLE_BINDINGS } from './auth/bootstrap-policy.js';
+export type { UserInfo } from './auth/user.js';
 export { GenericRegistry, withRevision } from './registry/generic.js';
 export type { ListOptions, ListResult, WriteOptions, DeleteOptions, ObjectFilter } from './registry/generic.js';
 export { WatchCache } from './storage/watch-cache.js';

@@ -380,6 +380,8 @@ function stubServer(minor: string, recorded: Recorded[]): (req: IncomingMessage,
         }
         // kubectl create token fails without a token in the answer.
         if (object['kind'] === 'TokenRequest') object['status'] = { token: 'stub' };
+        // kubectl auth can-i exits 0 only when allowed.
+        if (object['kind'] === 'SelfSubjectAccessReview') object['status'] = { allowed: true };
         return send(201, object);
       }
       if (path === '/version') return send(200, { major: '1', minor, gitVersion: `v1.${minor}.0`, platform: 'linux/amd64' });
@@ -500,6 +502,7 @@ const COMMANDS: { kind: string; args: string[]; minors?: string[] }[] = [
   { kind: 'Job', args: ['create', 'job', 'j', '--image=busybox', '--', 'echo', 'hi'] },
   { kind: 'CronJob', args: ['create', 'cronjob', 'cj', '--image=busybox', '--schedule=*/1 * * * *', '--', 'echo', 'hi'] },
   { kind: 'PodDisruptionBudget', args: ['create', 'poddisruptionbudget', 'pdb', '--selector=app=a', '--min-available=50%'] },
+  { kind: 'SelfSubjectAccessReview', args: ['auth', 'can-i', 'get', 'pods/web-1', '--subresource=log', '-n', 'default'] },
   { kind: 'Ingress', args: ['create', 'ingress', 'ing', '--rule=foo.com/bar=svc:8080,tls=sec', '--class=nginx'] },
   {
     kind: 'TokenRequest',

@@ -1,31 +1,48 @@
-/** Writes the kubeconfig `skiff up` hands to kubectl. */
-import { mkdirSync, writeFileSync } from 'node:fs';
+/** Writes the kubeconfigs `skiff up` hands to kubectl and to each component. */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-/** A kubeconfig for one cluster and an admin user (no credentials yet: the apiserver serves plain HTTP). */
-export function kubeconfigYaml(server: string, clusterName = 'skiff'): string {
+/** Files a kubeconfig embeds: the CA to trust and the user's client certificate and key. */
+export interface KubeconfigCredentials {
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+}
+
+const b64 = (file: string): string => readFileSync(file).toString('base64');
+
+/** A kubeconfig for one cluster and one user; with credentials, the CA and the client certificate are embedded. */
+export function kubeconfigYaml(server: string, credentials?: KubeconfigCredentials, clusterName = 'skiff', userName = 'admin'): string {
+  const cluster =
+    credentials === undefined
+      ? [`    server: ${server}`]
+      : [`    server: ${server}`, `    certificate-authority-data: ${b64(credentials.caFile)}`];
+  const user =
+    credentials === undefined
+      ? ['  user: {}']
+      : ['  user:', `    client-certificate-data: ${b64(credentials.certFile)}`, `    client-key-data: ${b64(credentials.keyFile)}`];
   return [
     'apiVersion: v1',
     'kind: Config',
     'clusters:',
     `- name: ${clusterName}`,
     '  cluster:',
-    `    server: ${server}`,
+    ...cluster,
     'users:',
-    '- name: admin',
-    '  user: {}',
+    `- name: ${userName}`,
+    ...user,
     'contexts:',
     `- name: ${clusterName}`,
     '  context:',
     `    cluster: ${clusterName}`,
-    '    user: admin',
+    `    user: ${userName}`,
     '    namespace: default',
     `current-context: ${clusterName}`,
     '',
   ].join('\n');
 }
 
-export function writeKubeconfig(path: string, server: string): void {
+export function writeKubeconfig(path: string, server: string, credentials?: KubeconfigCredentials, userName?: string): void {
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, kubeconfigYaml(server), { mode: 0o600 });
+  writeFileSync(path, kubeconfigYaml(server, credentials, 'skiff', userName), { mode: 0o600 });
 }

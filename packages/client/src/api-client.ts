@@ -27,11 +27,20 @@ export interface ApiClientOptions {
   token?: string;
   /** How long to keep retrying a request whose connection fails (default 30 s). */
   retryForMs?: number;
+  /** TLS for an `https://` server: the CA to trust and, for x509 authentication, a client certificate and key (PEM). */
+  tls?: ClientTls;
   /** Send requests over NATS request/reply (`skiff.api.request`) on this connection instead of HTTP. */
   nats?: NatsConnection;
 }
 
-/** Keep-alive connection pools shared by every client in the process. */
+/** TLS material of a client (PEM text or bytes). */
+export interface ClientTls {
+  ca?: string | Buffer;
+  cert?: string | Buffer;
+  key?: string | Buffer;
+}
+
+/** Keep-alive connection pools shared by every client in the process (clients with their own TLS material get their own). */
 const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 64 });
 const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 64 });
 
@@ -75,6 +84,7 @@ export class ApiClient {
   private readonly headers: Record<string, string>;
   private readonly retryForMs: number;
   private readonly nats: NatsConnection | undefined;
+  private readonly tlsAgent: HttpsAgent | undefined;
 
   constructor(options: ApiClientOptions) {
     this.server = options.server.replace(/\/+$/, '');
@@ -82,6 +92,8 @@ export class ApiClient {
     if (options.token !== undefined) this.headers['Authorization'] = `Bearer ${options.token}`;
     this.retryForMs = options.retryForMs ?? 30_000;
     this.nats = options.nats;
+    const tls = options.tls;
+    this.tlsAgent = tls === undefined ? undefined : new HttpsAgent({ keepAlive: true, maxSockets: 64, ...tls });
   }
 
   /** The URL path of a collection or object. */
@@ -260,7 +272,7 @@ export class ApiClient {
           path: `${url.pathname}${url.search}`,
           method,
           headers: outgoing,
-          agent: url.protocol === 'https:' ? httpsAgent : httpAgent,
+          agent: url.protocol === 'https:' ? (this.tlsAgent ?? httpsAgent) : httpAgent,
         },
         (res) => {
           const chunks: Buffer[] = [];

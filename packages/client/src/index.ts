@@ -1,5 +1,5 @@
 export { ApiClient, API_REQUEST_SUBJECT } from './api-client.js';
-export type { ApiClientOptions, ListQuery, ListResponse } from './api-client.js';
+export type { ApiClientOptions, ClientTls, ListQuery, ListResponse } from './api-client.js';
 export { Informer } from './informer.js';
 export type { InformerHandlers, InformerOptions } from './informer.js';
 export { WorkQueue } from './work-queue.js';

@@ -16,10 +16,11 @@ import {
   apiResourceList,
   apiVersions,
 } from './discovery.js';
+import type { RequestFilter } from '../auth/request-filter.js';
 import { handleResource, type HandlerContext } from './handler.js';
 import { serveOpenApi } from './openapi.js';
 import { writeError, writeJson } from './respond.js';
-import { parseApiPath } from './route.js';
+import { parseApiPath, type ApiRoute } from './route.js';
 
 /** What `/version` reports; kubectl's launcher picks its client by `minor`. */
 export const VERSION_INFO = {
@@ -40,6 +41,8 @@ export interface HttpServerDeps extends HandlerContext {
   tracer: Tracer;
   /** Readiness: true once the watch cache is loaded and the publisher runs. */
   ready: () => boolean;
+  /** Authentication and authorization before routing (a secure apiserver); none: every request passes. */
+  filter?: RequestFilter;
 }
 
 function requestVerb(req: IncomingMessage, url: URL, hasName: boolean): string {
@@ -88,7 +91,8 @@ export function createApiRequestHandler(deps: HttpServerDeps): ApiRequestHandler
     },
   };
 
-  const handle = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
+  const handle = async (req: IncomingMessage, res: ServerResponse, url: URL, apiRoute: ApiRoute | undefined): Promise<void> => {
+    if (deps.filter !== undefined && (await deps.filter(req, res, url, apiRoute))) return;
     const path = url.pathname.replace(/\/+$/, '') || '/';
     switch (path) {
       case '/healthz':
@@ -134,7 +138,7 @@ export function createApiRequestHandler(deps: HttpServerDeps): ApiRequestHandler
       writeJson(res, 200, list);
       return;
     }
-    const route = parseApiPath(path);
+    const route = apiRoute;
     if (route === undefined || route.kind === 'unknown') {
       throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
     }
@@ -165,7 +169,7 @@ export function createApiRequestHandler(deps: HttpServerDeps): ApiRequestHandler
       parent,
     );
     context
-      .with(trace.setSpan(parent, span), () => handle(req, res, url))
+      .with(trace.setSpan(parent, span), () => handle(req, res, url, route))
       .catch((err: unknown) => {
         const apiErr = writeError(res, err);
         if (apiErr.code >= 500) {

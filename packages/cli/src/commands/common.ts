@@ -4,6 +4,17 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { Registry } from 'prom-client';
 import { ApiClient } from '@skiff/client';
 import { instrumentNatsConnection, serveMetrics } from '@skiff/telemetry';
+import type { FlagSpec } from '../flags.js';
+import { clientForTarget, readKubeconfig } from './target.js';
+
+/** The flag a component takes for its credentials (`skiff up` writes one kubeconfig per component). */
+export const COMPONENT_KUBECONFIG_FLAG: Record<string, FlagSpec> = {
+  kubeconfig: {
+    type: 'string',
+    default: '',
+    help: "kubeconfig with the apiserver URL and this component's credentials (overrides --apiserver)",
+  },
+};
 
 /**
  * Connects to NATS, retrying until it answers (components may start before the server), and
@@ -22,14 +33,16 @@ export async function connectNats(url: string, name: string, metrics: Registry):
   return nc;
 }
 
-/** The API client of a component, waiting until the apiserver is ready. */
-export async function apiClient(server: string, userAgent: string, waitMs = 60_000): Promise<ApiClient> {
-  const client = new ApiClient({ server, userAgent });
+/**
+ * The API client of a component (from its kubeconfig when one is given, else
+ * plain `server`), waiting until the apiserver is ready.
+ */
+export async function apiClient(server: string, userAgent: string, kubeconfig = '', waitMs = 60_000): Promise<ApiClient> {
+  const client = kubeconfig === '' ? new ApiClient({ server, userAgent }) : clientForTarget(readKubeconfig(kubeconfig), userAgent);
   const deadline = Date.now() + waitMs;
   for (;;) {
     try {
-      const res = await fetch(`${client.server}/readyz`);
-      if (res.ok) return client;
+      if ((await client.getText('/readyz')) === 'ok') return client;
     } catch {
       // not up yet
     }

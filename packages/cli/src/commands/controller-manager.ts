@@ -2,7 +2,7 @@
 import { ControllerManager } from '@skiff/controller-manager';
 import { createLogger, createMetricsRegistry } from '@skiff/telemetry';
 import { UsageError, parseFlags, untilSignal, type CommandSpec, type ParsedFlags } from '../flags.js';
-import { apiClient, connectNats, serveHealthAndMetrics } from './common.js';
+import { apiClient, COMPONENT_KUBECONFIG_FLAG, connectNats, serveHealthAndMetrics } from './common.js';
 import { runWhenLeader } from './leader.js';
 
 /** A Go-style duration (`40s`, `500ms`, `1m30s`) in milliseconds. */
@@ -27,6 +27,7 @@ export const controllerManagerCommand: CommandSpec = {
   flags: {
     nats: { type: 'string', default: 'nats://127.0.0.1:4222', help: 'NATS URL' },
     apiserver: { type: 'string', default: 'http://127.0.0.1:6443', help: 'apiserver URL' },
+    ...COMPONENT_KUBECONFIG_FLAG,
     host: { type: 'string', default: '127.0.0.1', help: 'address for /metrics and /healthz' },
     port: { type: 'string', default: '10257', help: 'port for /metrics and /healthz (0: none)' },
     'no-leader-elect': { type: 'boolean', default: false, help: 'run without holding the kube-system/kube-controller-manager Lease' },
@@ -64,7 +65,7 @@ export const controllerManagerCommand: CommandSpec = {
     const metrics = createMetricsRegistry('controller-manager');
     const server = await serveHealthAndMetrics(flags.str('host'), Number(flags.str('port')), metrics);
     const nc = await connectNats(flags.str('nats'), 'skiff-controller-manager', metrics);
-    const client = await apiClient(flags.str('apiserver'), 'skiff-controller-manager');
+    const client = await apiClient(flags.str('apiserver'), 'skiff-controller-manager', flags.str('kubeconfig'));
     const cm = new ControllerManager({ client, nc, logger, metrics, ...lifecycle });
     const stop = await runWhenLeader({
       client,

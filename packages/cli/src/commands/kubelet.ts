@@ -16,7 +16,7 @@ import {
 import { bytes, isQuantity, milliCpu } from '@skiff/api';
 import { createLogger, createMetricsRegistry } from '@skiff/telemetry';
 import { parseFlags, untilSignal, UsageError, type CommandSpec, type ParsedFlags } from '../flags.js';
-import { apiClient, connectNats, serveHealthAndMetrics } from './common.js';
+import { apiClient, COMPONENT_KUBECONFIG_FLAG, connectNats, serveHealthAndMetrics } from './common.js';
 
 export const kubeletCommand: CommandSpec = {
   name: 'kubelet',
@@ -24,6 +24,7 @@ export const kubeletCommand: CommandSpec = {
   flags: {
     nats: { type: 'string', default: 'nats://127.0.0.1:4222', help: 'NATS URL' },
     apiserver: { type: 'string', default: 'http://127.0.0.1:6443', help: 'apiserver URL' },
+    ...COMPONENT_KUBECONFIG_FLAG,
     'node-name': { type: 'string', default: os.hostname().toLowerCase(), help: 'name of this node' },
     'node-ip': { type: 'string', default: '127.0.0.1', help: 'address the apiserver reaches this kubelet on' },
     host: { type: 'string', default: '127.0.0.1', help: 'address the kubelet listens on' },
@@ -66,7 +67,7 @@ export const kubeletCommand: CommandSpec = {
       statsKind === 'native' && !nativeCgroupStatsAvailable() ? createCgroupStatsReader('ts') : createCgroupStatsReader(statsKind);
     const stats = new StatsCollector(reader, cgroups);
     const nc = await connectNats(flags.str('nats'), `skiff-kubelet-${nodeName}`, metrics);
-    const client = await apiClient(flags.str('apiserver'), `skiff-kubelet/${nodeName}`);
+    const client = await apiClient(flags.str('apiserver'), `skiff-kubelet/${nodeName}`, flags.str('kubeconfig'));
     const kubelet = new Kubelet({
       client,
       nc,
@@ -128,7 +129,7 @@ async function runHollow(flags: ParsedFlags, count: number): Promise<number> {
   const server = await serveHealthAndMetrics(flags.str('host'), Number(flags.str('port')), metrics);
   const prefix = flags.str('hollow-prefix');
   const nc = await connectNats(flags.str('nats'), `skiff-hollow-kubelet-${prefix}`, metrics);
-  const client = await apiClient(flags.str('apiserver'), `skiff-hollow-kubelet/${prefix}`);
+  const client = await apiClient(flags.str('apiserver'), `skiff-hollow-kubelet/${prefix}`, flags.str('kubeconfig'));
   const fleet = new HollowFleet({
     client,
     nc,

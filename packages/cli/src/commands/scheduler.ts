@@ -4,7 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { KNOWN_PLUGINS, parseSchedulerConfiguration, Scheduler, type Profile } from '@skiff/scheduler';
 import { createLogger, createMetricsRegistry } from '@skiff/telemetry';
 import { parseFlags, untilSignal, UsageError, type CommandSpec } from '../flags.js';
-import { apiClient, connectNats, serveHealthAndMetrics } from './common.js';
+import { apiClient, COMPONENT_KUBECONFIG_FLAG, connectNats, serveHealthAndMetrics } from './common.js';
 import { runWhenLeader } from './leader.js';
 
 export const schedulerCommand: CommandSpec = {
@@ -13,6 +13,7 @@ export const schedulerCommand: CommandSpec = {
   flags: {
     nats: { type: 'string', default: 'nats://127.0.0.1:4222', help: 'NATS URL' },
     apiserver: { type: 'string', default: 'http://127.0.0.1:6443', help: 'apiserver URL' },
+    ...COMPONENT_KUBECONFIG_FLAG,
     host: { type: 'string', default: '127.0.0.1', help: 'address for /metrics and /healthz' },
     port: { type: 'string', default: '10259', help: 'port for /metrics and /healthz (0: none)' },
     core: { type: 'string', default: 'native', help: 'scoring core: native or ts' },
@@ -29,7 +30,7 @@ export const schedulerCommand: CommandSpec = {
     const metrics = createMetricsRegistry('scheduler');
     const server = await serveHealthAndMetrics(flags.str('host'), Number(flags.str('port')), metrics);
     const nc = await connectNats(flags.str('nats'), 'skiff-scheduler', metrics);
-    const client = await apiClient(flags.str('apiserver'), 'skiff-scheduler');
+    const client = await apiClient(flags.str('apiserver'), 'skiff-scheduler', flags.str('kubeconfig'));
     const scheduler = new Scheduler({ client, nc, logger, metrics, core, schedulerName: flags.str('scheduler-name'), profiles });
     const stop = await runWhenLeader({
       client,

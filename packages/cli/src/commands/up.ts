@@ -8,9 +8,12 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { ApiClient } from '@skiff/client';
 import { CgroupManager, detectCgroupLayout } from '@skiff/kubelet';
 import { isPortOpen, startNatsServer } from '../nats-server.js';
 import { writeKubeconfig } from '../kubeconfig.js';
+import { ensureClusterPki, type CertificatePair } from '../pki/cluster-pki.js';
 import { parseFlags, untilSignal, type CommandSpec } from '../flags.js';
 import { Supervisor } from '../supervisor.js';
 
@@ -18,17 +21,17 @@ function say(line: string): void {
   process.stdout.write(`${line}\n`);
 }
 
-async function waitReady(url: string, timeoutMs: number): Promise<void> {
+async function waitReady(client: ApiClient, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     try {
-      if ((await fetch(url)).ok) return;
+      if ((await client.getText('/readyz')) === 'ok') return;
     } catch {
       // not yet
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`${url} did not become ready within ${timeoutMs / 1000} s`);
+  throw new Error(`${client.server}/readyz did not become ready within ${timeoutMs / 1000} s`);
 }
 
 export const upCommand: CommandSpec = {
@@ -49,6 +52,11 @@ export const upCommand: CommandSpec = {
     'controller-manager-port': { type: 'string', default: '10257', help: 'controller-manager metrics port' },
     'node-name': { type: 'string', default: os.hostname().toLowerCase(), help: 'name of this node' },
     'cgroup-root': { type: 'string', default: 'skiff', help: 'cgroup under which pods are placed' },
+    'token-auth-file': {
+      type: 'string',
+      default: '',
+      help: 'static bearer tokens for the apiserver (CSV: token,user,uid,"group1,group2")',
+    },
   },
   async run(argv) {
     const flags = parseFlags(upCommand, argv);
@@ -77,7 +85,14 @@ export const upCommand: CommandSpec = {
     });
     const natsUrl = nats.url;
     writeFileSync(join(natsDir, 'monitor-url'), `${nats.monitorUrl ?? ''}\n`);
-    const apiUrl = `http://${host}:${flags.str('api-port')}`;
+    const apiUrl = `https://${host}:${flags.str('api-port')}`;
+    const nodeName = flags.str('node-name');
+    const pki = ensureClusterPki(join(dataDir, 'pki'), { hostNames: [host, os.hostname()], nodeName });
+    const componentKubeconfig = (name: string, identity: CertificatePair): string => {
+      const path = join(dataDir, 'pki', `${name}.kubeconfig`);
+      writeKubeconfig(path, apiUrl, { caFile: pki.ca.certFile, ...identity }, name);
+      return path;
+    };
     const bin = fileURLToPath(new URL('../../bin/skiff.js', import.meta.url));
     if (!existsSync(bin)) throw new Error(`cannot find the skiff executable at ${bin}`);
     const supervisor = new Supervisor({ bin, logDir, onEvent: (m) => say(`skiff: ${m}`) });
@@ -92,19 +107,62 @@ export const upCommand: CommandSpec = {
       say('skiff: stopped');
     };
     try {
-      supervisor.start({ name: 'apiserver', args: ['apiserver', '--nats', natsUrl, '--host', host, '--port', flags.str('api-port')] });
-      await waitReady(`${apiUrl}/readyz`, 30_000);
+      supervisor.start({
+        name: 'apiserver',
+        args: [
+          'apiserver',
+          '--nats',
+          natsUrl,
+          '--host',
+          host,
+          '--port',
+          flags.str('api-port'),
+          '--tls-cert-file',
+          pki.apiserver.certFile,
+          '--tls-private-key-file',
+          pki.apiserver.keyFile,
+          '--client-ca-file',
+          pki.ca.certFile,
+          '--service-account-key-file',
+          pki.serviceAccountKeyFile,
+          ...(flags.str('token-auth-file') === '' ? [] : ['--token-auth-file', resolve(flags.str('token-auth-file'))]),
+        ],
+      });
+      await waitReady(new ApiClient({ server: apiUrl, tls: { ca: readFileSync(pki.ca.certFile) } }), 30_000);
       const common = ['--nats', natsUrl, '--apiserver', apiUrl];
-      supervisor.start({ name: 'scheduler', args: ['scheduler', ...common, '--host', host, '--port', flags.str('scheduler-port')] });
+      supervisor.start({
+        name: 'scheduler',
+        args: [
+          'scheduler',
+          ...common,
+          '--kubeconfig',
+          componentKubeconfig('system:kube-scheduler', pki.scheduler),
+          '--host',
+          host,
+          '--port',
+          flags.str('scheduler-port'),
+        ],
+      });
       supervisor.start({
         name: 'controller-manager',
-        args: ['controller-manager', ...common, '--host', host, '--port', flags.str('controller-manager-port')],
+        args: [
+          'controller-manager',
+          ...common,
+          '--kubeconfig',
+          componentKubeconfig('system:kube-controller-manager', pki.controllerManager),
+          '--host',
+          host,
+          '--port',
+          flags.str('controller-manager-port'),
+        ],
       });
       supervisor.start({
         name: 'kubelet',
         args: [
           'kubelet',
           ...common,
+          '--kubeconfig',
+          componentKubeconfig(`system:node:${nodeName}`, pki.node),
           '--host',
           host,
           '--node-ip',
@@ -121,7 +179,7 @@ export const upCommand: CommandSpec = {
         ],
       });
       const kubeconfig = join(dataDir, 'kubeconfig');
-      writeKubeconfig(kubeconfig, apiUrl);
+      writeKubeconfig(kubeconfig, apiUrl, { caFile: pki.ca.certFile, ...pki.admin });
       say(`skiff: cluster is up (NATS ${natsUrl}, apiserver ${apiUrl}, node ${flags.str('node-name')})`);
       say(`skiff: NATS monitoring at ${nats.monitorUrl ?? ''} (also in ${join(natsDir, 'monitor-url')})`);
       say(`skiff: logs in ${logDir}`);

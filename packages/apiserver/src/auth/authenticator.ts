@@ -1,0 +1,48 @@
+/**
+ * Authentication: the first credential that identifies the caller wins, in
+ * kube-apiserver's order: client certificate, then bearer token (static token
+ * file, then ServiceAccount JWT). No credential → undefined (anonymous, which
+ * the request filter refuses); a credential that is wrong → 401.
+ */
+import type { IncomingMessage } from 'node:http';
+import { ApiError } from '@skiff/api';
+import type { ServiceAccountTokenVerifier } from './service-account-token.js';
+import { withAuthenticatedGroup, type UserInfo } from './user.js';
+import { authenticateClientCertificate } from './x509.js';
+
+export interface AuthenticatorOptions {
+  /** token → user, from `--token-auth-file`. */
+  staticTokens?: ReadonlyMap<string, UserInfo>;
+  serviceAccountTokens?: ServiceAccountTokenVerifier;
+}
+
+const unauthorized = (): ApiError => new ApiError(401, 'Unauthorized', 'Unauthorized');
+
+function bearerToken(req: IncomingMessage): string | undefined {
+  const header = req.headers.authorization;
+  if (header === undefined) return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (match === null) throw unauthorized();
+  return match[1];
+}
+
+/** Identifies the sender of a request. */
+export class Authenticator {
+  constructor(private readonly options: AuthenticatorOptions) {}
+
+  /** The caller (with `system:authenticated`), undefined when anonymous; throws 401 for a bad credential. */
+  authenticate(req: IncomingMessage): UserInfo | undefined {
+    const fromCert = authenticateClientCertificate(req);
+    if (fromCert !== undefined) return withAuthenticatedGroup(fromCert);
+    const token = bearerToken(req);
+    if (token === undefined) return undefined;
+    const fromFile = this.options.staticTokens?.get(token);
+    if (fromFile !== undefined) return withAuthenticatedGroup(fromFile);
+    const verifier = this.options.serviceAccountTokens;
+    if (verifier !== undefined) {
+      const outcome = verifier.verify(token);
+      if ('user' in outcome) return withAuthenticatedGroup(outcome.user);
+    }
+    throw unauthorized();
+  }
+}
