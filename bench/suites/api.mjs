@@ -260,6 +260,10 @@ class Bench {
   // as the apiserver and nats-server; wrk (C) costs a few µs, so this is the apiserver's own rate.
   async createWrk() {
     const { clients, seconds, rounds } = this.o;
+    if (this.o.secure) {
+      log('create-wrk: skipped with --secure (wrk presents no client certificate)');
+      return;
+    }
     if (!ensureWrk()) {
       log('create-wrk: wrk is not installed and apt-get could not install it; skipped');
       return;

@@ -26,7 +26,7 @@ async function skiff(...args: string[]): Promise<{ code: number; stdout: string;
 }
 
 async function capacity(...args: string[]): Promise<CapacityReport> {
-  const r = await skiff('capacity', '--apiserver', cluster.apiUrl, '-o', 'json', ...args);
+  const r = await skiff('capacity', '--kubeconfig', cluster.kubeconfig, '-o', 'json', ...args);
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   return JSON.parse(r.stdout) as CapacityReport;
@@ -102,14 +102,14 @@ describe('skiff capacity', () => {
     const after = await capacity('--shape', shape);
     expect(after.placed).toBe(0);
     expect(after.pendingPods).toBe(1);
-    const text = await skiff('capacity', '--apiserver', cluster.apiUrl, '--shape', shape);
+    const text = await skiff('capacity', '--kubeconfig', cluster.kubeconfig, '--shape', shape);
     expect(text.stdout).toContain(`0 more pod(s) of ${shape} fit on 1 node(s).`);
     expect(text.stdout).toContain('The next one would not fit: 0/1 nodes are available: 1 Insufficient cpu.');
     await cluster.kubectl('delete', '-f', file, '--wait=false');
   });
 
   it('refuses a bad shape with a usage error', async () => {
-    const r = await skiff('capacity', '--apiserver', cluster.apiUrl, '--shape', 'cpu=many');
+    const r = await skiff('capacity', '--kubeconfig', cluster.kubeconfig, '--shape', 'cpu=many');
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--shape: cpu=many is not a quantity');
   });

@@ -1,3 +1,4 @@
+import https from 'node:https';
 /**
  * Sampling a pod's trace consistently across processes: a cluster sampling 0% of new traces
  * (`parentbased_traceidratio`, ratio 0) exports nothing of a pod created with kubectl, from any
@@ -57,12 +58,24 @@ describe('trace sampling across components', () => {
     await cluster.kubectl('apply', '-f', file);
 
     const traceId = randomBytes(16).toString('hex');
-    const res = await fetch(`${cluster.apiUrl}/api/v1/namespaces/default/pods`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` },
-      body: JSON.stringify(podManifest('sampled')),
+    // A client that sends its own sampled traceparent (kubectl cannot), with the admin credentials.
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = https.request(
+        `${cluster.apiUrl}/api/v1/namespaces/default/pods`,
+        {
+          method: 'POST',
+          ...cluster.client().credentials.tls,
+          headers: { 'Content-Type': 'application/json', traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      );
+      req.on('error', reject);
+      req.end(JSON.stringify(podManifest('sampled')));
     });
-    expect(res.status).toBe(201);
+    expect(status).toBe(201);
 
     const sampled = await runningPod('sampled');
     const unsampled = await runningPod('unsampled');

@@ -4,7 +4,6 @@
  * its fleet: heartbeats end, its Node and Lease stay, as a dead kubelet's do).
  */
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { ApiClient } from '@skiff/client';
 import { HollowFleet } from '@skiff/kubelet';
 import { createMetricsRegistry, silentLogger } from '@skiff/telemetry';
 import type { TestCluster } from './cluster.js';
@@ -23,7 +22,7 @@ export async function startHollowNodes(
   options: { prefix: string; count: number; heartbeatIntervalMs?: number; cpu?: string },
 ): Promise<HollowNodes> {
   const nc: NatsConnection = await connect({ servers: cluster.natsUrl });
-  const client = new ApiClient({ server: cluster.apiUrl, userAgent: 'skiff-test-hollow' });
+  const client = cluster.client('skiff-test-hollow');
   const fleets = new Map<string, HollowFleet>();
   for (let i = 0; i < options.count; i++) {
     const prefix = `${options.prefix}${i}-`;

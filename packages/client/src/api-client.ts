@@ -81,6 +81,8 @@ function isConnectionError(err: unknown): boolean {
 
 export class ApiClient {
   readonly server: string;
+  /** The credentials this client presents (so a specialised client can reuse them). */
+  readonly credentials: { readonly token?: string; readonly tls?: ClientTls };
   private readonly headers: Record<string, string>;
   private readonly retryForMs: number;
   private readonly nats: NatsConnection | undefined;
@@ -93,6 +95,7 @@ export class ApiClient {
     this.retryForMs = options.retryForMs ?? 30_000;
     this.nats = options.nats;
     const tls = options.tls;
+    this.credentials = { ...(options.token === undefined ? {} : { token: options.token }), ...(tls === undefined ? {} : { tls }) };
     this.tlsAgent = tls === undefined ? undefined : new HttpsAgent({ keepAlive: true, maxSockets: 64, ...tls });
   }
 

@@ -128,7 +128,7 @@ export class HollowFleet {
     const requests = new Limiter(options.concurrency?.requests ?? 64);
     let api = options.api;
     if (api === undefined) {
-      this.ownApi = new KeepAliveApi({ server: options.client.server, maxSockets: requests.limit });
+      this.ownApi = new KeepAliveApi({ server: options.client.server, maxSockets: requests.limit, ...options.client.credentials });
       api = this.ownApi;
     }
     this.api = limitedApi(api, requests, 'low');

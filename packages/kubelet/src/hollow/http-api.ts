@@ -10,8 +10,9 @@
  * sent once more, as Node's documentation advises.
  */
 import http from 'node:http';
+import https from 'node:https';
 import { ApiError, apiErrorFromResponse, type KubeObject, type ResourceDescriptor } from '@skiff/api';
-import { ApiClient } from '@skiff/client';
+import { ApiClient, type ClientTls } from '@skiff/client';
 
 /** The subset of ApiClient the fleet writes through (ApiClient itself satisfies it). */
 export type HollowApi = Pick<ApiClient, 'getOrUndefined' | 'create' | 'update' | 'patch' | 'delete'>;
@@ -21,6 +22,8 @@ export interface KeepAliveApiOptions {
   server: string;
   userAgent?: string;
   token?: string;
+  /** For an `https://` server: the CA to trust and the client certificate (as ApiClient takes them). */
+  tls?: ClientTls;
   /** Connections kept open to the server (default 64). */
   maxSockets?: number;
   /** Per-request timeout (default 30 s). */
@@ -42,6 +45,7 @@ interface Reply {
 
 export class KeepAliveApi implements HollowApi {
   private readonly agent: http.Agent;
+  private readonly transport: typeof http | typeof https;
   /** For URL paths only (ApiClient.path), so both clients address objects the same way. */
   private readonly paths: ApiClient;
   private readonly url: URL;
@@ -51,8 +55,14 @@ export class KeepAliveApi implements HollowApi {
   constructor(options: KeepAliveApiOptions) {
     this.paths = new ApiClient({ server: options.server });
     this.url = new URL(this.paths.server);
-    if (this.url.protocol !== 'http:') throw new Error(`KeepAliveApi speaks plain HTTP, not ${this.url.protocol} (${options.server})`);
-    this.agent = new http.Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 64 });
+    const maxSockets = options.maxSockets ?? 64;
+    if (this.url.protocol === 'https:') {
+      this.transport = https;
+      this.agent = new https.Agent({ keepAlive: true, maxSockets, ...options.tls });
+    } else if (this.url.protocol === 'http:') {
+      this.transport = http;
+      this.agent = new http.Agent({ keepAlive: true, maxSockets });
+    } else throw new Error(`KeepAliveApi speaks HTTP or HTTPS, not ${this.url.protocol} (${options.server})`);
     this.headers = { Accept: 'application/json', 'User-Agent': options.userAgent ?? 'skiff-hollow-kubelet' };
     if (options.token !== undefined) this.headers['Authorization'] = `Bearer ${options.token}`;
     this.timeoutMs = options.timeoutMs ?? 30_000;
@@ -124,7 +134,7 @@ export class KeepAliveApi implements HollowApi {
         headers['Content-Type'] = contentType;
         headers['Content-Length'] = Buffer.byteLength(payload);
       }
-      const req = http.request(
+      const req = this.transport.request(
         { host: this.url.hostname, port: this.url.port, path, method, headers, agent: this.agent, timeout: this.timeoutMs },
         (res) => {
           const chunks: Buffer[] = [];
