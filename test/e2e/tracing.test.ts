@@ -86,7 +86,13 @@ describe('pod lifecycle tracing', () => {
     const sync = trace.find((s) => s.name === 'syncPod');
     expect(sync?.service).toBe('skiff-kubelet');
     expect(sync?.parentSpanId).toBe(rootSpanId);
-    expect(trace.some((s) => s.name === 'container start' && s.attributes['k8s.container.name'] === 'main')).toBe(true);
+    const start = trace.find((s) => s.name === 'container start' && s.attributes['k8s.container.name'] === 'main');
+    expect(start?.parentSpanId).toBe(sync?.spanId);
+    // Cgroup and process creation, each a child of the container start.
+    expect(trace.some((s) => s.name === 'cgroup create' && s.parentSpanId === start?.spanId)).toBe(true);
+    expect(
+      trace.some((s) => s.name === 'spawn process' && s.parentSpanId === start?.spanId && Number(s.attributes['process.pid']) > 0),
+    ).toBe(true);
     const publish = trace.find((s) => s.name.startsWith('publish '));
     expect(publish?.attributes['messaging.system']).toBe('nats');
     // The watch delivery to the kubelet: a consumer span, child of a publish span, that a syncPod links to.

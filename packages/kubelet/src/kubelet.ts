@@ -475,7 +475,9 @@ export class Kubelet {
             const startSpan = kubeletTracer.startSpan('container start', {
               attributes: { 'k8s.container.name': container.name, 'k8s.pod.uid': uid },
             });
-            const id = await this.options.runtime.startContainer(containerConfig(pod, container)).finally(() => startSpan.end());
+            const id = await context
+              .with(trace.setSpan(context.active(), startSpan), () => this.options.runtime.startContainer(containerConfig(pod, container)))
+              .finally(() => startSpan.end());
             if (latest !== undefined) this.noteRestart(backoffKey, latest.state);
             view.id = id;
             view.previous = latest?.state;

@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -390,6 +390,8 @@ function compileDriver(): string {
     }
   }
   writeFileSync(join(out, 'package.json'), '{"type":"module"}');
+  // The runtime imports packages (telemetry, OpenTelemetry): resolve them from the repository's node_modules.
+  symlinkSync(join(src, '..', '..', '..', 'node_modules'), join(out, 'node_modules'));
   writeFileSync(
     join(out, 'driver.mjs'),
     `import { CgroupManager, detectCgroupLayout } from './cgroups/index.js';

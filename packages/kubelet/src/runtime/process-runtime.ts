@@ -27,6 +27,8 @@ import { accessSync, closeSync, constants as fsConstants, openSync, rmdirSync, r
 import { constants as osConstants } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { SpanStatusCode, type Span } from '@opentelemetry/api';
+import { tracer } from '@skiff/telemetry';
 import type { CgroupManager, ContainerCgroup } from '../cgroups/index.js';
 import { appendLogIndex, followLogFile, lastIndexedOffset, readLogFile } from './logs.js';
 import { isSameProcessAlive, readProcStat } from './proc.js';
@@ -66,6 +68,9 @@ import {
   type ReadLogOptions,
   type RuntimeLogger,
 } from './types.js';
+
+/** Spans of container creation (cgroup, process), children of the kubelet's `container start` span. */
+const runtimeTracer = tracer('kubelet');
 
 export interface ProcessRuntimeOptions {
   /** The state directory (layout in state.ts); created when missing. */
@@ -237,17 +242,29 @@ export class ProcessRuntime implements ContainerRuntime {
     const cg = this.cgroups.containerCgroup(podUid, containerName);
     let cgroupCreated = false;
     let child: ChildProcess | undefined;
+    let processSpan: Span | undefined;
     try {
       ensureDir(dir);
       const record: ConfigRecord = { id, attempt, createdAt: new Date().toISOString(), config };
       writeJsonAtomic(join(dir, CONFIG_FILE), record);
       // A fresh cgroup per attempt: counters such as oom_kill must not carry over from the previous one.
-      await this.cgroups.removeContainerCgroup(podUid, containerName, { kill: true });
-      cgroupCreated = true;
-      const pidsLimit = config.limits.pidsLimit;
-      this.cgroups.createContainerCgroup(podUid, containerName, {
-        ...config.limits,
-        pidsLimit: pidsLimit !== undefined && pidsLimit > 0 ? pidsLimit + 1 : undefined,
+      const cgroupSpan = runtimeTracer.startSpan('cgroup create', {
+        attributes: { 'k8s.container.name': containerName, 'k8s.pod.uid': podUid },
+      });
+      try {
+        await this.cgroups.removeContainerCgroup(podUid, containerName, { kill: true });
+        cgroupCreated = true;
+        const pidsLimit = config.limits.pidsLimit;
+        this.cgroups.createContainerCgroup(podUid, containerName, {
+          ...config.limits,
+          pidsLimit: pidsLimit !== undefined && pidsLimit > 0 ? pidsLimit + 1 : undefined,
+        });
+      } finally {
+        cgroupSpan.end();
+      }
+      // From spawning the shim until the container's process exists inside its cgroup.
+      processSpan = runtimeTracer.startSpan('spawn process', {
+        attributes: { 'k8s.container.name': containerName, 'k8s.pod.uid': podUid },
       });
 
       const logFd = openSync(join(dir, LOG_FILE), 'a');
@@ -291,6 +308,9 @@ export class ProcessRuntime implements ContainerRuntime {
         if (Date.now() > deadline) throw new Error(`container did not start within ${this.startTimeoutMs} ms`);
         await sleep(1);
       }
+      processSpan.setAttribute('process.pid', pids.pid);
+      processSpan.end();
+      processSpan = undefined;
       const startedAt = new Date();
       const start: StartRecord = {
         shimPid: pids.shimPid,
@@ -319,6 +339,8 @@ export class ProcessRuntime implements ContainerRuntime {
       if (earlyExit !== undefined) this.onChildExit(entry, earlyExit.code, earlyExit.signal);
       return id;
     } catch (err) {
+      processSpan?.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
+      processSpan?.end();
       if (child?.pid !== undefined) {
         try {
           process.kill(child.pid, 'SIGKILL');
