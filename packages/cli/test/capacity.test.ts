@@ -132,4 +132,20 @@ describe('skiff capacity simulation', () => {
     expect(() => parseShape('pods=0')).toThrow('pods=0 must be a whole number');
     expect(() => parseNodeSelector('=x')).toThrow('is not key=value');
   });
+
+  it('leaves out a node with a taint the shape does not tolerate, and names the taint as kube-scheduler does', async () => {
+    const tainted = node('e', '64', '64Gi');
+    tainted.spec = { taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }] };
+    await t.client.create(NODES, '', tainted);
+    try {
+      const r = agreed(await simulate('cpu=1,memory=1Gi'));
+      expect(r.placed).toBe(7);
+      expect(r.placements.map((p) => p.node)).not.toContain('e');
+      expect(r.reason).toBe(
+        '0/5 nodes are available: 2 Insufficient cpu, 1 Insufficient memory, 1 node(s) had untolerated taint {dedicated: gpu}, 1 node(s) were unschedulable.',
+      );
+    } finally {
+      await t.client.delete(NODES, '', 'e');
+    }
+  });
 });

@@ -3,7 +3,7 @@
  * may go to, with every pod that holds resources on it accounted as the scheduler accounts it.
  */
 import { bytes, podRequests, type Container, type Node, type Pod } from '@skiff/api';
-import { nodeResources, occupiesNode, type SchedulerCore } from '@skiff/scheduler';
+import { nodeResources, occupiesNode, untoleratedTaintReason, type SchedulerCore } from '@skiff/scheduler';
 import type { PodShape } from './shape.js';
 
 /** What the copy knows of one node beyond what the core holds. */
@@ -30,8 +30,14 @@ export interface ClusterCopy {
   nodes: NodeCopy[];
   /** Every node in the cluster. */
   totalNodes: number;
-  /** Nodes left out because their labels do not match the node selector (and not cordoned). */
+  /** Nodes left out because their labels do not match the node selector (and not cordoned or tainted). */
   selectorMismatches: number;
+  /**
+   * Nodes left out for a NoSchedule or NoExecute taint the shape (which has no tolerations)
+   * does not tolerate, per kube-scheduler reason (`node(s) had untolerated taint {key: value}`,
+   * the node's first such taint, as TaintToleration reports it).
+   */
+  taintMismatches: Map<string, number>;
   /** Pods not yet bound to a node: not accounted, they may take capacity first. */
   pendingPods: number;
 }
@@ -89,8 +95,18 @@ export function loadClusterCopy(
   const copies: NodeCopy[] = [];
   const loaded = new Set<string>();
   let selectorMismatches = 0;
+  const taintMismatches = new Map<string, number>();
   for (const node of nodes) {
     const resources = nodeResources(node);
+    // Filters in kube-scheduler's order, the first failing one counted: NodeUnschedulable (in the core), TaintToleration, NodeAffinity.
+    const hardTaint = resources.unschedulable
+      ? undefined
+      : node.spec?.taints?.find((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute');
+    if (hardTaint !== undefined) {
+      const reason = untoleratedTaintReason(hardTaint.key, hardTaint.value);
+      taintMismatches.set(reason, (taintMismatches.get(reason) ?? 0) + 1);
+      continue;
+    }
     if (!resources.unschedulable && !matchesSelector(node, nodeSelector)) {
       selectorMismatches++;
       continue;
@@ -133,5 +149,5 @@ export function loadClusterCopy(
       fitBound,
     });
   }
-  return { nodes: copies, totalNodes: nodes.length, selectorMismatches, pendingPods };
+  return { nodes: copies, totalNodes: nodes.length, selectorMismatches, taintMismatches, pendingPods };
 }

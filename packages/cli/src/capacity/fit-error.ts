@@ -55,6 +55,7 @@ export function fitErrorMessage(
     [REASONS.memory, reasons.insufficientMemory],
     [REASONS.ephemeralStorage, ephemeral],
     [REASONS.tooManyPods, tooManyPods],
+    ...copy.taintMismatches,
   ];
   const listed = counts
     .filter(([, n]) => n > 0)
