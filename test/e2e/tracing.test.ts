@@ -2,12 +2,14 @@
  * One trace per pod lifecycle, across processes: spans from the apiserver, the
  * scheduler and the kubelet, exported over OTLP (HTTP, JSON) to a receiver in
  * this test, joined through the pod's traceparent annotation; and the
- * lifecycle milestones on the pod, which `skiff pods latency` breaks down.
+ * lifecycle milestones on the pod, which `skiff pods latency` breaks down; and
+ * the controllers' spans in a Deployment's trace, with each of its pods in a
+ * trace of its own that links back to it.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MILESTONES, phaseDurations, podMilestones, type Pod } from '@skiff/api';
+import { MILESTONES, phaseDurations, podMilestones, type Deployment, type Pod, type ReplicaSet } from '@skiff/api';
 import { SKIFF_BIN, startCluster, waitFor, type TestCluster } from '../support/cluster.js';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../support/otlp.js';
 
@@ -137,5 +139,71 @@ describe('pod lifecycle tracing', () => {
     const traceOut = await run(process.execPath, [SKIFF_BIN, 'trace', 'pod/traced', '--kubeconfig', cluster.kubeconfig]);
     expect(traceOut.stdout).toContain(traceId);
     await cluster.kubectl('delete', 'pod', 'traced');
+  });
+});
+
+describe('controller tracing', () => {
+  it("shows a Deployment's controller work in its trace, and its pods start their own traces linked to it", async () => {
+    await cluster.kubectl('create', 'deployment', 'traced-web', '--image=busybox', '--replicas=2', '--', 'sleep', '3600');
+    const traceIdOf = (object: { metadata?: { annotations?: Record<string, string> } }): string =>
+      (object.metadata?.annotations?.['tracing.k8s.io/traceparent'] ?? '').split('-')[1] ?? '';
+    const deployment = JSON.parse(await cluster.kubectl('get', 'deployment', 'traced-web', '-o', 'json')) as Deployment;
+    const deploymentTrace = traceIdOf(deployment);
+    expect(deploymentTrace).toMatch(/^[0-9a-f]{32}$/);
+    const pods = await waitFor(
+      'the two pods',
+      async () => {
+        const list = JSON.parse(await cluster.kubectl('get', 'pods', '-l', 'app=traced-web', '-o', 'json')) as { items: Pod[] };
+        return list.items.length === 2 ? list.items : undefined;
+      },
+      20_000,
+      200,
+    );
+    const rsList = JSON.parse(await cluster.kubectl('get', 'replicasets', '-l', 'app=traced-web', '-o', 'json')) as { items: ReplicaSet[] };
+    const [rs] = rsList.items;
+    // The ReplicaSet continues the Deployment's trace: its create request ran in the Deployment's sync.
+    expect(traceIdOf(rs ?? {})).toBe(deploymentTrace);
+    const inTrace = (traceId: string): ReceivedSpan[] => receiver.spans.filter((s) => s.traceId === traceId);
+    const podTraces = pods.map(traceIdOf);
+    await waitFor(
+      'controller spans and the pods’ create spans',
+      () =>
+        inTrace(deploymentTrace).some((s) => s.name === 'sync Deployment') &&
+        inTrace(deploymentTrace).some((s) => s.name === 'sync ReplicaSet') &&
+        podTraces.every((t) => inTrace(t).some((s) => s.name === 'create pod')),
+      20_000,
+      200,
+    );
+    const trace = inTrace(deploymentTrace);
+    const syncDeployment = trace.find((s) => s.name === 'sync Deployment');
+    expect(syncDeployment?.service).toBe('skiff-controller-manager');
+    expect(syncDeployment?.attributes['k8s.deployment.name']).toBe('traced-web');
+    expect(syncDeployment?.attributes['k8s.deployment.uid']).toBe(deployment.metadata?.uid);
+    expect(syncDeployment?.attributes['k8s.namespace.name']).toBe('default');
+    expect(syncDeployment?.parentSpanId).toBe(deployment.metadata?.annotations?.['tracing.k8s.io/traceparent']?.split('-')[2]);
+    // The ReplicaSet's create request is served as a child of a Deployment sync.
+    const rsTraceparent = rs?.metadata?.annotations?.['tracing.k8s.io/traceparent'] ?? '';
+    const rsCreate = trace.find((s) => s.spanId === rsTraceparent.split('-')[2]);
+    expect(rsCreate?.service).toBe('skiff-apiserver');
+    expect(trace.find((s) => s.spanId === rsCreate?.parentSpanId)?.name).toBe('sync Deployment');
+    const syncReplicaSets = trace.filter((s) => s.name === 'sync ReplicaSet');
+    expect(syncReplicaSets.every((s) => s.attributes['k8s.replicaset.name'] === rs?.metadata?.name)).toBe(true);
+    expect(syncReplicaSets.every((s) => s.attributes['k8s.replicaset.uid'] === rs?.metadata?.uid)).toBe(true);
+    const syncIds = new Set(syncReplicaSets.map((s) => s.spanId));
+    // One trace per pod: it starts at a `create pod` root that links to the ReplicaSet sync that made it.
+    expect(new Set(podTraces).size).toBe(2);
+    for (const [i, pod] of pods.entries()) {
+      expect(podTraces[i]).not.toBe(deploymentTrace);
+      const root = inTrace(podTraces[i] ?? '').find((s) => s.name === 'create pod');
+      expect(root?.service).toBe('skiff-controller-manager');
+      expect(root?.parentSpanId).toBe('');
+      expect(root?.attributes['k8s.pod.name']).toBe(pod.metadata?.name);
+      expect(root?.links.some((l) => l.traceId === deploymentTrace && syncIds.has(l.spanId))).toBe(true);
+      const podCreate = inTrace(podTraces[i] ?? '').find(
+        (s) => s.spanId === pod.metadata?.annotations?.['tracing.k8s.io/traceparent']?.split('-')[2],
+      );
+      expect(podCreate?.parentSpanId).toBe(root?.spanId);
+    }
+    await cluster.kubectl('delete', 'deployment', 'traced-web');
   });
 });

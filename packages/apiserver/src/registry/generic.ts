@@ -45,12 +45,20 @@ const apiTracer = tracer('apiserver');
  */
 function stampPodCreation(object: KubeObject): void {
   const meta = object.metadata ?? {};
-  const annotations = { ...meta.annotations };
-  annotations[milestoneAnnotation('created')] = milestoneTime();
+  object.metadata = { ...meta, annotations: { ...meta.annotations, [milestoneAnnotation('created')]: milestoneTime() } };
+  stampTraceContext(object);
+}
+
+/** The apps/v1 workloads that carry their create request's trace context, so their controllers' syncs join it. */
+const TRACED_WORKLOADS = new Set(['deployments', 'replicasets', 'daemonsets']);
+
+/** Writes the create request's traceparent on the object, unless the client set one. */
+function stampTraceContext(object: KubeObject): void {
   const span = trace.getActiveSpan();
   const tp = span === undefined ? undefined : traceparentOf(span);
-  if (tp !== undefined && annotations[TRACEPARENT_ANNOTATION] === undefined) annotations[TRACEPARENT_ANNOTATION] = tp;
-  object.metadata = { ...meta, annotations };
+  const meta = object.metadata ?? {};
+  if (tp === undefined || meta.annotations?.[TRACEPARENT_ANNOTATION] !== undefined) return;
+  object.metadata = { ...meta, annotations: { ...meta.annotations, [TRACEPARENT_ANNOTATION]: tp } };
 }
 
 /** True while finalizers (metadata.finalizers, or the strategy's own, like a namespace's spec.finalizers) hold an object. */
@@ -276,6 +284,7 @@ export class GenericRegistry {
       strategy.prepareForCreate(object);
       strategy.admit?.(object, { list: (d) => this.cache.list(keyPrefix(d)).map((stored) => stored.object) });
       if (desc.resource === 'pods' && desc.group === '') stampPodCreation(object);
+      else if (desc.group === 'apps' && TRACED_WORKLOADS.has(desc.resource)) stampTraceContext(object);
       if (options.fieldManager !== undefined && options.applied !== true)
         recordUpdate(desc, undefined, object, options.fieldManager, undefined);
       const causes = mergeCauses(strategy.validate(object, undefined), schemaCauses(desc, object));

@@ -26,6 +26,7 @@ import { asError } from '../shared/errors.js';
 import { ControllerExpectations, DEFAULT_EXPECTATIONS_TIMEOUT_MS } from '../shared/expectations.js';
 import { controllerRefOf, resolveControllerRef } from '../shared/owner-references.js';
 import { podKey } from '../shared/pods.js';
+import { inSyncSpan } from '../shared/tracing.js';
 import { runWorkers } from '../shared/workers.js';
 import { InstrumentedQueue } from '../shared/workqueue.js';
 import { planDaemonSet } from './plan.js';
@@ -170,14 +171,18 @@ export class DaemonSetController {
     this.enqueue(ds);
   }
 
-  /** One pass over the DaemonSet with this key. */
+  /** One pass over the DaemonSet with this key, in a `sync DaemonSet` span joined to its trace. */
   async sync(key: string): Promise<void> {
-    const { client, logger } = this.options;
     const ds = this.options.daemonSets.get(key);
     if (ds === undefined) {
       this.expectations.delete(key);
       return;
     }
+    await inSyncSpan('DaemonSet', ds, () => this.syncDaemonSet(key, ds));
+  }
+
+  private async syncDaemonSet(key: string, ds: DaemonSet): Promise<void> {
+    const { client, logger } = this.options;
     if (selectorEmpty(ds)) {
       logger.warn({ daemonset: key }, 'DaemonSet has an empty selector; skipping');
       return;

@@ -11,6 +11,7 @@ import type { ControllerExpectations } from '../shared/expectations.js';
 import { podKey } from '../shared/pods.js';
 import { deleteControlledPods } from '../shared/delete-pods.js';
 import { SLOW_START_INITIAL_BATCH_SIZE, slowStartBatch } from '../shared/slow-start.js';
+import { createPodInOwnTrace } from '../shared/tracing.js';
 import { newDaemonPod } from './daemon-pod.js';
 import type { DaemonSetPlan } from './plan.js';
 
@@ -38,7 +39,7 @@ export async function syncNodes(ctx: SyncContext, key: string, ds: DaemonSet, pl
   const created = await slowStartBatch(create.length, SLOW_START_INITIAL_BATCH_SIZE, async () => {
     const node = create[next++] ?? '';
     try {
-      const pod = await ctx.client.create<Pod>(PODS, namespace, newDaemonPod(ds, node, hash));
+      const pod = await createPodInOwnTrace(namespace, () => ctx.client.create<Pod>(PODS, namespace, newDaemonPod(ds, node, hash)));
       ctx.events?.record(ds, 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata?.name ?? ''}`);
     } catch (err) {
       ctx.events?.record(ds, 'Warning', 'FailedCreate', `Error creating: ${message(err)}`);

@@ -8,10 +8,11 @@
  * - `deployment.kubernetes.io/desired-replicas` and `.../max-replicas`: the
  *   Deployment's replicas and replicas + maxSurge when the ReplicaSet was last
  *   scaled (proportional scaling reads them).
- * The Deployment's other annotations (change-cause among them) are copied to
- * its new ReplicaSet, which is where `kubectl rollout history` reads them.
+ * The Deployment's other annotations (change-cause among them, its traceparent
+ * not) are copied to its new ReplicaSet, which is where `kubectl rollout history` reads them.
  */
 import type { Deployment, ReplicaSet } from '@skiff/api';
+import { TRACEPARENT_ANNOTATION } from '@skiff/telemetry';
 import { desiredReplicas, maxSurge } from '../shared/rollout-math.js';
 
 export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
@@ -30,6 +31,8 @@ const NOT_COPIED = new Set([
   DESIRED_REPLICAS_ANNOTATION,
   MAX_REPLICAS_ANNOTATION,
   ROLLBACK_TO_ANNOTATION,
+  // A ReplicaSet's trace context is its own create request's (a child of the Deployment's sync).
+  TRACEPARENT_ANNOTATION,
 ]);
 
 /** A ReplicaSet's revision (0 when unset or malformed). */

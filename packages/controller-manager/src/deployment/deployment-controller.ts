@@ -31,6 +31,7 @@ import { EventRecorder, type ApiClient, type Informer } from '@skiff/client';
 import type { Logger } from '@skiff/telemetry';
 import { claimObjects, recheckOwner } from '../shared/claim.js';
 import { controllerRefOf, resolveControllerRef, type OwnerReference } from '../shared/owner-references.js';
+import { inSyncSpan } from '../shared/tracing.js';
 import { runWorkers } from '../shared/workers.js';
 import { InstrumentedQueue } from '../shared/workqueue.js';
 import { Rollout, type SyncContext } from './context.js';
@@ -177,10 +178,14 @@ export class DeploymentController {
     if (d !== undefined && d.spec?.strategy?.type === 'Recreate') this.enqueue(d);
   }
 
-  /** One pass over the Deployment with this key. */
+  /** One pass over the Deployment with this key, in a `sync Deployment` span joined to its trace. */
   async sync(key: string): Promise<void> {
     const cached = this.options.deployments.get(key);
     if (cached === undefined) return;
+    await inSyncSpan('Deployment', cached, () => this.syncDeployment(cached));
+  }
+
+  private async syncDeployment(cached: Deployment): Promise<void> {
     const r = new Rollout(this.ctx, structuredClone(cached));
     if (selectorEmpty(r.d)) {
       r.event('Warning', 'SelectingAll', 'This deployment is selecting all pods. A non-empty selector is required.');

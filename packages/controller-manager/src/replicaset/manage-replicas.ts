@@ -15,6 +15,7 @@ import { podsToDelete } from '../shared/pod-ranking.js';
 import { podKey } from '../shared/pods.js';
 import { deleteControlledPods } from '../shared/delete-pods.js';
 import { SLOW_START_INITIAL_BATCH_SIZE, slowStartBatch } from '../shared/slow-start.js';
+import { createPodInOwnTrace } from '../shared/tracing.js';
 
 export interface ManageContext {
   client: ApiClient;
@@ -67,7 +68,7 @@ export async function manageReplicas(
     ctx.logger.debug({ replicaset: key, need: count }, 'too few replicas; creating');
     const { successes, error } = await slowStartBatch(count, SLOW_START_INITIAL_BATCH_SIZE, async () => {
       try {
-        const created = await ctx.client.create<Pod>(PODS, namespace, podFromTemplate(rs));
+        const created = await createPodInOwnTrace(namespace, () => ctx.client.create<Pod>(PODS, namespace, podFromTemplate(rs)));
         ctx.events?.record(rs, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata?.name ?? ''}`);
       } catch (err) {
         ctx.events?.record(rs, 'Warning', 'FailedCreate', `Error creating: ${message(err)}`);

@@ -24,6 +24,7 @@ import { asError } from '../shared/errors.js';
 import { ControllerExpectations, DEFAULT_EXPECTATIONS_TIMEOUT_MS } from '../shared/expectations.js';
 import { controllerRefOf, resolveControllerRef, type OwnerReference } from '../shared/owner-references.js';
 import { availableAt, isPodActive, isPodReady, podKey } from '../shared/pods.js';
+import { inSyncSpan } from '../shared/tracing.js';
 import { runWorkers } from '../shared/workers.js';
 import { InstrumentedQueue } from '../shared/workqueue.js';
 import { manageReplicas } from './manage-replicas.js';
@@ -181,14 +182,18 @@ export class ReplicaSetController {
     return this.options.pods.list().filter((p) => p.metadata?.namespace === ns && isPodActive(p) && siblings.has(controllerRefOf(p)?.uid));
   }
 
-  /** One pass over the ReplicaSet with this key. */
+  /** One pass over the ReplicaSet with this key, in a `sync ReplicaSet` span joined to its trace. */
   async sync(key: string): Promise<void> {
-    const { client, logger } = this.options;
     const rs = this.options.replicaSets.get(key);
     if (rs === undefined) {
       this.expectations.delete(key);
       return;
     }
+    await inSyncSpan('ReplicaSet', rs, () => this.syncReplicaSet(key, rs));
+  }
+
+  private async syncReplicaSet(key: string, rs: ReplicaSet): Promise<void> {
+    const { client, logger } = this.options;
     if (selectorEmpty(rs)) {
       logger.warn({ replicaset: key }, 'ReplicaSet has an empty selector; skipping');
       return;

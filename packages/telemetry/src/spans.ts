@@ -1,0 +1,54 @@
+/**
+ * Running asynchronous work inside a span, for components that act on an
+ * object's behalf: a controller's sync joins the trace the object carries in
+ * its `tracing.k8s.io/traceparent` annotation; work that starts another
+ * object's own trace (a pod a controller creates) begins a new root span that
+ * links back to its cause, the caller's active span.
+ */
+import { context, ROOT_CONTEXT, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import { contextOfObject } from './trace-context.js';
+
+/** Ends the span after `work` settles, marking it failed (with the error's message) when `work` rejects. */
+async function runIn<T>(span: Span, parent: Context, work: (span: Span) => Promise<T>): Promise<T> {
+  try {
+    return await context.with(trace.setSpan(parent, span), () => work(span));
+  } catch (err) {
+    span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
+    throw err;
+  } finally {
+    span.end();
+  }
+}
+
+/**
+ * Runs `work` inside a span named `name`, child of the object's traceparent annotation (a root
+ * span when it has none), active for everything `work` awaits: requests it makes carry the span's
+ * context. The span ends when `work` settles; a rejection marks it failed and is passed on.
+ */
+export function inObjectSpan<T>(
+  tracer: Tracer,
+  name: string,
+  object: { metadata?: { annotations?: Record<string, string> } },
+  attributes: Attributes,
+  work: (span: Span) => Promise<T>,
+): Promise<T> {
+  const parent = contextOfObject(object);
+  return runIn(tracer.startSpan(name, { attributes }, parent), parent, work);
+}
+
+/**
+ * Runs `work` inside a new root span named `name` (a trace of its own) that links to the span
+ * active now, its cause (`skiff.link` = `linkKind`), when there is one. Ends and fails as
+ * inObjectSpan does.
+ */
+export function inLinkedRootSpan<T>(
+  tracer: Tracer,
+  name: string,
+  linkKind: string,
+  attributes: Attributes,
+  work: (span: Span) => Promise<T>,
+): Promise<T> {
+  const cause = trace.getSpanContext(context.active());
+  const links = cause !== undefined && trace.isSpanContextValid(cause) ? [{ context: cause, attributes: { 'skiff.link': linkKind } }] : [];
+  return runIn(tracer.startSpan(name, { root: true, links, attributes }, ROOT_CONTEXT), ROOT_CONTEXT, work);
+}
