@@ -7,6 +7,7 @@ use napi::bindgen_prelude::{Float64Array, Float64ArraySlice};
 use napi::{Error, Result, Status};
 use napi_derive::napi;
 
+use crate::balanced_allocation::Weights;
 use crate::kernel::Isa;
 use crate::node_table::{Allocatable, NodeTable, Requests};
 use crate::scan::{self, Decision};
@@ -289,6 +290,21 @@ impl SchedulerCore {
         let out = unsafe { out.as_mut() };
         self.schedule_batch_into_slice(&input, out)
             .map_err(|message| Error::new(Status::InvalidArg, message))
+    }
+
+    /// Sets the per-plugin weights of the total score that schedule, scheduleBatch and
+    /// scoreAll report: `leastAllocated * leastAllocatedWeight + balancedAllocation *
+    /// balancedAllocationWeight` (integers; the default is 1 and 0, LeastAllocated alone).
+    #[napi]
+    pub fn configure_scoring(
+        &mut self,
+        least_allocated_weight: i64,
+        balanced_allocation_weight: i64,
+    ) {
+        self.table.weights = Weights {
+            least_allocated: least_allocated_weight,
+            balanced_allocation: balanced_allocation_weight,
+        };
     }
 
     /// For tests: per node in nodeNames() order, the score, or -1 where a filter rejects.

@@ -29,6 +29,11 @@ pub fn least_requested_score(requested: i64, allocatable: i64) -> i64 {
     }
     // allocatable > 0 and free >= 0, so truncating division is floor division.
     let free = allocatable.saturating_sub(requested);
+    if free <= i64::MAX / MAX_NODE_SCORE {
+        // The product fits in i64: the same quotient without a 128-bit division (hot when the
+        // whole table takes this path, e.g. with a BalancedAllocation weight).
+        return free * MAX_NODE_SCORE / allocatable;
+    }
     let q = i128::from(free) * i128::from(MAX_NODE_SCORE) / i128::from(allocatable);
     i64::try_from(q).unwrap_or(i64::MAX)
 }

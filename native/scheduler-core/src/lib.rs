@@ -11,11 +11,13 @@
 //! - [`node_table`]: the node table (exact state, scan layout, name ranks) and pod accounting.
 //! - [`fit`]: the filters (reference form).
 //! - [`least_allocated`]: the score (reference form).
+//! - [`balanced_allocation`]: BalancedAllocation and the weighted total (scalar, exact).
 //! - [`layout`]: the scan layout derived from the exact state, and why it is exact.
 //! - [`kernel`]: the vectorised filter + score + argmax loop over the layout.
 //! - [`scan`]: one decision (or a batch) from the kernel and the reference rows.
 //! - [`binding`]: the napi-rs class `SchedulerCore` that JavaScript sees.
 
+pub mod balanced_allocation;
 pub mod binding;
 pub mod fit;
 pub mod js_order;

@@ -23,6 +23,8 @@
 
 use std::collections::HashMap;
 
+use crate::balanced_allocation::Weights;
+
 use crate::js_order::cmp_js;
 use crate::layout::{
     gate, Columns, ScanValues, GATE_EXACT, GATE_TOO_MANY_PODS, GATE_UNSCHEDULABLE,
@@ -142,6 +144,8 @@ pub struct NodeTable {
     gate_counts: GateCounts,
     index: HashMap<String, usize>,
     pending: HashMap<String, Usage>,
+    /// Per-plugin weights of the total score (see [`crate::balanced_allocation::Weights`]).
+    pub weights: Weights,
 }
 
 impl NodeTable {

@@ -8,10 +8,10 @@
 //! The best node has the highest score; ties go to the smallest name in JavaScript string
 //! order, through the name ranks the table keeps, so the result does not depend on table order.
 
+use crate::balanced_allocation::total_score;
 use crate::fit::{filter, ReasonCounts};
 use crate::kernel;
 use crate::layout::{split_key, PodTerms, GATE_EXACT, MAX_KERNEL_ROWS};
-use crate::least_allocated::score;
 use crate::node_table::{NodeTable, Requests};
 
 /// The outcome of scheduling one pod.
@@ -78,12 +78,17 @@ fn decide(table: &NodeTable, pod: &Requests) -> Decision {
         let failures = filter(row, pod);
         if failures.is_empty() {
             feasible += 1;
-            Best::offer(&mut best, score(row, pod), table.rank(i));
+            Best::offer(
+                &mut best,
+                total_score(row, pod, table.weights),
+                table.rank(i),
+            );
         } else {
             reasons.record(failures);
         }
     };
-    match PodTerms::new(pod).filter(|_| table.len() <= MAX_KERNEL_ROWS) {
+    let kernel_fits = table.len() <= MAX_KERNEL_ROWS && table.weights.is_least_allocated_only();
+    match PodTerms::new(pod).filter(|_| kernel_fits) {
         Some(terms) => {
             for &i in table.exact_rows() {
                 exact(i as usize);
@@ -115,7 +120,7 @@ fn decide(table: &NodeTable, pod: &Requests) -> Decision {
 /// differential tests compare it node by node.
 pub fn score_all(table: &mut NodeTable, pod: &Requests) -> Vec<f64> {
     table.prepare();
-    let terms = PodTerms::new(pod);
+    let terms = PodTerms::new(pod).filter(|_| table.weights.is_least_allocated_only());
     (0..table.len())
         .map(|i| {
             let values = table.scan_values(i);
@@ -123,7 +128,9 @@ pub fn score_all(table: &mut NodeTable, pod: &Requests) -> Vec<f64> {
                 Some(t) if values.gate != GATE_EXACT => kernel::evaluate(&values, &t),
                 _ => {
                     let row = &table.rows()[i];
-                    filter(row, pod).is_empty().then(|| score(row, pod))
+                    filter(row, pod)
+                        .is_empty()
+                        .then(|| total_score(row, pod, table.weights))
                 }
             };
             s.map_or(-1.0, |s| s as f64)
@@ -136,6 +143,7 @@ mod tests {
     use super::*;
     use crate::js_order::cmp_js;
     use crate::layout::MAX_FAST_ALLOCATABLE;
+    use crate::least_allocated::score;
     use crate::node_table::Allocatable;
     use std::cmp::Ordering;
 

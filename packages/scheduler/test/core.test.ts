@@ -14,6 +14,7 @@ import {
   type ScheduleResult,
   type SchedulerCore,
   type SchedulerCoreKind,
+  type ScoringWeights,
 } from '../src/core/index.js';
 
 const MI = 1024 ** 2;
@@ -205,6 +206,41 @@ describe.each(kinds)('%s core', (kind) => {
       edge.addPod('e', pod(100, big - boundary - DEFAULT_MEMORY_REQUEST + 1));
       // memory 66 → floor(147 / 2) = 73
       expect(edge.scoreAll(pod(100, 0))).toEqual(new Float64Array([73]));
+    });
+  });
+
+  describe('balanced-allocation score and weights', () => {
+    it('adds trunc((1 - |cpu - memory| / 2) * 100) of real-request fractions at its weight', () => {
+      const core = make();
+      core.upsertNode(node('a', 4000, 4 * GI));
+      core.addPod('a', pod(1000, 0)); // real memory 0, non-zero 200Mi
+      // LeastAllocated: cpu (4000-2000)*100/4000 = 50, memory (4Gi-200Mi-1Gi)/4Gi = 70 → 60.
+      // Balanced: cpu 2000/4000 = 0.5, memory 1Gi/4Gi = 0.25 → trunc(87.5) = 87.
+      expect(core.scoreAll(pod(1000, GI))).toEqual(new Float64Array([60]));
+      core.configureScoring({ leastAllocatedWeight: 1, balancedAllocationWeight: 1 });
+      expect(core.scoreAll(pod(1000, GI))).toEqual(new Float64Array([147]));
+      core.configureScoring({ leastAllocatedWeight: 3, balancedAllocationWeight: 2 });
+      expect(core.schedule(pod(1000, GI)).score).toBe(3 * 60 + 2 * 87);
+    });
+
+    it('scores |0.5 - 0| as 75, and 100 when a resource has no allocatable', () => {
+      const core = make();
+      core.configureScoring({ leastAllocatedWeight: 0, balancedAllocationWeight: 1 });
+      core.upsertNode(node('half', 1000, GI));
+      core.upsertNode(node('no-memory', 1000, 0));
+      // half: cpu 0.5, memory 0 → trunc(75); no-memory: allocatable 0 → 100.
+      expect(core.scoreAll(pod(500, 0))).toEqual(new Float64Array([75, 100]));
+      expect(core.schedule(pod(500, 0))).toMatchObject({ nodeName: 'no-memory', score: 100 });
+    });
+
+    it('prefers the balanced node when it outweighs LeastAllocated', () => {
+      const core = make();
+      core.upsertNode(node('cpu-heavy', 4000, 4 * GI));
+      core.upsertNode(node('even', 4000, 4 * GI));
+      core.addPod('cpu-heavy', pod(3000, 0));
+      core.addPod('even', pod(1000, GI));
+      core.configureScoring({ leastAllocatedWeight: 1, balancedAllocationWeight: 10 });
+      expect(core.schedule(pod(500, 512 * MI)).nodeName).toBe('even');
     });
   });
 
@@ -490,10 +526,24 @@ function sameResult(a: ScheduleResult, b: ScheduleResult): boolean {
   );
 }
 
+/** The napi class's shape: the contract, with weights as two numbers. */
+type RawCore = Omit<SchedulerCore, 'configureScoring'> & {
+  configureScoring(leastAllocatedWeight: number, balancedAllocationWeight: number): void;
+};
+
+/** Weights the differential test switches between: LeastAllocated alone (the kernel), and sums with BalancedAllocation. */
+const WEIGHT_CHOICES: readonly ScoringWeights[] = [
+  { leastAllocatedWeight: 1, balancedAllocationWeight: 0 },
+  { leastAllocatedWeight: 1, balancedAllocationWeight: 1 },
+  { leastAllocatedWeight: 3, balancedAllocationWeight: 2 },
+  { leastAllocatedWeight: 1, balancedAllocationWeight: 10 },
+  { leastAllocatedWeight: 2, balancedAllocationWeight: 0 },
+];
+
 /** The napi class itself, whose object-in/object-out `schedule` the wrapper bypasses. */
 const RawNativeCore = (
   createRequire(import.meta.url)('@skiff/scheduler-core') as {
-    SchedulerCore: new () => SchedulerCore;
+    SchedulerCore: new () => RawCore;
   }
 ).SchedulerCore;
 
@@ -506,7 +556,7 @@ function runCluster(seed: number): { mismatches: Mismatch[]; schedules: number; 
   const native = new NativeSchedulerCore();
   const ts = new TsSchedulerCore();
   const raw = new RawNativeCore();
-  const both = (f: (core: SchedulerCore) => void): void => {
+  const both = (f: (core: Pick<SchedulerCore, 'addPod' | 'removePod' | 'upsertNode' | 'removeNode'>) => void): void => {
     f(native);
     f(ts);
     f(raw);
@@ -540,6 +590,12 @@ function runCluster(seed: number): { mismatches: Mismatch[]; schedules: number; 
 
   const steps = 5 + r.int(20);
   for (let step = 0; step < steps; step++) {
+    if (r.chance(0.3)) {
+      const w = r.pick(WEIGHT_CHOICES);
+      native.configureScoring(w);
+      ts.configureScoring(w);
+      raw.configureScoring(w.leastAllocatedWeight, w.balancedAllocationWeight);
+    }
     const op = r.next();
     if (op < 0.1) {
       // A batch: every pod placed is accounted in all three, as addPod would.

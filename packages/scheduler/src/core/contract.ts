@@ -17,6 +17,12 @@
  *   resource score is 0 if `allocatable <= 0` or `requested > allocatable`, else
  *   `floor((allocatable - requested) * 100 / allocatable)`; the node score is
  *   `floor((cpuScore + memoryScore) / 2)`.
+ * - `NodeResourcesBalancedAllocation` (score, cpu and memory), in f64 as the TypeScript plugin
+ *   computes it: per resource `fraction = min((node's real requested + pod's real request) /
+ *   allocatable, 1)`, -1 when allocatable is 0; with both >= 0 the score is
+ *   `trunc((1 - |(cpu - memory) / 2|) * 100)`, else 100.
+ * - The reported score is `leastAllocated * leastAllocatedWeight + balancedAllocation *
+ *   balancedAllocationWeight` ({@link ScoringWeights}, default 1 and 0).
  * - The best node has the highest score; ties go to the smallest name in JavaScript string
  *   order (`a < b`, UTF-16 code units), so the choice does not depend on table order.
  *
@@ -80,7 +86,7 @@ export interface ScheduleReasons {
 export interface ScheduleResult {
   /** The chosen node, or null when no node passes the filters. */
   nodeName: string | null;
-  /** Its least-allocated score 0..100 (0 when nodeName is null). */
+  /** Its weighted score (see {@link ScoringWeights}; 0 when nodeName is null). */
   score: number;
   /** How many nodes were feasible (passed every filter). */
   feasibleNodes: number;
@@ -88,8 +94,21 @@ export interface ScheduleResult {
   reasons: ScheduleReasons;
 }
 
+/** Per-plugin weights of the core's total score (integers). */
+export interface ScoringWeights {
+  /** Weight of LeastAllocated (NodeResourcesFit's score weight). */
+  leastAllocatedWeight: number;
+  /** Weight of BalancedAllocation; 0 leaves it out. */
+  balancedAllocationWeight: number;
+}
+
+/** The weights a new core starts with: LeastAllocated alone. */
+export const DEFAULT_SCORING_WEIGHTS: Readonly<ScoringWeights> = { leastAllocatedWeight: 1, balancedAllocationWeight: 0 };
+
 /** The filter+score core: a node table with per-node pod accounting. */
 export interface SchedulerCore {
+  /** Sets the weights of the score that `schedule`, `scheduleBatch` and `scoreAll` report from now on. */
+  configureScoring(weights: ScoringWeights): void;
   /**
    * Adds a node, or replaces a known node's allocatable resources and unschedulable flag.
    * A known node keeps its place and its accounted pods; a new node is appended and takes

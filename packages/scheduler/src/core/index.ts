@@ -2,8 +2,16 @@ import type { SchedulerCore, SchedulerCoreKind } from './contract.js';
 import { NativeSchedulerCore } from './native-core.js';
 import { TsSchedulerCore } from './ts-core.js';
 
-export { DEFAULT_MEMORY_REQUEST, DEFAULT_MILLI_CPU_REQUEST } from './contract.js';
-export type { NodeResources, PodRequests, ScheduleReasons, ScheduleResult, SchedulerCore, SchedulerCoreKind } from './contract.js';
+export { DEFAULT_MEMORY_REQUEST, DEFAULT_MILLI_CPU_REQUEST, DEFAULT_SCORING_WEIGHTS } from './contract.js';
+export type {
+  NodeResources,
+  PodRequests,
+  ScheduleReasons,
+  ScheduleResult,
+  SchedulerCore,
+  SchedulerCoreKind,
+  ScoringWeights,
+} from './contract.js';
 export { NativeSchedulerCore, isNativeSchedulerCoreAvailable } from './native-core.js';
 export { TsSchedulerCore } from './ts-core.js';
 export { measureCores } from './measure.js';

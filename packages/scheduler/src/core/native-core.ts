@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 
-import type { NodeResources, PodRequests, ScheduleResult, SchedulerCore } from './contract.js';
+import type { NodeResources, PodRequests, ScheduleResult, SchedulerCore, ScoringWeights } from './contract.js';
 
 /**
  * The napi class `SchedulerCore` exported by `@skiff/scheduler-core`, as this wrapper uses
@@ -24,6 +24,7 @@ interface NativeBinding {
   /** 4 numbers per pod in, 7 per pod out (`[nodeIndex or -1, score, feasibleNodes, ...reasons]`). */
   scheduleBatchInto(pods: Float64Array, out: Float64Array): number;
   scoreAll(pod: PodRequests): Float64Array;
+  configureScoring(leastAllocatedWeight: number, balancedAllocationWeight: number): void;
   nodeNames(): string[];
   readonly nodeCount: number;
   /** Which build of the scan loop runs: `'avx2'` or `'baseline'`. */
@@ -147,6 +148,10 @@ export class NativeSchedulerCore implements SchedulerCore {
     const results: ScheduleResult[] = new Array<ScheduleResult>(pods.length);
     for (let k = 0; k < pods.length; k++) results[k] = this.#result(out[k * resultLength]!, out, k * resultLength + 1);
     return results;
+  }
+
+  configureScoring(weights: ScoringWeights): void {
+    this.#native.configureScoring(weights.leastAllocatedWeight, weights.balancedAllocationWeight);
   }
 
   scoreAll(pod: PodRequests): Float64Array {

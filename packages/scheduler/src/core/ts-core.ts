@@ -1,4 +1,5 @@
-import type { NodeResources, PodRequests, ScheduleReasons, ScheduleResult, SchedulerCore } from './contract.js';
+import { DEFAULT_SCORING_WEIGHTS } from './contract.js';
+import type { NodeResources, PodRequests, ScheduleReasons, ScheduleResult, SchedulerCore, ScoringWeights } from './contract.js';
 
 /** Pod requests after `toInt`, so the arithmetic below sees integers only. */
 interface Requests {
@@ -118,10 +119,28 @@ function passesFilters(node: NodeRow, pod: Requests, reasons: ScheduleReasons | 
 }
 
 /** LeastAllocated with cpu and memory at weight 1. Call only for feasible nodes. */
-function scoreNode(node: NodeRow, pod: Requests): number {
+function leastAllocatedScore(node: NodeRow, pod: Requests): number {
   const cpu = leastRequestedScore(node.nonZeroMilliCpu + pod.nonZeroMilliCpu, node.allocatableMilliCpu);
   const memory = leastRequestedScore(node.nonZeroMemoryBytes + pod.nonZeroMemoryBytes, node.allocatableMemoryBytes);
   return Math.floor((cpu + memory) / 2);
+}
+
+function fraction(requested: number, allocatable: number): number {
+  return allocatable === 0 ? -1 : Math.min(requested / allocatable, 1);
+}
+
+/** BalancedAllocation over cpu and memory with real requests, as the plugin computes it. */
+function balancedAllocationScore(node: NodeRow, pod: Requests): number {
+  const cpu = fraction(node.requestedMilliCpu + pod.milliCpu, node.allocatableMilliCpu);
+  const memory = fraction(node.requestedMemoryBytes + pod.memoryBytes, node.allocatableMemoryBytes);
+  if (cpu >= 0 && memory >= 0) return Math.trunc((1 - Math.abs((cpu - memory) / 2)) * MAX_NODE_SCORE);
+  return MAX_NODE_SCORE;
+}
+
+/** The weighted total. Call only for feasible nodes. */
+function scoreNode(node: NodeRow, pod: Requests, w: ScoringWeights): number {
+  const least = leastAllocatedScore(node, pod) * w.leastAllocatedWeight;
+  return w.balancedAllocationWeight === 0 ? least : least + balancedAllocationScore(node, pod) * w.balancedAllocationWeight;
 }
 
 /**
@@ -132,9 +151,17 @@ export class TsSchedulerCore implements SchedulerCore {
   private readonly rows: NodeRow[] = [];
   private readonly index = new Map<string, number>();
   private readonly pending = new Map<string, Usage>();
+  private weights: ScoringWeights = { ...DEFAULT_SCORING_WEIGHTS };
 
   get nodeCount(): number {
     return this.rows.length;
+  }
+
+  configureScoring(weights: ScoringWeights): void {
+    this.weights = {
+      leastAllocatedWeight: toInt(weights.leastAllocatedWeight),
+      balancedAllocationWeight: toInt(weights.balancedAllocationWeight),
+    };
   }
 
   upsertNode(node: NodeResources): void {
@@ -219,7 +246,7 @@ export class TsSchedulerCore implements SchedulerCore {
     for (const node of this.rows) {
       if (!passesFilters(node, p, reasons)) continue;
       feasibleNodes += 1;
-      const score = scoreNode(node, p);
+      const score = scoreNode(node, p, this.weights);
       if (best === undefined || score > bestScore || (score === bestScore && node.name < best.name)) {
         best = node;
         bestScore = score;
@@ -247,7 +274,7 @@ export class TsSchedulerCore implements SchedulerCore {
     for (let i = 0; i < this.rows.length; i++) {
       const node = this.rows[i]!;
       const feasible = passesFilters(node, p, null);
-      out[i] = feasible ? scoreNode(node, p) : -1;
+      out[i] = feasible ? scoreNode(node, p, this.weights) : -1;
     }
     return out;
   }

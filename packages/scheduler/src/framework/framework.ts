@@ -7,21 +7,24 @@
  * both at their defaults and the pod requests only cpu and memory and does not tolerate the
  * unschedulable taint, the core filters and scores every node in one call (`scoreAll`) and
  * the other plugins run in TypeScript around it on the nodes it passed. When every other
- * plugin skips the pod (PreFilter/PreScore Skip), the core alone decides (`schedule`): the
- * fast path. Otherwise every plugin runs in TypeScript over the node snapshot.
+ * filter skips the pod and the only score plugins that do not skip are NodeResourcesFit and
+ * BalancedAllocation on cpu and memory (`coreWeights`), the core alone decides (`schedule`,
+ * with those plugins' weights): the fast path. Otherwise every plugin runs in TypeScript over
+ * the node snapshot.
  *
  * Deviations from upstream, by design: ties go to the smallest node name (not a random pick);
  * on the fast path PreScore runs before Filter, with every node.
  */
 import type { Pod } from '@skiff/api';
 import { namespacedName } from '@skiff/api';
-import type { PodRequests, SchedulerCore } from '../core/contract.js';
+import { DEFAULT_SCORING_WEIGHTS, type PodRequests, type SchedulerCore } from '../core/contract.js';
 import { DEFAULT_BINDER } from '../plugins/default-binder.js';
 import { NODE_RESOURCES_FIT } from '../plugins/node-resources-fit.js';
 import { NODE_UNSCHEDULABLE, toleratesUnschedulable } from '../plugins/node-unschedulable.js';
 import { createPlugin, type PluginContext } from '../plugins/registry.js';
 import type { BindFunction } from '../plugins/default-binder.js';
 import type { ExtensionPointName, Profile } from './config.js';
+import { coreWeights } from './core-weights.js';
 import { fitErrorMessage } from './diagnosis.js';
 import type { ClusterEvent } from './events.js';
 import {
@@ -211,11 +214,15 @@ export class Framework implements FrameworkHandle {
     if (useCore && filters.every((f) => CORE_FILTERS.has(f.name)) && this.fitWeight > 0) {
       const skippedScores = this.runPreScore(state, info, nodes, sampled);
       const active = this.scores.filter((x) => !skippedScores.has(x.plugin.name));
-      if (active.length === 1 && active[0]!.plugin.name === NODE_RESOURCES_FIT) {
+      const weights = coreWeights(active);
+      if (weights !== null) {
         const result = this.point(
           'Filter',
           () => null,
-          () => this.core.schedule(coreRequests(info)),
+          () => {
+            this.core.configureScoring(weights);
+            return this.core.schedule(coreRequests(info));
+          },
         );
         if (result.nodeName !== null) {
           return {
@@ -223,7 +230,7 @@ export class Framework implements FrameworkHandle {
             state,
             pod: info,
             nodeName: result.nodeName,
-            score: result.score * this.fitWeight,
+            score: result.score,
             feasibleNodes: result.feasibleNodes,
           };
         }
@@ -231,7 +238,11 @@ export class Framework implements FrameworkHandle {
       }
     }
 
-    const coreScores = useCore ? this.core.scoreAll(coreRequests(info)) : null;
+    let coreScores: Float64Array | null = null;
+    if (useCore) {
+      this.core.configureScoring(DEFAULT_SCORING_WEIGHTS);
+      coreScores = this.core.scoreAll(coreRequests(info));
+    }
     const { diagnosis, feasible, fitScores } = this.point(
       'Filter',
       () => null,

@@ -34,6 +34,11 @@ export class BalancedAllocation implements PreScorePlugin, ScorePlugin {
 
   constructor(private readonly resources: readonly ResourceWeight[] = DEFAULT_RESOURCES) {}
 
+  /** True with the default resources (cpu and memory), the case the native core computes. */
+  get scoresCpuAndMemory(): boolean {
+    return this.resources === DEFAULT_RESOURCES;
+  }
+
   preScore(_state: CycleState, pod: PodInfo): Status | null {
     return this.resources.every((r) => (pod.resources.requests.get(r.name) ?? 0) === 0) ? SKIP : null;
   }

@@ -310,6 +310,64 @@ describe('requeueing by registered events', () => {
   });
 });
 
+/** Nodes without images or PreferNoSchedule taints: for plain pods only Fit and BalancedAllocation score. */
+function plainNode(r: () => number, i: number): Node {
+  const n = randomNode(r, i);
+  n.spec = { unschedulable: n.spec?.unschedulable ?? false, taints: [] };
+  n.status = { allocatable: n.status?.allocatable ?? {}, images: [] };
+  return n;
+}
+
+function plainPod(r: () => number, name: string): Pod {
+  const requests: Record<string, string> = {};
+  if (r() < 0.9) requests['cpu'] = `${Math.floor(r() * 3000)}m`;
+  if (r() < 0.9) requests['memory'] = `${Math.floor(r() * 4096)}Mi`;
+  return { metadata: { name, namespace: 'default' }, spec: { containers: [{ name: 'c', image: 'plain:1', resources: { requests } }] } };
+}
+
+/** The default profile with NodeResourcesFit and BalancedAllocation at other weights. */
+function weightedProfile(fitWeight: number, balancedWeight: number): Profile {
+  const profile = defaultProfiles()[0]!;
+  const weightOf = (name: string, weight: number): number =>
+    name === 'NodeResourcesFit' ? fitWeight : name === 'NodeResourcesBalancedAllocation' ? balancedWeight : weight;
+  const score = profile.plugins.score.map((p) => ({ ...p, weight: weightOf(p.name, p.weight) }));
+  return { ...profile, plugins: { ...profile.plugins, score } };
+}
+
+describe('differential: the fast path (core alone, LeastAllocated + BalancedAllocation) vs pure TypeScript plugins', () => {
+  it.each([
+    [1, 1],
+    [3, 2],
+    [1, 7],
+  ])('fit weight %i, balanced weight %i: same node and score, and the core decides alone', (fitWeight, balancedWeight) => {
+    const profile = weightedProfile(fitWeight, balancedWeight);
+    let fastDecisions = 0;
+    for (let c = 0; c < 150; c++) {
+      const r = rng(1000 + c);
+      const setups = [...cores.map((k) => setup(k, true, profile)), setup('ts', false, profile)];
+      for (const s of setups.slice(0, -1)) {
+        const schedule = s.state.core.schedule.bind(s.state.core);
+        s.state.core.schedule = (pod) => {
+          fastDecisions += 1;
+          return schedule(pod);
+        };
+      }
+      const nodes = Array.from({ length: 2 + Math.floor(r() * 30) }, (_, i) => plainNode(r, i));
+      for (const s of setups) for (const n of nodes) s.state.upsertNode(n);
+      for (let k = 0; k < 12; k++) {
+        const pod = plainPod(r, `p${k}`);
+        const results = setups.map((s) => s.framework.schedulePod(pod));
+        const expected = summary(results[results.length - 1]!);
+        for (const res of results) expect(summary(res), `cluster ${c} pod ${k}`).toBe(expected);
+        const first = results[0]!;
+        if (first.kind === 'scheduled') for (const s of setups) s.state.assume(pod, first.nodeName);
+      }
+    }
+    // Every core-assisted decision of a plain pod went through the core alone.
+    expect(fastDecisions).toBe(150 * 12 * cores.length);
+  });
+});
+
 describe('framework metrics', () => {
   it('observes every extension point and, in sampled cycles, every plugin', async () => {
     const registry = new Registry();
@@ -326,7 +384,17 @@ describe('framework metrics', () => {
     state.upsertNode({ metadata: { name: 'a' }, spec: {}, status: { allocatable: { cpu: '1', memory: '1Gi', pods: '10' } } });
     framework.schedulePod({
       metadata: { name: 'p', namespace: 'default' },
-      spec: { containers: [{ name: 'c', image: 'x', resources: { requests: { cpu: '100m' } } }] },
+      // A preferred node affinity term keeps the pod off the fast path, where every plugin runs.
+      spec: {
+        containers: [{ name: 'c', image: 'x', resources: { requests: { cpu: '100m' } } }],
+        affinity: {
+          nodeAffinity: {
+            preferredDuringSchedulingIgnoredDuringExecution: [
+              { weight: 1, preference: { matchExpressions: [{ key: 'zone', operator: 'Exists' }] } },
+            ],
+          },
+        },
+      },
     });
     const text = await registry.metrics();
     expect(text).toMatch(
