@@ -3,12 +3,12 @@
  * resolves (never rejects) with the contract's result and message (see contract.ts); timeouts included.
  */
 import { spawn } from 'node:child_process';
-import { accessSync, constants as fsConstants, statSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { join } from 'node:path';
 import { MAX_PROBE_OUTPUT_BYTES, PROBE_USER_AGENT, type ProbeSpec } from './contract.js';
 import { goErrnoText, hostPort } from './go-errors.js';
+import { isExecutableFile } from '../runtime/executable.js';
 
 export interface RunOutcome {
   result: 'success' | 'failure';
@@ -31,16 +31,6 @@ const OK: RunOutcome = { result: 'success', output: '' };
  * pre-exec hook, so this tiny wrapper is the twin's way to start the probe inside the container's cgroup.
  */
 const PLACE_AND_EXEC = 'n=$1; shift; while [ "$n" -gt 0 ]; do echo 0 > "$1" || exit 121; shift; n=$((n - 1)); done; exec "$@"';
-
-function isExecutableFile(p: string): boolean {
-  try {
-    if (!statSync(p).isFile()) return false;
-    accessSync(p, fsConstants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** argv[0] looked up as execvp does, in the probe's own PATH. */
 export function resolveExecutable(arg0: string, path: string): string | undefined {

@@ -23,7 +23,7 @@
  * directory recovers them (and reports exits that happened meanwhile to its first onExit listener).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, closeSync, constants as fsConstants, openSync, rmdirSync, rmSync, statSync } from 'node:fs';
+import { closeSync, openSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -68,6 +68,7 @@ import {
   type ReadLogOptions,
   type RuntimeLogger,
 } from './types.js';
+import { isExecutableFile } from './executable.js';
 
 /** Spans of container creation (cgroup, process), children of the kubelet's `container start` span. */
 const runtimeTracer = tracer('kubelet');
@@ -137,16 +138,6 @@ function validateConfig(config: ContainerConfig): void {
   }
   if (config.workingDir !== undefined && !isAbsolute(config.workingDir)) {
     throw new TypeError(`workingDir must be absolute: ${config.workingDir}`);
-  }
-}
-
-function isExecutableFile(p: string): boolean {
-  try {
-    if (!statSync(p).isFile()) return false;
-    accessSync(p, fsConstants.X_OK);
-    return true;
-  } catch {
-    return false;
   }
 }
 
