@@ -36,13 +36,25 @@ export class Authenticator {
     if (fromCert !== undefined) return withAuthenticatedGroup(fromCert);
     const token = bearerToken(req);
     if (token === undefined) return undefined;
-    const fromFile = this.options.staticTokens?.get(token);
-    if (fromFile !== undefined) return withAuthenticatedGroup(fromFile);
-    const verifier = this.options.serviceAccountTokens;
-    if (verifier !== undefined) {
-      const outcome = verifier.verify(token);
-      if ('user' in outcome) return withAuthenticatedGroup(outcome.user);
-    }
+    const outcome = this.authenticateToken(token);
+    if ('user' in outcome) return outcome.user;
     throw unauthorized();
+  }
+
+  /**
+   * A bearer token alone, as a TokenReview asks: the static file first, then
+   * ServiceAccount JWTs. `audiences` are those the caller wants the token
+   * valid for (default: the server's); `audiences` in the result are those it
+   * is valid for (the requested ones for audience-agnostic static tokens).
+   */
+  authenticateToken(token: string, audiences?: readonly string[]): { user: UserInfo; audiences?: string[] } | { error: string } {
+    const fromFile = this.options.staticTokens?.get(token);
+    if (fromFile !== undefined)
+      return { user: withAuthenticatedGroup(fromFile), ...(audiences === undefined ? {} : { audiences: [...audiences] }) };
+    const verifier = this.options.serviceAccountTokens;
+    if (verifier === undefined) return { error: 'invalid bearer token' };
+    const outcome = verifier.verify(token, audiences);
+    if ('error' in outcome) return { error: `invalid bearer token, ${outcome.error}` };
+    return { user: withAuthenticatedGroup(outcome.user), audiences: outcome.audiences };
   }
 }

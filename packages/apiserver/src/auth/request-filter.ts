@@ -20,15 +20,22 @@ import { NodeGraph } from './node-graph.js';
 import { RbacAuthorizer, type Authorizer, type Decision } from './rbac.js';
 import { RbacIndex } from './rbac-index.js';
 import {
+  localSubjectAccessReviewNamespace,
   selfSubjectAccessReview,
   selfSubjectReview,
   SELF_SUBJECT_ACCESS_REVIEW_PATH,
   SELF_SUBJECT_REVIEW_PATH,
+  SELF_SUBJECT_RULES_REVIEW_PATH,
+  selfSubjectRulesReview,
+  subjectAccessReview,
+  SUBJECT_ACCESS_REVIEW_PATH,
   tokenRequest,
+  tokenReview,
+  TOKEN_REVIEW_PATH,
 } from './reviews.js';
 import { requestUser, setRequestUser } from './request-user.js';
 import type { ServiceAccountTokenIssuer } from './service-account-token.js';
-import type { UserInfo } from './user.js';
+import { nodeNameOf, type UserInfo } from './user.js';
 
 /** Paths anyone may GET, as upstream's system:public-info-viewer. */
 const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/healthz', '/livez', '/readyz', '/version']);
@@ -75,7 +82,8 @@ export function createSecureRequestFilter(options: SecureFilterOptions): {
 } {
   const index = new RbacIndex(options.cache);
   const graph = new NodeGraph(options.cache);
-  const authorizer = new AuthorizerChain([new NodeAuthorizer(graph), new RbacAuthorizer(index)]);
+  const rbac = new RbacAuthorizer(index);
+  const authorizer = new AuthorizerChain([new NodeAuthorizer(graph), rbac]);
   const filter: RequestFilter = async (req, res, url, route) => {
     const path = url.pathname.replace(/\/+$/, '') || '/';
     if (PUBLIC_PATHS.has(path) && (req.method === 'GET' || req.method === 'HEAD')) return false;
@@ -104,6 +112,10 @@ export function createSecureRequestFilter(options: SecureFilterOptions): {
       selfSubjectReview(res, user);
       return true;
     }
+    if (req.method === 'POST' && path === SELF_SUBJECT_RULES_REVIEW_PATH) {
+      await selfSubjectRulesReview(req, res, user, (u, ns) => rbac.rulesFor(u, ns), nodeNameOf(user) !== undefined);
+      return true;
+    }
     const decision = authorizer.authorize(user, attrs);
     if (!decision.allowed) {
       const target =
@@ -112,6 +124,24 @@ export function createSecureRequestFilter(options: SecureFilterOptions): {
     }
     if (route?.kind === 'resource' && route.desc === SERVICEACCOUNTS && route.subresource === 'token' && req.method === 'POST') {
       await tokenRequest(req, res, options.registry, options.tokenIssuer, route.namespace ?? '', route.name ?? '');
+      return true;
+    }
+    if (req.method === 'POST') return answerReview(req, res, path);
+    return false;
+  };
+  /** The reviews that need the create permission checked above (system:auth-delegator grants it). */
+  const answerReview = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> => {
+    if (path === TOKEN_REVIEW_PATH) {
+      await tokenReview(req, res, (token, audiences) => options.authenticator.authenticateToken(token, audiences));
+      return true;
+    }
+    if (path === SUBJECT_ACCESS_REVIEW_PATH) {
+      await subjectAccessReview(req, res, authorizer);
+      return true;
+    }
+    const namespace = localSubjectAccessReviewNamespace(path);
+    if (namespace !== undefined) {
+      await subjectAccessReview(req, res, authorizer, namespace);
       return true;
     }
     return false;
