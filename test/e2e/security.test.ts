@@ -184,8 +184,7 @@ describe('RBAC', () => {
     type Review = {
       status: { authenticated?: boolean; allowed?: boolean; user?: { username?: string; groups?: string[] }; error?: string };
     };
-    const create = async (file: string): Promise<Review> =>
-      JSON.parse(await cluster.kubectl('create', '--validate=false', '-f', file, '-o', 'json')) as Review;
+    const create = async (file: string): Promise<Review> => JSON.parse(await cluster.kubectl('create', '--validate=false', '-f', file, '-o', 'json')) as Review;
     const good = await create(tokenReview(ALICE_TOKEN));
     expect(good.status).toMatchObject({ authenticated: true, user: { username: 'alice', groups: ['dev', 'qa', 'system:authenticated'] } });
     const bad = await create(tokenReview('not-a-valid-token-at-all'));
@@ -210,6 +209,7 @@ describe('RBAC', () => {
     expect(aliceCreates.code).not.toBe(0);
     expect(aliceCreates.stderr).toContain('cannot create resource "tokenreviews" in API group "authentication.k8s.io"');
     expect(await cluster.kubectl('api-resources', '--api-group=authorization.k8s.io', '-o', 'name')).toContain('subjectaccessreviews');
+    expect(await cluster.kubectl('explain', 'tokenreview.spec')).toContain('audiences');
   });
 });
 

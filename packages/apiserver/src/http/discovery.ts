@@ -4,7 +4,7 @@
  * header; kubectl checks the response content type strictly).
  */
 import type { IncomingMessage } from 'node:http';
-import { RESOURCES, type ResourceDescriptor } from '@skiff/api';
+import { SERVED_RESOURCES, type ServedResource } from '../served-kinds.js';
 
 const SUBRESOURCE_VERBS: Readonly<Record<string, string[]>> = {
   status: ['get', 'patch', 'update'],
@@ -16,7 +16,7 @@ const SUBRESOURCE_VERBS: Readonly<Record<string, string[]>> = {
 };
 
 /** The kind a subresource answers with: Scale, Binding, Eviction, or the resource's own. */
-function subresourceKind(r: DiscoveredResource, sub: string): { group: string; version: string; kind: string } {
+function subresourceKind(r: ServedResource, sub: string): { group: string; version: string; kind: string } {
   switch (sub) {
     case 'log':
       return { group: '', version: '', kind: '' };
@@ -31,45 +31,9 @@ function subresourceKind(r: DiscoveredResource, sub: string): { group: string; v
   }
 }
 
-/** What discovery says of a resource. */
-type DiscoveredResource = Pick<
-  ResourceDescriptor,
-  'group' | 'version' | 'resource' | 'singular' | 'kind' | 'namespaced' | 'verbs' | 'shortNames' | 'categories' | 'subresources'
->;
-
-/** A create-only review resource the security filter answers (nothing is stored). */
-function review(group: string, resource: string, kind: string, namespaced = false): DiscoveredResource {
-  return {
-    group,
-    version: 'v1',
-    resource,
-    singular: kind.toLowerCase(),
-    kind,
-    namespaced,
-    verbs: ['create'],
-    shortNames: [],
-    categories: [],
-    subresources: [],
-  };
-}
-
-/**
- * The authentication.k8s.io and authorization.k8s.io reviews (`auth/reviews.ts`),
- * listed so kubectl maps their kinds (`kubectl create -f tokenreview.yaml`).
- * Only a secure apiserver answers them; the insecure test mode has no users to review.
- */
-const REVIEW_RESOURCES: readonly DiscoveredResource[] = [
-  review('authentication.k8s.io', 'tokenreviews', 'TokenReview'),
-  review('authentication.k8s.io', 'selfsubjectreviews', 'SelfSubjectReview'),
-  review('authorization.k8s.io', 'localsubjectaccessreviews', 'LocalSubjectAccessReview', true),
-  review('authorization.k8s.io', 'selfsubjectaccessreviews', 'SelfSubjectAccessReview'),
-  review('authorization.k8s.io', 'selfsubjectrulesreviews', 'SelfSubjectRulesReview'),
-  review('authorization.k8s.io', 'subjectaccessreviews', 'SubjectAccessReview'),
-];
-
-function groupsServed(): Map<string, DiscoveredResource[]> {
-  const groups = new Map<string, DiscoveredResource[]>();
-  for (const r of [...RESOURCES, ...REVIEW_RESOURCES]) {
+function groupsServed(): Map<string, ServedResource[]> {
+  const groups = new Map<string, ServedResource[]>();
+  for (const r of SERVED_RESOURCES) {
     const list = groups.get(r.group) ?? [];
     list.push(r);
     groups.set(r.group, list);
@@ -100,7 +64,7 @@ export function apiGroupList(): Record<string, unknown> {
 
 /** `/api/v1` or `/apis/<group>/<version>`: the resources of one group version; undefined when not served. */
 export function apiResourceList(group: string, version: string): Record<string, unknown> | undefined {
-  const list = [...RESOURCES, ...REVIEW_RESOURCES].filter((r) => r.group === group && r.version === version);
+  const list = SERVED_RESOURCES.filter((r) => r.group === group && r.version === version);
   if (list.length === 0) return undefined;
   const resources: Array<Record<string, unknown>> = [];
   for (const r of list) {
