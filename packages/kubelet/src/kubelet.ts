@@ -15,6 +15,7 @@ import { Gauge, Histogram, type Registry } from 'prom-client';
 import { context, trace, type SpanContext } from '@opentelemetry/api';
 import {
   ApiError,
+  bytes,
   LIFECYCLE_PHASES,
   milestoneAnnotation,
   milestoneTime,
@@ -30,7 +31,7 @@ import {
 import { ApiClient, EventRecorder, Informer } from '@skiff/client';
 import { contextOfObject, lifecyclePhaseHistogram, tracer, type Logger } from '@skiff/telemetry';
 import { containerConfig, ContainerConfigError } from './container-config.js';
-import { buildNode, type NodeFacts } from './node-status.js';
+import { allocatable, buildNode, type NodeFacts } from './node-status.js';
 import { computePodStatus, stableJson, statusChanged, type ContainerView } from './pod-status.js';
 import type { ContainerRuntime, ContainerState, ContainerSummary } from './runtime/index.js';
 import { createKubeletServer } from './server.js';
@@ -39,6 +40,16 @@ import { ProberManager, proberMetrics, type ProbePollerKind, type ProbeType } fr
 import { LeaseHeartbeat } from './hollow/lease-heartbeat.js';
 import { nativeCgroupStatsAvailable } from './stats/native-reader.js';
 import { DEFAULT_PATH } from './runtime/process-runtime.js';
+import {
+  DEFAULT_EVICTION_HARD,
+  EvictionManager,
+  evictedPodStatus,
+  isEvicted,
+  observeSignals,
+  parseEvictionThresholds,
+  type EvictionThreshold,
+  type PodUsage,
+} from './eviction/index.js';
 
 export interface KubeletOptions {
   client: ApiClient;
@@ -61,6 +72,17 @@ export interface KubeletOptions {
   resyncIntervalMs?: number;
   /** Which probe poller runs probes: the native one (default) or its TypeScript twin. */
   probePoller?: ProbePollerKind;
+  /** Node-pressure eviction; defaults to upstream's hard thresholds, a 10 s round and a 5 min transition period. */
+  eviction?: KubeletEvictionOptions;
+}
+
+export interface KubeletEvictionOptions {
+  /** Hard thresholds (`--eviction-hard`); empty turns eviction off. */
+  thresholds?: readonly EvictionThreshold[];
+  /** How often signals are observed (upstream's housekeeping interval: 10 s). */
+  housekeepingIntervalMs?: number;
+  /** How long a pressure condition stays True after its threshold stops being met (upstream: 5 min). */
+  pressureTransitionPeriodMs?: number;
 }
 
 const kubeletTracer = tracer('kubelet');
@@ -102,6 +124,9 @@ export class Kubelet {
   private readonly lease: LeaseHeartbeat;
   /** The node status last posted (without heartbeat times) and when. */
   private lastNodeStatus = { key: '', at: 0 };
+  private readonly eviction: EvictionManager;
+  /** Pods evicted by this kubelet whose Failed status may not be posted yet: uid → message. */
+  private readonly evicted = new Map<string, string>();
 
   constructor(private readonly options: KubeletOptions) {
     const { client, nc, logger } = options;
@@ -163,6 +188,22 @@ export class Kubelet {
       },
     });
     options.runtime.onExit((id) => this.enqueue(podUidOf(id)));
+    this.eviction = new EvictionManager({
+      thresholds: options.eviction?.thresholds ?? parseEvictionThresholds(DEFAULT_EVICTION_HARD),
+      pressureTransitionPeriodMs: options.eviction?.pressureTransitionPeriodMs ?? 300_000,
+      observe: () => {
+        const usage = this.podUsage();
+        const allocatableMemory = bytes(allocatable(this.facts())['memory'] ?? '0');
+        return observeSignals(
+          options.node.dataDir,
+          usage.reduce((sum, u) => sum + u.workingSetBytes, 0),
+          allocatableMemory,
+        );
+      },
+      pods: () => this.podUsage().filter((u) => !this.evicted.has(u.pod.metadata?.uid ?? '')),
+      evict: (pod, message) => this.evict(pod, message),
+      onPressureChange: () => void this.heartbeat(true).catch((err: unknown) => logger.warn({ err }, 'posting node pressure failed')),
+    });
   }
 
   get nodeName(): string {
@@ -210,6 +251,9 @@ export class Kubelet {
     this.every(this.options.resyncIntervalMs ?? 10_000, () => {
       for (const uid of this.byUid.keys()) this.enqueue(uid);
     });
+    if ((this.options.eviction?.thresholds ?? [null]).length > 0) {
+      this.every(this.options.eviction?.housekeepingIntervalMs ?? 10_000, () => this.eviction.synchronize());
+    }
     this.options.logger.info({ node: this.nodeName, port: this.port, pods: this.byUid.size }, 'kubelet started');
   }
 
@@ -264,7 +308,7 @@ export class Kubelet {
    * the last post, or when nodeStatusReportMs has passed: the Lease is the frequent heartbeat.
    */
   private async heartbeat(force = false): Promise<void> {
-    const next = buildNode(this.facts(), this.node);
+    const next = buildNode(this.facts(), this.node, this.eviction.conditions());
     const key = stableJson({ ...next.status, conditions: next.status?.conditions?.map((c) => ({ ...c, lastHeartbeatTime: undefined })) });
     const due = Date.now() - this.lastNodeStatus.at >= (this.options.nodeStatusReportMs ?? 300_000);
     if (!force && !due && key === this.lastNodeStatus.key && this.node !== undefined) return;
@@ -272,7 +316,10 @@ export class Kubelet {
     if (current === undefined) {
       this.node = await this.options.client.create(NODES, '', buildNode(this.facts()));
     } else {
-      this.node = await this.options.client.updateStatus(NODES, { ...current, status: buildNode(this.facts(), current).status });
+      this.node = await this.options.client.updateStatus(NODES, {
+        ...current,
+        status: buildNode(this.facts(), current, this.eviction.conditions()).status,
+      });
     }
     this.lastNodeStatus = { key, at: Date.now() };
   }
@@ -363,6 +410,11 @@ export class Kubelet {
       } catch (err) {
         if (!(err instanceof ApiError && (err.code === 404 || err.code === 409))) throw err;
       }
+      return;
+    }
+    const eviction = this.evicted.get(uid);
+    if (eviction !== undefined || isEvicted(pod)) {
+      await this.finishEviction(pod, eviction);
       return;
     }
     const isNew = !this.startTimes.has(uid) && this.containersOf(uid).size === 0;
@@ -534,6 +586,80 @@ export class Kubelet {
     this.backoff.set(key, { until: Date.now() + delayMs, delayMs });
   }
 
+  /** The running pods with their memory working sets (zero without a stats collector). */
+  private podUsage(): PodUsage[] {
+    const containers = this.options.runtime.listContainers();
+    const pods = this.pods.list();
+    const summary = this.options.stats?.summary(this.nodeName, containers, pods).pods ?? [];
+    const byUid = new Map(summary.map((p) => [p.podRef.uid, p]));
+    const running = new Set(containers.filter((c) => c.state.state === 'running').map((c) => c.config.podUid));
+    const out: PodUsage[] = [];
+    for (const pod of pods) {
+      const uid = pod.metadata?.uid ?? '';
+      if (!running.has(uid) || pod.metadata?.deletionTimestamp !== undefined) continue;
+      const stats = byUid.get(uid);
+      out.push({
+        pod,
+        workingSetBytes: stats?.memory.workingSetBytes ?? 0,
+        containers: new Map((stats?.containers ?? []).map((c) => [c.name, c.memory.workingSetBytes])),
+      });
+    }
+    return out;
+  }
+
+  /** Evicts a pod under node pressure: an event now; its worker stops the containers and posts it Failed. */
+  private async evict(pod: Pod, message: string): Promise<void> {
+    const uid = pod.metadata?.uid ?? '';
+    this.options.logger.warn({ pod: `${pod.metadata?.namespace ?? ''}/${pod.metadata?.name ?? ''}`, message }, 'evicting pod');
+    this.evicted.set(uid, message);
+    this.recorder.record(pod, 'Warning', 'Evicted', message);
+    this.enqueue(uid);
+    await Promise.resolve();
+  }
+
+  /**
+   * An evicted pod's worker: kill its containers at once (a hard threshold gives no grace, as upstream)
+   * without restarting them, and post phase Failed, reason Evicted, unless the pod already says so.
+   */
+  private async finishEviction(pod: Pod, message: string | undefined): Promise<void> {
+    const uid = pod.metadata?.uid ?? '';
+    const runtime = this.options.runtime;
+    const running = runtime.listContainers().filter((c) => c.config.podUid === uid && c.state.state === 'running');
+    await Promise.all(running.map((c) => runtime.stopContainer(c.id, 0)));
+    this.prober.forgetPod(uid);
+    if (message === undefined || isEvicted(pod)) {
+      this.evicted.delete(uid);
+      return;
+    }
+    const views: ContainerView[] = (pod.spec?.containers ?? []).map((container) => {
+      const attempts = this.containersOf(uid).get(container.name) ?? [];
+      const latest = attempts[attempts.length - 1];
+      return {
+        name: container.name,
+        image: container.image ?? '',
+        id: latest?.id,
+        state: latest === undefined ? undefined : runtime.containerState(latest.id),
+        previous: attempts[attempts.length - 2]?.state,
+        restartCount: latest === undefined ? 0 : attemptOf(latest.id),
+      };
+    });
+    const startTime = this.startTimes.get(uid) ?? pod.status?.startTime ?? nowTimestamp();
+    const status = evictedPodStatus(pod, views, this.options.node.address, startTime, message);
+    try {
+      await this.options.client.patch(
+        PODS,
+        pod.metadata?.namespace ?? '',
+        pod.metadata?.name ?? '',
+        { metadata: { uid }, status },
+        'merge',
+        'status',
+      );
+    } catch (err) {
+      if (!(err instanceof ApiError && (err.code === 404 || err.code === 409))) throw err;
+    }
+    // The entry stays until the informer shows the pod Failed: a sync before that must not restart it.
+  }
+
   /** Stops every container of a pod, removes them and the pod's cgroups. */
   private async teardown(uid: string, graceSeconds: number): Promise<void> {
     const runtime = this.options.runtime;
@@ -544,6 +670,7 @@ export class Kubelet {
     for (const key of [...this.backoff.keys()]) if (key.startsWith(`${uid}/`)) this.backoff.delete(key);
     this.prober.forgetPod(uid);
     this.startTimes.delete(uid);
+    this.evicted.delete(uid);
   }
 }
 

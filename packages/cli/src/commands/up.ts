@@ -52,6 +52,11 @@ export const upCommand: CommandSpec = {
     'controller-manager-port': { type: 'string', default: '10257', help: 'controller-manager metrics port' },
     'node-name': { type: 'string', default: os.hostname().toLowerCase(), help: 'name of this node' },
     'cgroup-root': { type: 'string', default: 'skiff', help: 'cgroup under which pods are placed' },
+    'kubelet-extra-args': {
+      type: 'string',
+      default: '',
+      help: 'more kubelet flags, space-separated: --kubelet-extra-args="--eviction-hard=memory.available<500Mi --system-reserved-memory=1Gi"',
+    },
     'token-auth-file': {
       type: 'string',
       default: '',
@@ -176,6 +181,10 @@ export const upCommand: CommandSpec = {
           '--cgroup-root',
           flags.str('cgroup-root'),
           '--stop-pods-on-exit',
+          ...flags
+            .str('kubelet-extra-args')
+            .split(/\s+/)
+            .filter((a) => a !== ''),
         ],
       });
       const kubeconfig = join(dataDir, 'kubeconfig');
