@@ -40,6 +40,8 @@ export const kubeletCommand: CommandSpec = {
     stats: { type: 'string', default: 'native', help: 'cgroup statistics reader: native or ts' },
     'stop-pods-on-exit': { type: 'boolean', default: false, help: 'stop every container when the kubelet exits' },
     'sync-frequency': { type: 'string', default: '10', help: 'seconds between full pod resyncs' },
+    'pod-manifest-path': { type: 'string', default: '', help: 'directory of static pod manifests (run without the API, mirrored in it)' },
+    'file-check-frequency': { type: 'string', default: '20', help: 'seconds between reads of the manifest directory' },
     'eviction-hard': {
       type: 'string',
       default: DEFAULT_EVICTION_HARD,
@@ -95,6 +97,8 @@ export const kubeletCommand: CommandSpec = {
       stopPodsOnExit: flags.bool('stop-pods-on-exit'),
       resyncIntervalMs: Number(flags.str('sync-frequency')) * 1000,
       eviction,
+      staticPodPath: flags.str('pod-manifest-path'),
+      staticPodCheckIntervalMs: secondsFlag(flags, 'file-check-frequency'),
       node: {
         name: nodeName,
         address: flags.str('node-ip'),

@@ -82,6 +82,9 @@ export const upCommand: CommandSpec = {
     mkdirSync(dataDir, { recursive: true });
     const logDir = join(dataDir, 'logs');
     const natsDir = join(dataDir, 'nats');
+    // Static pod manifests: the kubelet runs what is put here and mirrors it in the API.
+    const manifestDir = join(dataDir, 'manifests');
+    mkdirSync(manifestDir, { recursive: true });
     const nats = await startNatsServer({
       dataDir: natsDir,
       host,
@@ -181,6 +184,8 @@ export const upCommand: CommandSpec = {
           '--cgroup-root',
           flags.str('cgroup-root'),
           '--stop-pods-on-exit',
+          '--pod-manifest-path',
+          manifestDir,
           ...flags
             .str('kubelet-extra-args')
             .split(/\s+/)
