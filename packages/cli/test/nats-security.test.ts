@@ -82,7 +82,7 @@ beforeAll(async () => {
   pki = ensureClusterPki(join(dir, 'pki'), { hostNames: ['127.0.0.1'], nodeName: NODE });
   const natsDir = join(dir, 'nats');
   const port = await freePort();
-  configFile = writeClusterNatsConfig(natsDir, pki, { host: '127.0.0.1', port, nodeName: NODE });
+  configFile = writeClusterNatsConfig(natsDir, pki, { host: '127.0.0.1', port });
   nats = await startNatsServer({ dataDir: natsDir, port, configFile, tls: true });
   api = await startApiServer({
     natsUrl: nats.url,

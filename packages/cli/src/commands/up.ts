@@ -87,7 +87,7 @@ export const upCommand: CommandSpec = {
       host,
       port: natsPort,
       monitorPort: Number(flags.str('nats-monitor-port')),
-      configFile: writeClusterNatsConfig(natsDir, pki, { host, port: natsPort, nodeName }),
+      configFile: writeClusterNatsConfig(natsDir, pki, { host, port: natsPort }),
       tls: true,
     });
     const natsUrl = nats.url;
