@@ -24,6 +24,9 @@ export const COMPONENT_KUBECONFIG_FLAG: Record<string, FlagSpec> = {
  */
 export async function connectNats(url: string, name: string, metrics: Registry, kubeconfig = ''): Promise<NatsConnection> {
   const identity = url.startsWith('tls://') && kubeconfig !== '' ? natsIdentityOptions(readKubeconfig(kubeconfig).tls) : {};
+  // Without a certificate the server refuses the TLS handshake, and the client would retry forever in silence.
+  if (url.startsWith('tls://') && identity.tls === undefined)
+    throw new Error(`NATS at ${url} needs a client certificate: pass --kubeconfig with one (client-certificate-data and client-key-data)`);
   const nc = await connect({
     ...identity,
     servers: url,
