@@ -130,7 +130,7 @@ export class AuditLog {
           who === undefined
             ? { username: 'system:anonymous', groups: ['system:unauthenticated'] }
             : { username: who.name, groups: who.groups },
-        sourceIPs: [req.socket.remoteAddress ?? ''],
+        sourceIPs: [(req.socket as IncomingMessage['socket'] | undefined)?.remoteAddress ?? ''],
         userAgent: req.headers['user-agent'] ?? '',
         ...(objectRef === undefined ? {} : { objectRef }),
         responseStatus: { metadata: {}, code: res.statusCode },

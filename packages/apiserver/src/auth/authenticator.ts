@@ -1,12 +1,14 @@
 /**
  * Authentication: the first credential that identifies the caller wins, in
  * kube-apiserver's order: client certificate, then bearer token (static token
- * file, then ServiceAccount JWT). No credential → undefined (anonymous, which
+ * file, then ServiceAccount JWT). A request over NATS is its sender's, as the
+ * responder attributed it from the subject (a request over NATS carries no other credential). No credential → undefined (anonymous, which
  * the request filter refuses); a credential that is wrong → 401.
  */
 import type { IncomingMessage } from 'node:http';
 import { ApiError } from '@skiff/api';
 import type { ServiceAccountTokenVerifier } from './service-account-token.js';
+import { natsSender } from './nats-sender.js';
 import { withAuthenticatedGroup, type UserInfo } from './user.js';
 import { authenticateClientCertificate } from './x509.js';
 
@@ -32,6 +34,8 @@ export class Authenticator {
 
   /** The caller (with `system:authenticated`), undefined when anonymous; throws 401 for a bad credential. */
   authenticate(req: IncomingMessage): UserInfo | undefined {
+    const overNats = natsSender(req);
+    if (overNats !== undefined) return withAuthenticatedGroup(overNats);
     const fromCert = authenticateClientCertificate(req);
     if (fromCert !== undefined) return withAuthenticatedGroup(fromCert);
     const token = bearerToken(req);

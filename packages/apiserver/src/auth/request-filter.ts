@@ -69,7 +69,7 @@ export interface SecureFilterOptions {
   cache: WatchCache;
   registry: GenericRegistry;
   tokenIssuer?: ServiceAccountTokenIssuer;
-  /** Max-in-flight limits (HTTP requests; NATS requests are refused earlier by authentication). */
+  /** Max-in-flight limits (requests over HTTP and over NATS alike). */
   limiter?: MaxInFlightLimiter;
   audit?: AuditLog;
 }
@@ -88,12 +88,11 @@ export function createSecureRequestFilter(options: SecureFilterOptions): {
     const path = url.pathname.replace(/\/+$/, '') || '/';
     if (PUBLIC_PATHS.has(path) && (req.method === 'GET' || req.method === 'HEAD')) return false;
     const attrs = requestAttributes(req, url, route);
-    const overHttp = (req.socket as unknown) !== undefined;
-    if (overHttp) options.audit?.begin(req, res, attrs, () => requestUser(req));
+    options.audit?.begin(req, res, attrs, () => requestUser(req));
     const user = options.authenticator.authenticate(req);
     if (user === undefined) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
     setRequestUser(req, user);
-    if (overHttp && options.limiter !== undefined) {
+    if (options.limiter !== undefined) {
       let release: () => void;
       try {
         release = options.limiter.admit(user.name, attrs.verb, attrs.verb === 'watch' || isFollow(url));

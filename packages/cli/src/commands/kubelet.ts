@@ -25,7 +25,11 @@ export const kubeletCommand: CommandSpec = {
   name: 'kubelet',
   summary: 'Run the node agent: pods as processes in cgroups',
   flags: {
-    nats: { type: 'string', default: 'nats://127.0.0.1:4222', help: 'NATS URL' },
+    nats: {
+      type: 'string',
+      default: 'nats://127.0.0.1:4222',
+      help: 'NATS URL (tls://...: over TLS, with the --kubeconfig client certificate)',
+    },
     apiserver: { type: 'string', default: 'http://127.0.0.1:6443', help: 'apiserver URL' },
     ...COMPONENT_KUBECONFIG_FLAG,
     'node-name': { type: 'string', default: os.hostname().toLowerCase(), help: 'name of this node' },
@@ -83,7 +87,7 @@ export const kubeletCommand: CommandSpec = {
       statsKind === 'native' && !nativeCgroupStatsAvailable() ? createCgroupStatsReader('ts') : createCgroupStatsReader(statsKind);
     const stats = new StatsCollector(reader, cgroups);
     const eviction = evictionFlags(flags);
-    const nc = await connectNats(flags.str('nats'), `skiff-kubelet-${nodeName}`, metrics);
+    const nc = await connectNats(flags.str('nats'), `skiff-kubelet-${nodeName}`, metrics, flags.str('kubeconfig'));
     const client = await apiClient(flags.str('apiserver'), `skiff-kubelet/${nodeName}`, flags.str('kubeconfig'));
     const kubelet = new Kubelet({
       client,
@@ -168,7 +172,7 @@ async function runHollow(flags: ParsedFlags, count: number): Promise<number> {
   const metrics = createMetricsRegistry('hollow-kubelet');
   const server = await serveHealthAndMetrics(flags.str('host'), Number(flags.str('port')), metrics);
   const prefix = flags.str('hollow-prefix');
-  const nc = await connectNats(flags.str('nats'), `skiff-hollow-kubelet-${prefix}`, metrics);
+  const nc = await connectNats(flags.str('nats'), `skiff-hollow-kubelet-${prefix}`, metrics, flags.str('kubeconfig'));
   const client = await apiClient(flags.str('apiserver'), `skiff-hollow-kubelet/${prefix}`, flags.str('kubeconfig'));
   const fleet = new HollowFleet({
     client,

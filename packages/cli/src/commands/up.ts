@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { ApiClient } from '@skiff/client';
 import { CgroupManager, detectCgroupLayout } from '@skiff/kubelet';
+import { writeClusterNatsConfig } from '../cluster-nats.js';
 import { isPortOpen, startNatsServer } from '../nats-server.js';
 import { writeKubeconfig } from '../kubeconfig.js';
 import { ensureClusterPki, type CertificatePair } from '../pki/cluster-pki.js';
@@ -85,17 +86,20 @@ export const upCommand: CommandSpec = {
     // Static pod manifests: the kubelet runs what is put here and mirrors it in the API.
     const manifestDir = join(dataDir, 'manifests');
     mkdirSync(manifestDir, { recursive: true });
-    const nats = await startNatsServer({
-      dataDir: natsDir,
-      host,
-      port: Number(flags.str('nats-port')),
-      monitorPort: Number(flags.str('nats-monitor-port')),
-    });
-    const natsUrl = nats.url;
-    writeFileSync(join(natsDir, 'monitor-url'), `${nats.monitorUrl ?? ''}\n`);
     const apiUrl = `https://${host}:${flags.str('api-port')}`;
     const nodeName = flags.str('node-name');
     const pki = ensureClusterPki(join(dataDir, 'pki'), { hostNames: [host, os.hostname()], nodeName });
+    const natsPort = Number(flags.str('nats-port'));
+    const nats = await startNatsServer({
+      dataDir: natsDir,
+      host,
+      port: natsPort,
+      monitorPort: Number(flags.str('nats-monitor-port')),
+      configFile: writeClusterNatsConfig(natsDir, pki, { host, port: natsPort }),
+      tls: true,
+    });
+    const natsUrl = nats.url;
+    writeFileSync(join(natsDir, 'monitor-url'), `${nats.monitorUrl ?? ''}\n`);
     const componentKubeconfig = (name: string, identity: CertificatePair): string => {
       const path = join(dataDir, 'pki', `${name}.kubeconfig`);
       writeKubeconfig(path, apiUrl, { caFile: pki.ca.certFile, ...identity }, name);
@@ -133,6 +137,12 @@ export const upCommand: CommandSpec = {
           pki.ca.certFile,
           '--service-account-key-file',
           pki.serviceAccountKeyFile,
+          '--nats-ca-file',
+          pki.ca.certFile,
+          '--nats-cert-file',
+          pki.apiserverNatsClient.certFile,
+          '--nats-key-file',
+          pki.apiserverNatsClient.keyFile,
           ...(flags.str('token-auth-file') === '' ? [] : ['--token-auth-file', resolve(flags.str('token-auth-file'))]),
         ],
       });
