@@ -1,5 +1,7 @@
-// tcpSocket and httpGet probes. See probe_net.h and the contract's messages.
+// tcpSocket and httpGet probes, and the socket run every network probe builds on. See probe_net.h and the contract's messages.
 #include "probe_net.h"
+
+#include "probe_grpc.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -79,25 +81,23 @@ std::string GoErrnoText(int err) {
   }
 }
 
-NetRun::~NetRun() {
+SocketRun::~SocketRun() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-unsigned NetRun::events() const { return phase_ == Phase::kReceiving ? EPOLLIN : EPOLLOUT; }
-
-NetRun::Step NetRun::Fail(const std::string& message) {
+SocketRun::Step SocketRun::Fail(const std::string& message) {
   success_ = false;
   output_ = message;
   return Step::kDone;
 }
 
-NetRun::Step NetRun::Succeed() {
+SocketRun::Step SocketRun::Succeed(const std::string& message) {
   success_ = true;
-  output_.clear();
+  output_ = message;
   return Step::kDone;
 }
 
-NetRun::Step NetRun::Start() {
+SocketRun::Step SocketRun::Start() {
   fd_ = ::socket(spec_.addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd_ < 0) return Fail("socket: " + GoErrnoText(errno));
   int r;
@@ -106,22 +106,28 @@ NetRun::Step NetRun::Start() {
   } while (r < 0 && errno == EINTR);
   if (r == 0) return AfterConnect();
   if (errno == EINPROGRESS) return Step::kPending;
-  const std::string dial = "dial tcp " + HostPort(spec_) + ": connect: " + GoErrnoText(errno);
+  return ConnectFailed(errno);
+}
+
+SocketRun::Step SocketRun::FinishConnect() {
+  int err = 0;
+  socklen_t len = sizeof err;
+  if (::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
+  if (err != 0) return ConnectFailed(err);
+  return AfterConnect();
+}
+
+unsigned NetRun::events() const { return phase_ == Phase::kReceiving ? EPOLLIN : EPOLLOUT; }
+
+NetRun::Step NetRun::ConnectFailed(int err) {
+  const std::string dial = "dial tcp " + HostPort(spec_) + ": connect: " + GoErrnoText(err);
   return Fail(spec_.kind == ProbeKind::kHttp ? "Get \"" + ProbeUrl(spec_) + "\": " + dial : dial);
 }
 
 NetRun::Step NetRun::OnReady() {
   switch (phase_) {
-    case Phase::kConnecting: {
-      int err = 0;
-      socklen_t len = sizeof err;
-      if (::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
-      if (err != 0) {
-        const std::string dial = "dial tcp " + HostPort(spec_) + ": connect: " + GoErrnoText(err);
-        return Fail(spec_.kind == ProbeKind::kHttp ? "Get \"" + ProbeUrl(spec_) + "\": " + dial : dial);
-      }
-      return AfterConnect();
-    }
+    case Phase::kConnecting:
+      return FinishConnect();
     case Phase::kSending:
       return Send();
     case Phase::kReceiving:
@@ -191,6 +197,11 @@ NetRun::Step NetRun::Receive() {
     if (code >= 200 && code < 400) return Succeed();
     return Fail("HTTP probe failed with statuscode: " + std::to_string(code));
   }
+}
+
+std::unique_ptr<SocketRun> MakeSocketRun(const ProbeSpecC& spec) {
+  if (spec.kind == ProbeKind::kGrpc) return std::make_unique<GrpcRun>(spec);
+  return std::make_unique<NetRun>(spec);
 }
 
 }  // namespace skiff

@@ -23,6 +23,14 @@
  *   `Get "<url>": dial tcp <host>:<port>: connect: <reason>`; past timeoutMs → `Get "<url>": context deadline exceeded`.
  * - tcpSocket: connect succeeds → success; refused → failure `dial tcp <host>:<port>: connect: <reason>`;
  *   past timeoutMs → `dial tcp <host>:<port>: i/o timeout`.
+ * - grpc: grpc.health.v1.Health/Check{service} over h2c (prior knowledge) with upstream's texts: SERVING → success
+ *   `service healthy`; another status → failure `service unhealthy (responded with "NOT_SERVING")`; a non-OK
+ *   grpc-status or a non-gRPC answer → failure `error: health rpc probe failed: rpc error: code = <Code> desc = <msg>`
+ *   (Unimplemented: `error: this server does not implement the grpc health protocol (grpc.health.v1.Health): <msg>`).
+ *   The connection is made when the server's HTTP/2 SETTINGS arrive; a failure or timeout before that →
+ *   `timeout: failed to connect service "<host>:<port>" within <Go duration>: context deadline exceeded` (upstream's
+ *   blocking dial retries until its deadline; here the first failure ends the run with that text), past timeoutMs
+ *   after it → `timeout: health rpc did not complete within <Go duration>`. See grpc-health.ts.
  * `<reason>` is Go's text for the errno (`connection refused`, `no route to host`, …).
  */
 import type { CgroupPaths, CgroupStats } from '../stats/contract.js';
@@ -53,7 +61,15 @@ export type ProbeSpec =
       /** Extra request headers (a Host header here replaces the default). */
       headers: Array<{ name: string; value: string }>;
     })
-  | (ProbeTiming & { kind: 'tcp'; host: string; port: number });
+  | (ProbeTiming & { kind: 'tcp'; host: string; port: number })
+  | (ProbeTiming & {
+      kind: 'grpc';
+      /** An IPv4 or IPv6 literal. */
+      host: string;
+      port: number;
+      /** The HealthCheckRequest's service ('' asks for the server as a whole). */
+      service: string;
+    });
 
 export type ProbeKind = ProbeSpec['kind'];
 

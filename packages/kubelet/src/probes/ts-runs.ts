@@ -92,8 +92,14 @@ export function runExec(spec: Spec<'exec'>): ActiveRun {
   });
 }
 
-/** Runs `start` with a deadline: past timeoutMs the run ends with `timeoutOutput` and `stop` is called. */
-function withDeadline(timeoutMs: number, timeoutOutput: string, start: (finish: (o: RunOutcome) => void) => () => void): ActiveRun {
+/**
+ * Runs `start` with a deadline: past timeoutMs the run ends with `timeoutOutput` (or what it returns then) and
+ * `stop` is called.
+ */
+export function withDeadline(
+  timeoutMs: number,
+  timeoutOutput: string | (() => string),
+  start: (finish: (o: RunOutcome) => void) => () => void): ActiveRun {
   let stop: () => void = () => undefined;
   let settle: (o: RunOutcome) => void = () => undefined;
   const done = new Promise<RunOutcome>((resolve) => {
@@ -105,7 +111,7 @@ function withDeadline(timeoutMs: number, timeoutOutput: string, start: (finish: 
       stop();
       resolve(o);
     };
-    const timer = setTimeout(() => settle(fail(timeoutOutput)), timeoutMs);
+    const timer = setTimeout(() => settle(fail(typeof timeoutOutput === 'string' ? timeoutOutput : timeoutOutput())), timeoutMs);
     stop = start(settle);
   });
   return { done, abort: () => settle(fail('aborted')) };
