@@ -275,16 +275,7 @@ GrpcRun::Step GrpcRun::RpcFailed(int code, const std::string& message) {
   return Fail("error: health rpc probe failed: rpc error: code = " + name + " desc = " + message);
 }
 
-void GrpcRun::QueueFrame(uint8_t type, uint8_t flags, uint32_t stream, const std::string& payload) {
-  out_ += FrameHeader(payload.size(), type, flags, stream);
-  out_ += payload;
-}
-
-GrpcRun::Step GrpcRun::AfterConnect() {
-  phase_ = Phase::kTalking;
-  out_ = kPreface;
-  // SETTINGS: ENABLE_PUSH (0x2) = 0.
-  QueueFrame(kSettings, 0, 0, std::string("\x00\x02\x00\x00\x00\x00", 6));
+void GrpcRun::QueueCall() {
   std::string block;
   HpackEncodeLiteral(":method", "POST", &block);
   HpackEncodeLiteral(":scheme", "http", &block);
@@ -313,6 +304,19 @@ GrpcRun::Step GrpcRun::AfterConnect() {
   data[3] = static_cast<char>((message.size() >> 8) & 0xFF);
   data[4] = static_cast<char>(message.size() & 0xFF);
   QueueFrame(kData, kEndStream, 1, data + message);
+}
+
+void GrpcRun::QueueFrame(uint8_t type, uint8_t flags, uint32_t stream, const std::string& payload) {
+  out_ += FrameHeader(payload.size(), type, flags, stream);
+  out_ += payload;
+}
+
+GrpcRun::Step GrpcRun::AfterConnect() {
+  phase_ = Phase::kTalking;
+  out_ = kPreface;
+  // SETTINGS: ENABLE_PUSH (0x2) = 0; HEADER_TABLE_SIZE (0x1) = 1024 (the server's encoder then starts its first
+  // block with a table size update: fine for the decoder, which accepts any size up to the default 4096).
+  QueueFrame(kSettings, 0, 0, std::string("\x00\x02\x00\x00\x00\x00\x00\x01\x00\x00\x04\x00", 12));
   return Pump();
 }
 
@@ -386,8 +390,10 @@ GrpcRun::Step GrpcRun::HandleFrame(uint8_t type, uint8_t flags, uint32_t stream,
   switch (type) {
     case kSettings:
       if ((flags & kAck) == 0) {
-        settings_seen_ = true;
         QueueFrame(kSettings, kAck, 0, std::string());
+        // The connection is ready: the call starts now, as grpc-go's does after a blocking dial.
+        if (!settings_seen_) QueueCall();
+        settings_seen_ = true;
       }
       return Step::kPending;
     case kPing:

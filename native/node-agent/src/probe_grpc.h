@@ -15,10 +15,11 @@ namespace skiff {
 // Go's time.Duration String() for whole milliseconds (`1s`, `1m30s`, `300ms`).
 std::string GoDuration(int64_t ms);
 
-// One grpc probe run: connection preface and SETTINGS, one HEADERS and one DATA frame (END_STREAM) on stream 1;
-// then frames are read until the answer ends: SETTINGS are acknowledged, PINGs answered, HEADERS/CONTINUATION
-// decoded with HPACK (response headers, then trailers), DATA collected. The connection counts as made when the
-// server's SETTINGS arrive.
+// One grpc probe run: connection preface and SETTINGS; when the server's SETTINGS arrive (the connection counts
+// as made then, as grpc-go's blocking dial waits for them) the call: one HEADERS frame and one DATA frame with
+// END_STREAM on stream 1. Frames are read until the answer ends: SETTINGS are
+// acknowledged, PINGs answered, HEADERS/CONTINUATION decoded with HPACK (response headers, then trailers), DATA
+// collected.
 class GrpcRun : public SocketRun {
  public:
   explicit GrpcRun(const ProbeSpecC& spec) : SocketRun(spec) {}
@@ -39,6 +40,8 @@ class GrpcRun : public SocketRun {
   Step Finish();
   Step DialFailed();
   Step RpcFailed(int code, const std::string& message);
+  // Queues the call's HEADERS and DATA frames.
+  void QueueCall();
   void QueueFrame(uint8_t type, uint8_t flags, uint32_t stream, const std::string& payload);
 
   enum class Phase { kConnecting, kTalking } phase_ = Phase::kConnecting;

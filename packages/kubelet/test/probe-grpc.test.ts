@@ -6,6 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProbePollerKind, ProbeSpec } from '../src/probes/index.js';
 import { goDuration } from '../src/probes/grpc-health.js';
+import { recordingProxy, scanHpack } from './support/hpack-scan.js';
+import { startGrpcJsServers } from './support/grpc-js-health.js';
 import { startGrpcTestServers, type GrpcTestServers } from './support/grpc-health-server.js';
 import { runOnce, summary } from './support/run-probes.js';
 
@@ -29,7 +31,7 @@ const dialFailure = (port: number): { result: string; output: string } =>
   failure(`timeout: failed to connect service "127.0.0.1:${port}" within 1s: context deadline exceeded`);
 
 describe('grpc probes: native and TypeScript twin agree', () => {
-  it('answers of a gRPC health server: SERVING, NOT_SERVING, unknown service, no health service, error, no answer', async () => {
+  it('answers of a gRPC health server: SERVING, NOT_SERVING, unknown service, no health service, error, no answer, CONTINUATION, PING', async () => {
     const specs: Record<string, ProbeSpec> = {
       whole: grpc(servers.health),
       ready: grpc(servers.health, 'ready'),
@@ -38,6 +40,8 @@ describe('grpc probes: native and TypeScript twin agree', () => {
       noHealth: grpc(servers.health, 'no-health'),
       odd: grpc(servers.health, 'odd'),
       hang: grpc(servers.health, 'hang'),
+      big: grpc(servers.health, 'big'),
+      ping: grpc(servers.health, 'ping'),
     };
     const [ts, native] = await Promise.all(KINDS.map((k) => runOnce(k, specs)));
     expect(summary(native!)).toEqual(summary(ts!));
@@ -51,6 +55,8 @@ describe('grpc probes: native and TypeScript twin agree', () => {
       ),
       odd: failure('error: health rpc probe failed: rpc error: code = Internal desc = café at 100%'),
       hang: failure('timeout: health rpc did not complete within 1s'),
+      big: ok,
+      ping: ok,
     });
   });
 
@@ -72,6 +78,46 @@ describe('grpc probes: native and TypeScript twin agree', () => {
       ),
       http1: dialFailure(servers.http1),
     });
+  });
+
+  it('a real gRPC server (@grpc/grpc-js): health service and a server without it', async () => {
+    const real = await startGrpcJsServers();
+    try {
+      const specs: Record<string, ProbeSpec> = {
+        whole: grpc(real.health),
+        sick: grpc(real.health, 'sick'),
+        unknown: grpc(real.health, 'payments'),
+        empty: grpc(real.empty),
+      };
+      const [ts, native] = await Promise.all(KINDS.map((k) => runOnce(k, specs)));
+      expect(summary(native!)).toEqual(summary(ts!));
+      expect(summary(native!)).toEqual({
+        whole: ok,
+        sick: failure('service unhealthy (responded with "NOT_SERVING")'),
+        unknown: failure('error: health rpc probe failed: rpc error: code = NotFound desc = unknown service'),
+        empty: failure(
+          'error: this server does not implement the grpc health protocol (grpc.health.v1.Health): ' +
+            'The server does not implement the method /grpc.health.v1.Health/Check',
+        ),
+      });
+    } finally {
+      await real.close();
+    }
+  });
+
+  it('the native HPACK decoder meets Huffman strings, dynamic table references, a table size update, CONTINUATION', async () => {
+    const proxy = await recordingProxy(servers.health);
+    try {
+      const r = await runOnce('native', { ready: grpc(proxy.port, 'ready'), big: grpc(proxy.port, 'big') });
+      expect(summary(r)).toEqual({ big: ok, ready: ok });
+      const use = scanHpack(Buffer.concat(proxy.fromServer.flat()));
+      expect(use.continuationFrames).toBeGreaterThan(0);
+      expect(use.huffmanStrings).toBeGreaterThan(0);
+      expect(use.dynamicIndexes).toBeGreaterThan(0);
+      expect(use.sizeUpdates).toBeGreaterThan(0);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('rejects a grpc spec without a service string in both pollers', async () => {

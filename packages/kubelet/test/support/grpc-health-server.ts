@@ -6,8 +6,9 @@
  *
  * The health server answers grpc.health.v1.Health/Check per the request's service, as the standard health servers
  * do: '' and 'ready' SERVING, 'sick' NOT_SERVING, any other NotFound `unknown service` (trailers-only); the test
- * services 'hang' (never answers), 'no-health' (Unimplemented, as a server without the health service) and
- * 'odd' (Internal with a percent-encoded message) cover the rest.
+ * services 'hang' (never answers), 'no-health' (Unimplemented, as a server without the health service), 'odd'
+ * (Internal with a percent-encoded message), 'big' (SERVING with a 32 KB header: CONTINUATION frames) and 'ping'
+ * (SERVING after a PING from the server) cover the rest.
  */
 import http from 'node:http';
 import http2 from 'node:http2';
@@ -38,10 +39,16 @@ function answer(stream: http2.ServerHttp2Stream, service: string): void {
     stream.respond({ ':status': 200, 'content-type': 'application/grpc', 'grpc-status': code, 'grpc-message': message }, { endStream: true });
   if (service === 'no-health') return trailersOnly(12, 'unknown service grpc.health.v1.Health');
   if (service === 'odd') return trailersOnly(13, 'caf%C3%A9 at 100%25');
-  const status = service === '' || service === 'ready' ? 1 : service === 'sick' ? 2 : 0;
+  const status = ['', 'ready', 'big', 'ping'].includes(service) ? 1 : service === 'sick' ? 2 : 0;
   if (status === 0) return trailersOnly(5, 'unknown service');
+  if (service === 'ping') stream.session?.ping(() => undefined);
   // A header repeated in the trailers: nghttp2 sends it the second time as an index into its dynamic table.
-  stream.respond({ ':status': 200, 'content-type': 'application/grpc', 'x-skiff-test': 'repeated-field' }, { waitForTrailers: true });
+  // 'big' adds a 32 KB header: the block spans a HEADERS frame and CONTINUATION frames.
+  const extra = service === 'big' ? { 'x-skiff-padding': 'padding-'.repeat(4000) } : {};
+  stream.respond(
+    { ':status': 200, 'content-type': 'application/grpc', 'x-skiff-test': 'repeated-field', ...extra },
+    { waitForTrailers: true },
+  );
   stream.once('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0', 'x-skiff-test': 'repeated-field' }));
   stream.end(healthResponse(status));
 }
