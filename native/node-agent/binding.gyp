@@ -9,6 +9,7 @@
         "src/probe_net.cc",
         "src/probe_hpack.cc",
         "src/probe_grpc.cc",
+        "src/probe_tls.cc",
         "src/probe_loop.cc",
         "src/probe_poller.cc"
       ],

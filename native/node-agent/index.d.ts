@@ -45,7 +45,15 @@ export declare class CgroupStatsReader {
 /** A probe (see packages/kubelet/src/probes/contract.ts for the full contract and result messages). */
 export type ProbeSpec = { initialDelayMs: number; periodMs: number; timeoutMs: number } & (
   | { kind: 'exec'; argv: string[]; env: Record<string, string>; cgroupProcs: string[] }
-  | { kind: 'http'; host: string; port: number; path: string; headers: Array<{ name: string; value: string }> }
+  | {
+      kind: 'http';
+      host: string;
+      port: number;
+      path: string;
+      headers: Array<{ name: string; value: string }>;
+      /** Default HTTP; HTTPS: TLS through Node's own OpenSSL, the certificate not verified. */
+      scheme?: 'HTTP' | 'HTTPS';
+    }
   | { kind: 'tcp'; host: string; port: number }
   | { kind: 'grpc'; host: string; port: number; service: string }
 );
@@ -58,7 +66,7 @@ export interface PollerBatch {
 
 /**
  * Native probe poller: ONE background thread with its own epoll loop runs every probe's timing and I/O
- * (exec via vfork+execve into the container's cgroup, non-blocking tcp, HTTP/1.1 and gRPC health checks over
+ * (exec via vfork+execve into the container's cgroup, non-blocking tcp, HTTP/1.1 (and HTTPS) and gRPC health checks over
  * HTTP/2 with its own HPACK decoder) and re-reads the
  * watched cgroups' statistics every statsIntervalMs (files kept open, pread at offset 0). Results reach
  * `onResults` on the JS thread through a ThreadSafeFunction, one call per batch. The thread keeps the

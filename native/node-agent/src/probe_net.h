@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "probe_tls.h"
 #include "probe_types.h"
 
 namespace skiff {
@@ -13,7 +14,7 @@ namespace skiff {
 // Parses an IPv4/IPv6 literal and port into spec->addr. False when not a literal.
 bool ResolveProbeAddress(const std::string& host, int port, ProbeSpecC* spec);
 
-// `http://host:port/path` ([host] for IPv6), as the messages quote it.
+// `http(s)://host:port/path` ([host] for IPv6), as the messages quote it.
 std::string ProbeUrl(const ProbeSpecC& spec);
 // `host:port` ([host]:port for IPv6).
 std::string HostPort(const ProbeSpecC& spec);
@@ -59,7 +60,7 @@ class SocketRun {
   std::string output_;
 };
 
-// One tcpSocket or httpGet (HTTP/1.1) probe run.
+// One tcpSocket or httpGet (HTTP/1.1, over TLS for scheme HTTPS) probe run.
 class NetRun : public SocketRun {
  public:
   explicit NetRun(const ProbeSpecC& spec) : SocketRun(spec) {}
@@ -70,10 +71,16 @@ class NetRun : public SocketRun {
  private:
   Step AfterConnect() override;
   Step ConnectFailed(int err) override;
+  Step Handshake();
+  Step StartRequest();
   Step Send();
   Step Receive();
+  // A TLS call wants the socket readable or writable (events() follows); kPending.
+  Step Want(TlsClient::Io io);
 
-  enum class Phase { kConnecting, kSending, kReceiving } phase_ = Phase::kConnecting;
+  enum class Phase { kConnecting, kHandshaking, kSending, kReceiving } phase_ = Phase::kConnecting;
+  std::unique_ptr<TlsClient> tls_;
+  unsigned tls_events_ = 0;  // while TLS waits for the other direction than the phase's
   std::string request_;
   size_t sent_ = 0;
   std::string response_;

@@ -83,6 +83,12 @@ ProbeSpecC SpecFromJs(Napi::Env env, const Napi::Value& value) {
     }
     if (spec.kind == ProbeKind::kHttp) {
       spec.path = StringProperty(env, obj, "path");
+      Napi::Value scheme = obj.Get("scheme");
+      if (!scheme.IsUndefined()) {
+        const std::string text = scheme.IsString() ? scheme.As<Napi::String>().Utf8Value() : std::string();
+        if (text != "HTTP" && text != "HTTPS") throw Napi::TypeError::New(env, "spec.scheme must be HTTP or HTTPS");
+        spec.https = text == "HTTPS";
+      }
       if (spec.path.empty() || spec.path[0] != '/') throw Napi::TypeError::New(env, "spec.path must start with '/'");
       Napi::Value headers = obj.Get("headers");
       if (!headers.IsArray()) throw Napi::TypeError::New(env, "spec.headers must be an array");

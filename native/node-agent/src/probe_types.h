@@ -35,6 +35,7 @@ struct ProbeSpecC {
   sockaddr_storage addr{};
   socklen_t addr_len = 0;
   // http
+  bool https = false;  // scheme HTTPS (TLS without verification)
   std::string path;
   std::vector<std::pair<std::string, std::string>> headers;
   // grpc

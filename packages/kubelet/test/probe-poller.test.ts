@@ -9,7 +9,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CgroupManager, detectCgroupLayout } from '../src/cgroups/index.js';
-import { createProbePoller, type PollerBatch, type ProbePollerKind, type ProbeRunResult, type ProbeSpec } from '../src/probes/index.js';
+import { createProbePoller, type ProbePollerKind, type ProbeRunResult, type ProbeSpec } from '../src/probes/index.js';
 import { runOnce, summary } from './support/run-probes.js';
 
 const KINDS: readonly ProbePollerKind[] = ['ts', 'native'];

@@ -18,9 +18,12 @@
  *   stdout+stderr captured (first 10 KiB). Exit 0 → success, other → failure; output the captured text either way.
  *   Past timeoutMs the process group is SIGKILLed → failure `command "<argv joined by spaces>" timed out`.
  *   argv[0] not found → failure `exec: "<argv0>": executable file not found in $PATH`.
- * - httpGet (plain HTTP/1.1, `Connection: close`, host must be an IP literal): status 200-399 → success
- *   (output ''), other → failure `HTTP probe failed with statuscode: <code>`. Connection errors → failure
+ * - httpGet (HTTP/1.1, `Connection: close`, host must be an IP literal; scheme HTTPS: TLS 1.2+ without
+ *   certificate verification, as upstream): status 200-399 → success (output ''), other → failure
+ *   `HTTP probe failed with statuscode: <code>`. Connection errors → failure
  *   `Get "<url>": dial tcp <host>:<port>: connect: <reason>`; past timeoutMs → `Get "<url>": context deadline exceeded`.
+ *   TLS failures → `Get "<url>": http: server gave HTTP response to HTTPS client` (a plain-text answer) or
+ *   `Get "<url>": tls: <OpenSSL's reason>`; the connection closed early → `Get "<url>": EOF`.
  * - tcpSocket: connect succeeds → success; refused → failure `dial tcp <host>:<port>: connect: <reason>`;
  *   past timeoutMs → `dial tcp <host>:<port>: i/o timeout`.
  * - grpc: grpc.health.v1.Health/Check{service} over h2c (prior knowledge) with upstream's texts: SERVING → success
@@ -60,6 +63,8 @@ export type ProbeSpec =
       path: string;
       /** Extra request headers (a Host header here replaces the default). */
       headers: Array<{ name: string; value: string }>;
+      /** Default HTTP. */
+      scheme?: 'HTTP' | 'HTTPS';
     })
   | (ProbeTiming & { kind: 'tcp'; host: string; port: number })
   | (ProbeTiming & {

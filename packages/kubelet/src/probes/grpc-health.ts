@@ -70,7 +70,12 @@ export function goDuration(ms: number): string {
   const hours = Math.floor(whole / 3_600_000);
   const minutes = Math.floor((whole % 3_600_000) / 60_000);
   const millis = whole % 60_000;
-  const fraction = millis % 1000 === 0 ? '' : `.${String(millis % 1000).padStart(3, '0').replace(/0+$/, '')}`;
+  const fraction =
+    millis % 1000 === 0
+      ? ''
+      : `.${String(millis % 1000)
+          .padStart(3, '0')
+          .replace(/0+$/, '')}`;
   const seconds = `${Math.floor(millis / 1000)}${fraction}s`;
   if (hours > 0) return `${hours}h${minutes}m${seconds}`;
   return minutes > 0 ? `${minutes}m${seconds}` : seconds;
@@ -180,7 +185,11 @@ const isGrpcContentType = (ct: string): boolean =>
  * The failure when the answer's headers are not a gRPC answer (HTTP status not 200, content-type not gRPC's):
  * grpc-go ends the call on such headers at once. Undefined when they are a gRPC answer's.
  */
-export function headersFailure(httpStatus: number | undefined, contentType: string | undefined, timeoutMs: number): GrpcOutcome | undefined {
+export function headersFailure(
+  httpStatus: number | undefined,
+  contentType: string | undefined,
+  timeoutMs: number,
+): GrpcOutcome | undefined {
   const grpc = contentType !== undefined && isGrpcContentType(contentType);
   if (grpc && httpStatus === 200) return undefined;
   const errs: string[] = [];

@@ -30,7 +30,7 @@ function portOf(port: number | string, target: ProbeTarget): number | undefined 
 
 /**
  * The poller spec of a probe; `delayMs` is what is left of initialDelaySeconds. Undefined with a reason for
- * what this kubelet cannot run (https, a port name the container does not declare).
+ * what this kubelet cannot run (a port name the container does not declare).
  */
 export function pollerSpec(probe: Probe, target: ProbeTarget, delayMs: number): ProbeSpec | { unsupported: string } {
   const timing = {
@@ -44,7 +44,8 @@ export function pollerSpec(probe: Probe, target: ProbeTarget, delayMs: number): 
   if (probe.httpGet !== undefined) {
     const port = portOf(probe.httpGet.port, target);
     if (port === undefined) return { unsupported: `port ${String(probe.httpGet.port)} is not a port of the container` };
-    if ((probe.httpGet.scheme ?? 'HTTP') !== 'HTTP') return { unsupported: 'only scheme HTTP is supported' };
+    const scheme = probe.httpGet.scheme ?? 'HTTP';
+    if (scheme !== 'HTTP' && scheme !== 'HTTPS') return { unsupported: `scheme ${scheme} is not HTTP or HTTPS` };
     const path = probe.httpGet.path ?? '/';
     return {
       ...timing,
@@ -53,6 +54,7 @@ export function pollerSpec(probe: Probe, target: ProbeTarget, delayMs: number): 
       port,
       path: path.startsWith('/') ? path : `/${path}`,
       headers: (probe.httpGet.httpHeaders ?? []).map((h) => ({ name: h.name, value: h.value })),
+      scheme,
     };
   }
   if (probe.tcpSocket !== undefined) {

@@ -25,6 +25,9 @@ export function checkProbeSpec(id: unknown, spec: ProbeSpec): void {
       if (spec.kind === 'http' && (typeof spec.path !== 'string' || !spec.path.startsWith('/'))) {
         throw new TypeError("spec.path must start with '/'");
       }
+      if (spec.kind === 'http' && spec.scheme !== undefined && spec.scheme !== 'HTTP' && spec.scheme !== 'HTTPS') {
+        throw new TypeError('spec.scheme must be HTTP or HTTPS');
+      }
       if (spec.kind === 'grpc' && typeof spec.service !== 'string') throw new TypeError('spec.service must be a string');
       return;
     default:

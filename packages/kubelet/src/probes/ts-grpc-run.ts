@@ -29,8 +29,7 @@ const header = (h: http2.IncomingHttpHeaders, name: string): string | undefined 
 export function runGrpc(spec: Extract<ProbeSpec, { kind: 'grpc' }>): ActiveRun {
   const where = hostPort(spec.host, spec.port);
   let connected = false;
-  const timeoutOutput = (): string =>
-    connected ? rpcFailure(DEADLINE_EXCEEDED, '', spec.timeoutMs) : dialFailure(where, spec.timeoutMs);
+  const timeoutOutput = (): string => (connected ? rpcFailure(DEADLINE_EXCEEDED, '', spec.timeoutMs) : dialFailure(where, spec.timeoutMs));
   return withDeadline(spec.timeoutMs, timeoutOutput, (finish) => {
     const session = http2.connect(`http://${where}`, { settings: { enablePush: false } });
     const onClosed = (): void =>
@@ -74,7 +73,7 @@ export function runGrpc(spec: Extract<ProbeSpec, { kind: 'grpc' }>): ActiveRun {
       if (notGrpc !== undefined) finish(notGrpc);
     });
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('trailers', (t) => (trailers = t));
+    req.on('trailers', (t: http2.IncomingHttpHeaders) => (trailers = t));
     req.on('end', () => (ended = true));
     req.on('error', () => undefined);
     req.once('close', () => {

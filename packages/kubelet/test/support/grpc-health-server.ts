@@ -36,7 +36,10 @@ function healthResponse(status: number): Buffer {
 function answer(stream: http2.ServerHttp2Stream, service: string): void {
   if (service === 'hang') return;
   const trailersOnly = (code: number, message: string): void =>
-    stream.respond({ ':status': 200, 'content-type': 'application/grpc', 'grpc-status': code, 'grpc-message': message }, { endStream: true });
+    stream.respond(
+      { ':status': 200, 'content-type': 'application/grpc', 'grpc-status': code, 'grpc-message': message },
+      { endStream: true },
+    );
   if (service === 'no-health') return trailersOnly(12, 'unknown service grpc.health.v1.Health');
   if (service === 'odd') return trailersOnly(13, 'caf%C3%A9 at 100%25');
   const status = ['', 'ready', 'big', 'ping'].includes(service) ? 1 : service === 'sick' ? 2 : 0;

@@ -14,7 +14,8 @@ const healthService: grpc.ServiceDefinition = {
     requestStream: false,
     responseStream: false,
     originalName: 'Check',
-    requestSerialize: (r: { service: string }) => Buffer.concat([Buffer.from([0x0a, Buffer.byteLength(r.service)]), Buffer.from(r.service)]),
+    requestSerialize: (r: { service: string }) =>
+      Buffer.concat([Buffer.from([0x0a, Buffer.byteLength(r.service)]), Buffer.from(r.service)]),
     // An object, not the bare string: grpc-js takes a falsy request ('') for a missing one.
     requestDeserialize: (b: Buffer) => ({ service: b[0] === 0x0a ? b.subarray(2, 2 + (b[1] ?? 0)).toString('utf8') : '' }),
     responseSerialize: (status: number) => Buffer.from([0x08, status]),

@@ -71,7 +71,7 @@ export function scanHpack(stream: Buffer): HpackUse {
     const [length, next] = integer(block, at, 7);
     return next + length;
   };
-  for (let at = 0; at + 9 <= stream.length; ) {
+  for (let at = 0; at + 9 <= stream.length;) {
     const length = stream.readUIntBE(at, 3);
     const type = stream[at + 3];
     const flags = stream[at + 4] ?? 0;
@@ -81,7 +81,7 @@ export function scanHpack(stream: Buffer): HpackUse {
     if (type === 9) use.continuationFrames++;
     if (type === 1 && (flags & 0x8) !== 0) block = block.subarray(1, block.length - (block[0] ?? 0));
     if (type === 1 && (flags & 0x20) !== 0) block = block.subarray(5);
-    for (let i = 0; i < block.length; ) {
+    for (let i = 0; i < block.length;) {
       const b = block[i] ?? 0;
       if ((b & 0x80) !== 0) {
         const [index, next] = integer(block, i, 7);
