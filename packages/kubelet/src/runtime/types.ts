@@ -12,6 +12,15 @@ export interface ContainerLimits {
   pidsLimit?: number;
 }
 
+/** A host path bound into the container (CRI's Mount): volumes, as the volume manager prepared them. */
+export interface ContainerMount {
+  /** Absolute path on the host: a directory or a file. */
+  hostPath: string;
+  /** Absolute path inside the container, where it appears without any change to the host's tree. */
+  containerPath: string;
+  readOnly: boolean;
+}
+
 export interface ContainerConfig {
   podUid: string;
   podNamespace: string;
@@ -24,6 +33,10 @@ export interface ContainerConfig {
   /** Absolute directory the process starts in; must exist (default `/`). */
   workingDir?: string;
   limits: ContainerLimits;
+  /** Bind mounts into the container's own root (needs the mount namespace; see isolation.ts). */
+  mounts?: ContainerMount[];
+  /** The container's hostname in its UTS namespace (default: the pod name). */
+  hostname?: string;
 }
 
 /** Why an exited container ended: exit code 0 → Completed; OOM kill in its cgroup → OOMKilled; otherwise Error. */
