@@ -15,6 +15,8 @@ import { Gauge, Histogram, type Registry } from 'prom-client';
 import { context, trace, type SpanContext } from '@opentelemetry/api';
 import {
   ApiError,
+  bytes,
+  milliCpu,
   LIFECYCLE_PHASES,
   milestoneAnnotation,
   milestoneTime,
@@ -30,7 +32,7 @@ import {
 import { ApiClient, EventRecorder, Informer } from '@skiff/client';
 import { contextOfObject, lifecyclePhaseHistogram, tracer, type Logger } from '@skiff/telemetry';
 import { containerConfig, ContainerConfigError } from './container-config.js';
-import { buildNode, type NodeFacts } from './node-status.js';
+import { allocatable, buildNode, type NodeFacts } from './node-status.js';
 import { computePodStatus, stableJson, statusChanged, type ContainerView } from './pod-status.js';
 import type { ContainerRuntime, ContainerState, ContainerSummary } from './runtime/index.js';
 import { createKubeletServer } from './server.js';
@@ -39,6 +41,7 @@ import { ProberManager, proberMetrics, type ProbePollerKind, type ProbeType } fr
 import { LeaseHeartbeat } from './hollow/lease-heartbeat.js';
 import { nativeCgroupStatsAvailable } from './stats/native-reader.js';
 import { DEFAULT_PATH } from './runtime/process-runtime.js';
+import { VolumeError, VolumeManager } from './volumes/index.js';
 
 export interface KubeletOptions {
   client: ApiClient;
@@ -61,6 +64,10 @@ export interface KubeletOptions {
   resyncIntervalMs?: number;
   /** Which probe poller runs probes: the native one (default) or its TypeScript twin. */
   probePoller?: ProbePollerKind;
+  /** Where pod volumes live (default `<node.dataDir>/volumes`). */
+  volumeDir?: string;
+  /** How long a configMap or secret a volume projects is reused before it is fetched again (default 5 s). */
+  volumeObjectTtlMs?: number;
 }
 
 const kubeletTracer = tracer('kubelet');
@@ -102,6 +109,7 @@ export class Kubelet {
   private readonly lease: LeaseHeartbeat;
   /** The node status last posted (without heartbeat times) and when. */
   private lastNodeStatus = { key: '', at: 0 };
+  private readonly volumes: VolumeManager;
 
   constructor(private readonly options: KubeletOptions) {
     const { client, nc, logger } = options;
@@ -163,6 +171,16 @@ export class Kubelet {
       },
     });
     options.runtime.onExit((id) => this.enqueue(podUidOf(id)));
+    this.volumes = new VolumeManager({
+      rootDir: options.volumeDir ?? `${options.node.dataDir}/volumes`,
+      client,
+      logger,
+      allocatable: () => {
+        const a = allocatable(this.facts());
+        return { milliCpu: milliCpu(a['cpu'] ?? '0'), memoryBytes: bytes(a['memory'] ?? '0') };
+      },
+      objectTtlMs: options.volumeObjectTtlMs,
+    });
   }
 
   get nodeName(): string {
@@ -207,6 +225,9 @@ export class Kubelet {
     await this.pods.start();
     // Containers of pods the API no longer has (deleted while we were away) are removed.
     for (const c of this.options.runtime.listContainers()) if (!this.byUid.has(c.config.podUid)) this.enqueue(c.config.podUid);
+    // Volumes of pods that are gone and have no containers left (those with containers go with their teardown).
+    const inUse = new Set([...this.byUid.keys(), ...this.options.runtime.listContainers().map((c) => c.config.podUid)]);
+    this.volumes.cleanupOrphans(inUse);
     this.every(this.options.resyncIntervalMs ?? 10_000, () => {
       for (const uid of this.byUid.keys()) this.enqueue(uid);
     });
@@ -448,6 +469,7 @@ export class Kubelet {
     const policy = pod.spec?.restartPolicy ?? 'Always';
     const views: ContainerView[] = [];
     const terminal = pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
+    if (!terminal) await this.volumes.setUpPod(pod).catch((err: unknown) => this.noteVolumeError(pod, err));
     for (const container of pod.spec?.containers ?? []) {
       const attempts = existing.get(container.name) ?? [];
       const latest = attempts[attempts.length - 1];
@@ -476,7 +498,13 @@ export class Kubelet {
               attributes: { 'k8s.container.name': container.name, 'k8s.pod.uid': uid },
             });
             const id = await context
-              .with(trace.setSpan(context.active(), startSpan), () => this.options.runtime.startContainer(containerConfig(pod, container)))
+              .with(trace.setSpan(context.active(), startSpan), () =>
+                this.options.runtime.startContainer({
+                  ...containerConfig(pod, container),
+                  mounts: this.volumes.mountsFor(pod, container),
+                  hostname: pod.spec?.hostname ?? pod.metadata?.name ?? '',
+                }),
+              )
               .finally(() => startSpan.end());
             if (latest !== undefined) this.noteRestart(backoffKey, latest.state);
             view.id = id;
@@ -485,9 +513,15 @@ export class Kubelet {
             view.restartCount = attemptOf(id);
           } catch (err) {
             const message = err instanceof Error ? err.message : String(err);
-            view.waiting = { reason: err instanceof ContainerConfigError ? 'CreateContainerConfigError' : 'RunContainerError', message };
-            this.recorder.record(pod, 'Warning', 'Failed', `Error: ${message}`);
-            this.later(uid, 10_000);
+            if (err instanceof VolumeError) {
+              // The volume's FailedMount event was recorded by setUpPod's caller; retry soon.
+              view.waiting = { reason: 'ContainerCreating', message };
+              this.later(uid, 2000);
+            } else {
+              view.waiting = { reason: err instanceof ContainerConfigError ? 'CreateContainerConfigError' : 'RunContainerError', message };
+              this.recorder.record(pod, 'Warning', 'Failed', `Error: ${message}`);
+              this.later(uid, 10_000);
+            }
           }
         }
       }
@@ -495,6 +529,11 @@ export class Kubelet {
       views.push(view);
     }
     return views;
+  }
+
+  /** A volume that could not be set up: a FailedMount event (the containers that need it wait). */
+  private noteVolumeError(pod: Pod, err: unknown): void {
+    this.recorder.record(pod, 'Warning', 'FailedMount', err instanceof Error ? err.message : String(err));
   }
 
   /** Probes a running container and fills in its readiness; a container that is not running is not probed. */
@@ -541,6 +580,7 @@ export class Kubelet {
     await Promise.all(containers.filter((c) => c.state.state === 'running').map((c) => runtime.stopContainer(c.id, graceSeconds)));
     for (const c of containers) await runtime.removeContainer(c.id);
     if (containers.length > 0) await runtime.removePod(uid);
+    this.volumes.tearDownPod(uid);
     for (const key of [...this.backoff.keys()]) if (key.startsWith(`${uid}/`)) this.backoff.delete(key);
     this.prober.forgetPod(uid);
     this.startTimes.delete(uid);

@@ -187,7 +187,8 @@ export function buildRootPlan(dir: string, mounts: readonly ContainerMount[], ho
       const [top, ...rest] = path.slice(1).split('/') as [string, ...string[]];
       const rel = rest.join('/');
       if (!hostDirs.has(top)) {
-        if (existsOnHost(join(hostRoot, top))) throw new MountPlanError(`cannot mount below ${JSON.stringify(`/${top}`)}: not a directory on this host`);
+        if (existsOnHost(join(hostRoot, top)))
+          throw new MountPlanError(`cannot mount below ${JSON.stringify(`/${top}`)}: not a directory on this host`);
         makeMountPoint(join(root, path), isDir);
       } else if (rel !== '') {
         const kind = probe(join(hostRoot, top), rel);

@@ -73,7 +73,15 @@ import {
   type RuntimeLogger,
 } from './types.js';
 import { isExecutableFile } from './executable.js';
-import { buildRootPlan, detectNamespaces, helperProcessCount, isolatedArgv, MAIN_PID_FILE, NO_NAMESPACES, type NamespaceSupport } from './isolation.js';
+import {
+  buildRootPlan,
+  detectNamespaces,
+  helperProcessCount,
+  isolatedArgv,
+  MAIN_PID_FILE,
+  NO_NAMESPACES,
+  type NamespaceSupport,
+} from './isolation.js';
 
 /** Spans of container creation (cgroup, process), children of the kubelet's `container start` span. */
 const runtimeTracer = tracer('kubelet');

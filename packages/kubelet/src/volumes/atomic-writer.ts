@@ -12,7 +12,18 @@
  * (one atomic step), then adds the user-visible links that are new, removes the ones no longer projected
  * and deletes the old version. Nothing is written when the contents and modes are unchanged.
  */
-import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 
 /** One file of a projection: a relative path (validated by the caller), its bytes and its mode. */

@@ -39,7 +39,9 @@ export function prepareHostPath(path: string, type: string | undefined): string 
       try {
         closeSync(openSync(p, 'a', 0o644));
       } catch (err) {
-        throw new ProjectionError(`hostPath type check failed: cannot create file ${p}: ${err instanceof Error ? err.message : String(err)}`);
+        throw new ProjectionError(
+          `hostPath type check failed: cannot create file ${p}: ${err instanceof Error ? err.message : String(err)}`,
+        );
       }
     } else if (!st.isFile()) throw new ProjectionError(`hostPath type check failed: ${p} is not a file`);
     return p;

@@ -102,7 +102,8 @@ export class VolumeManager {
       } catch (err) {
         const e = err instanceof VolumeError ? err : new VolumeError(volume.name, message(err));
         failed.set(volume.name, e);
-        if (!(err instanceof ProjectionError)) this.options.logger?.warn({ uid, volume: volume.name, err: message(err) }, 'volume set-up failed');
+        if (!(err instanceof ProjectionError))
+          this.options.logger?.warn({ uid, volume: volume.name, err: message(err) }, 'volume set-up failed');
       }
     }
     const first = failed.values().next();
@@ -117,7 +118,8 @@ export class VolumeManager {
       const failure = this.failed.get(uid)?.get(vm.name);
       if (failure !== undefined) throw failure;
       const volume = this.ready.get(uid)?.get(vm.name);
-      if (volume === undefined) throw new VolumeError(vm.name, `volume ${JSON.stringify(vm.name)} is not set up (no such volume in the pod?)`);
+      if (volume === undefined)
+        throw new VolumeError(vm.name, `volume ${JSON.stringify(vm.name)} is not set up (no such volume in the pod?)`);
       if (!isAbsolute(vm.mountPath)) throw new VolumeError(vm.name, `mountPath ${JSON.stringify(vm.mountPath)} must be absolute`);
       let hostPath = volume.hostPath;
       const subPath = vm.subPath ?? '';
@@ -136,7 +138,7 @@ export class VolumeManager {
   }
 
   /** Unmounts and removes everything of the pod's volumes (hostPath contents are never touched). */
-  async tearDownPod(uid: string): Promise<void> {
+  tearDownPod(uid: string): void {
     this.ready.delete(uid);
     this.failed.delete(uid);
     if (!UID_RE.test(uid)) return;
@@ -148,7 +150,7 @@ export class VolumeManager {
   }
 
   /** Tears down the volumes of every pod directory whose uid is not in `keep`. */
-  async cleanupOrphans(keep: ReadonlySet<string>): Promise<void> {
+  cleanupOrphans(keep: ReadonlySet<string>): void {
     let names: string[] = [];
     try {
       names = readdirSync(this.rootDir);
@@ -158,7 +160,7 @@ export class VolumeManager {
     for (const uid of names) {
       if (keep.has(uid)) continue;
       try {
-        await this.tearDownPod(uid);
+        this.tearDownPod(uid);
         this.options.logger?.info({ uid }, 'removed the volumes of a pod that no longer exists');
       } catch (err) {
         this.options.logger?.warn({ uid, err: message(err) }, 'cannot remove the volumes of a pod that no longer exists');
@@ -208,16 +210,33 @@ export class VolumeManager {
         const s = volume.configMap;
         const name = s.name ?? '';
         kind = 'configMap';
-        files = configMapFiles(name, await this.fetch('configmaps', ns, name), s.items, s.defaultMode ?? DEFAULT_FILE_MODE, s.optional === true);
+        files = configMapFiles(
+          name,
+          await this.fetch('configmaps', ns, name),
+          s.items,
+          s.defaultMode ?? DEFAULT_FILE_MODE,
+          s.optional === true,
+        );
       } else if (volume.secret !== undefined) {
         const s = volume.secret;
         const name = s.secretName ?? '';
         kind = 'secret';
         memory = true;
-        files = secretFiles(name, await this.fetch('secrets', ns, name), s.items, s.defaultMode ?? DEFAULT_SECRET_MODE, s.optional === true);
+        files = secretFiles(
+          name,
+          await this.fetch('secrets', ns, name),
+          s.items,
+          s.defaultMode ?? DEFAULT_SECRET_MODE,
+          s.optional === true,
+        );
       } else if (volume.downwardAPI !== undefined) {
         kind = 'downwardAPI';
-        files = downwardApiFiles(pod, volume.downwardAPI.items, volume.downwardAPI.defaultMode ?? DEFAULT_FILE_MODE, this.options.allocatable());
+        files = downwardApiFiles(
+          pod,
+          volume.downwardAPI.items,
+          volume.downwardAPI.defaultMode ?? DEFAULT_FILE_MODE,
+          this.options.allocatable(),
+        );
       } else if (volume.projected !== undefined) {
         kind = 'projected';
         memory = true;
@@ -227,7 +246,8 @@ export class VolumeManager {
       }
       const dir = this.volumeDir(uid, kind, volume.name);
       this.ensureDir(dir, memory ? {} : undefined);
-      if (writeProjection(dir, files)) this.options.logger?.info({ uid, volume: volume.name, files: files.length }, 'volume contents written');
+      if (writeProjection(dir, files))
+        this.options.logger?.info({ uid, volume: volume.name, files: files.length }, 'volume contents written');
       return { hostPath: dir, forceReadOnly: true };
     } catch (err) {
       if (err instanceof VolumeError) throw err;
@@ -242,13 +262,31 @@ export class VolumeManager {
       if (source.configMap !== undefined) {
         const s = source.configMap;
         const name = s.name ?? '';
-        files.push(...configMapFiles(name, await this.fetch('configmaps', ns, name), s.items, projected.defaultMode ?? DEFAULT_FILE_MODE, s.optional === true));
+        files.push(
+          ...configMapFiles(
+            name,
+            await this.fetch('configmaps', ns, name),
+            s.items,
+            projected.defaultMode ?? DEFAULT_FILE_MODE,
+            s.optional === true,
+          ),
+        );
       } else if (source.secret !== undefined) {
         const s = source.secret;
         const name = s.name ?? '';
-        files.push(...secretFiles(name, await this.fetch('secrets', ns, name), s.items, projected.defaultMode ?? DEFAULT_SECRET_MODE, s.optional === true));
+        files.push(
+          ...secretFiles(
+            name,
+            await this.fetch('secrets', ns, name),
+            s.items,
+            projected.defaultMode ?? DEFAULT_SECRET_MODE,
+            s.optional === true,
+          ),
+        );
       } else if (source.downwardAPI !== undefined) {
-        files.push(...downwardApiFiles(pod, source.downwardAPI.items, projected.defaultMode ?? DEFAULT_FILE_MODE, this.options.allocatable()));
+        files.push(
+          ...downwardApiFiles(pod, source.downwardAPI.items, projected.defaultMode ?? DEFAULT_FILE_MODE, this.options.allocatable()),
+        );
       } else {
         throw new ProjectionError('projected volume source not supported (configMap, secret and downwardAPI are)');
       }

@@ -142,7 +142,8 @@ export interface NodeAllocatable {
 export function resourceFieldValue(container: Container, resource: string, divisor: string | undefined, node: NodeAllocatable): string {
   const [section, name] = resource.split('.', 2) as [string, string | undefined];
   const list = section === 'limits' ? container.resources?.limits : section === 'requests' ? container.resources?.requests : undefined;
-  if (name === undefined || (section !== 'limits' && section !== 'requests')) throw new ProjectionError(`unsupported container resource: ${resource}`);
+  if (name === undefined || (section !== 'limits' && section !== 'requests'))
+    throw new ProjectionError(`unsupported container resource: ${resource}`);
   const raw = list?.[name];
   if (name === 'cpu') {
     const milli = raw !== undefined ? milliCpu(raw) : section === 'limits' ? node.milliCpu : 0;
@@ -171,7 +172,9 @@ export function downwardApiFiles(
     if (item.fieldRef !== undefined) value = fieldRefValue(pod, item.fieldRef.fieldPath);
     else if (item.resourceFieldRef !== undefined) {
       const ref = item.resourceFieldRef;
-      const container = pod.spec?.containers.find((c) => c.name === ref.containerName) ?? (ref.containerName === undefined ? pod.spec?.containers[0] : undefined);
+      const container =
+        pod.spec?.containers.find((c) => c.name === ref.containerName) ??
+        (ref.containerName === undefined ? pod.spec?.containers[0] : undefined);
       if (container === undefined) throw new ProjectionError(`container ${JSON.stringify(ref.containerName ?? '')} not found`);
       value = resourceFieldValue(container, ref.resource, ref.divisor === undefined ? undefined : String(ref.divisor), node);
     } else throw new ProjectionError(`downward API item ${item.path} has neither fieldRef nor resourceFieldRef`);
