@@ -555,6 +555,7 @@ export class Kubelet {
       podIP: this.options.node.address,
       env: { PATH: DEFAULT_PATH, HOSTNAME: pod.metadata?.name ?? '', ...env },
       cgroupProcs: this.options.runtime.cgroupProcsFiles(view.id),
+      execPrefix: this.options.runtime.execPrefix(view.id),
       ports,
     });
     view.ready = this.prober.isReady(uid, container, view.id);

@@ -3,6 +3,7 @@
  * without touching the host's tree, read-only mounts, the pod's hostname, a low pid inside the container,
  * signals and exit codes still observed, and no mount left anywhere afterwards.
  */
+import { spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -122,6 +123,10 @@ describe.runIf(support?.mount === true)('container isolation', () => {
     await until(async () => (await runtime.readLog(cfg.podUid, 'app')).includes('up'));
     // The recorded pid is the container's process as the host sees it, and it is killable from outside.
     await until(() => existsSync(`/proc/${state.pid}`) && readFileSync(`/proc/${state.pid}/cmdline`, 'utf8') === 'sleep\u000030\u0000');
+    // Exec probes run through execPrefix: inside the container's namespaces (its hostname, its root).
+    const probe = spawnSync(runtime.execPrefix(id)[0] as string, [...runtime.execPrefix(id).slice(1), 'hostname'], { encoding: 'utf8' });
+    expect(probe.stdout.trim()).toBe(support?.uts === true ? 'iso-pod' : probe.stdout.trim());
+    expect(probe.status).toBe(0);
     process.kill(state.pid, 'SIGTERM');
     expect(await exitOf(runtime, id)).toMatchObject({ exitCode: 143, signal: 'SIGTERM' });
     expect(await runtime.readLog(cfg.podUid, 'app')).toEqual(['up']);

@@ -225,6 +225,15 @@ function makeMountPoint(path: string, isDir: boolean): void {
   }
 }
 
+/** nsenter(1) into a running container's namespaces, root and working directory (the process `pid` is in them). */
+export function nsenterArgv(support: NamespaceSupport, pid: number): string[] {
+  const flags = ['--mount'];
+  if (support.uts) flags.push('--uts');
+  if (support.ipc) flags.push('--ipc');
+  if (support.pid) flags.push('--pid');
+  return ['nsenter', `--target=${pid}`, ...flags, '--root', '--wd', '--'];
+}
+
 /**
  * The argv the shim execs for an isolated container: unshare with the namespaces the host allows, the init
  * script and its arguments, then the container's argv.

@@ -27,7 +27,7 @@
  * directory recovers them (and reports exits that happened meanwhile to its first onExit listener).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, rmdirSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -80,6 +80,7 @@ import {
   isolatedArgv,
   MAIN_PID_FILE,
   NO_NAMESPACES,
+  nsenterArgv,
   type NamespaceSupport,
 } from './isolation.js';
 
@@ -118,6 +119,8 @@ interface Entry {
   state: ContainerState;
   /** The shim when this runtime spawned it (its 'exit' event reports the exit). */
   child: ChildProcess | undefined;
+  /** Started in its own namespaces (isolation.ts). */
+  isolated: boolean;
   finalizing: Promise<void> | undefined;
   logIndexedTo: number;
   logIndexedAt: number;
@@ -365,6 +368,7 @@ export class ProcessRuntime implements ContainerRuntime {
         shimStartTicks,
         state: { state: 'running', pid: pids.pid, startedAt },
         child,
+        isolated,
         finalizing: undefined,
         logIndexedTo: 0,
         logIndexedAt: 0,
@@ -392,6 +396,12 @@ export class ProcessRuntime implements ContainerRuntime {
       this.removeIfEmpty(containerNameDir(this.rootDir, podUid, containerName));
       throw err;
     }
+  }
+
+  execPrefix(id: string): string[] {
+    const entry = this.entries.get(id);
+    if (entry === undefined || entry.state.state !== 'running' || !entry.isolated) return [];
+    return nsenterArgv(this.namespaces, entry.state.pid);
   }
 
   cgroupProcsFiles(id: string): string[] {
@@ -701,6 +711,7 @@ export class ProcessRuntime implements ContainerRuntime {
       shimStartTicks: start?.shimStartTicks ?? -1,
       state: { state: 'running', pid: start?.pid ?? 0, startedAt: new Date(start?.startedAt ?? record.createdAt) },
       child: undefined,
+      isolated: existsSync(join(dir, MAIN_PID_FILE)),
       finalizing: undefined,
       logIndexedTo: lastIndexedOffset(join(dir, LOG_INDEX_FILE)),
       logIndexedAt: 0,

@@ -96,6 +96,8 @@ export interface ContainerRuntime {
   readLog(podUid: string, containerName: string, options?: ReadLogOptions): Promise<string[]>;
   /** The last lines, then new lines as they are written, until the signal fires or the container has exited and everything is read. */
   followLog(podUid: string, containerName: string, options: FollowLogOptions): AsyncIterable<string>;
+  /** The argv prefix that runs a command inside a running container's namespaces and root (exec probes); [] when it has none. */
+  execPrefix(id: string): string[];
   /** The cgroup.procs files of a container (where its exec probes are placed); [] for an unknown id. */
   cgroupProcsFiles(id: string): string[];
   /** Removes the pod cgroup and state dir after its containers are removed (exited ones still present are removed too). */
