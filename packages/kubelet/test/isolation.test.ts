@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -143,6 +143,35 @@ describe.runIf(support?.mount === true)('container isolation', () => {
     expect(runtime.containerState(id)).toMatchObject({ state: 'exited', exitCode: 7 });
     expect(await runtime.readLog(cfg.podUid, 'app')).toContain('got TERM');
     await runtime.removePod(cfg.podUid);
+  });
+
+  it('gives the containers of one pod the same UTS and IPC namespaces, apart from the host and other pods', async () => {
+    const { runtime } = setup();
+    const first = config('readlink /proc/self/ns/ipc; exec sleep 30');
+    const second = { ...first, containerName: 'side', argv: ['sh', '-c', 'readlink /proc/self/ns/ipc; hostname; exec sleep 30'] };
+    const other = config('readlink /proc/self/ns/ipc; exec sleep 30');
+    const ids = [await runtime.startContainer(first), await runtime.startContainer(second), await runtime.startContainer(other)];
+    const firstLine = async (uid: string, name: string): Promise<string[]> =>
+      until(async () => {
+        const lines = await runtime.readLog(uid, name);
+        return lines.length > 0 ? lines : undefined;
+      });
+    const [a] = await firstLine(first.podUid, 'app');
+    const [b, host] = await until(async () => {
+      const lines = await firstLine(first.podUid, 'side');
+      return lines.length >= 2 ? lines : undefined;
+    });
+    const [c] = await firstLine(other.podUid, 'app');
+    expect(a).toMatch(/^ipc:\[\d+\]$/);
+    if (support?.ipc === true) {
+      expect(b).toBe(a);
+      expect(c).not.toBe(a);
+      expect(a).not.toBe(readlinkSync('/proc/self/ns/ipc'));
+    }
+    if (support?.uts === true) expect(host).toBe('iso-pod');
+    for (const id of ids) await runtime.stopContainer(id, 1);
+    await runtime.removePod(first.podUid);
+    await runtime.removePod(other.podUid);
   });
 
   it('fails the start (nothing left) when a mount cannot be made', async () => {

@@ -240,6 +240,8 @@ export function nsenterArgv(support: NamespaceSupport, pid: number): string[] {
  */
 export function isolatedArgv(options: {
   support: NamespaceSupport;
+  /** A running container of the same pod: its UTS and IPC namespaces are joined instead of new ones made. */
+  joinPid?: number | undefined;
   shell: string;
   dir: string;
   hostname: string;
@@ -247,12 +249,20 @@ export function isolatedArgv(options: {
   ops: readonly string[];
   argv: readonly string[];
 }): string[] {
-  const { support } = options;
+  const { support, joinPid } = options;
+  const enter: string[] = [];
+  if (joinPid !== undefined && (support.uts || support.ipc)) {
+    enter.push('nsenter', `--target=${joinPid}`);
+    if (support.uts) enter.push('--uts');
+    if (support.ipc) enter.push('--ipc');
+    enter.push('--');
+  }
   const flags = ['--mount', '--propagation', 'private'];
-  if (support.uts) flags.push('--uts');
-  if (support.ipc) flags.push('--ipc');
+  if (support.uts && enter.length === 0) flags.push('--uts');
+  if (support.ipc && enter.length === 0) flags.push('--ipc');
   if (support.pid) flags.push('--pid', '--fork', '--kill-child');
   return [
+    ...enter,
     'unshare',
     ...flags,
     '--',
@@ -262,7 +272,7 @@ export function isolatedArgv(options: {
     'skiff-init',
     options.dir,
     join(options.dir, 'root'),
-    support.uts ? options.hostname : '',
+    support.uts && enter.length === 0 ? options.hostname : '',
     options.workingDir,
     String(options.ops.length / 3),
     support.defaultSignal ? '1' : '0',

@@ -289,9 +289,12 @@ export class ProcessRuntime implements ContainerRuntime {
       });
 
       const isolated = this.namespaces.mount;
+      // The pod's UTS and IPC namespaces are those of a running sibling, when there is one.
+      const sibling = [...this.entries.values()].find((e) => e.config.podUid === podUid && e.isolated && e.state.state === 'running');
       const argv = isolated
         ? isolatedArgv({
             support: this.namespaces,
+            joinPid: sibling?.state.pid,
             shell: this.shell,
             dir,
             hostname: config.hostname ?? config.podName,
