@@ -115,6 +115,26 @@ describe.runIf(support?.mount === true)('container isolation', () => {
     expect(mountsUnder(rootDir)).toEqual([]);
   });
 
+  it("hides the runtime's directory: no other pod's volume (a tmpfs there) is visible or held", async () => {
+    const { rootDir, runtime } = setup();
+    const other = join(rootDir, 'other-pod-secret');
+    mkdirSync(other);
+    expect(spawnSync('mount', ['-t', 'tmpfs', 'tmpfs', other]).status).toBe(0);
+    try {
+      writeFileSync(join(other, 'password'), 'not-yours');
+      const cfg = config(
+        `cat ${other}/password 2>/dev/null || echo hidden; grep -q other-pod-secret /proc/self/mountinfo && echo held || echo released; ls ${rootDir} | wc -l`,
+      );
+      const id = await runtime.startContainer(cfg);
+      expect(await exitOf(runtime, id)).toMatchObject({ exitCode: 0 });
+      expect(await runtime.readLog(cfg.podUid, 'app')).toEqual(['hidden', 'released', '0']);
+      await runtime.removePod(cfg.podUid);
+    } finally {
+      spawnSync('umount', [other]);
+    }
+    expect(mountsUnder(rootDir)).toEqual([]);
+  });
+
   it('keeps the cgroup placement, pid, SIGTERM exit code and cleanup of a plain container', async () => {
     const { rootDir, runtime } = setup();
     const cfg = config('echo up; exec sleep 30');

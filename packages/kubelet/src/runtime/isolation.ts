@@ -9,7 +9,8 @@
  * 1. `unshare --mount --propagation private [--uts] [--ipc] [--pid --fork --kill-child]` starts the init
  *    script (PID 1 of the new PID namespace; it dies with unshare);
  * 2. the init script carries out the root plan (buildRootPlan(): rbind host dirs, overlays where a mount
- *    point must be created inside a host directory, the volumes, a fresh /proc), all in the private mount
+ *    point must be created inside a host directory, the volumes, a fresh /proc, an empty tmpfs over the
+ *    runtime's state directory so no container sees another's state or volumes), all in the private mount
  *    namespace, so none of it is visible to the host and all of it vanishes with the namespace;
  * 3. it sets the hostname (only inside its own UTS namespace), forks the container process, which writes
  *    its host pid (read from the host's /proc before entering the new root) to `<attempt dir>/main-pid`
@@ -23,6 +24,7 @@
 import { spawnSync } from 'node:child_process';
 import { lstatSync, mkdirSync, readdirSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, normalize } from 'node:path';
+import { mountPointsUnder } from './mountinfo.js';
 import type { ContainerMount } from './types.js';
 
 /** What the host allows, detected once per runtime. */
@@ -79,6 +81,7 @@ export const INIT_SCRIPT = [
   '    mkdir) mkdir -p "$root$b" ;;',
   '    touch) mkdir -p "$root$a" && : > "$root$b" ;;',
   '    proc) mount -t proc -o nosuid,nodev,noexec proc "$root$b" ;;',
+  '    hide) { [ -z "$b" ] || printf "%s\\n" "$b" | xargs -d "\\n" umount -l; } && mount -t tmpfs -o mode=0755,size=64k skiff-hidden "$root$a" ;;',
   '    *) false ;;',
   '  esac || { echo "skiff: cannot assemble the container root: $op $a $b" >&2; exit 125; }',
   'done',
@@ -134,7 +137,7 @@ function probe(base: string, rel: string): 'missing' | 'dir' | 'file' {
  * `/data`) `<dir>/root` is assembled entry by entry: mount points and the host's top-level symlinks are
  * made on the host's disk inside the attempt directory, and each top-level directory or file is bound.
  */
-export function buildRootPlan(dir: string, mounts: readonly ContainerMount[], hostRoot = '/'): string[] {
+export function buildRootPlan(dir: string, mounts: readonly ContainerMount[], hide: readonly string[] = [], hostRoot = '/'): string[] {
   if (/[,:]/.test(dir)) throw new MountPlanError(`the runtime's state directory must not contain ',' or ':' (${dir})`);
   const root = join(dir, 'root');
   mkdirSync(root, { recursive: true });
@@ -162,6 +165,24 @@ export function buildRootPlan(dir: string, mounts: readonly ContainerMount[], ho
   }
   if (!wholeRoot) mkdirSync(join(root, 'proc'));
   ops.push('proc', '-', '/proc');
+  // The kubelet's own directories (other containers' state, other pods' volumes) are replaced by an empty
+  // tmpfs; their mounts (secret tmpfs of other pods) are detached first, so this container holds none of them.
+  for (const path of hide) {
+    const top = path.split('/')[1] ?? '';
+    if (
+      !isAbsolute(path) ||
+      path.includes('\n') ||
+      !(wholeRoot ? entries.some((e) => e.name === top && e.isDirectory()) : hostDirs.has(top))
+    )
+      continue;
+    ops.push(
+      'hide',
+      path,
+      mountPointsUnder(path)
+        .map((m) => `${root}${m}`)
+        .join('\n'),
+    );
+  }
 
   const overlaid = new Set<string>();
   const placed: Array<{ path: string; hostPath: string }> = [];

@@ -299,7 +299,7 @@ export class ProcessRuntime implements ContainerRuntime {
             dir,
             hostname: config.hostname ?? config.podName,
             workingDir: cwd,
-            ops: buildRootPlan(dir, config.mounts ?? []),
+            ops: buildRootPlan(dir, config.mounts ?? [], [this.rootDir]),
             argv: config.argv,
           })
         : config.argv;

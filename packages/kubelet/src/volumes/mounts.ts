@@ -3,31 +3,9 @@
  * umount(8) from util-linux, /proc/self/mountinfo for what is mounted.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { listMountPoints } from '../runtime/mountinfo.js';
 
-/** Mount points from /proc/self/mountinfo (field 5, octal escapes such as `\040` decoded). */
-export function listMountPoints(): string[] {
-  let text: string;
-  try {
-    text = readFileSync('/proc/self/mountinfo', 'utf8');
-  } catch {
-    return [];
-  }
-  const out: string[] = [];
-  for (const line of text.split('\n')) {
-    const field = line.split(' ')[4];
-    if (field !== undefined) out.push(field.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8))));
-  }
-  return out;
-}
-
-/** Mount points at or below `dir`, deepest first (the order to unmount them in). */
-export function mountPointsUnder(dir: string): string[] {
-  const prefix = dir.endsWith('/') ? dir : `${dir}/`;
-  return listMountPoints()
-    .filter((m) => m === dir || m.startsWith(prefix))
-    .sort((a, b) => b.length - a.length);
-}
+export { listMountPoints, mountPointsUnder } from '../runtime/mountinfo.js';
 
 export function isMountPoint(dir: string): boolean {
   return listMountPoints().includes(dir);
