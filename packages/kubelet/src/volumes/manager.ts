@@ -299,12 +299,23 @@ export class VolumeManager {
     return files;
   }
 
-  /** A configMap or secret, fetched at most once per TTL; undefined when it does not exist. */
+  /** A configMap or secret, fetched at most once per TTL (the last copy when a fetch fails); undefined when it does not exist. */
   private async fetch<T extends ConfigMap | Secret>(resource: 'configmaps' | 'secrets', ns: string, name: string): Promise<T | undefined> {
     const key = `${resource}/${ns}/${name}`;
     const cached = this.objects.get(key);
     if (cached !== undefined && Date.now() - cached.at < this.ttlMs) return cached.object as T | undefined;
-    const object = await this.options.client.getOrUndefined<T>(resource === 'configmaps' ? CONFIGMAPS : SECRETS, ns, name);
+    let object: T | undefined;
+    try {
+      object = await this.options.client.getOrUndefined<T>(resource === 'configmaps' ? CONFIGMAPS : SECRETS, ns, name);
+    } catch (err) {
+      // The apiserver is unreachable or refuses: keep what was projected last rather than failing the pod.
+      if (cached === undefined) throw err;
+      this.options.logger?.warn(
+        { resource, namespace: ns, name, err: message(err) },
+        'cannot refresh a volume source; keeping the last one',
+      );
+      return cached.object as T | undefined;
+    }
     const now = Date.now();
     this.objects.set(key, { at: now, object });
     if (this.objects.size > 1024) for (const [k, v] of this.objects) if (now - v.at >= this.ttlMs) this.objects.delete(k);
