@@ -34,7 +34,7 @@ import { contextOfObject, lifecyclePhaseHistogram, tracer, type Logger } from '@
 import { containerConfig, ContainerConfigError } from './container-config.js';
 import { allocatable, buildNode, type NodeFacts } from './node-status.js';
 import { computePodStatus, stableJson, statusChanged, type ContainerView } from './pod-status.js';
-import type { ContainerRuntime, ContainerState, ContainerSummary } from './runtime/index.js';
+import type { ContainerConfig, ContainerRuntime, ContainerState, ContainerSummary } from './runtime/index.js';
 import { createKubeletServer } from './server.js';
 import type { StatsCollector } from './stats/summary.js';
 import { ProberManager, proberMetrics, type ProbePollerKind, type ProbeType } from './probes/index.js';
@@ -499,11 +499,7 @@ export class Kubelet {
             });
             const id = await context
               .with(trace.setSpan(context.active(), startSpan), () =>
-                this.options.runtime.startContainer({
-                  ...containerConfig(pod, container),
-                  mounts: this.volumes.mountsFor(pod, container),
-                  hostname: pod.spec?.hostname ?? pod.metadata?.name ?? '',
-                }),
+                this.options.runtime.startContainer(this.configWithVolumes(pod, container)),
               )
               .finally(() => startSpan.end());
             if (latest !== undefined) this.noteRestart(backoffKey, latest.state);
@@ -529,6 +525,16 @@ export class Kubelet {
       views.push(view);
     }
     return views;
+  }
+
+  /** The container's runtime config with its volume mounts and the pod's hostname (throws VolumeError when a volume is not ready). */
+  private configWithVolumes(pod: Pod, container: Container): ContainerConfig {
+    const config = containerConfig(pod, container);
+    return {
+      ...config,
+      mounts: this.volumes.mountsFor(pod, container, config.env),
+      hostname: pod.spec?.hostname ?? pod.metadata?.name ?? '',
+    };
   }
 
   /** A volume that could not be set up: a FailedMount event (the containers that need it wait). */

@@ -208,6 +208,14 @@ describe.runIf(isRoot)('VolumeManager', () => {
     await vm.setUpPod(optional);
     const uid = optional.metadata?.uid ?? '';
     expect(mountsUnder(root).length).toBe(1);
+    // subPathExpr expands the container's env; the sub-directory is made inside the volume.
+    const main = { name: 'main', image: 'busybox', volumeMounts: [{ name: 'mem', mountPath: '/logs', subPathExpr: 'by-pod/$(POD_NAME)' }] };
+    const [sub] = vm.mountsFor(optional, main, { POD_NAME: 'vol-pod' });
+    expect(sub?.hostPath.endsWith('/mem/by-pod/vol-pod')).toBe(true);
+    expect(statSync(sub?.hostPath ?? '').isDirectory()).toBe(true);
+    expect(() => vm.mountsFor(optional, { ...main, volumeMounts: [{ name: 'mem', mountPath: '/x', subPath: '../escape' }] })).toThrow(
+      /invalid subPath/,
+    );
     writeFileSync(join(root, uid, 'marker'), 'x');
     // A new manager (a kubelet restart) removes the volumes of pods that are gone.
     const next = new VolumeManager({ rootDir: root, client: t.client, allocatable: () => ({ milliCpu: 1000, memoryBytes: 1 << 30 }) });

@@ -20,6 +20,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { isAbsolute, join, normalize } from 'node:path';
 import { bytes, CONFIGMAPS, SECRETS, type ConfigMap, type Container, type Pod, type Secret, type Volume } from '@skiff/api';
 import type { ApiClient } from '@skiff/client';
+import { expandVars } from '../container-config.js';
 import type { ContainerMount, RuntimeLogger } from '../runtime/types.js';
 import { writeProjection, type ProjectedFile } from './atomic-writer.js';
 import { VolumeError } from './errors.js';
@@ -110,8 +111,11 @@ export class VolumeManager {
     if (first.done !== true) throw first.value;
   }
 
-  /** The bind mounts of a container's volumeMounts (subPath resolved inside the volume, created as a directory when missing). */
-  mountsFor(pod: Pod, container: Container): ContainerMount[] {
+  /**
+   * The bind mounts of a container's volumeMounts: subPath (or subPathExpr with `$(VAR)` expanded from the
+   * container's `env`) resolved inside the volume, created as a directory when missing.
+   */
+  mountsFor(pod: Pod, container: Container, env: Record<string, string> = {}): ContainerMount[] {
     const uid = pod.metadata?.uid ?? '';
     const out: ContainerMount[] = [];
     for (const vm of container.volumeMounts ?? []) {
@@ -122,7 +126,7 @@ export class VolumeManager {
         throw new VolumeError(vm.name, `volume ${JSON.stringify(vm.name)} is not set up (no such volume in the pod?)`);
       if (!isAbsolute(vm.mountPath)) throw new VolumeError(vm.name, `mountPath ${JSON.stringify(vm.mountPath)} must be absolute`);
       let hostPath = volume.hostPath;
-      const subPath = vm.subPath ?? '';
+      const subPath = vm.subPathExpr !== undefined && vm.subPathExpr !== '' ? expandVars(vm.subPathExpr, env) : (vm.subPath ?? '');
       if (subPath !== '') {
         try {
           checkItemPath(normalize(subPath));
