@@ -187,16 +187,22 @@ describe('walking skeleton', () => {
 /** SIGKILLs one component of the cluster (found by its command line); returns how many it killed. */
 function killComponent(name: 'scheduler' | 'kubelet'): number {
   const port = name === 'scheduler' ? cluster.ports.scheduler : cluster.ports.kubelet;
-  const lines = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' }).split('\n');
-  let n = 0;
+  const lines = execFileSync('ps', ['-eo', 'pid,ppid,args'], { encoding: 'utf8' }).split('\n');
+  const matches = new Map<number, number>();
   for (const line of lines) {
-    const m = /^\s*(\d+)\s+(.*)$/.exec(line);
+    const m = /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line);
     if (m === null) continue;
-    const args = m[2] ?? '';
+    const args = m[3] ?? '';
     if (args.includes(`skiff.js ${name} `) && new RegExp(`--port ${port}(\\s|$)`).test(args) && args.includes(cluster.natsUrl)) {
-      process.kill(Number(m[1]), 'SIGKILL');
-      n++;
+      matches.set(Number(m[1]), Number(m[2]));
     }
+  }
+  // A child the component just forked shows the component's args until it execs: kill the component only.
+  let n = 0;
+  for (const [pid, ppid] of matches) {
+    if (matches.has(ppid)) continue;
+    process.kill(pid, 'SIGKILL');
+    n++;
   }
   return n;
 }

@@ -8,7 +8,7 @@ export { computePodStatus, podPhase, containerStatus, statusChanged, stableJson 
 export type { ContainerView } from './pod-status.js';
 export { containerConfig, ContainerConfigError, expandVars } from './container-config.js';
 export { ProcessRuntime } from './runtime/index.js';
-export type { ContainerRuntime, ContainerConfig, ContainerState } from './runtime/index.js';
+export type { ContainerRuntime, ContainerConfig, ContainerMount, ContainerState } from './runtime/index.js';
 export { CgroupManager, detectCgroupLayout } from './cgroups/index.js';
 export type { CgroupLayout } from './cgroups/index.js';
 export { createCgroupStatsReader, nativeCgroupStatsAvailable, TsCgroupStatsReader, measureStatsReaders } from './stats/index.js';
@@ -64,3 +64,5 @@ export type {
   ProbeType,
   ProbeTarget,
 } from './probes/index.js';
+export { VolumeManager, VolumeError } from './volumes/index.js';
+export type { VolumeManagerOptions } from './volumes/index.js';

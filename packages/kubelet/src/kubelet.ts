@@ -16,6 +16,7 @@ import { context, trace, type SpanContext } from '@opentelemetry/api';
 import {
   ApiError,
   bytes,
+  milliCpu,
   LIFECYCLE_PHASES,
   milestoneAnnotation,
   milestoneTime,
@@ -33,7 +34,7 @@ import { contextOfObject, lifecyclePhaseHistogram, tracer, type Logger } from '@
 import { containerConfig, ContainerConfigError } from './container-config.js';
 import { allocatable, buildNode, type NodeFacts } from './node-status.js';
 import { computePodStatus, stableJson, statusChanged, type ContainerView } from './pod-status.js';
-import type { ContainerRuntime, ContainerState, ContainerSummary } from './runtime/index.js';
+import type { ContainerConfig, ContainerRuntime, ContainerState, ContainerSummary } from './runtime/index.js';
 import { createKubeletServer } from './server.js';
 import type { StatsCollector } from './stats/summary.js';
 import { ProberManager, proberMetrics, type ProbePollerKind, type ProbeType } from './probes/index.js';
@@ -51,6 +52,7 @@ import {
   type EvictionThreshold,
   type PodUsage,
 } from './eviction/index.js';
+import { VolumeError, VolumeManager } from './volumes/index.js';
 
 export interface KubeletOptions {
   client: ApiClient;
@@ -73,6 +75,10 @@ export interface KubeletOptions {
   resyncIntervalMs?: number;
   /** Which probe poller runs probes: the native one (default) or its TypeScript twin. */
   probePoller?: ProbePollerKind;
+  /** Where pod volumes live (default `<node.dataDir>/volumes`). */
+  volumeDir?: string;
+  /** How long a configMap or secret a volume projects is reused before it is fetched again (default 5 s). */
+  volumeObjectTtlMs?: number;
   /** Node-pressure eviction; defaults to upstream's hard thresholds, a 10 s round and a 5 min transition period. */
   eviction?: KubeletEvictionOptions;
   /** The directory of static pod manifests (`--pod-manifest-path`); none when unset. */
@@ -135,6 +141,7 @@ export class Kubelet {
   /** Static pods from the manifest directory, and the API's mirror pods by `namespace/name`. */
   private staticPods: StaticPodSource | undefined;
   private readonly mirrors = new Map<string, Pod>();
+  private readonly volumes: VolumeManager;
 
   constructor(private readonly options: KubeletOptions) {
     const { client, nc, logger } = options;
@@ -216,6 +223,16 @@ export class Kubelet {
       evict: (pod, message) => this.evict(pod, message),
       onPressureChange: () => void this.heartbeat(true).catch((err: unknown) => logger.warn({ err }, 'posting node pressure failed')),
     });
+    this.volumes = new VolumeManager({
+      rootDir: options.volumeDir ?? `${options.node.dataDir}/volumes`,
+      client,
+      logger,
+      allocatable: () => {
+        const a = allocatable(this.facts());
+        return { milliCpu: milliCpu(a['cpu'] ?? '0'), memoryBytes: bytes(a['memory'] ?? '0') };
+      },
+      objectTtlMs: options.volumeObjectTtlMs,
+    });
   }
 
   get nodeName(): string {
@@ -261,6 +278,9 @@ export class Kubelet {
     await this.pods.start();
     // Containers of pods the API no longer has (deleted while we were away) are removed.
     for (const c of this.options.runtime.listContainers()) if (!this.byUid.has(c.config.podUid)) this.enqueue(c.config.podUid);
+    // Volumes of pods that are gone and have no containers left (those with containers go with their teardown).
+    const inUse = new Set([...this.byUid.keys(), ...this.options.runtime.listContainers().map((c) => c.config.podUid)]);
+    this.volumes.cleanupOrphans(inUse);
     this.every(this.options.resyncIntervalMs ?? 10_000, () => {
       for (const uid of this.byUid.keys()) this.enqueue(uid);
     });
@@ -528,6 +548,7 @@ export class Kubelet {
     const policy = pod.spec?.restartPolicy ?? 'Always';
     const views: ContainerView[] = [];
     const terminal = pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
+    if (!terminal) await this.volumes.setUpPod(pod).catch((err: unknown) => this.noteVolumeError(pod, err));
     for (const container of pod.spec?.containers ?? []) {
       const attempts = existing.get(container.name) ?? [];
       const latest = attempts[attempts.length - 1];
@@ -556,7 +577,9 @@ export class Kubelet {
               attributes: { 'k8s.container.name': container.name, 'k8s.pod.uid': uid },
             });
             const id = await context
-              .with(trace.setSpan(context.active(), startSpan), () => this.options.runtime.startContainer(containerConfig(pod, container)))
+              .with(trace.setSpan(context.active(), startSpan), () =>
+                this.options.runtime.startContainer(this.configWithVolumes(pod, container)),
+              )
               .finally(() => startSpan.end());
             if (latest !== undefined) this.noteRestart(backoffKey, latest.state);
             view.id = id;
@@ -565,9 +588,15 @@ export class Kubelet {
             view.restartCount = attemptOf(id);
           } catch (err) {
             const message = err instanceof Error ? err.message : String(err);
-            view.waiting = { reason: err instanceof ContainerConfigError ? 'CreateContainerConfigError' : 'RunContainerError', message };
-            this.recorder.record(pod, 'Warning', 'Failed', `Error: ${message}`);
-            this.later(uid, 10_000);
+            if (err instanceof VolumeError) {
+              // The volume's FailedMount event was recorded by setUpPod's caller; retry soon.
+              view.waiting = { reason: 'ContainerCreating', message };
+              this.later(uid, 2000);
+            } else {
+              view.waiting = { reason: err instanceof ContainerConfigError ? 'CreateContainerConfigError' : 'RunContainerError', message };
+              this.recorder.record(pod, 'Warning', 'Failed', `Error: ${message}`);
+              this.later(uid, 10_000);
+            }
           }
         }
       }
@@ -575,6 +604,21 @@ export class Kubelet {
       views.push(view);
     }
     return views;
+  }
+
+  /** The container's runtime config with its volume mounts and the pod's hostname (throws VolumeError when a volume is not ready). */
+  private configWithVolumes(pod: Pod, container: Container): ContainerConfig {
+    const config = containerConfig(pod, container);
+    return {
+      ...config,
+      mounts: this.volumes.mountsFor(pod, container, config.env),
+      hostname: pod.spec?.hostname ?? pod.metadata?.name ?? '',
+    };
+  }
+
+  /** A volume that could not be set up: a FailedMount event (the containers that need it wait). */
+  private noteVolumeError(pod: Pod, err: unknown): void {
+    this.recorder.record(pod, 'Warning', 'FailedMount', err instanceof Error ? err.message : String(err));
   }
 
   /** Probes a running container and fills in its readiness; a container that is not running is not probed. */
@@ -596,6 +640,7 @@ export class Kubelet {
       podIP: this.options.node.address,
       env: { PATH: DEFAULT_PATH, HOSTNAME: pod.metadata?.name ?? '', ...env },
       cgroupProcs: this.options.runtime.cgroupProcsFiles(view.id),
+      execPrefix: this.options.runtime.execPrefix(view.id),
       ports,
     });
     view.ready = this.prober.isReady(uid, container, view.id);
@@ -799,6 +844,7 @@ export class Kubelet {
     await Promise.all(containers.filter((c) => c.state.state === 'running').map((c) => runtime.stopContainer(c.id, graceSeconds)));
     for (const c of containers) await runtime.removeContainer(c.id);
     if (containers.length > 0) await runtime.removePod(uid);
+    this.volumes.tearDownPod(uid);
     for (const key of [...this.backoff.keys()]) if (key.startsWith(`${uid}/`)) this.backoff.delete(key);
     this.prober.forgetPod(uid);
     this.startTimes.delete(uid);

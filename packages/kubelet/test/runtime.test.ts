@@ -14,6 +14,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { CgroupManager, detectCgroupLayout, type CgroupLayout } from '../src/cgroups/index.js';
 import {
   ContainerNotFoundError,
+  detectNamespaces,
+  helperProcessCount,
   ProcessRuntime,
   type ContainerConfig,
   type ContainerLimits,
@@ -158,8 +160,8 @@ describe.runIf(isRoot)('ProcessRuntime', () => {
       expect(read(cg.cpuDir, 'cpu.max')).toBe('50000 100000');
       expect(read(cg.memoryDir, 'memory.max')).toBe(String(100 << 20));
     }
-    // The shim lives in the container's cgroup too: one more than the container's limit.
-    if (cg.pidsDir !== undefined) expect(read(cg.pidsDir, 'pids.max')).toBe('6');
+    // The shim (and, when isolated, unshare and the namespace's init) live in the container's cgroup too.
+    if (cg.pidsDir !== undefined) expect(read(cg.pidsDir, 'pids.max')).toBe(String(5 + helperProcessCount(detectNamespaces())));
     await runtime.stopContainer(id, 0);
   });
 
@@ -313,7 +315,8 @@ describe.runIf(isRoot)('ProcessRuntime', () => {
     const started = JSON.parse(first) as { id: string; pid: number; podUid: string };
     driver.kill('SIGKILL');
     await new Promise((r) => driver.once('exit', r));
-    expect(readFileSync(`/proc/${started.pid}/cmdline`, 'utf8')).toBe('sleep\u000030\u0000');
+    // The pid is reported just before the last exec (inside the container's namespaces): wait for it.
+    await until(() => readFileSync(`/proc/${started.pid}/cmdline`, 'utf8') === 'sleep\u000030\u0000');
 
     const b = open(rootDir, cgroups);
     expect(b.containerState(started.id)).toMatchObject({ state: 'running', pid: started.pid });

@@ -15,6 +15,8 @@ export interface ProbeTarget {
   cgroupProcs: string[];
   /** Named container ports, for a probe whose port is a name. */
   ports: Record<string, number>;
+  /** Put before an exec probe's command to run it inside the container's namespaces and root (ContainerRuntime.execPrefix). */
+  execPrefix?: string[];
 }
 
 /** Upstream's defaults: periodSeconds 10, timeoutSeconds 1, successThreshold 1, failureThreshold 3. */
@@ -39,7 +41,13 @@ export function pollerSpec(probe: Probe, target: ProbeTarget, delayMs: number): 
     timeoutMs: (probe.timeoutSeconds ?? 1) * 1000,
   };
   if (probe.exec !== undefined) {
-    return { ...timing, kind: 'exec', argv: probe.exec.command ?? [], env: target.env, cgroupProcs: target.cgroupProcs };
+    return {
+      ...timing,
+      kind: 'exec',
+      argv: [...(target.execPrefix ?? []), ...(probe.exec.command ?? [])],
+      env: target.env,
+      cgroupProcs: target.cgroupProcs,
+    };
   }
   if (probe.httpGet !== undefined) {
     const port = portOf(probe.httpGet.port, target);

@@ -7,6 +7,7 @@ export type {
   ContainerConfig,
   ContainerExitReason,
   ContainerLimits,
+  ContainerMount,
   ContainerRuntime,
   ContainerState,
   ContainerSummary,
@@ -18,6 +19,8 @@ export type {
 export { ContainerNotFoundError } from './types.js';
 export type { ProcessRuntimeOptions } from './process-runtime.js';
 export { DEFAULT_PATH, ProcessRuntime } from './process-runtime.js';
+export type { NamespaceSupport } from './isolation.js';
+export { buildRootPlan, detectNamespaces, helperProcessCount, INIT_EXIT_ROOT_FAILED, MAIN_PID_FILE } from './isolation.js';
 export { SHIM_EXIT_PID_FILE_FAILED, SHIM_EXIT_PLACEMENT_FAILED, SHIM_SCRIPT } from './shim.js';
 export type { ConfigRecord, FinishRecord, StartRecord } from './state.js';
 export { containerId } from './state.js';

@@ -17,13 +17,17 @@
  *   namespace), and then calls the onExit listeners once.
  * - A container counts as running while its shim is alive; `pid` is the container's main process (the
  *   shim's child), which is what `kill` from outside should target.
- * - pids.max is the container's pidsLimit + 1: the shim lives in the container's cgroup too.
+ * - pids.max is the container's pidsLimit + 1 (+ 2 more when isolated): the shim, unshare and the namespace's
+ *   init live in the container's cgroup too.
+ * - Isolation (isolation.ts): by default each container runs in its own mount, PID, UTS and IPC namespaces
+ *   (those the host allows, detected once and logged) inside a root assembled from bind mounts of the
+ *   host's top-level directories plus `config.mounts`; `pid` is then the container process's host pid.
  *
  * One runtime per state directory at a time. close() leaves containers running; a new runtime on the same
  * directory recovers them (and reports exits that happened meanwhile to its first onExit listener).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, rmdirSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -69,6 +73,16 @@ import {
   type RuntimeLogger,
 } from './types.js';
 import { isExecutableFile } from './executable.js';
+import {
+  buildRootPlan,
+  detectNamespaces,
+  helperProcessCount,
+  isolatedArgv,
+  MAIN_PID_FILE,
+  NO_NAMESPACES,
+  nsenterArgv,
+  type NamespaceSupport,
+} from './isolation.js';
 
 /** Spans of container creation (cgroup, process), children of the kubelet's `container start` span. */
 const runtimeTracer = tracer('kubelet');
@@ -85,6 +99,8 @@ export interface ProcessRuntimeOptions {
   shell?: string;
   /** How long startContainer() waits for the shim to report the container's pid. Default 10 s. */
   startTimeoutMs?: number;
+  /** 'auto' (default): namespaces and an assembled root where the host allows; 'none': plain host processes (no mounts). */
+  isolation?: 'auto' | 'none';
 }
 
 /** PATH a container gets when its env has none (as containerd sets it). */
@@ -103,6 +119,8 @@ interface Entry {
   state: ContainerState;
   /** The shim when this runtime spawned it (its 'exit' event reports the exit). */
   child: ChildProcess | undefined;
+  /** Started in its own namespaces (isolation.ts). */
+  isolated: boolean;
   finalizing: Promise<void> | undefined;
   logIndexedTo: number;
   logIndexedAt: number;
@@ -173,6 +191,7 @@ export class ProcessRuntime implements ContainerRuntime {
   private readonly pollIntervalMs: number;
   private readonly shell: string;
   private readonly startTimeoutMs: number;
+  private readonly namespaces: NamespaceSupport;
   private readonly entries = new Map<string, Entry>();
   private readonly starting = new Set<string>();
   private readonly listeners: ExitListener[] = [];
@@ -189,6 +208,11 @@ export class ProcessRuntime implements ContainerRuntime {
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
     this.shell = options.shell ?? '/bin/sh';
     this.startTimeoutMs = options.startTimeoutMs ?? 10_000;
+    this.namespaces = options.isolation === 'none' ? NO_NAMESPACES : detectNamespaces();
+    const missing = (['mount', 'pid', 'uts', 'ipc'] as const).filter((k) => !this.namespaces[k]);
+    if (options.isolation !== 'none' && missing.length > 0) {
+      this.logger?.warn({ missing }, 'this host does not allow some namespaces: containers run without them');
+    }
     ensureDir(podsDir(this.rootDir));
     this.recover();
     this.timer = setInterval(() => this.tick(), this.pollIntervalMs);
@@ -210,14 +234,20 @@ export class ProcessRuntime implements ContainerRuntime {
       }
       const env: Record<string, string> = { PATH: DEFAULT_PATH, HOSTNAME: config.podName, ...config.env };
       const cwd = config.workingDir ?? '/';
-      let cwdOk = false;
+      const mounts = config.mounts ?? [];
+      if (mounts.length > 0 && !this.namespaces.mount) {
+        throw new Error('volume mounts need a private mount namespace, which this host does not allow');
+      }
+      // A working directory inside a volume exists only in the container's root.
+      const inMount = mounts.some((m) => cwd === m.containerPath || cwd.startsWith(`${m.containerPath}/`));
+      let cwdOk = inMount;
       try {
-        cwdOk = statSync(cwd).isDirectory();
+        cwdOk ||= statSync(cwd).isDirectory();
       } catch {
-        cwdOk = false;
+        // missing: cwdOk stays as it was
       }
       if (!cwdOk) throw new Error(`working directory ${cwd} does not exist`);
-      checkExecutable(config.argv[0] as string, env['PATH'] ?? '', cwd);
+      if (!inMount) checkExecutable(config.argv[0] as string, env['PATH'] ?? '', cwd);
       return await this.spawnAttempt(config, env, cwd);
     } finally {
       this.starting.delete(key);
@@ -248,7 +278,7 @@ export class ProcessRuntime implements ContainerRuntime {
         const pidsLimit = config.limits.pidsLimit;
         this.cgroups.createContainerCgroup(podUid, containerName, {
           ...config.limits,
-          pidsLimit: pidsLimit !== undefined && pidsLimit > 0 ? pidsLimit + 1 : undefined,
+          pidsLimit: pidsLimit !== undefined && pidsLimit > 0 ? pidsLimit + helperProcessCount(this.namespaces) : undefined,
         });
       } finally {
         cgroupSpan.end();
@@ -258,13 +288,28 @@ export class ProcessRuntime implements ContainerRuntime {
         attributes: { 'k8s.container.name': containerName, 'k8s.pod.uid': podUid },
       });
 
+      const isolated = this.namespaces.mount;
+      // The pod's UTS and IPC namespaces are those of a running sibling, when there is one.
+      const sibling = [...this.entries.values()].find((e) => e.config.podUid === podUid && e.isolated && e.state.state === 'running');
+      const argv = isolated
+        ? isolatedArgv({
+            support: this.namespaces,
+            joinPid: sibling?.state.pid,
+            shell: this.shell,
+            dir,
+            hostname: config.hostname ?? config.podName,
+            workingDir: cwd,
+            ops: buildRootPlan(dir, config.mounts ?? [], [this.rootDir]),
+            argv: config.argv,
+          })
+        : config.argv;
       const logFd = openSync(join(dir, LOG_FILE), 'a');
       try {
-        child = spawn(this.shell, ['-c', SHIM_SCRIPT, ...shimArgs(dir, cg.procsFiles, config.argv)], {
+        child = spawn(this.shell, ['-c', SHIM_SCRIPT, ...shimArgs(dir, cg.procsFiles, argv)], {
           detached: true,
           stdio: ['ignore', logFd, logFd],
           env,
-          cwd,
+          cwd: isolated ? '/' : cwd,
         });
       } finally {
         closeSync(logFd);
@@ -289,6 +334,11 @@ export class ProcessRuntime implements ContainerRuntime {
       for (;;) {
         const text = readText(join(dir, PID_FILE));
         pids = text === undefined ? undefined : parsePidFile(text);
+        if (pids !== undefined && isolated) {
+          // The container process inside the namespaces reports its own host pid.
+          const main = /^(\d+)\n$/.exec(readText(join(dir, MAIN_PID_FILE)) ?? '');
+          pids = main === null ? undefined : { pid: Number(main[1]), shimPid: pids.shimPid };
+        }
         if (pids !== undefined) break;
         if (spawnError !== undefined) throw new Error(`cannot start the shim: ${spawnError.message}`);
         if (earlyExit !== undefined) {
@@ -321,6 +371,7 @@ export class ProcessRuntime implements ContainerRuntime {
         shimStartTicks,
         state: { state: 'running', pid: pids.pid, startedAt },
         child,
+        isolated,
         finalizing: undefined,
         logIndexedTo: 0,
         logIndexedAt: 0,
@@ -348,6 +399,12 @@ export class ProcessRuntime implements ContainerRuntime {
       this.removeIfEmpty(containerNameDir(this.rootDir, podUid, containerName));
       throw err;
     }
+  }
+
+  execPrefix(id: string): string[] {
+    const entry = this.entries.get(id);
+    if (entry === undefined || entry.state.state !== 'running' || !entry.isolated) return [];
+    return nsenterArgv(this.namespaces, entry.state.pid);
   }
 
   cgroupProcsFiles(id: string): string[] {
@@ -657,6 +714,7 @@ export class ProcessRuntime implements ContainerRuntime {
       shimStartTicks: start?.shimStartTicks ?? -1,
       state: { state: 'running', pid: start?.pid ?? 0, startedAt: new Date(start?.startedAt ?? record.createdAt) },
       child: undefined,
+      isolated: existsSync(join(dir, MAIN_PID_FILE)),
       finalizing: undefined,
       logIndexedTo: lastIndexedOffset(join(dir, LOG_INDEX_FILE)),
       logIndexedAt: 0,

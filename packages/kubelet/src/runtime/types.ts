@@ -12,6 +12,15 @@ export interface ContainerLimits {
   pidsLimit?: number;
 }
 
+/** A host path bound into the container (CRI's Mount): volumes, as the volume manager prepared them. */
+export interface ContainerMount {
+  /** Absolute path on the host: a directory or a file. */
+  hostPath: string;
+  /** Absolute path inside the container, where it appears without any change to the host's tree. */
+  containerPath: string;
+  readOnly: boolean;
+}
+
 export interface ContainerConfig {
   podUid: string;
   podNamespace: string;
@@ -24,6 +33,10 @@ export interface ContainerConfig {
   /** Absolute directory the process starts in; must exist (default `/`). */
   workingDir?: string;
   limits: ContainerLimits;
+  /** Bind mounts into the container's own root (needs the mount namespace; see isolation.ts). */
+  mounts?: ContainerMount[];
+  /** The container's hostname in its UTS namespace (default: the pod name). */
+  hostname?: string;
 }
 
 /** Why an exited container ended: exit code 0 → Completed; OOM kill in its cgroup → OOMKilled; otherwise Error. */
@@ -83,6 +96,8 @@ export interface ContainerRuntime {
   readLog(podUid: string, containerName: string, options?: ReadLogOptions): Promise<string[]>;
   /** The last lines, then new lines as they are written, until the signal fires or the container has exited and everything is read. */
   followLog(podUid: string, containerName: string, options: FollowLogOptions): AsyncIterable<string>;
+  /** The argv prefix that runs a command inside a running container's namespaces and root (exec probes); [] when it has none. */
+  execPrefix(id: string): string[];
   /** The cgroup.procs files of a container (where its exec probes are placed); [] for an unknown id. */
   cgroupProcsFiles(id: string): string[];
   /** Removes the pod cgroup and state dir after its containers are removed (exited ones still present are removed too). */
