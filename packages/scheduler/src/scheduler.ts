@@ -32,6 +32,8 @@ import { Framework } from './framework/framework.js';
 import type { PodInfo } from './framework/interfaces.js';
 import { FrameworkMetrics } from './framework/metrics.js';
 import { nodeUpdateActions } from './framework/node-events.js';
+import { Nominator } from './framework/nominator.js';
+import { PreemptionActions } from './preemption-actions.js';
 import { SchedulingQueue } from './queue.js';
 
 export interface SchedulerOptions {
@@ -78,11 +80,23 @@ export class Scheduler {
   private readonly attemptDuration: Histogram;
   private readonly sli: Histogram;
   private readonly phases: Histogram;
+  /** Pods that preempted others, counted on their nominated node while the victims go. */
+  private readonly nominator = new Nominator();
+  private readonly preemption: PreemptionActions;
 
   constructor(private readonly options: SchedulerOptions) {
     this.state = new ClusterState(createSchedulerCore(options.core ?? 'native'));
     const profiles = options.profiles ?? defaultProfiles(options.schedulerName);
     const frameworkMetrics = new FrameworkMetrics(options.metrics);
+    this.recorder = new EventRecorder(options.client, profiles[0]?.schedulerName ?? 'default-scheduler', options.logger);
+    this.preemption = new PreemptionActions({
+      client: options.client,
+      recorder: this.recorder,
+      state: this.state,
+      nominator: this.nominator,
+      logger: options.logger,
+      schedulerName: profiles[0]?.schedulerName ?? 'default-scheduler',
+    });
     for (const profile of profiles) {
       const framework = new Framework({
         profile,
@@ -90,11 +104,12 @@ export class Scheduler {
         core: this.state.core,
         metrics: frameworkMetrics,
         bind: (pod, node) => this.bind(pod, node),
+        nominator: this.nominator,
+        preemption: this.preemption,
       });
       this.frameworks.set(profile.schedulerName, framework);
     }
     this.schedulerNames = new Set(this.frameworks.keys());
-    this.recorder = new EventRecorder(options.client, profiles[0]?.schedulerName ?? 'default-scheduler', options.logger);
     const { client, nc, logger } = options;
     this.nodes = new Informer<Node>({
       client,
@@ -128,6 +143,7 @@ export class Scheduler {
         onDelete: (p) => {
           this.state.deletePod(p);
           this.queue.delete(namespacedName(p));
+          this.nominator.forget(namespacedName(p));
           this.onClusterEvent({ resource: 'Pod', actions: ActionType.Delete });
         },
       },
@@ -181,6 +197,7 @@ export class Scheduler {
     this.queue.close();
     await this.loop;
     await Promise.allSettled([...this.binds]);
+    await this.preemption.drain();
     await this.pods.stop();
     await this.nodes.stop();
   }
@@ -188,8 +205,13 @@ export class Scheduler {
   private observe(pod: Pod): void {
     this.state.observePod(pod);
     const key = namespacedName(pod);
-    if (needsScheduling(pod, this.schedulerNames)) this.queue.add(key, pod.spec?.priority ?? 0);
-    else this.queue.delete(key);
+    if (needsScheduling(pod, this.schedulerNames)) {
+      this.queue.add(key, pod.spec?.priority ?? 0);
+      this.preemption.observe(pod);
+    } else {
+      this.queue.delete(key);
+      this.nominator.forget(key);
+    }
   }
 
   /** Moves the parked pods whose rejecting plugins registered this event. */
@@ -262,6 +284,7 @@ export class Scheduler {
     cycle.setAttribute('k8s.node.name', node);
     cycle.end();
     this.state.assume(pod, node);
+    this.nominator.forget(key);
     const reserved = framework.runReserve(result.state, result.pod, node);
     if (reserved !== null) {
       this.state.forgetAssumed(key);

@@ -12,6 +12,12 @@
  * with those plugins' weights): the fast path. Otherwise every plugin runs in TypeScript over
  * the node snapshot.
  *
+ * Nominated pods (preemptors waiting for their victims to go) count on their node in Filter
+ * for pods of lower or equal priority: such nodes always run the TypeScript filters on a copy
+ * with the nominated pods added (and, when that passes, on the node as it is, as upstream), and
+ * the core-alone fast path is off while such a nomination exists. A pod with a nominated node
+ * tries that node first and takes it when it fits (upstream's `evaluateNominatedNode`).
+ *
  * Deviations from upstream, by design: ties go to the smallest node name (not a random pick);
  * on the fast path PreScore runs before Filter, with every node.
  */
@@ -45,7 +51,9 @@ import {
   type ScorePlugin,
 } from './interfaces.js';
 import { PLUGIN_METRICS_SAMPLE_PERCENT, type FrameworkMetrics } from './metrics.js';
-import type { NodeInfo, NodeInfoStore } from './node-info.js';
+import { addPodUsage, copyNodeInfo, type NodeInfo, type NodeInfoStore } from './node-info.js';
+import { Nominator, podPriority } from './nominator.js';
+import type { PreemptionHost } from './preemption-host.js';
 import { podResources } from './resources.js';
 import { Code, codeOf, isRejection, status, type Status } from './status.js';
 
@@ -81,7 +89,14 @@ export interface FrameworkOptions {
   readonly useCore?: boolean;
   /** For tests: decides whether a cycle records per-plugin durations (default: 10% at random). */
   readonly sample?: () => boolean;
+  /** The nominated pods, shared by every profile (default: a private, empty one). */
+  readonly nominator?: Nominator;
+  /** What DefaultPreemption acts through; without it the plugin never preempts. */
+  readonly preemption?: PreemptionHost;
 }
+
+/** The CycleState key of the filters PreFilter did not skip (for Filter re-runs in PostFilter). */
+const ACTIVE_FILTERS = 'framework/activeFilters';
 
 /** The core's request numbers for a pod (cpu and memory only). */
 export function coreRequests(pod: PodInfo): PodRequests {
@@ -126,6 +141,7 @@ export class Framework implements FrameworkHandle {
   /** True when the core may serve NodeUnschedulable + NodeResourcesFit for this profile. */
   private readonly coreCapable: boolean;
   private readonly fitWeight: number;
+  readonly nominator: Nominator;
 
   constructor(options: FrameworkOptions) {
     const { profile } = options;
@@ -134,7 +150,8 @@ export class Framework implements FrameworkHandle {
     this.core = options.core;
     this.metrics = options.metrics;
     this.sample = options.sample ?? (() => Math.random() * 100 < PLUGIN_METRICS_SAMPLE_PERCENT);
-    const ctx: PluginContext = { handle: this, profile, bind: options.bind };
+    this.nominator = options.nominator ?? new Nominator();
+    const ctx: PluginContext = { handle: this, profile, bind: options.bind, preemption: options.preemption };
     const instances = new Map<string, Plugin>();
     const at = <T extends Plugin>(point: ExtensionPointName, method: string): T[] =>
       profile.plugins[point].map(({ name }) => {
@@ -209,9 +226,15 @@ export class Framework implements FrameworkHandle {
       return this.unschedulable(state, info, nodes.length, diagnosis);
     }
     const filters = this.filters.filter((f) => !skippedFilters.has(f.name));
+    state.write(ACTIVE_FILTERS, filters);
+    const nominatedNode = this.nodes.get(pod.status?.nominatedNodeName ?? this.nominator.nodeOf(info.key) ?? '');
+    if (nominatedNode !== undefined && this.filterOne(state, info, filters, nominatedNode) === null) {
+      return { kind: 'scheduled', state, pod: info, nodeName: nominatedNode.name, score: 0, feasibleNodes: 1 };
+    }
     const useCore = this.coreCapable && this.coreServes(info);
+    const nominationsBlock = this.nominator.size > 0 && this.nominator.anyBlocking(podPriority(pod), info.key);
 
-    if (useCore && filters.every((f) => CORE_FILTERS.has(f.name)) && this.fitWeight > 0) {
+    if (useCore && !nominationsBlock && filters.every((f) => CORE_FILTERS.has(f.name)) && this.fitWeight > 0) {
       const skippedScores = this.runPreScore(state, info, nodes, sampled);
       const active = this.scores.filter((x) => !skippedScores.has(x.plugin.name));
       const weights = coreWeights(active);
@@ -309,6 +332,57 @@ export class Framework implements FrameworkHandle {
     return status(Code.Error, 'no bind plugin bound the pod');
   }
 
+  runFilterPluginsWithNominatedPods(state: CycleState, pod: PodInfo, node: NodeInfo): Status | null {
+    return this.filterOne(state, pod, state.read<FilterPlugin[]>(ACTIVE_FILTERS) ?? this.filters, node);
+  }
+
+  runPreFilterExtensionRemovePod(state: CycleState, pod: PodInfo, other: Pod, node: NodeInfo): Status | null {
+    for (const p of this.preFilters) {
+      const s = p.removePod?.(state, pod, other, node) ?? null;
+      if (s !== null && s.code !== Code.Success) return { ...s, plugin: p.name };
+    }
+    return null;
+  }
+
+  runPreFilterExtensionAddPod(state: CycleState, pod: PodInfo, other: Pod, node: NodeInfo): Status | null {
+    for (const p of this.preFilters) {
+      const s = p.addPod?.(state, pod, other, node) ?? null;
+      if (s !== null && s.code !== Code.Success) return { ...s, plugin: p.name };
+    }
+    return null;
+  }
+
+  /**
+   * Filter on one node as upstream's `RunFilterPluginsWithNominatedPods`: with the pods
+   * nominated there of equal or higher priority added (on copies of the node and the state),
+   * then, when that passes and some were added, on the node as it is. Null: the pod fits.
+   */
+  private filterOne(state: CycleState, pod: PodInfo, filters: readonly FilterPlugin[], node: NodeInfo): Status | null {
+    const nominated = this.nominator.size === 0 ? [] : this.nominator.blocking(node.name, podPriority(pod.pod), pod.key);
+    if (nominated.length > 0) {
+      const withNominated = copyNodeInfo(node);
+      const withState = state.clone();
+      for (const n of nominated) {
+        addPodUsage(withNominated, n.usage);
+        const s = this.runPreFilterExtensionAddPod(withState, pod, n.pod, withNominated);
+        if (s !== null) return s;
+      }
+      const s = this.runFilterList(withState, pod, filters, withNominated);
+      if (s !== null) return s;
+    }
+    return this.runFilterList(state, pod, filters, node);
+  }
+
+  private runFilterList(state: CycleState, pod: PodInfo, filters: readonly FilterPlugin[], node: NodeInfo): Status | null {
+    for (const f of filters) {
+      const s = f.filter(state, pod, node);
+      if (s === null || s.code === Code.Success) continue;
+      if (s.code === Code.Error) throw new Error(`filter plugin ${f.name} failed: ${s.reasons.join(', ')}`);
+      return { ...s, plugin: f.name };
+    }
+    return null;
+  }
+
   /** The core can stand in for NodeUnschedulable + NodeResourcesFit for this pod. */
   private coreServes(pod: PodInfo): boolean {
     for (const name of pod.resources.requests.keys()) if (name !== 'cpu' && name !== 'memory') return false;
@@ -348,8 +422,21 @@ export class Framework implements FrameworkHandle {
       }
       return true;
     };
+    const priority = podPriority(pod.pod);
+    const nominations = this.nominator.size > 0;
     for (let i = 0; i < nodes.length; i++) {
       const node = nodes[i]!;
+      if (nominations && this.nominator.blocking(node.name, priority, pod.key).length > 0) {
+        const s = this.filterOne(state, pod, filters, node);
+        if (s === null) {
+          feasible.push(node);
+          fitScores.push(Number.NaN);
+        } else {
+          statuses.set(node.name, s);
+          rejectors.add(s.plugin ?? '');
+        }
+        continue;
+      }
       const coreScore = coreScores === null ? -1 : coreScores[i]!;
       if (coreScore >= 0) {
         if (!run(others, node)) continue;

@@ -29,6 +29,16 @@ export class CycleState {
   read<T>(key: string): T | undefined {
     return this.data.get(key) as T | undefined;
   }
+
+  /**
+   * A copy for a what-if (preemption tries each node on its own copy). Values are shared: a
+   * plugin that changes its state in `addPod`/`removePod` writes a new value, never mutates.
+   */
+  clone(): CycleState {
+    const copy = new CycleState();
+    for (const [k, v] of this.data) copy.data.set(k, v);
+    return copy;
+  }
 }
 
 /** The pod being scheduled, with what every plugin needs computed once. */
@@ -39,9 +49,18 @@ export interface PodInfo {
   readonly resources: PodResources;
 }
 
-/** What the framework lends plugins: the node snapshot. */
+/** What the framework lends plugins: the node snapshot, and Filter for what-ifs (preemption). */
 export interface FrameworkHandle {
   readonly nodes: NodeInfoStore;
+  /**
+   * Runs the cycle's filters (those PreFilter did not skip) on one node record, possibly a
+   * copy with pods removed, counting the pods nominated there as Filter does. Null: it fits.
+   */
+  runFilterPluginsWithNominatedPods(state: CycleState, pod: PodInfo, node: NodeInfo): Status | null;
+  /** Tells the PreFilter plugins with state that depends on other pods that `other` left `node`. */
+  runPreFilterExtensionRemovePod(state: CycleState, pod: PodInfo, other: Pod, node: NodeInfo): Status | null;
+  /** Tells the PreFilter plugins with state that depends on other pods that `other` joined `node`. */
+  runPreFilterExtensionAddPod(state: CycleState, pod: PodInfo, other: Pod, node: NodeInfo): Status | null;
 }
 
 /** The base of every plugin. */
@@ -61,6 +80,13 @@ export interface EnqueueExtensions {
  */
 export interface PreFilterPlugin extends Plugin {
   preFilter(state: CycleState, pod: PodInfo): Status | null;
+  /**
+   * Upstream's PreFilterExtensions, for plugins whose PreFilter state counts other pods
+   * (affinity, spreading): update the state for `other` joining or leaving `node`. Called on
+   * a cloned state during preemption's what-ifs and when nominated pods are counted.
+   */
+  addPod?(state: CycleState, pod: PodInfo, other: Pod, node: NodeInfo): Status | null;
+  removePod?(state: CycleState, pod: PodInfo, other: Pod, node: NodeInfo): Status | null;
 }
 
 /** Called per node; a rejection removes the node. Must not modify the node. */

@@ -1,0 +1,96 @@
+/**
+ * The API side of preemption (the scheduler's {@link PreemptionHost}): nominations in memory
+ * and in `status.nominatedNodeName`, and evictions. The scheduling loop never waits for it:
+ * the API calls run in the background (as upstream's asynchronous preemption) and a failure
+ * only leaves the preemptor to try again on its next attempt.
+ */
+import { namespacedName, nowTimestamp, PODS, type Pod } from '@skiff/api';
+import type { ApiClient, EventRecorder } from '@skiff/client';
+import type { Logger } from '@skiff/telemetry';
+import { podHoldings, type ClusterState } from './cluster-state.js';
+import { podPriority, type Nominator } from './framework/nominator.js';
+import type { PodOnNode, PreemptionHost } from './framework/preemption-host.js';
+
+export interface PreemptionActionsOptions {
+  readonly client: ApiClient;
+  readonly recorder: EventRecorder;
+  readonly state: ClusterState;
+  readonly nominator: Nominator;
+  readonly logger: Logger;
+  readonly schedulerName: string;
+}
+
+export class PreemptionActions implements PreemptionHost {
+  /** API calls in flight, so stop() can wait for them. */
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(private readonly options: PreemptionActionsOptions) {}
+
+  podsOn(node: string): readonly PodOnNode[] {
+    return this.options.state.podsOn(node);
+  }
+
+  /** Records a nomination the informer saw in a pod's status (keeps an in-memory one otherwise). */
+  observe(pod: Pod): void {
+    const node = pod.status?.nominatedNodeName;
+    if (node !== undefined && node !== '') this.options.nominator.nominate(namespacedName(pod), pod, node, podHoldings(pod).usage);
+  }
+
+  preempt(preemptor: Pod, node: string, victims: readonly Pod[]): void {
+    const { nominator } = this.options;
+    const key = namespacedName(preemptor);
+    const priority = podPriority(preemptor);
+    const displaced = [...nominator.onNode(node)].filter((n) => n.key !== key && n.priority < priority).map((n) => n.pod);
+    nominator.nominate(key, preemptor, node, podHoldings(preemptor).usage);
+    for (const pod of displaced) this.clearNomination(pod);
+    this.track(this.setNominatedNode(preemptor, node));
+    for (const victim of victims) this.track(this.evict(victim, preemptor, node));
+  }
+
+  clearNomination(pod: Pod): void {
+    this.options.nominator.forget(namespacedName(pod));
+    const current = pod.status?.nominatedNodeName;
+    if (current !== undefined && current !== '') this.track(this.setNominatedNode(pod, null));
+  }
+
+  /** Waits for the API calls in flight. */
+  async drain(): Promise<void> {
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private track(work: Promise<void>): void {
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work));
+  }
+
+  private async setNominatedNode(pod: Pod, node: string | null): Promise<void> {
+    const ns = pod.metadata?.namespace ?? 'default';
+    const name = pod.metadata?.name ?? '';
+    try {
+      await this.options.client.patch(PODS, ns, name, { status: { nominatedNodeName: node } }, 'merge', 'status');
+    } catch (err) {
+      this.options.logger.debug({ err, pod: `${ns}/${name}`, node }, 'writing nominatedNodeName failed');
+    }
+  }
+
+  /** DisruptionTarget condition, delete (same uid), `Preempted` event. */
+  private async evict(victim: Pod, preemptor: Pod, node: string): Promise<void> {
+    const { client, recorder, logger, schedulerName } = this.options;
+    const ns = victim.metadata?.namespace ?? 'default';
+    const name = victim.metadata?.name ?? '';
+    const condition = {
+      type: 'DisruptionTarget',
+      status: 'True',
+      reason: 'PreemptionByScheduler',
+      message: `${schedulerName}: preempting to accommodate a higher priority pod`,
+      lastTransitionTime: nowTimestamp(),
+    };
+    try {
+      await client.patch(PODS, ns, name, { status: { conditions: [condition] } }, 'strategic', 'status');
+      await client.delete(PODS, ns, name, victim.metadata?.uid === undefined ? {} : { uid: victim.metadata.uid });
+      recorder.record(victim, 'Normal', 'Preempted', `Preempted by pod ${preemptor.metadata?.uid ?? ''} on node ${node}`);
+    } catch (err) {
+      logger.warn({ err, pod: `${ns}/${name}`, preemptor: namespacedName(preemptor) }, 'evicting a preemption victim failed');
+    }
+  }
+}
