@@ -23,6 +23,8 @@ export interface PreemptionActionsOptions {
 export class PreemptionActions implements PreemptionHost {
   /** API calls in flight, so stop() can wait for them. */
   private readonly inFlight = new Set<Promise<void>>();
+  /** Preemptor key → the keys of its victims not yet known gone. */
+  private readonly evicting = new Map<string, Set<string>>();
 
   constructor(private readonly options: PreemptionActionsOptions) {}
 
@@ -44,7 +46,23 @@ export class PreemptionActions implements PreemptionHost {
     nominator.nominate(key, preemptor, node, podHoldings(preemptor).usage);
     for (const pod of displaced) this.clearNomination(pod);
     this.track(this.setNominatedNode(preemptor, node));
-    for (const victim of victims) this.track(this.evict(victim, preemptor, node));
+    const pending = new Set(victims.map((v) => namespacedName(v)));
+    this.evicting.set(key, pending);
+    for (const victim of victims) this.track(this.evict(victim, preemptor, node, pending));
+  }
+
+  preemptionInProgress(pod: Pod): boolean {
+    const key = namespacedName(pod);
+    const pending = this.evicting.get(key);
+    if (pending === undefined) return false;
+    for (const victim of pending) if (!this.options.state.holds(victim)) pending.delete(victim);
+    if (pending.size === 0) this.evicting.delete(key);
+    return pending.size > 0;
+  }
+
+  /** Forgets a preemptor's pending evictions (it was bound or deleted). */
+  forget(pod: Pod): void {
+    this.evicting.delete(namespacedName(pod));
   }
 
   clearNomination(pod: Pod): void {
@@ -74,7 +92,7 @@ export class PreemptionActions implements PreemptionHost {
   }
 
   /** DisruptionTarget condition, delete (same uid), `Preempted` event. */
-  private async evict(victim: Pod, preemptor: Pod, node: string): Promise<void> {
+  private async evict(victim: Pod, preemptor: Pod, node: string, pending: Set<string>): Promise<void> {
     const { client, recorder, logger, schedulerName } = this.options;
     const ns = victim.metadata?.namespace ?? 'default';
     const name = victim.metadata?.name ?? '';
@@ -90,6 +108,8 @@ export class PreemptionActions implements PreemptionHost {
       await client.delete(PODS, ns, name, victim.metadata?.uid === undefined ? {} : { uid: victim.metadata.uid });
       recorder.record(victim, 'Normal', 'Preempted', `Preempted by pod ${preemptor.metadata?.uid ?? ''} on node ${node}`);
     } catch (err) {
+      // The preemptor may try again rather than wait for a victim that is not going.
+      pending.delete(`${ns}/${name}`);
       logger.warn({ err, pod: `${ns}/${name}`, preemptor: namespacedName(preemptor) }, 'evicting a preemption victim failed');
     }
   }

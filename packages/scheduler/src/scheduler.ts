@@ -144,6 +144,7 @@ export class Scheduler {
           this.state.deletePod(p);
           this.queue.delete(namespacedName(p));
           this.nominator.forget(namespacedName(p));
+          this.preemption.forget(p);
           this.onClusterEvent({ resource: 'Pod', actions: ActionType.Delete });
         },
       },
@@ -285,6 +286,7 @@ export class Scheduler {
     cycle.end();
     this.state.assume(pod, node);
     this.nominator.forget(key);
+    this.preemption.forget(pod);
     const reserved = framework.runReserve(result.state, result.pod, node);
     if (reserved !== null) {
       this.state.forgetAssumed(key);

@@ -22,6 +22,11 @@ export interface PreemptionHost {
    * deletes it and records a `Preempted` event on it. Failures are logged, never thrown.
    */
   preempt(preemptor: Pod, node: string, victims: readonly Pod[]): void;
+  /**
+   * True while victims this pod evicted are still accounted on their node (the deletes are in
+   * flight or the informer has not seen them yet): the pod waits instead of preempting again.
+   */
+  preemptionInProgress(pod: Pod): boolean;
   /** Forgets the pod's nomination (preemption found no node), in memory and in its status. */
   clearNomination(pod: Pod): void;
 }

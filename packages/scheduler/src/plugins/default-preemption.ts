@@ -61,6 +61,8 @@ export class DefaultPreemption implements PostFilterPlugin {
   /** Why the pod may not preempt now (upstream's `PodEligibleToPreemptOthers`), or undefined. */
   private ineligibility(pod: Pod, diagnosis: Diagnosis): string | undefined {
     if (pod.spec?.preemptionPolicy === 'Never') return ERR_POLICY_NEVER;
+    // Skiff's addition for its asynchronous evictions: victims not yet seen gone count as terminating.
+    if (this.host!.preemptionInProgress(pod)) return ERR_TERMINATING_ON_NOMINATED;
     const nominated = pod.status?.nominatedNodeName;
     if (nominated === undefined || nominated === '' || this.handle.nodes.get(nominated) === undefined) return undefined;
     // A nominated node that can no longer help does not hold the pod back.
