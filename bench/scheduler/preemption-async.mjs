@@ -9,7 +9,8 @@
 // measured pod that a preemptor evicts loses its history with its deletion and
 // counts as bound, uncounted in the rate).
 // Reached through `npm run bench -- scheduler --workload=PreemptionAsync
-// [--nodes=500] [--initial=2000] [--pods=500] [--core=native]`.
+// [--nodes=500] [--initial=2000] [--pods=500] [--core=native] [--churn=false]`;
+// --churn=false is the baseline: the same cluster without preemptors.
 import { connect } from '@nats-io/transport-node';
 import { DeliverPolicy, jetstream } from '@nats-io/jetstream';
 import { OBJECTS_BUCKET, OBJECTS_STREAM, PODS } from '@skiff/api';
@@ -102,6 +103,7 @@ export async function run(args) {
   const initial = Number(option(args, 'initial', String(nodes * 4)));
   const pods = Number(option(args, 'pods', '500'));
   const core = option(args, 'core', 'native');
+  const churn = option(args, 'churn', 'true') !== 'false';
   process.stdout.write(`scheduler on ${machine()}\n`);
   process.stdout.write(
     `PreemptionAsync: ${nodes} nodes, ${initial} low-priority pods, a 3-CPU priority-10 pod every ${CHURN_INTERVAL_MS} ms, ${pods} measured pods; core ${core}\n`,
@@ -125,7 +127,7 @@ export async function run(args) {
       core,
     });
     let churned = 0;
-    let churning = true;
+    let churning = churn;
     const churner = (async () => {
       while (churning) {
         await clients[0].create(...pod(`high-${churned++}`, HIGH));
@@ -168,7 +170,7 @@ export async function run(args) {
     const victims = [...deleted].filter((n) => n.startsWith('low-')).length + measuredVictims;
     table([
       {
-        workload: `PreemptionAsync_${nodes}Nodes`,
+        workload: `PreemptionAsync_${nodes}Nodes${churn ? '' : ' (no churn)'}`,
         'measured pods/s': podsPerSecond.toFixed(0),
         'first→last measured bind s': ((measured.lastMs - measured.firstMs) / 1000).toFixed(2),
         'preemptors bound/created': `${preemptors}/${churned}`,
@@ -176,8 +178,9 @@ export async function run(args) {
         'node CPU (cores)': ((cpu.user + cpu.system) / 1000 / ms).toFixed(2),
       },
     ]);
-    figure('scheduler', `PreemptionAsync_${nodes}Nodes_${pods}Pods${core === 'native' ? '' : `_${core}`}`, podsPerSecond, 'pods/s');
-    figure('scheduler', `PreemptionAsync_${nodes}Nodes_${pods}Pods_preemptorsBound`, preemptors, 'pods');
+    const metric = `PreemptionAsync_${nodes}Nodes_${pods}Pods${core === 'native' ? '' : `_${core}`}${churn ? '' : '_noChurn'}`;
+    figure('scheduler', metric, podsPerSecond, 'pods/s');
+    if (churn) figure('scheduler', `${metric}_preemptorsBound`, preemptors, 'pods');
   } finally {
     await cluster.stop();
   }

@@ -14,8 +14,9 @@
  *
  * Nominated pods (preemptors waiting for their victims to go) count on their node in Filter
  * for pods of lower or equal priority: such nodes always run the TypeScript filters on a copy
- * with the nominated pods added (and, when that passes, on the node as it is, as upstream), and
- * the core-alone fast path is off while such a nomination exists. A pod with a nominated node
+ * with the nominated pods added (and, when that passes, on the node as it is, as upstream); on
+ * the core-alone fast path the core's pick stands unless it is such a node (then every node
+ * goes through the per-node path). A pod with a nominated node
  * tries that node first and takes it when it fits (upstream's `evaluateNominatedNode`).
  *
  * Deviations from upstream, by design: ties go to the smallest node name (not a random pick);
@@ -232,9 +233,10 @@ export class Framework implements FrameworkHandle {
       return { kind: 'scheduled', state, pod: info, nodeName: nominatedNode.name, score: 0, feasibleNodes: 1 };
     }
     const useCore = this.coreCapable && this.coreServes(info);
-    const nominationsBlock = this.nominator.size > 0 && this.nominator.anyBlocking(podPriority(pod), info.key);
+    const priority = podPriority(pod);
+    const nominationsBlock = this.nominator.size > 0 && this.nominator.anyBlocking(priority, info.key);
 
-    if (useCore && !nominationsBlock && filters.every((f) => CORE_FILTERS.has(f.name)) && this.fitWeight > 0) {
+    if (useCore && filters.every((f) => CORE_FILTERS.has(f.name)) && this.fitWeight > 0) {
       const skippedScores = this.runPreScore(state, info, nodes, sampled);
       const active = this.scores.filter((x) => !skippedScores.has(x.plugin.name));
       const weights = coreWeights(active);
@@ -247,7 +249,12 @@ export class Framework implements FrameworkHandle {
             return this.core.schedule(coreRequests(info));
           },
         );
-        if (result.nodeName !== null) {
+        if (result.nodeName === null) {
+          return this.unschedulable(state, info, nodes.length, this.diagnose(state, info, filters, nodes, sampled).diagnosis);
+        }
+        // The core does not count nominated pods: its pick stands unless pods nominated there
+        // block it (nominated pods only remove nodes, so the best of the rest is still the best).
+        if (!nominationsBlock || this.nominator.blocking(result.nodeName, priority, info.key).length === 0) {
           return {
             kind: 'scheduled',
             state,
@@ -257,7 +264,6 @@ export class Framework implements FrameworkHandle {
             feasibleNodes: result.feasibleNodes,
           };
         }
-        return this.unschedulable(state, info, nodes.length, this.diagnose(state, info, filters, nodes, sampled).diagnosis);
       }
     }
 

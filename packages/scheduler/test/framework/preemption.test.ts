@@ -183,6 +183,31 @@ describe('pickOneNodeForPreemption', () => {
   });
 });
 
+describe('nominated pods in Filter', () => {
+  for (const core of ['native', 'ts'] as const) {
+    it(`keep lower-priority pods off the room they hold, with the ${core} core deciding`, () => {
+      const state = new ClusterState(createSchedulerCore(core));
+      state.upsertNode(node('n1', '4'));
+      state.upsertNode(node('n2', '4'));
+      state.observePod(pod('busy', '2', 0, { node: 'n2' }));
+      const nominator = new Nominator();
+      const framework = new Framework({ profile: defaultProfiles()[0]!, nodes: state.nodes, core: state.core, bind: () => Promise.resolve(), nominator });
+      // n1 (empty) is the best node; a nominated priority-10 pod holds 3 of its 4 CPUs.
+      const big = pod('big', '3', 10);
+      nominator.nominate('default/big', big, 'n1', podHoldings(big).usage);
+      const low = framework.schedulePod(pod('low', '1500m', 5));
+      expect(low.kind === 'scheduled' && low.nodeName).toBe('n2');
+      // Equal priority counts too; higher priority does not see it.
+      expect(framework.schedulePod(pod('equal', '1500m', 10)).kind === 'scheduled').toBe(true);
+      const high = framework.schedulePod(pod('high', '1500m', 11));
+      expect(high.kind === 'scheduled' && high.nodeName).toBe('n1');
+      // The nominated pod itself is not blocked by its own nomination.
+      const self = framework.schedulePod(big);
+      expect(self.kind === 'scheduled' && self.nodeName).toBe('n1');
+    });
+  }
+});
+
 describe('DefaultPreemption in the framework', () => {
   it('preempts on the node with the least important victims and nominates the pod there', () => {
     const { framework, host } = cluster(
