@@ -224,7 +224,7 @@ export class Framework implements FrameworkHandle {
         rejectors: new Set([r.plugin ?? '']),
         preFilterMessage: r.reasons.join(', '),
       };
-      return this.unschedulable(state, info, nodes.length, diagnosis);
+      return this.unschedulable(state, info, nodes.length, diagnosis, sampled);
     }
     const filters = this.filters.filter((f) => !skippedFilters.has(f.name));
     state.write(ACTIVE_FILTERS, filters);
@@ -250,7 +250,7 @@ export class Framework implements FrameworkHandle {
           },
         );
         if (result.nodeName === null) {
-          return this.unschedulable(state, info, nodes.length, this.diagnose(state, info, filters, nodes, sampled).diagnosis);
+          return this.unschedulable(state, info, nodes.length, this.diagnose(state, info, filters, nodes, sampled).diagnosis, sampled);
         }
         // The core does not count nominated pods: its pick stands unless pods nominated there
         // block it (nominated pods only remove nodes, so the best of the rest is still the best).
@@ -277,7 +277,7 @@ export class Framework implements FrameworkHandle {
       () => null,
       () => this.diagnose(state, info, filters, nodes, sampled, coreScores),
     );
-    if (feasible.length === 0) return this.unschedulable(state, info, nodes.length, diagnosis);
+    if (feasible.length === 0) return this.unschedulable(state, info, nodes.length, diagnosis, sampled);
 
     const skippedScores = this.runPreScore(state, info, feasible, sampled);
     const totals = this.point(
@@ -500,11 +500,17 @@ export class Framework implements FrameworkHandle {
     return totals;
   }
 
-  private unschedulable(state: CycleState, pod: PodInfo, total: number, diagnosis: Diagnosis): CycleResult {
+  private unschedulable(state: CycleState, pod: PodInfo, total: number, diagnosis: Diagnosis, sampled = false): CycleResult {
     let postFilterMessage: string | undefined;
     this.point('PostFilter', () => {
       for (const p of this.postFilters) {
+        const t = sampled ? performance.now() : 0;
         const r = p.postFilter(state, pod, diagnosis);
+        if (sampled)
+          this.metrics?.plugin.observe(
+            { plugin: p.name, extension_point: 'PostFilter', status: codeOf(r.status) },
+            (performance.now() - t) / 1000,
+          );
         if (r.message !== undefined) postFilterMessage = r.message;
         if (r.status === null || r.status.code === Code.Success) return null;
       }
