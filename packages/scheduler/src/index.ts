@@ -45,6 +45,8 @@ export {
 } from './framework/config.js';
 export type { EnabledPlugin, ExtensionPointName, Profile } from './framework/config.js';
 export { KNOWN_PLUGINS, createPlugin } from './plugins/registry.js';
+export type { PluginContext, PluginFactory } from './plugins/registry.js';
+export { WaitingPod, MAX_PERMIT_TIMEOUT_MS } from './framework/waiting-pods.js';
 export { Nominator, podPriority } from './framework/nominator.js';
 export type { NominatedPod } from './framework/nominator.js';
 export type { PodOnNode, PreemptionHost } from './framework/preemption-host.js';

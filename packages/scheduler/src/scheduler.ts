@@ -145,6 +145,7 @@ export class Scheduler {
           this.queue.delete(namespacedName(p));
           this.nominator.forget(namespacedName(p));
           this.preemption.forget(p);
+          for (const f of this.frameworks.values()) f.getWaitingPod(namespacedName(p))?.reject('', 'pod deleted while waiting on permit');
           this.onClusterEvent({ resource: 'Pod', actions: ActionType.Delete });
         },
       },
@@ -197,6 +198,7 @@ export class Scheduler {
     this.running = false;
     this.queue.close();
     await this.loop;
+    for (const f of this.frameworks.values()) f.iterateOverWaitingPods((w) => w.reject('', 'scheduler stopping'));
     await Promise.allSettled([...this.binds]);
     await this.preemption.drain();
     await this.pods.stop();

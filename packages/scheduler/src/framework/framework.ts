@@ -28,7 +28,7 @@ import { DEFAULT_SCORING_WEIGHTS, type PodRequests, type SchedulerCore } from '.
 import { DEFAULT_BINDER } from '../plugins/default-binder.js';
 import { NODE_RESOURCES_FIT } from '../plugins/node-resources-fit.js';
 import { NODE_UNSCHEDULABLE, toleratesUnschedulable } from '../plugins/node-unschedulable.js';
-import { createPlugin, type PluginContext } from '../plugins/registry.js';
+import { createPlugin, type PluginContext, type PluginFactory } from '../plugins/registry.js';
 import type { BindFunction } from '../plugins/default-binder.js';
 import type { ExtensionPointName, Profile } from './config.js';
 import { coreWeights } from './core-weights.js';
@@ -55,6 +55,7 @@ import { PLUGIN_METRICS_SAMPLE_PERCENT, type FrameworkMetrics } from './metrics.
 import { addPodUsage, copyNodeInfo, type NodeInfo, type NodeInfoStore } from './node-info.js';
 import { Nominator, podPriority } from './nominator.js';
 import type { PreemptionHost } from './preemption-host.js';
+import { WaitingPod } from './waiting-pods.js';
 import { podResources } from './resources.js';
 import { Code, codeOf, isRejection, status, type Status } from './status.js';
 
@@ -94,6 +95,8 @@ export interface FrameworkOptions {
   readonly nominator?: Nominator;
   /** What DefaultPreemption acts through; without it the plugin never preempts. */
   readonly preemption?: PreemptionHost;
+  /** Out-of-tree plugins by name (upstream's `WithFrameworkOutOfTreeRegistry`); the profile names them. */
+  readonly outOfTreeRegistry?: ReadonlyMap<string, PluginFactory>;
 }
 
 /** The CycleState key of the filters PreFilter did not skip (for Filter re-runs in PostFilter). */
@@ -143,6 +146,8 @@ export class Framework implements FrameworkHandle {
   private readonly coreCapable: boolean;
   private readonly fitWeight: number;
   readonly nominator: Nominator;
+  /** Pod key → the pod held at Permit. */
+  private readonly waiting = new Map<string, WaitingPod>();
 
   constructor(options: FrameworkOptions) {
     const { profile } = options;
@@ -158,7 +163,8 @@ export class Framework implements FrameworkHandle {
       profile.plugins[point].map(({ name }) => {
         let plugin = instances.get(name);
         if (plugin === undefined) {
-          plugin = createPlugin(name, ctx);
+          const outOfTree = options.outOfTreeRegistry?.get(name);
+          plugin = outOfTree === undefined ? createPlugin(name, ctx) : outOfTree(ctx);
           instances.set(name, plugin);
         }
         if (!has(plugin, method)) throw new Error(`plugin ${name} does not implement ${point}`);
@@ -312,20 +318,28 @@ export class Framework implements FrameworkHandle {
   }
 
   /**
-   * The binding cycle: Permit (a Wait is held up to its timeout and then rejected: Skiff has no
-   * waiting-pod API yet), PreBind, Bind (the first bind plugin that does not Skip). Returns the
-   * failing status, or null when bound.
+   * The binding cycle: Permit (every plugin runs; a rejection ends it; when some return Wait
+   * the pod is held as a {@link WaitingPod} until all of those allow it, one rejects it or a
+   * timeout passes), PreBind, Bind (the first bind plugin that does not Skip). Returns the
+   * failing status, or null when bound; on a failure the scheduler runs Unreserve and requeues.
    */
   async runBindingCycle(state: CycleState, pod: PodInfo, nodeName: string): Promise<Status | null> {
+    const waits = new Map<string, number>();
     const permit = this.point('Permit', () => {
       for (const p of this.permits) {
         const { status: s, timeoutMs } = p.permit(state, pod, nodeName);
-        if (s?.code === Code.Wait) return status(Code.Unschedulable, `pod rejected while waiting on permit: timeout ${timeoutMs ?? 0}ms`);
-        if (s !== null && s.code !== Code.Success) return { ...s, plugin: p.name };
+        if (s?.code === Code.Wait) waits.set(p.name, timeoutMs ?? 0);
+        else if (s !== null && s.code !== Code.Success) return { ...s, plugin: p.name };
       }
       return null;
     });
     if (permit !== null) return permit;
+    if (waits.size > 0) {
+      const held = new WaitingPod(pod.pod, nodeName, waits);
+      this.waiting.set(pod.key, held);
+      const verdict = await held.result.finally(() => this.waiting.delete(pod.key));
+      if (verdict !== null) return verdict;
+    }
     for (const p of this.preBinds) {
       const s = await this.timedAsync(p.name, 'PreBind', () => p.preBind(state, pod, nodeName));
       if (s !== null && s.code !== Code.Success) return { ...s, plugin: p.name };
@@ -336,6 +350,14 @@ export class Framework implements FrameworkHandle {
       return s === null || s.code === Code.Success ? null : { ...s, plugin: p.name };
     }
     return status(Code.Error, 'no bind plugin bound the pod');
+  }
+
+  getWaitingPod(key: string): WaitingPod | undefined {
+    return this.waiting.get(key);
+  }
+
+  iterateOverWaitingPods(visit: (pod: WaitingPod) => void): void {
+    for (const pod of [...this.waiting.values()]) visit(pod);
   }
 
   runFilterPluginsWithNominatedPods(state: CycleState, pod: PodInfo, node: NodeInfo): Status | null {

@@ -13,6 +13,7 @@ import type { ClusterEvent } from './events.js';
 import type { NodeInfo, NodeInfoStore } from './node-info.js';
 import type { PodResources } from './resources.js';
 import type { Status } from './status.js';
+import type { WaitingPod } from './waiting-pods.js';
 
 /** Scores are bounded: 0..MAX_NODE_SCORE after normalization. */
 export const MAX_NODE_SCORE = 100;
@@ -61,6 +62,10 @@ export interface FrameworkHandle {
   runPreFilterExtensionRemovePod(state: CycleState, pod: PodInfo, other: Pod, node: NodeInfo): Status | null;
   /** Tells the PreFilter plugins with state that depends on other pods that `other` joined `node`. */
   runPreFilterExtensionAddPod(state: CycleState, pod: PodInfo, other: Pod, node: NodeInfo): Status | null;
+  /** The pod (`namespace/name`) held at Permit, if it is. */
+  getWaitingPod(key: string): WaitingPod | undefined;
+  /** Visits every pod held at Permit (allow or reject them from another plugin). */
+  iterateOverWaitingPods(visit: (pod: WaitingPod) => void): void;
 }
 
 /** The base of every plugin. */
@@ -130,7 +135,10 @@ export interface ReservePlugin extends Plugin {
   unreserve(state: CycleState, pod: PodInfo, nodeName: string): void;
 }
 
-/** Permit may approve, reject or hold (Wait, with a timeout) a pod before binding. */
+/**
+ * Permit may approve, reject or hold (Wait, with `timeoutMs`, capped at 15 minutes) a pod
+ * before binding; a held pod waits for `allow`/`reject` through the handle's waiting pods.
+ */
 export interface PermitPlugin extends Plugin {
   permit(state: CycleState, pod: PodInfo, nodeName: string): { status: Status | null; timeoutMs?: number };
 }

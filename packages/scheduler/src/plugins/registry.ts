@@ -22,7 +22,9 @@ export interface PluginContext {
   readonly preemption?: PreemptionHost | undefined;
 }
 
-type Factory = (ctx: PluginContext) => Plugin;
+/** Builds one plugin for a profile. */
+export type PluginFactory = (ctx: PluginContext) => Plugin;
+type Factory = PluginFactory;
 
 const FACTORIES: ReadonlyMap<string, Factory> = new Map<string, Factory>([
   ['NodeUnschedulable', () => new NodeUnschedulable()],
