@@ -69,7 +69,7 @@ async function podHistory(natsUrl, afterRevision) {
     });
     const bound = new Map();
     const deleted = new Set();
-    for (let done = false; !done; ) {
+    for (let done = false; !done;) {
       let fetched = 0;
       for await (const m of await consumer.fetch({ max_messages: 2000, expires: 1000 })) {
         fetched++;

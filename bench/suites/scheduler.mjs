@@ -140,7 +140,8 @@ function printSummary(run) {
 }
 
 export async function run(args) {
-  if (option(args, 'workload', 'SchedulingBasic') === 'PreemptionAsync') return (await import('../scheduler/preemption-async.mjs')).run(args);
+  if (option(args, 'workload', 'SchedulingBasic') === 'PreemptionAsync')
+    return (await import('../scheduler/preemption-async.mjs')).run(args);
   const nodes = Number(option(args, 'nodes', '5000'));
   const pods = Number(option(args, 'pods', '10000'));
   const initial = Number(option(args, 'initial', '1000'));

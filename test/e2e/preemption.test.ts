@@ -33,7 +33,9 @@ function pinnedPod(name: string, priorityClassName: string, priority: number): P
           },
         },
       },
-      containers: [{ name: 'main', image: 'busybox', command: ['sleep', '3600'], resources: { requests: { cpu: '800m', memory: '64Mi' } } }],
+      containers: [
+        { name: 'main', image: 'busybox', command: ['sleep', '3600'], resources: { requests: { cpu: '800m', memory: '64Mi' } } },
+      ],
     },
   };
 }
@@ -62,7 +64,7 @@ beforeAll(async () => {
       kind: 'PriorityClass',
       metadata: { name },
       value,
-    } as KubeObject);
+    });
   }
 }, 120_000);
 

@@ -51,7 +51,13 @@ export { Nominator, podPriority } from './framework/nominator.js';
 export type { NominatedPod } from './framework/nominator.js';
 export type { PodOnNode, PreemptionHost } from './framework/preemption-host.js';
 export { PreemptionActions } from './preemption-actions.js';
-export { candidateCount, DefaultPreemption, DEFAULT_PREEMPTION, ERR_POLICY_NEVER, ERR_TERMINATING_ON_NOMINATED } from './plugins/default-preemption.js';
+export {
+  candidateCount,
+  DefaultPreemption,
+  DEFAULT_PREEMPTION,
+  ERR_POLICY_NEVER,
+  ERR_TERMINATING_ON_NOMINATED,
+} from './plugins/default-preemption.js';
 export {
   ERR_NO_VICTIMS,
   ERR_NOT_HELPFUL,

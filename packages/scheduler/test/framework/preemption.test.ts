@@ -113,7 +113,12 @@ describe('selectVictimsOnNode', () => {
   it('reprieves the most important pods first, so the least important go', () => {
     const { state, framework } = cluster(
       [node('n1')],
-      [pod('a', '1', 1, { node: 'n1' }), pod('b', '1', 2, { node: 'n1' }), pod('c', '1', 3, { node: 'n1' }), pod('d', '1', 4, { node: 'n1' })],
+      [
+        pod('a', '1', 1, { node: 'n1' }),
+        pod('b', '1', 2, { node: 'n1' }),
+        pod('c', '1', 3, { node: 'n1' }),
+        pod('d', '1', 4, { node: 'n1' }),
+      ],
     );
     // Two cores are needed: the two highest (d, c) stay, the two lowest go, most important first.
     expect(victimsOn(framework, state, pod('p', '2', 10), 'n1')).toEqual(['b', 'a']);
@@ -122,7 +127,10 @@ describe('selectVictimsOnNode', () => {
   it('with equal priorities, the pod that started earlier is more important and stays', () => {
     const { state, framework } = cluster(
       [node('n1', '2')],
-      [pod('old', '1', 1, { node: 'n1', start: '2026-01-01T00:00:00Z' }), pod('new', '1', 1, { node: 'n1', start: '2026-01-02T00:00:00Z' })],
+      [
+        pod('old', '1', 1, { node: 'n1', start: '2026-01-01T00:00:00Z' }),
+        pod('new', '1', 1, { node: 'n1', start: '2026-01-02T00:00:00Z' }),
+      ],
     );
     expect(victimsOn(framework, state, pod('p', '1', 10), 'n1')).toEqual(['new']);
   });
@@ -138,7 +146,10 @@ describe('selectVictimsOnNode', () => {
   });
 
   it('counts pod slots: one victim frees a slot on a full node', () => {
-    const { state, framework } = cluster([node('n1', '4', '2')], [pod('a', '100m', 1, { node: 'n1' }), pod('b', '100m', 2, { node: 'n1' })]);
+    const { state, framework } = cluster(
+      [node('n1', '4', '2')],
+      [pod('a', '100m', 1, { node: 'n1' }), pod('b', '100m', 2, { node: 'n1' })],
+    );
     expect(victimsOn(framework, state, pod('p', '100m', 10), 'n1')).toEqual(['a']);
   });
 });
@@ -191,7 +202,13 @@ describe('nominated pods in Filter', () => {
       state.upsertNode(node('n2', '4'));
       state.observePod(pod('busy', '2', 0, { node: 'n2' }));
       const nominator = new Nominator();
-      const framework = new Framework({ profile: defaultProfiles()[0]!, nodes: state.nodes, core: state.core, bind: () => Promise.resolve(), nominator });
+      const framework = new Framework({
+        profile: defaultProfiles()[0]!,
+        nodes: state.nodes,
+        core: state.core,
+        bind: () => Promise.resolve(),
+        nominator,
+      });
       // n1 (empty) is the best node; a nominated priority-10 pod holds 3 of its 4 CPUs.
       const big = pod('big', '3', 10);
       nominator.nominate('default/big', big, 'n1', podHoldings(big).usage);
@@ -273,14 +290,21 @@ describe('DefaultPreemption in the framework', () => {
     const { framework, host } = cluster([tainted], [pod('low', '1', 1, { node: 'n1' })]);
     const r = framework.schedulePod(pod('p', '1', 10));
     expect(host.preempted).toEqual([]);
-    expect(r.kind === 'unschedulable' && r.message).toContain('preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.');
+    expect(r.kind === 'unschedulable' && r.message).toContain(
+      'preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.',
+    );
   });
 
   it('without a host, never preempts and adds nothing to the message', () => {
     const state = new ClusterState(createSchedulerCore('ts'));
     state.upsertNode(node('n1', '1'));
     state.observePod(pod('low', '1', 1, { node: 'n1' }));
-    const framework = new Framework({ profile: defaultProfiles()[0]!, nodes: state.nodes, core: state.core, bind: () => Promise.resolve() });
+    const framework = new Framework({
+      profile: defaultProfiles()[0]!,
+      nodes: state.nodes,
+      core: state.core,
+      bind: () => Promise.resolve(),
+    });
     const r = framework.schedulePod(pod('p', '1', 10));
     expect(r.kind === 'unschedulable' && r.message).toBe('0/1 nodes are available: 1 Insufficient cpu.');
   });
@@ -291,7 +315,10 @@ describe('DefaultPreemption in the framework', () => {
     const { framework, state } = cluster(nodes, running);
     const host = new RecordingHost(state, new Nominator());
     const plugin = new DefaultPreemption(framework, host, () => 0.5);
-    const diagnosis = { nodeStatuses: new Map(nodes.map((n) => [n.metadata!.name!, { code: 'Unschedulable' as const, reasons: ['Insufficient cpu'] }])), rejectors: new Set<string>() };
+    const diagnosis = {
+      nodeStatuses: new Map(nodes.map((n) => [n.metadata!.name!, { code: 'Unschedulable' as const, reasons: ['Insufficient cpu'] }])),
+      rejectors: new Set<string>(),
+    };
     const r = plugin.postFilter(new CycleState(), podInfo(pod('p', '1', 10)), diagnosis);
     // All three are equal candidates; the first collected (offset 1 of 3) wins the tie.
     expect(r.nominatedNodeName).toBe('n1');
