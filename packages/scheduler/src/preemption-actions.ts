@@ -32,10 +32,16 @@ export class PreemptionActions implements PreemptionHost {
     return this.options.state.podsOn(node);
   }
 
-  /** Records a nomination the informer saw in a pod's status (keeps an in-memory one otherwise). */
-  observe(pod: Pod): void {
-    const node = pod.status?.nominatedNodeName;
-    if (node !== undefined && node !== '') this.options.nominator.nominate(namespacedName(pod), pod, node, podHoldings(pod).usage);
+  /**
+   * Follows `status.nominatedNodeName` in an informer add/update of a pod that waits to be
+   * scheduled, as upstream's nominator: set or changed → nominate there; removed → forget;
+   * absent before and after → keep an in-memory nomination (the write may not have landed).
+   */
+  observe(pod: Pod, old?: Pod): void {
+    const node = pod.status?.nominatedNodeName ?? '';
+    const key = namespacedName(pod);
+    if (node !== '') this.options.nominator.nominate(key, pod, node, podHoldings(pod).usage);
+    else if ((old?.status?.nominatedNodeName ?? '') !== '') this.options.nominator.forget(key);
   }
 
   preempt(preemptor: Pod, node: string, victims: readonly Pod[]): void {

@@ -137,7 +137,7 @@ export class Scheduler {
       handlers: {
         onAdd: (p) => this.observe(p),
         onUpdate: (old, p) => {
-          this.observe(p);
+          this.observe(p, old);
           if (occupiesNode(old) && !occupiesNode(p)) this.onClusterEvent({ resource: 'Pod', actions: ActionType.Delete });
         },
         onDelete: (p) => {
@@ -205,12 +205,12 @@ export class Scheduler {
     await this.nodes.stop();
   }
 
-  private observe(pod: Pod): void {
+  private observe(pod: Pod, old?: Pod): void {
     this.state.observePod(pod);
     const key = namespacedName(pod);
     if (needsScheduling(pod, this.schedulerNames)) {
       this.queue.add(key, pod.spec?.priority ?? 0);
-      this.preemption.observe(pod);
+      this.preemption.observe(pod, old);
     } else {
       this.queue.delete(key);
       this.nominator.forget(key);
