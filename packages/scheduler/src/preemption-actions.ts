@@ -6,6 +6,7 @@
  */
 import { namespacedName, nowTimestamp, PODS, type Pod } from '@skiff/api';
 import type { ApiClient, EventRecorder } from '@skiff/client';
+import { Counter, Histogram, type Registry } from 'prom-client';
 import type { Logger } from '@skiff/telemetry';
 import { podHoldings, type ClusterState } from './cluster-state.js';
 import { podPriority, type Nominator } from './framework/nominator.js';
@@ -18,6 +19,8 @@ export interface PreemptionActionsOptions {
   readonly nominator: Nominator;
   readonly logger: Logger;
   readonly schedulerName: string;
+  /** Where `scheduler_preemption_attempts_total` and `scheduler_preemption_victims` go. */
+  readonly metrics?: Registry;
 }
 
 export class PreemptionActions implements PreemptionHost {
@@ -26,7 +29,27 @@ export class PreemptionActions implements PreemptionHost {
   /** Preemptor key → the keys of its victims not yet known gone. */
   private readonly evicting = new Map<string, Set<string>>();
 
-  constructor(private readonly options: PreemptionActionsOptions) {}
+  private readonly attempts: Counter | undefined;
+  private readonly victims: Histogram | undefined;
+
+  constructor(private readonly options: PreemptionActionsOptions) {
+    const registers = options.metrics === undefined ? undefined : [options.metrics];
+    this.attempts =
+      registers &&
+      new Counter({ name: 'scheduler_preemption_attempts_total', help: 'Total preemption attempts in the cluster till now', registers });
+    this.victims =
+      registers &&
+      new Histogram({
+        name: 'scheduler_preemption_victims',
+        help: 'Number of selected preemption victims',
+        buckets: [1, 2, 4, 8, 16, 32, 64],
+        registers,
+      });
+  }
+
+  attempted(): void {
+    this.attempts?.inc();
+  }
 
   podsOn(node: string): readonly PodOnNode[] {
     return this.options.state.podsOn(node);
@@ -52,6 +75,7 @@ export class PreemptionActions implements PreemptionHost {
     nominator.nominate(key, preemptor, node, podHoldings(preemptor).usage);
     for (const pod of displaced) this.clearNomination(pod);
     this.track(this.setNominatedNode(preemptor, node));
+    this.victims?.observe(victims.length);
     const pending = new Set(victims.map((v) => namespacedName(v)));
     this.evicting.set(key, pending);
     for (const victim of victims) this.track(this.evict(victim, preemptor, node, pending));

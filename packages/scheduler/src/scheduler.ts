@@ -96,6 +96,7 @@ export class Scheduler {
       nominator: this.nominator,
       logger: options.logger,
       schedulerName: profiles[0]?.schedulerName ?? 'default-scheduler',
+      metrics: options.metrics,
     });
     for (const profile of profiles) {
       const framework = new Framework({

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENTS, PODS, type Pod } from '@skiff/api';
 import { ApiClient, EventRecorder } from '@skiff/client';
 import { ClusterState, createSchedulerCore, Nominator, PreemptionActions } from '@skiff/scheduler';
+import { Registry } from 'prom-client';
 import { silentLogger } from '@skiff/telemetry';
 import { startTestApi, type TestApi } from '../../../test/support/apiserver.js';
 
@@ -26,7 +27,10 @@ afterAll(async () => {
   await t?.stop();
 });
 
-function actions(state = new ClusterState(createSchedulerCore('ts'))): { nominator: Nominator; preemption: PreemptionActions } {
+function actions(
+  state = new ClusterState(createSchedulerCore('ts')),
+  registry = new Registry(),
+): { nominator: Nominator; preemption: PreemptionActions } {
   const client: ApiClient = t.client;
   const nominator = new Nominator();
   const preemption = new PreemptionActions({
@@ -36,6 +40,7 @@ function actions(state = new ClusterState(createSchedulerCore('ts'))): { nominat
     nominator,
     logger: silentLogger(),
     schedulerName: 'default-scheduler',
+    metrics: registry,
   });
   return { nominator, preemption };
 }
@@ -78,8 +83,13 @@ describe('a preemption', () => {
       metadata: { name: 'preemptor-a', namespace: 'default' },
     });
     state.observePod(victim);
-    const { nominator, preemption } = actions(state);
+    const registry = new Registry();
+    const { nominator, preemption } = actions(state, registry);
+    preemption.attempted();
     preemption.preempt(preemptor, 'n1', [victim]);
+    const text = await registry.metrics();
+    expect(text).toMatch(/scheduler_preemption_attempts_total 1/);
+    expect(text).toMatch(/scheduler_preemption_victims_bucket\{le="1"\} 1/);
     expect(nominator.nodeOf('default/preemptor-a')).toBe('n1');
     expect(preemption.preemptionInProgress(preemptor)).toBe(true);
     await preemption.drain();

@@ -16,8 +16,8 @@
  * for pods of lower or equal priority: such nodes always run the TypeScript filters on a copy
  * with the nominated pods added (and, when that passes, on the node as it is, as upstream); on
  * the core-alone fast path the core's pick stands unless it is such a node (then every node
- * goes through the per-node path). A pod with a nominated node
- * tries that node first and takes it when it fits (upstream's `evaluateNominatedNode`).
+ * goes through the per-node path). A pod with a nominated node tries that node first and
+ * takes it when it fits (upstream's `evaluateNominatedNode`).
  *
  * Deviations from upstream, by design: ties go to the smallest node name (not a random pick);
  * on the fast path PreScore runs before Filter, with every node.

@@ -27,6 +27,8 @@ export interface PreemptionHost {
    * flight or the informer has not seen them yet): the pod waits instead of preempting again.
    */
   preemptionInProgress(pod: Pod): boolean;
+  /** Counts one PostFilter run of preemption (`scheduler_preemption_attempts_total`). */
+  attempted(): void;
   /** Forgets the pod's nomination (preemption found no node), in memory and in its status. */
   clearNomination(pod: Pod): void;
 }

@@ -45,6 +45,7 @@ export class DefaultPreemption implements PostFilterPlugin {
 
   postFilter(state: CycleState, pod: PodInfo, diagnosis: Diagnosis): PostFilterResult {
     if (this.host === undefined) return { status: status(Code.Unschedulable) };
+    this.host.attempted();
     const ineligible = this.ineligibility(pod.pod, diagnosis);
     if (ineligible !== undefined) return { status: status(Code.Unschedulable, ineligible), message: ineligible };
     const { candidates, statuses } = this.findCandidates(state, pod, diagnosis, this.host);

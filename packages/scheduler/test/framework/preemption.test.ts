@@ -71,6 +71,7 @@ class RecordingHost implements PreemptionHost {
     this.nominator.nominate(`default/${preemptor.metadata!.name!}`, preemptor, n, podHoldings(preemptor).usage);
     this.preempted.push({ preemptor: preemptor.metadata!.name!, node: n, victims: victims.map((v) => v.metadata!.name!) });
   }
+  attempted(): void {}
   preemptionInProgress(): boolean {
     return false;
   }
