@@ -4,7 +4,8 @@
  * gets the DisruptionTarget condition, a `Preempted` event and is deleted, the preemptor gets
  * `status.nominatedNodeName` and is bound to that node. The pods carry both a
  * priorityClassName (with its PriorityClass) and the matching `spec.priority`, so the test
- * holds with and without the Priority admission plugin.
+ * holds with and without the Priority admission plugin. A pod of higher priority with
+ * `preemptionPolicy: Never` then stays Pending with upstream's reason.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError, PODS, PRIORITYCLASSES, type KubeObject, type Pod } from '@skiff/api';
@@ -119,5 +120,23 @@ describe('DefaultPreemption', () => {
     );
     expect(event.type).toBe('Normal');
     expect(event.message).toBe(`Preempted by pod ${bound.metadata?.uid ?? ''} on node ${nodeName}`);
+  });
+
+  it('leaves the node alone for a pod with preemptionPolicy Never, and says why', async () => {
+    const never = pinnedPod('never', 'e2e-high', 1000);
+    never.spec = { ...never.spec!, priority: 2000, priorityClassName: 'e2e-higher-never', preemptionPolicy: 'Never' };
+    await client.create(PODS, 'default', never);
+    const condition = await waitFor(
+      'PodScheduled=False',
+      async () => (await getPod('never'))?.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False'),
+      30_000,
+      200,
+    );
+    expect(condition.message).toBe(
+      "0/2 nodes are available: 1 Insufficient cpu, 1 node(s) didn't match Pod's node affinity/selector. not eligible due to preemptionPolicy=Never.",
+    );
+    const preemptor = await getPod('preemptor');
+    expect(preemptor?.spec?.nodeName).toBe(nodeName);
+    expect(preemptor?.metadata?.deletionTimestamp).toBeUndefined();
   });
 });
