@@ -15,6 +15,7 @@
 // prints where the time went; --apiserver=process runs `skiff apiserver` as a
 // child process (its own event loop, as `skiff up` runs it) instead of in this
 // process, for comparison (figures then get the suffix _apiserverProcess).
+// --workload=PreemptionAsync runs bench/scheduler/preemption-async.mjs instead.
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
@@ -139,6 +140,8 @@ function printSummary(run) {
 }
 
 export async function run(args) {
+  if (option(args, 'workload', 'SchedulingBasic') === 'PreemptionAsync')
+    return (await import('../scheduler/preemption-async.mjs')).run(args);
   const nodes = Number(option(args, 'nodes', '5000'));
   const pods = Number(option(args, 'pods', '10000'));
   const initial = Number(option(args, 'initial', '1000'));

@@ -96,7 +96,10 @@ describe('skiff capacity', () => {
     expect(refused).toHaveLength(1);
     const condition = refused[0]?.status?.conditions?.find((c) => c.type === 'PodScheduled');
     expect(condition?.status).toBe('False');
-    expect(condition?.message).toBe(report.reason);
+    // The scheduler adds DefaultPreemption's verdict (every pod here has the same priority).
+    expect(condition?.message).toBe(
+      `${report.reason} preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.`,
+    );
 
     // Now nothing more fits, and the refused pod is reported as pending.
     const after = await capacity('--shape', shape);

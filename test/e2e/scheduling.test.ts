@@ -106,7 +106,8 @@ describe('scheduling plugins through kubectl', () => {
   it('keeps pods off a tainted node unless they tolerate it, with kube-scheduler message and event', async () => {
     await apply('untolerated', { nodeSelector: { tier: 'gpu' } });
     const expected =
-      "0/4 nodes are available: 1 node(s) had untolerated taint {dedicated: gpu}, 3 node(s) didn't match Pod's node affinity/selector.";
+      "0/4 nodes are available: 1 node(s) had untolerated taint {dedicated: gpu}, 3 node(s) didn't match Pod's node affinity/selector." +
+      ' preemption: 0/4 nodes are available: 4 Preemption is not helpful for scheduling.';
     const condition = await waitFor(
       'PodScheduled=False',
       async () => (await getPod('untolerated')).status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False'),

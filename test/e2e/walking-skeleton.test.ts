@@ -126,7 +126,9 @@ describe('walking skeleton', () => {
       },
       15_000,
     );
-    expect(message).toBe('0/1 nodes are available: 1 Insufficient cpu.');
+    expect(message).toBe(
+      '0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.',
+    );
     expect(await jsonpath('pod/too-big', '.status.conditions[?(@.type=="PodScheduled")].status')).toBe('False');
     expect(await jsonpath('pod/too-big', '.status.conditions[?(@.type=="PodScheduled")].reason')).toBe('Unschedulable');
     expect(await jsonpath('pod/too-big', '.status.phase')).toBe('Pending');

@@ -29,6 +29,8 @@ export function occupiesNode(pod: Pod): boolean {
 /** What a pod holds on its node, for the core and for the snapshot. */
 interface Held {
   node: string;
+  /** The latest version seen (preemption reads priority, start time, deletionTimestamp). */
+  pod: Pod;
   requests: PodRequests;
   usage: PodUsage;
   assumed: boolean;
@@ -49,6 +51,8 @@ export function podHoldings(pod: Pod): { requests: PodRequests; usage: PodUsage 
 export class ClusterState {
   /** Pod key → where and how much it is counted. */
   private readonly accounted = new Map<string, Held>();
+  /** Node name → pod key → its holding, for preemption. */
+  private readonly byNode = new Map<string, Map<string, Held>>();
   /** The framework's node snapshot, in the core's table order. */
   readonly nodes = new NodeInfoStore();
 
@@ -77,6 +81,7 @@ export class ClusterState {
     const node = pod.spec?.nodeName ?? '';
     if (held !== undefined && held.node === node) {
       held.assumed = false;
+      held.pod = pod;
       return;
     }
     if (held !== undefined) this.forget(key);
@@ -95,6 +100,13 @@ export class ClusterState {
     this.hold(key, node, pod, true);
   }
 
+  /** The pods accounted on a node (bound or assumed), with what they hold. */
+  podsOn(node: string): Array<{ pod: Pod; usage: PodUsage }> {
+    const out: Array<{ pod: Pod; usage: PodUsage }> = [];
+    for (const held of this.byNode.get(node)?.values() ?? []) out.push({ pod: held.pod, usage: held.usage });
+    return out;
+  }
+
   /** True while the pod is accounted on some node (bound or assumed). */
   holds(key: string): boolean {
     return this.accounted.has(key);
@@ -104,7 +116,14 @@ export class ClusterState {
     const { requests, usage } = podHoldings(pod);
     this.core.addPod(node, requests);
     this.nodes.addPod(node, usage);
-    this.accounted.set(key, { node, requests, usage, assumed });
+    const held: Held = { node, pod, requests, usage, assumed };
+    this.accounted.set(key, held);
+    let onNode = this.byNode.get(node);
+    if (onNode === undefined) {
+      onNode = new Map();
+      this.byNode.set(node, onNode);
+    }
+    onNode.set(key, held);
   }
 
   /** Undoes assume() after a failed bind (no-op once the informer confirmed it). */
@@ -118,5 +137,8 @@ export class ClusterState {
     this.core.removePod(held.node, held.requests);
     this.nodes.removePod(held.node, held.usage);
     this.accounted.delete(key);
+    const onNode = this.byNode.get(held.node);
+    onNode?.delete(key);
+    if (onNode?.size === 0) this.byNode.delete(held.node);
   }
 }

@@ -45,6 +45,28 @@ export {
 } from './framework/config.js';
 export type { EnabledPlugin, ExtensionPointName, Profile } from './framework/config.js';
 export { KNOWN_PLUGINS, createPlugin } from './plugins/registry.js';
+export type { PluginContext, PluginFactory } from './plugins/registry.js';
+export { WaitingPod, MAX_PERMIT_TIMEOUT_MS } from './framework/waiting-pods.js';
+export { Nominator, podPriority } from './framework/nominator.js';
+export type { NominatedPod } from './framework/nominator.js';
+export type { PodOnNode, PreemptionHost } from './framework/preemption-host.js';
+export { PreemptionActions } from './preemption-actions.js';
+export {
+  candidateCount,
+  DefaultPreemption,
+  DEFAULT_PREEMPTION,
+  ERR_POLICY_NEVER,
+  ERR_TERMINATING_ON_NOMINATED,
+} from './plugins/default-preemption.js';
+export {
+  ERR_NO_VICTIMS,
+  ERR_NOT_HELPFUL,
+  moreImportantFirst,
+  pickOneNodeForPreemption,
+  podStartTime,
+  selectVictimsOnNode,
+} from './plugins/preemption-candidates.js';
+export type { Candidate } from './plugins/preemption-candidates.js';
 export { balancedScore } from './plugins/balanced-allocation.js';
 export { imageScore } from './plugins/image-locality.js';
 export { brokenLinear, leastRequested, mostRequested, strategyScore, DEFAULT_SCORING_STRATEGY } from './plugins/scoring-strategies.js';

@@ -32,6 +32,8 @@ import { Framework } from './framework/framework.js';
 import type { PodInfo } from './framework/interfaces.js';
 import { FrameworkMetrics } from './framework/metrics.js';
 import { nodeUpdateActions } from './framework/node-events.js';
+import { Nominator } from './framework/nominator.js';
+import { PreemptionActions } from './preemption-actions.js';
 import { SchedulingQueue } from './queue.js';
 
 export interface SchedulerOptions {
@@ -78,11 +80,24 @@ export class Scheduler {
   private readonly attemptDuration: Histogram;
   private readonly sli: Histogram;
   private readonly phases: Histogram;
+  /** Pods that preempted others, counted on their nominated node while the victims go. */
+  private readonly nominator = new Nominator();
+  private readonly preemption: PreemptionActions;
 
   constructor(private readonly options: SchedulerOptions) {
     this.state = new ClusterState(createSchedulerCore(options.core ?? 'native'));
     const profiles = options.profiles ?? defaultProfiles(options.schedulerName);
     const frameworkMetrics = new FrameworkMetrics(options.metrics);
+    this.recorder = new EventRecorder(options.client, profiles[0]?.schedulerName ?? 'default-scheduler', options.logger);
+    this.preemption = new PreemptionActions({
+      client: options.client,
+      recorder: this.recorder,
+      state: this.state,
+      nominator: this.nominator,
+      logger: options.logger,
+      schedulerName: profiles[0]?.schedulerName ?? 'default-scheduler',
+      metrics: options.metrics,
+    });
     for (const profile of profiles) {
       const framework = new Framework({
         profile,
@@ -90,11 +105,12 @@ export class Scheduler {
         core: this.state.core,
         metrics: frameworkMetrics,
         bind: (pod, node) => this.bind(pod, node),
+        nominator: this.nominator,
+        preemption: this.preemption,
       });
       this.frameworks.set(profile.schedulerName, framework);
     }
     this.schedulerNames = new Set(this.frameworks.keys());
-    this.recorder = new EventRecorder(options.client, profiles[0]?.schedulerName ?? 'default-scheduler', options.logger);
     const { client, nc, logger } = options;
     this.nodes = new Informer<Node>({
       client,
@@ -122,12 +138,15 @@ export class Scheduler {
       handlers: {
         onAdd: (p) => this.observe(p),
         onUpdate: (old, p) => {
-          this.observe(p);
+          this.observe(p, old);
           if (occupiesNode(old) && !occupiesNode(p)) this.onClusterEvent({ resource: 'Pod', actions: ActionType.Delete });
         },
         onDelete: (p) => {
           this.state.deletePod(p);
           this.queue.delete(namespacedName(p));
+          this.nominator.forget(namespacedName(p));
+          this.preemption.forget(p);
+          for (const f of this.frameworks.values()) f.getWaitingPod(namespacedName(p))?.reject('', 'pod deleted while waiting on permit');
           this.onClusterEvent({ resource: 'Pod', actions: ActionType.Delete });
         },
       },
@@ -180,16 +199,23 @@ export class Scheduler {
     this.running = false;
     this.queue.close();
     await this.loop;
+    for (const f of this.frameworks.values()) f.iterateOverWaitingPods((w) => w.reject('', 'scheduler stopping'));
     await Promise.allSettled([...this.binds]);
+    await this.preemption.drain();
     await this.pods.stop();
     await this.nodes.stop();
   }
 
-  private observe(pod: Pod): void {
+  private observe(pod: Pod, old?: Pod): void {
     this.state.observePod(pod);
     const key = namespacedName(pod);
-    if (needsScheduling(pod, this.schedulerNames)) this.queue.add(key, pod.spec?.priority ?? 0);
-    else this.queue.delete(key);
+    if (needsScheduling(pod, this.schedulerNames)) {
+      this.queue.add(key, pod.spec?.priority ?? 0);
+      this.preemption.observe(pod, old);
+    } else {
+      this.queue.delete(key);
+      this.nominator.forget(key);
+    }
   }
 
   /** Moves the parked pods whose rejecting plugins registered this event. */
@@ -262,6 +288,8 @@ export class Scheduler {
     cycle.setAttribute('k8s.node.name', node);
     cycle.end();
     this.state.assume(pod, node);
+    this.nominator.forget(key);
+    this.preemption.forget(pod);
     const reserved = framework.runReserve(result.state, result.pod, node);
     if (reserved !== null) {
       this.state.forgetAssumed(key);

@@ -131,6 +131,8 @@ export const BOOTSTRAP_CLUSTER_ROLES: readonly ClusterRole[] = [
   clusterRole('system:kube-scheduler', [
     { apiGroups: ['', 'apps', 'scheduling.k8s.io', 'policy', 'storage.k8s.io'], resources: ['*'], verbs: READ },
     { apiGroups: [''], resources: ['pods/binding', 'bindings'], verbs: ['create'] },
+    // Preemption evicts victims (as upstream's role: pods delete).
+    { apiGroups: [''], resources: ['pods'], verbs: ['delete'] },
     { apiGroups: [''], resources: ['pods/status'], verbs: ['update', 'patch'] },
     { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'update', 'patch'] },
     { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update', 'patch'] },

@@ -34,7 +34,7 @@ export const DEFAULT_PLUGINS: Readonly<Record<ExtensionPointName, readonly Enabl
   // TaintToleration's PreFilter is Skiff's (Skip when no node has a hard taint).
   preFilter: [p('NodeAffinity'), p('NodePorts'), p('NodeName'), p('TaintToleration')],
   filter: [p('NodeUnschedulable'), p('NodeName'), p('TaintToleration'), p('NodeAffinity'), p('NodePorts'), p('NodeResourcesFit')],
-  postFilter: [],
+  postFilter: [p('DefaultPreemption')],
   preScore: [p('TaintToleration'), p('NodeAffinity'), p('NodeResourcesBalancedAllocation'), p('ImageLocality')],
   score: [
     p('TaintToleration', 3),

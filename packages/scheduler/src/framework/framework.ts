@@ -12,6 +12,13 @@
  * with those plugins' weights): the fast path. Otherwise every plugin runs in TypeScript over
  * the node snapshot.
  *
+ * Nominated pods (preemptors waiting for their victims to go) count on their node in Filter
+ * for pods of lower or equal priority: such nodes always run the TypeScript filters on a copy
+ * with the nominated pods added (and, when that passes, on the node as it is, as upstream); on
+ * the core-alone fast path the core's pick stands unless it is such a node (then every node
+ * goes through the per-node path). A pod with a nominated node tries that node first and
+ * takes it when it fits (upstream's `evaluateNominatedNode`).
+ *
  * Deviations from upstream, by design: ties go to the smallest node name (not a random pick);
  * on the fast path PreScore runs before Filter, with every node.
  */
@@ -21,7 +28,7 @@ import { DEFAULT_SCORING_WEIGHTS, type PodRequests, type SchedulerCore } from '.
 import { DEFAULT_BINDER } from '../plugins/default-binder.js';
 import { NODE_RESOURCES_FIT } from '../plugins/node-resources-fit.js';
 import { NODE_UNSCHEDULABLE, toleratesUnschedulable } from '../plugins/node-unschedulable.js';
-import { createPlugin, type PluginContext } from '../plugins/registry.js';
+import { createPlugin, type PluginContext, type PluginFactory } from '../plugins/registry.js';
 import type { BindFunction } from '../plugins/default-binder.js';
 import type { ExtensionPointName, Profile } from './config.js';
 import { coreWeights } from './core-weights.js';
@@ -45,7 +52,10 @@ import {
   type ScorePlugin,
 } from './interfaces.js';
 import { PLUGIN_METRICS_SAMPLE_PERCENT, type FrameworkMetrics } from './metrics.js';
-import type { NodeInfo, NodeInfoStore } from './node-info.js';
+import { addPodUsage, copyNodeInfo, type NodeInfo, type NodeInfoStore } from './node-info.js';
+import { Nominator, podPriority } from './nominator.js';
+import type { PreemptionHost } from './preemption-host.js';
+import { WaitingPod } from './waiting-pods.js';
 import { podResources } from './resources.js';
 import { Code, codeOf, isRejection, status, type Status } from './status.js';
 
@@ -81,7 +91,16 @@ export interface FrameworkOptions {
   readonly useCore?: boolean;
   /** For tests: decides whether a cycle records per-plugin durations (default: 10% at random). */
   readonly sample?: () => boolean;
+  /** The nominated pods, shared by every profile (default: a private, empty one). */
+  readonly nominator?: Nominator;
+  /** What DefaultPreemption acts through; without it the plugin never preempts. */
+  readonly preemption?: PreemptionHost;
+  /** Out-of-tree plugins by name (upstream's `WithFrameworkOutOfTreeRegistry`); the profile names them. */
+  readonly outOfTreeRegistry?: ReadonlyMap<string, PluginFactory>;
 }
+
+/** The CycleState key of the filters PreFilter did not skip (for Filter re-runs in PostFilter). */
+const ACTIVE_FILTERS = 'framework/activeFilters';
 
 /** The core's request numbers for a pod (cpu and memory only). */
 export function coreRequests(pod: PodInfo): PodRequests {
@@ -126,6 +145,9 @@ export class Framework implements FrameworkHandle {
   /** True when the core may serve NodeUnschedulable + NodeResourcesFit for this profile. */
   private readonly coreCapable: boolean;
   private readonly fitWeight: number;
+  readonly nominator: Nominator;
+  /** Pod key → the pod held at Permit. */
+  private readonly waiting = new Map<string, WaitingPod>();
 
   constructor(options: FrameworkOptions) {
     const { profile } = options;
@@ -134,13 +156,15 @@ export class Framework implements FrameworkHandle {
     this.core = options.core;
     this.metrics = options.metrics;
     this.sample = options.sample ?? (() => Math.random() * 100 < PLUGIN_METRICS_SAMPLE_PERCENT);
-    const ctx: PluginContext = { handle: this, profile, bind: options.bind };
+    this.nominator = options.nominator ?? new Nominator();
+    const ctx: PluginContext = { handle: this, profile, bind: options.bind, preemption: options.preemption };
     const instances = new Map<string, Plugin>();
     const at = <T extends Plugin>(point: ExtensionPointName, method: string): T[] =>
       profile.plugins[point].map(({ name }) => {
         let plugin = instances.get(name);
         if (plugin === undefined) {
-          plugin = createPlugin(name, ctx);
+          const outOfTree = options.outOfTreeRegistry?.get(name);
+          plugin = outOfTree === undefined ? createPlugin(name, ctx) : outOfTree(ctx);
           instances.set(name, plugin);
         }
         if (!has(plugin, method)) throw new Error(`plugin ${name} does not implement ${point}`);
@@ -206,10 +230,17 @@ export class Framework implements FrameworkHandle {
         rejectors: new Set([r.plugin ?? '']),
         preFilterMessage: r.reasons.join(', '),
       };
-      return this.unschedulable(state, info, nodes.length, diagnosis);
+      return this.unschedulable(state, info, nodes.length, diagnosis, sampled);
     }
     const filters = this.filters.filter((f) => !skippedFilters.has(f.name));
+    state.write(ACTIVE_FILTERS, filters);
+    const nominatedNode = this.nodes.get(pod.status?.nominatedNodeName ?? this.nominator.nodeOf(info.key) ?? '');
+    if (nominatedNode !== undefined && this.filterOne(state, info, filters, nominatedNode) === null) {
+      return { kind: 'scheduled', state, pod: info, nodeName: nominatedNode.name, score: 0, feasibleNodes: 1 };
+    }
     const useCore = this.coreCapable && this.coreServes(info);
+    const priority = podPriority(pod);
+    const nominationsBlock = this.nominator.size > 0 && this.nominator.anyBlocking(priority, info.key);
 
     if (useCore && filters.every((f) => CORE_FILTERS.has(f.name)) && this.fitWeight > 0) {
       const skippedScores = this.runPreScore(state, info, nodes, sampled);
@@ -224,7 +255,12 @@ export class Framework implements FrameworkHandle {
             return this.core.schedule(coreRequests(info));
           },
         );
-        if (result.nodeName !== null) {
+        if (result.nodeName === null) {
+          return this.unschedulable(state, info, nodes.length, this.diagnose(state, info, filters, nodes, sampled).diagnosis, sampled);
+        }
+        // The core does not count nominated pods: its pick stands unless pods nominated there
+        // block it (nominated pods only remove nodes, so the best of the rest is still the best).
+        if (!nominationsBlock || this.nominator.blocking(result.nodeName, priority, info.key).length === 0) {
           return {
             kind: 'scheduled',
             state,
@@ -234,7 +270,6 @@ export class Framework implements FrameworkHandle {
             feasibleNodes: result.feasibleNodes,
           };
         }
-        return this.unschedulable(state, info, nodes.length, this.diagnose(state, info, filters, nodes, sampled).diagnosis);
       }
     }
 
@@ -248,7 +283,7 @@ export class Framework implements FrameworkHandle {
       () => null,
       () => this.diagnose(state, info, filters, nodes, sampled, coreScores),
     );
-    if (feasible.length === 0) return this.unschedulable(state, info, nodes.length, diagnosis);
+    if (feasible.length === 0) return this.unschedulable(state, info, nodes.length, diagnosis, sampled);
 
     const skippedScores = this.runPreScore(state, info, feasible, sampled);
     const totals = this.point(
@@ -283,20 +318,28 @@ export class Framework implements FrameworkHandle {
   }
 
   /**
-   * The binding cycle: Permit (a Wait is held up to its timeout and then rejected: Skiff has no
-   * waiting-pod API yet), PreBind, Bind (the first bind plugin that does not Skip). Returns the
-   * failing status, or null when bound.
+   * The binding cycle: Permit (every plugin runs; a rejection ends it; when some return Wait
+   * the pod is held as a {@link WaitingPod} until all of those allow it, one rejects it or a
+   * timeout passes), PreBind, Bind (the first bind plugin that does not Skip). Returns the
+   * failing status, or null when bound; on a failure the scheduler runs Unreserve and requeues.
    */
   async runBindingCycle(state: CycleState, pod: PodInfo, nodeName: string): Promise<Status | null> {
+    const waits = new Map<string, number>();
     const permit = this.point('Permit', () => {
       for (const p of this.permits) {
         const { status: s, timeoutMs } = p.permit(state, pod, nodeName);
-        if (s?.code === Code.Wait) return status(Code.Unschedulable, `pod rejected while waiting on permit: timeout ${timeoutMs ?? 0}ms`);
-        if (s !== null && s.code !== Code.Success) return { ...s, plugin: p.name };
+        if (s?.code === Code.Wait) waits.set(p.name, timeoutMs ?? 0);
+        else if (s !== null && s.code !== Code.Success) return { ...s, plugin: p.name };
       }
       return null;
     });
     if (permit !== null) return permit;
+    if (waits.size > 0) {
+      const held = new WaitingPod(pod.pod, nodeName, waits);
+      this.waiting.set(pod.key, held);
+      const verdict = await held.result.finally(() => this.waiting.delete(pod.key));
+      if (verdict !== null) return verdict;
+    }
     for (const p of this.preBinds) {
       const s = await this.timedAsync(p.name, 'PreBind', () => p.preBind(state, pod, nodeName));
       if (s !== null && s.code !== Code.Success) return { ...s, plugin: p.name };
@@ -307,6 +350,65 @@ export class Framework implements FrameworkHandle {
       return s === null || s.code === Code.Success ? null : { ...s, plugin: p.name };
     }
     return status(Code.Error, 'no bind plugin bound the pod');
+  }
+
+  getWaitingPod(key: string): WaitingPod | undefined {
+    return this.waiting.get(key);
+  }
+
+  iterateOverWaitingPods(visit: (pod: WaitingPod) => void): void {
+    for (const pod of [...this.waiting.values()]) visit(pod);
+  }
+
+  runFilterPluginsWithNominatedPods(state: CycleState, pod: PodInfo, node: NodeInfo): Status | null {
+    return this.filterOne(state, pod, state.read<FilterPlugin[]>(ACTIVE_FILTERS) ?? this.filters, node);
+  }
+
+  runPreFilterExtensionRemovePod(state: CycleState, pod: PodInfo, other: Pod, node: NodeInfo): Status | null {
+    for (const p of this.preFilters) {
+      const s = p.removePod?.(state, pod, other, node) ?? null;
+      if (s !== null && s.code !== Code.Success) return { ...s, plugin: p.name };
+    }
+    return null;
+  }
+
+  runPreFilterExtensionAddPod(state: CycleState, pod: PodInfo, other: Pod, node: NodeInfo): Status | null {
+    for (const p of this.preFilters) {
+      const s = p.addPod?.(state, pod, other, node) ?? null;
+      if (s !== null && s.code !== Code.Success) return { ...s, plugin: p.name };
+    }
+    return null;
+  }
+
+  /**
+   * Filter on one node as upstream's `RunFilterPluginsWithNominatedPods`: with the pods
+   * nominated there of equal or higher priority added (on copies of the node and the state),
+   * then, when that passes and some were added, on the node as it is. Null: the pod fits.
+   */
+  private filterOne(state: CycleState, pod: PodInfo, filters: readonly FilterPlugin[], node: NodeInfo): Status | null {
+    const nominated = this.nominator.size === 0 ? [] : this.nominator.blocking(node.name, podPriority(pod.pod), pod.key);
+    if (nominated.length > 0) {
+      const withNominated = copyNodeInfo(node);
+      const withState = state.clone();
+      for (const n of nominated) {
+        addPodUsage(withNominated, n.usage);
+        const s = this.runPreFilterExtensionAddPod(withState, pod, n.pod, withNominated);
+        if (s !== null) return s;
+      }
+      const s = this.runFilterList(withState, pod, filters, withNominated);
+      if (s !== null) return s;
+    }
+    return this.runFilterList(state, pod, filters, node);
+  }
+
+  private runFilterList(state: CycleState, pod: PodInfo, filters: readonly FilterPlugin[], node: NodeInfo): Status | null {
+    for (const f of filters) {
+      const s = f.filter(state, pod, node);
+      if (s === null || s.code === Code.Success) continue;
+      if (s.code === Code.Error) throw new Error(`filter plugin ${f.name} failed: ${s.reasons.join(', ')}`);
+      return { ...s, plugin: f.name };
+    }
+    return null;
   }
 
   /** The core can stand in for NodeUnschedulable + NodeResourcesFit for this pod. */
@@ -348,8 +450,21 @@ export class Framework implements FrameworkHandle {
       }
       return true;
     };
+    const priority = podPriority(pod.pod);
+    const nominations = this.nominator.size > 0;
     for (let i = 0; i < nodes.length; i++) {
       const node = nodes[i]!;
+      if (nominations && this.nominator.blocking(node.name, priority, pod.key).length > 0) {
+        const s = this.filterOne(state, pod, filters, node);
+        if (s === null) {
+          feasible.push(node);
+          fitScores.push(Number.NaN);
+        } else {
+          statuses.set(node.name, s);
+          rejectors.add(s.plugin ?? '');
+        }
+        continue;
+      }
       const coreScore = coreScores === null ? -1 : coreScores[i]!;
       if (coreScore >= 0) {
         if (!run(others, node)) continue;
@@ -407,11 +522,17 @@ export class Framework implements FrameworkHandle {
     return totals;
   }
 
-  private unschedulable(state: CycleState, pod: PodInfo, total: number, diagnosis: Diagnosis): CycleResult {
+  private unschedulable(state: CycleState, pod: PodInfo, total: number, diagnosis: Diagnosis, sampled = false): CycleResult {
     let postFilterMessage: string | undefined;
     this.point('PostFilter', () => {
       for (const p of this.postFilters) {
+        const t = sampled ? performance.now() : 0;
         const r = p.postFilter(state, pod, diagnosis);
+        if (sampled)
+          this.metrics?.plugin.observe(
+            { plugin: p.name, extension_point: 'PostFilter', status: codeOf(r.status) },
+            (performance.now() - t) / 1000,
+          );
         if (r.message !== undefined) postFilterMessage = r.message;
         if (r.status === null || r.status.code === Code.Success) return null;
       }

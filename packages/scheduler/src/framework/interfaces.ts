@@ -13,6 +13,7 @@ import type { ClusterEvent } from './events.js';
 import type { NodeInfo, NodeInfoStore } from './node-info.js';
 import type { PodResources } from './resources.js';
 import type { Status } from './status.js';
+import type { WaitingPod } from './waiting-pods.js';
 
 /** Scores are bounded: 0..MAX_NODE_SCORE after normalization. */
 export const MAX_NODE_SCORE = 100;
@@ -29,6 +30,16 @@ export class CycleState {
   read<T>(key: string): T | undefined {
     return this.data.get(key) as T | undefined;
   }
+
+  /**
+   * A copy for a what-if (preemption tries each node on its own copy). Values are shared: a
+   * plugin that changes its state in `addPod`/`removePod` writes a new value, never mutates.
+   */
+  clone(): CycleState {
+    const copy = new CycleState();
+    for (const [k, v] of this.data) copy.data.set(k, v);
+    return copy;
+  }
 }
 
 /** The pod being scheduled, with what every plugin needs computed once. */
@@ -39,9 +50,22 @@ export interface PodInfo {
   readonly resources: PodResources;
 }
 
-/** What the framework lends plugins: the node snapshot. */
+/** What the framework lends plugins: the node snapshot, and Filter for what-ifs (preemption). */
 export interface FrameworkHandle {
   readonly nodes: NodeInfoStore;
+  /**
+   * Runs the cycle's filters (those PreFilter did not skip) on one node record, possibly a
+   * copy with pods removed, counting the pods nominated there as Filter does. Null: it fits.
+   */
+  runFilterPluginsWithNominatedPods(state: CycleState, pod: PodInfo, node: NodeInfo): Status | null;
+  /** Tells the PreFilter plugins with state that depends on other pods that `other` left `node`. */
+  runPreFilterExtensionRemovePod(state: CycleState, pod: PodInfo, other: Pod, node: NodeInfo): Status | null;
+  /** Tells the PreFilter plugins with state that depends on other pods that `other` joined `node`. */
+  runPreFilterExtensionAddPod(state: CycleState, pod: PodInfo, other: Pod, node: NodeInfo): Status | null;
+  /** The pod (`namespace/name`) held at Permit, if it is. */
+  getWaitingPod(key: string): WaitingPod | undefined;
+  /** Visits every pod held at Permit (allow or reject them from another plugin). */
+  iterateOverWaitingPods(visit: (pod: WaitingPod) => void): void;
 }
 
 /** The base of every plugin. */
@@ -61,6 +85,13 @@ export interface EnqueueExtensions {
  */
 export interface PreFilterPlugin extends Plugin {
   preFilter(state: CycleState, pod: PodInfo): Status | null;
+  /**
+   * Upstream's PreFilterExtensions, for plugins whose PreFilter state counts other pods
+   * (affinity, spreading): update the state for `other` joining or leaving `node`. Called on
+   * a cloned state during preemption's what-ifs and when nominated pods are counted.
+   */
+  addPod?(state: CycleState, pod: PodInfo, other: Pod, node: NodeInfo): Status | null;
+  removePod?(state: CycleState, pod: PodInfo, other: Pod, node: NodeInfo): Status | null;
 }
 
 /** Called per node; a rejection removes the node. Must not modify the node. */
@@ -104,7 +135,10 @@ export interface ReservePlugin extends Plugin {
   unreserve(state: CycleState, pod: PodInfo, nodeName: string): void;
 }
 
-/** Permit may approve, reject or hold (Wait, with a timeout) a pod before binding. */
+/**
+ * Permit may approve, reject or hold (Wait, with `timeoutMs`, capped at 15 minutes) a pod
+ * before binding; a held pod waits for `allow`/`reject` through the handle's waiting pods.
+ */
 export interface PermitPlugin extends Plugin {
   permit(state: CycleState, pod: PodInfo, nodeName: string): { status: Status | null; timeoutMs?: number };
 }

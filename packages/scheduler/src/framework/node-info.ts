@@ -112,6 +112,25 @@ function account(info: NodeInfo, usage: PodUsage, sign: 1 | -1): void {
     }
 }
 
+/**
+ * A copy of a node's record that can be changed without touching the snapshot (preemption's
+ * what-if: the node with some pods removed or nominated pods added). The Node object and the
+ * images are shared (read-only); the accounting is copied.
+ */
+export function copyNodeInfo(info: NodeInfo): NodeInfo {
+  return { ...info, requested: new Map(info.requested), usedPorts: [...info.usedPorts] };
+}
+
+/** Counts a pod on a copied record ({@link copyNodeInfo}); never on the snapshot's own. */
+export function addPodUsage(info: NodeInfo, usage: PodUsage): void {
+  account(info, usage, 1);
+}
+
+/** Removes a pod's usage from a copied record ({@link copyNodeInfo}). */
+export function removePodUsage(info: NodeInfo, usage: PodUsage): void {
+  account(info, usage, -1);
+}
+
 /** Every node's {@link NodeInfo}, in the core's table order, plus cluster-wide image counts. */
 export class NodeInfoStore {
   private readonly infos: NodeInfo[] = [];

@@ -1,8 +1,10 @@
 /** Every in-tree plugin by its upstream name, and how to build it for a profile. */
 import type { FrameworkHandle, Plugin } from '../framework/interfaces.js';
 import type { Profile } from '../framework/config.js';
+import type { PreemptionHost } from '../framework/preemption-host.js';
 import { BalancedAllocation } from './balanced-allocation.js';
 import { DefaultBinder, type BindFunction } from './default-binder.js';
+import { DefaultPreemption } from './default-preemption.js';
 import { ImageLocality } from './image-locality.js';
 import { NodeAffinity } from './node-affinity.js';
 import { NodeName } from './node-name.js';
@@ -16,9 +18,13 @@ export interface PluginContext {
   readonly handle: FrameworkHandle;
   readonly profile: Profile;
   readonly bind: BindFunction;
+  /** What DefaultPreemption acts through (absent: it never preempts). */
+  readonly preemption?: PreemptionHost | undefined;
 }
 
-type Factory = (ctx: PluginContext) => Plugin;
+/** Builds one plugin for a profile. */
+export type PluginFactory = (ctx: PluginContext) => Plugin;
+type Factory = PluginFactory;
 
 const FACTORIES: ReadonlyMap<string, Factory> = new Map<string, Factory>([
   ['NodeUnschedulable', () => new NodeUnschedulable()],
@@ -30,6 +36,7 @@ const FACTORIES: ReadonlyMap<string, Factory> = new Map<string, Factory>([
   ['NodeResourcesBalancedAllocation', () => new BalancedAllocation()],
   ['ImageLocality', (ctx) => new ImageLocality(ctx.handle)],
   ['DefaultBinder', (ctx) => new DefaultBinder(ctx.bind)],
+  ['DefaultPreemption', (ctx) => new DefaultPreemption(ctx.handle, ctx.preemption)],
 ]);
 
 /** The names a configuration may use. */

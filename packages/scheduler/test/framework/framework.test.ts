@@ -407,4 +407,29 @@ describe('framework metrics', () => {
       /scheduler_plugin_execution_duration_seconds_count\{plugin="NodeResourcesBalancedAllocation",extension_point="Score",status="Success"\} 1/,
     );
   });
+
+  it('observes PostFilter (the point and, sampled, DefaultPreemption) when no node fits', async () => {
+    const registry = new Registry();
+    const state = new ClusterState(createSchedulerCore('ts'));
+    const framework = new Framework({
+      profile: defaultProfiles()[0]!,
+      nodes: state.nodes,
+      core: state.core,
+      bind: () => Promise.resolve(),
+      metrics: new FrameworkMetrics(registry),
+      sample: () => true,
+    });
+    state.upsertNode({ metadata: { name: 'a' }, spec: {}, status: { allocatable: { cpu: '1', memory: '1Gi', pods: '10' } } });
+    framework.schedulePod({
+      metadata: { name: 'p', namespace: 'default' },
+      spec: { containers: [{ name: 'c', image: 'x', resources: { requests: { cpu: '2' } } }] },
+    });
+    const text = await registry.metrics();
+    expect(text).toMatch(
+      /scheduler_framework_extension_point_duration_seconds_count\{extension_point="PostFilter",status="Unschedulable",profile="default-scheduler"\} 1/,
+    );
+    expect(text).toMatch(
+      /scheduler_plugin_execution_duration_seconds_count\{plugin="DefaultPreemption",extension_point="PostFilter",status="Unschedulable"\} 1/,
+    );
+  });
 });
