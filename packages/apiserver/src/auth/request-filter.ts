@@ -26,7 +26,7 @@ import {
   SELF_SUBJECT_REVIEW_PATH,
   tokenRequest,
 } from './reviews.js';
-import { requestUser, setRequestUser } from './request-user.js';
+import { setRequestUser } from './request-user.js';
 import type { ServiceAccountTokenIssuer } from './service-account-token.js';
 import type { UserInfo } from './user.js';
 
@@ -81,10 +81,12 @@ export function createSecureRequestFilter(options: SecureFilterOptions): {
     if (PUBLIC_PATHS.has(path) && (req.method === 'GET' || req.method === 'HEAD')) return false;
     const attrs = requestAttributes(req, url, route);
     const overHttp = (req.socket as unknown) !== undefined;
-    if (overHttp) options.audit?.begin(req, res, attrs, () => requestUser(req));
+    // Requests over NATS are audited as HTTP ones are.
+    const audited = options.audit?.begin(req, res, attrs);
     const user = options.authenticator.authenticate(req);
     if (user === undefined) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
     setRequestUser(req, user);
+    audited?.authenticated(user);
     if (overHttp && options.limiter !== undefined) {
       let release: () => void;
       try {

@@ -7,6 +7,7 @@
  * through the same request chain as HTTP. Watches are not served here:
  * components follow objects through the events stream (the informer).
  */
+import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { headers as natsHeaders, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
@@ -18,8 +19,8 @@ export const API_REQUEST_SUBJECT = 'skiff.api.request';
 /** The queue group apiservers share. */
 export const API_QUEUE_GROUP = 'skiff-apiserver';
 
-/** A ServerResponse stand-in that collects the reply. */
-class CollectedResponse {
+/** A ServerResponse stand-in that collects the reply; it emits `finish` on end() and `close` on destroy(), as Node's does. */
+class CollectedResponse extends EventEmitter {
   statusCode = 200;
   headersSent = false;
   private readonly headers: Record<string, string> = {};
@@ -47,22 +48,12 @@ class CollectedResponse {
   end(chunk?: string | Buffer): this {
     if (chunk !== undefined) this.write(chunk);
     this.resolveDone();
+    this.emit('finish');
     return this;
   }
   destroy(): void {
     this.resolveDone();
-  }
-  on(): this {
-    return this;
-  }
-  once(): this {
-    return this;
-  }
-  emit(): boolean {
-    return false;
-  }
-  removeListener(): this {
-    return this;
+    this.emit('close');
   }
   contentType(): string {
     return this.headers['content-type'] ?? 'application/json';
