@@ -11,7 +11,7 @@ import type { Container, LimitRange, Pod } from '@skiff/api';
 import { qosClass } from '../registry/pods.js';
 import { forbidden, isPodWrite } from './forbidden.js';
 import type { PolicyIndex } from './policy-index.js';
-import { canonical, toMilli } from './quantities.js';
+import { canonical, formatMilli, isBinary, toMilli } from './quantities.js';
 import type { AdmissionAttributes, MutatingPlugin, ValidatingPlugin } from './types.js';
 
 export const LIMIT_RANGER_ANNOTATION = 'kubernetes.io/limit-ranger';
@@ -63,17 +63,31 @@ function observe(list: Record<string, string | number> | undefined): Observed {
   return o;
 }
 
-/** The pod's requests or limits: the sum over containers, raised to any init container's (they run one at a time). */
+/**
+ * The pod's requests or limits: the sum over containers, raised to any init
+ * container's (they run one at a time); printed with binary suffixes when the
+ * containers' values use them (quantity sums keep their operands' format).
+ */
 function podTotal(pod: Pod, kind: 'requests' | 'limits'): Observed {
   const sum = new Map<string, number>();
+  const binary = new Set<string>();
+  const see = (k: string, v: string | number): void => {
+    if (isBinary(v)) binary.add(k);
+  };
   for (const c of pod.spec?.containers ?? []) {
-    for (const [k, v] of Object.entries(c.resources?.[kind] ?? {})) sum.set(k, (sum.get(k) ?? 0) + toMilli(v));
+    for (const [k, v] of Object.entries(c.resources?.[kind] ?? {})) {
+      sum.set(k, (sum.get(k) ?? 0) + toMilli(v));
+      see(k, v);
+    }
   }
   for (const c of pod.spec?.initContainers ?? []) {
-    for (const [k, v] of Object.entries(c.resources?.[kind] ?? {})) sum.set(k, Math.max(sum.get(k) ?? 0, toMilli(v)));
+    for (const [k, v] of Object.entries(c.resources?.[kind] ?? {})) {
+      sum.set(k, Math.max(sum.get(k) ?? 0, toMilli(v)));
+      see(k, v);
+    }
   }
   const text = new Map<string, string>();
-  for (const [k, v] of sum) text.set(k, canonical(`${v}m`));
+  for (const [k, v] of sum) text.set(k, formatMilli(v, binary.has(k)));
   return { milli: sum, text };
 }
 
