@@ -123,6 +123,13 @@ function responseJson(body: unknown): unknown {
   }
 }
 
+/** The name in an object's metadata (the created object, or the request's), if it has one. */
+function createdName(body: unknown): string | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const name = (body as { metadata?: { name?: unknown } }).metadata?.name;
+  return typeof name === 'string' && name !== '' ? name : undefined;
+}
+
 /** One request being audited: told who the user is once authentication has run. */
 export interface AuditedRequest {
   /** The authenticated user: decides the level, writes RequestReceived, starts capturing bodies. */
@@ -189,10 +196,15 @@ export class AuditLog {
       written = true;
       if (rule === undefined || rule.level === 'None' || omitted('ResponseComplete')) return;
       const failure = failureOf(res);
-      const requestObject = capture === undefined ? undefined : decoded(capture.request);
-      const responseObject = capture?.wantsResponse === true ? responseJson(capture.response) : undefined;
+      const level = rule.level;
+      const bodies = level === 'Request' || level === 'RequestResponse';
+      const requestObject = capture === undefined || !bodies ? undefined : decoded(capture.request);
+      const responseObject = capture?.wantsResponse === true && level === 'RequestResponse' ? responseJson(capture.response) : undefined;
+      const base = event('ResponseComplete');
+      const created = createdName(requestObject ?? capture?.response);
+      if (created !== undefined && base['objectRef'] !== undefined) base['objectRef'] = { ...base['objectRef'], name: created };
       this.write({
-        ...event('ResponseComplete'),
+        ...base,
         responseStatus:
           failure === undefined
             ? { metadata: {}, code: res.statusCode }
@@ -211,8 +223,10 @@ export class AuditLog {
         rule = matchingRule(this.policy, user, attrs);
         const level = rule?.level ?? 'None';
         if (level === 'None') return;
-        if (attrs.kind === 'resource' && (level === 'Request' || level === 'RequestResponse')) {
-          capture = startCapture(req, res, level === 'RequestResponse');
+        // A create names its object in the body, not the path: the event's objectRef takes the name from it.
+        const nameFromBody = attrs.kind === 'resource' && attrs.verb === 'create' && attrs.name === '';
+        if (attrs.kind === 'resource' && (nameFromBody || level === 'Request' || level === 'RequestResponse')) {
+          capture = startCapture(req, res, nameFromBody || level === 'RequestResponse');
         }
         if (!omitted('RequestReceived')) {
           this.write({ ...event('RequestReceived'), requestReceivedTimestamp: received, stageTimestamp: new Date().toISOString() });
