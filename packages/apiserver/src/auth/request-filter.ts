@@ -1,7 +1,7 @@
 /**
  * The security filters every request passes before routing, in
  * kube-apiserver's order: authentication (401 for anonymous or bad
- * credentials), audit (one event when the response completes), max-in-flight
+ * credentials), audit (events at the stages and levels the policy asks), max-in-flight
  * (429), then authorization (403 with upstream's message). Health and
  * version paths pass unauthenticated. The self-review endpoints and TokenRequest
  * are answered here. The insecure mode (no authenticator) passes everything.

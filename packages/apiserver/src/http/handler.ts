@@ -1,6 +1,6 @@
 /**
  * The request chain for resource paths: route → parse → registry → respond.
- * (Authentication, authorization and admission slot in before the registry.)
+ * (Authentication and authorization run before, in the request filter; admission runs inside the registry.)
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
