@@ -66,6 +66,11 @@ export class PolicyIndex {
     return m === undefined ? [] : [...m.values()];
   }
 
+  /** True when some namespace has a ResourceQuota (a check before parsing a change's key). */
+  anyQuotas(): boolean {
+    return this.quotas.size > 0;
+  }
+
   /** True when the namespace has at least one ResourceQuota. */
   hasQuotas(namespace: string): boolean {
     return (this.quotas.get(namespace)?.size ?? 0) > 0;

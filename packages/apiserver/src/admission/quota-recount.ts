@@ -88,7 +88,7 @@ export class QuotaRecount {
   }
 
   private onChange(type: string, key: string, object: KubeObject, previous: KubeObject | undefined): void {
-    if (type === 'ADDED') return;
+    if (type === 'ADDED' || !this.index.anyQuotas()) return;
     const ns = parseKey(key)?.namespace ?? '';
     if (ns === '_' || ns === '' || !this.index.hasQuotas(ns)) return;
     if (type === 'DELETED') {

@@ -93,7 +93,12 @@ export const rbacStrategies: ResourceStrategy[] = [
   }),
 ];
 
-export const resourceQuotaStrategy = simpleStrategy(requireDesc('', 'resourcequotas'));
+/** A new quota's status is the apiserver's to fill (hard from spec, used counted): what the client sent is dropped. */
+export const resourceQuotaStrategy = simpleStrategy(requireDesc('', 'resourcequotas'), {
+  defaults(object) {
+    delete object['status'];
+  },
+});
 /**
  * LimitRange defaults for Container items, as upstream's: a missing `default`
  * limit is the `max`, a missing `defaultRequest` the `default`, else the `min`.
