@@ -205,7 +205,7 @@ async function startStateMetrics(c: TestCluster): Promise<number | undefined> {
   );
   if (cmMetrics.includes('kube_pod_status_phase')) return undefined;
   const client = c.client('skiff-dashboards-test');
-  nc = await connect({ servers: c.natsUrl });
+  nc = await connect(c.natsOptions());
   const pods = new Informer<Pod>({ client, nc, desc: PODS, logger: silentLogger() });
   const nodes = new Informer<Node>({ client, nc, desc: NODES, logger: silentLogger() });
   informers = [pods, nodes];

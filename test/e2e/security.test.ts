@@ -166,6 +166,51 @@ describe('RBAC', () => {
     await waitFor('the role binding', async () => (await canI('update', 'configmaps/settings')) === 'yes');
     expect(await canI('update', 'configmaps/other')).toBe('no');
     expect(await cluster.kubectl('auth', 'can-i', '*', '*', '--all-namespaces')).toContain('yes');
+    // can-i --list is a SelfSubjectRulesReview: the view role's rules and the named configmap rule.
+    const list = (await cluster.kubectl('--kubeconfig', kc, 'auth', 'can-i', '--list')).split('\n');
+    expect(list.some((l) => /^pods\s/.test(l) && l.includes('list'))).toBe(true);
+    expect(list.some((l) => /^configmaps\s/.test(l) && l.includes('[settings]') && l.includes('update'))).toBe(true);
+    expect(list.some((l) => /^secrets\s/.test(l))).toBe(false);
+  });
+
+  it('TokenReview and SubjectAccessReview answer for others; only a delegator may ask', async () => {
+    const manifest = (name: string, body: object): string => {
+      const file = join(scratch, `${name}.json`);
+      writeFileSync(file, JSON.stringify(body));
+      return file;
+    };
+    const tokenReview = (token: string): string =>
+      manifest(`tr-${token.length}`, { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } });
+    type Review = {
+      status: { authenticated?: boolean; allowed?: boolean; user?: { username?: string; groups?: string[] }; error?: string };
+    };
+    const create = async (file: string): Promise<Review> =>
+      JSON.parse(await cluster.kubectl('create', '--validate=false', '-f', file, '-o', 'json')) as Review;
+    const good = await create(tokenReview(ALICE_TOKEN));
+    expect(good.status).toMatchObject({ authenticated: true, user: { username: 'alice', groups: ['dev', 'qa', 'system:authenticated'] } });
+    const bad = await create(tokenReview('not-a-valid-token-at-all'));
+    expect(bad.status.authenticated).toBe(false);
+    expect(bad.status.error).toContain('invalid bearer token');
+    const sar = (namespace: string): string =>
+      manifest(`sar-${namespace}`, {
+        apiVersion: 'authorization.k8s.io/v1',
+        kind: 'SubjectAccessReview',
+        spec: { user: 'alice', groups: ['dev'], resourceAttributes: { verb: 'list', resource: 'pods', namespace } },
+      });
+    await waitFor('alice-view from the RBAC test', async () => (await create(sar('default'))).status.allowed === true);
+    expect((await create(sar('kube-system'))).status.allowed).toBe(false);
+    const aliceCreates = await cluster.kubectlResult(
+      '--kubeconfig',
+      kubeconfigWith('alice-tr', { token: ALICE_TOKEN }),
+      'create',
+      '--validate=false',
+      '-f',
+      tokenReview(ALICE_TOKEN),
+    );
+    expect(aliceCreates.code).not.toBe(0);
+    expect(aliceCreates.stderr).toContain('cannot create resource "tokenreviews" in API group "authentication.k8s.io"');
+    expect(await cluster.kubectl('api-resources', '--api-group=authorization.k8s.io', '-o', 'name')).toContain('subjectaccessreviews');
+    expect(await cluster.kubectl('explain', 'tokenreview.spec')).toContain('audiences');
   });
 });
 

@@ -10,7 +10,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { ApiClient } from '@skiff/client';
+import type { ConnectionOptions } from '@nats-io/transport-node';
+import { ApiClient, natsIdentityOptions } from '@skiff/client';
 import { freePort } from '../../packages/cli/src/nats-server.js';
 import { clientForTarget, readKubeconfig } from '../../packages/cli/src/commands/target.js';
 
@@ -28,6 +29,8 @@ export interface TestCluster {
   up: ChildProcess;
   /** An API client with the admin credentials of the cluster's kubeconfig (TLS, client certificate). */
   client(userAgent?: string): ApiClient;
+  /** Options to connect to the cluster's NATS (TLS) as the admin, with the kubeconfig's certificate. */
+  natsOptions(): ConnectionOptions;
   output(): string;
   kubectl(...args: string[]): Promise<string>;
   /** kubectl that resolves with its exit code and output instead of throwing. */
@@ -133,12 +136,13 @@ export async function startCluster(
     dataDir,
     kubeconfig,
     apiUrl: `https://127.0.0.1:${ports.api}`,
-    natsUrl: `nats://127.0.0.1:${ports.nats}`,
+    natsUrl: `tls://127.0.0.1:${ports.nats}`,
     cgroupRoot,
     nodeName,
     ports,
     up,
     client: (userAgent = 'skiff-e2e') => clientForTarget(readKubeconfig(kubeconfig), userAgent),
+    natsOptions: () => ({ servers: `tls://127.0.0.1:${ports.nats}`, ...natsIdentityOptions(readKubeconfig(kubeconfig).tls) }),
     output: () => out,
     kubectl: async (...args) => {
       const r = await kubectlResult(...args);

@@ -21,7 +21,7 @@ export async function startHollowNodes(
   cluster: TestCluster,
   options: { prefix: string; count: number; heartbeatIntervalMs?: number; cpu?: string },
 ): Promise<HollowNodes> {
-  const nc: NatsConnection = await connect({ servers: cluster.natsUrl });
+  const nc: NatsConnection = await connect(cluster.natsOptions());
   const client = cluster.client('skiff-test-hollow');
   const fleets = new Map<string, HollowFleet>();
   for (let i = 0; i < options.count; i++) {

@@ -88,8 +88,12 @@ export {
   eventSubject,
   eventFilterSubject,
   UNSHARDED,
+  API_REQUEST_SUBJECT,
+  apiRequestSubject,
+  identityOfApiRequestSubject,
+  inboxPrefixOf,
 } from './subjects.js';
-export type { EventFilter } from './subjects.js';
+export type { EventFilter, SubjectIdentity } from './subjects.js';
 export { parseLabelSelector, parseFieldSelector, fieldValue, structuredSelectorMatches, formatStructuredSelector } from './selectors.js';
 export type { LabelSelector, FieldSelector, StructuredSelector } from './selectors.js';
 export { podRequests, isPodTerminal, namespacedName, nowTimestamp, DEFAULT_MILLI_CPU_REQUEST, DEFAULT_MEMORY_REQUEST } from './pod.js';

@@ -29,6 +29,13 @@ import { createSecureServer, type ServingTlsFiles } from './http/secure-server.j
 
 export interface ApiServerOptions {
   natsUrl: string;
+  /**
+   * Connect to NATS over TLS with this client certificate (a `tls://` URL to the
+   * server `skiff up` configures). With it, a secure apiserver attributes each
+   * request over NATS to the identity its subject names, which that server's
+   * permissions guarantee; without it requests over NATS are anonymous.
+   */
+  natsTls?: NatsClientTlsFiles;
   host?: string;
   /** 0 picks a free port. */
   port: number;
@@ -41,6 +48,13 @@ export interface ApiServerOptions {
    * request (unit tests and benchmarks).
    */
   security?: ApiServerSecurity;
+}
+
+/** PEM files of a NATS client: the CA that signed the server's certificate, the client certificate and key. */
+export interface NatsClientTlsFiles {
+  caFile: string;
+  certFile: string;
+  keyFile: string;
 }
 
 /** The files of a secure apiserver. */
@@ -96,6 +110,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     name: 'skiff-apiserver',
     maxReconnectAttempts: -1,
     noAsyncTraces: true,
+    ...(options.natsTls === undefined ? {} : { tls: { ...options.natsTls } }),
   });
   await loadSchemaValidators();
   const store = await openJetStreamStore(nc);
@@ -168,10 +183,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   });
   const tls = security === undefined ? undefined : createSecureServer(security.tls, handler, logger);
   const server: Server = tls?.server ?? createServer(handler);
-  // Over NATS a request carries no credential yet: a secure apiserver answers it 401 (see the architecture notes).
   // Components keep connections open (keep-alive agents); close idle ones late so a reused socket is rarely cut mid-request.
   server.keepAliveTimeout = 65_000;
-  const responder = new NatsApiResponder(nc, handler, logger);
+  const responder = new NatsApiResponder(nc, handler, logger, {
+    trustSubjectIdentity: security !== undefined && options.natsTls !== undefined,
+  });
   responder.start();
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {

@@ -1,5 +1,5 @@
 export { startApiServer, DEFAULT_NAMESPACES } from './apiserver.js';
-export type { ApiServer, ApiServerOptions, ApiServerSecurity } from './apiserver.js';
+export type { ApiServer, ApiServerOptions, ApiServerSecurity, NatsClientTlsFiles } from './apiserver.js';
 export { parseTokenFile } from './auth/token-file.js';
 export { ServiceAccountTokenIssuer, ServiceAccountTokenVerifier } from './auth/service-account-token.js';
 export { BOOTSTRAP_CLUSTER_ROLES, BOOTSTRAP_CLUSTER_ROLE_BINDINGS } from './auth/bootstrap-policy.js';
@@ -14,5 +14,6 @@ export { parseApiPath } from './http/route.js';
 export type { ApiRoute, ResourceRoute } from './http/route.js';
 export { humanDuration, buildTable } from './http/table.js';
 export { NatsApiResponder, API_REQUEST_SUBJECT, API_QUEUE_GROUP } from './nats/api-responder.js';
+export type { NatsApiResponderOptions } from './nats/api-responder.js';
 export { createApiHttpServer, createApiRequestHandler } from './http/server.js';
 export type { ApiRequestHandler } from './http/server.js';

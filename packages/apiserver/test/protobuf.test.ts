@@ -382,6 +382,7 @@ function stubServer(minor: string, recorded: Recorded[]): (req: IncomingMessage,
         if (object['kind'] === 'TokenRequest') object['status'] = { token: 'stub' };
         // kubectl auth can-i exits 0 only when allowed.
         if (object['kind'] === 'SelfSubjectAccessReview') object['status'] = { allowed: true };
+        if (object['kind'] === 'SelfSubjectRulesReview') object['status'] = { resourceRules: [], nonResourceRules: [], incomplete: false };
         return send(201, object);
       }
       if (path === '/version') return send(200, { major: '1', minor, gitVersion: `v1.${minor}.0`, platform: 'linux/amd64' });
@@ -503,6 +504,7 @@ const COMMANDS: { kind: string; args: string[]; minors?: string[] }[] = [
   { kind: 'CronJob', args: ['create', 'cronjob', 'cj', '--image=busybox', '--schedule=*/1 * * * *', '--', 'echo', 'hi'] },
   { kind: 'PodDisruptionBudget', args: ['create', 'poddisruptionbudget', 'pdb', '--selector=app=a', '--min-available=50%'] },
   { kind: 'SelfSubjectAccessReview', args: ['auth', 'can-i', 'get', 'pods/web-1', '--subresource=log', '-n', 'default'] },
+  { kind: 'SelfSubjectRulesReview', args: ['auth', 'can-i', '--list', '-n', 'default'] },
   { kind: 'Ingress', args: ['create', 'ingress', 'ing', '--rule=foo.com/bar=svc:8080,tls=sec', '--class=nginx'] },
   {
     kind: 'TokenRequest',

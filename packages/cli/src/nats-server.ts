@@ -11,6 +11,7 @@ import { findExecutable } from './executables.js';
 
 /** A running nats-server. */
 export interface NatsServerHandle {
+  /** `nats://host:port`, or `tls://host:port` when the configuration requires TLS. */
   readonly url: string;
   readonly port: number;
   readonly monitorPort: number | undefined;
@@ -31,6 +32,14 @@ export interface NatsServerOptions {
   monitorPort?: number;
   /** Receives the server's own log lines. */
   onLog?: (line: string) => void;
+  /**
+   * A configuration file (`-c`), e.g. the one `nats-config.ts` writes, that
+   * enables JetStream with its store in `<dataDir>/jetstream`; host and port given here override it. None: no TLS, no
+   * authentication (unit tests and benchmarks).
+   */
+  configFile?: string;
+  /** The configuration requires TLS (the URL is then `tls://`). */
+  tls?: boolean;
 }
 
 /** Thrown when the nats-server binary cannot be found. */
@@ -80,19 +89,29 @@ export async function startNatsServer(options: NatsServerOptions): Promise<NatsS
   if (await isPortOpen(host, port)) throw new Error(`port ${port} on ${host} is already in use (NATS): pick another with --nats-port`);
   const storeDir = join(options.dataDir, 'jetstream');
   mkdirSync(storeDir, { recursive: true });
-  const args = ['-a', host, '-p', String(port), '-js', '-sd', storeDir];
+  // A configuration file names its own store directory (nats-server refuses it twice).
+  const jetStreamArgs = options.configFile === undefined ? ['-js', '-sd', storeDir] : ['-c', options.configFile];
+  const args = [...jetStreamArgs, '-a', host, '-p', String(port)];
   const monitorPort = options.monitorPort === 0 ? await freePort(host) : options.monitorPort;
   if (monitorPort !== undefined) args.push('-m', String(monitorPort));
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const lastLines: string[] = [];
   const onData = (chunk: Buffer): void => {
-    for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') options.onLog?.(line);
+    for (const line of chunk.toString('utf8').split('\n')) {
+      if (line.trim() === '') continue;
+      options.onLog?.(line);
+      lastLines.push(line);
+      if (lastLines.length > 5) lastLines.shift();
+    }
   };
   child.stdout?.on('data', onData);
   child.stderr?.on('data', onData);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const deadline = Date.now() + 10_000;
   let early: string | undefined;
-  child.once('exit', (code) => (early = `nats-server exited with code ${String(code)} before accepting connections`));
+  child.once('exit', (code) => {
+    early = `nats-server exited with code ${String(code)} before accepting connections: ${lastLines.join(' | ')}`;
+  });
   while (!(await isPortOpen(host, port))) {
     if (early !== undefined) throw new Error(early);
     if (Date.now() > deadline) {
@@ -102,7 +121,7 @@ export async function startNatsServer(options: NatsServerOptions): Promise<NatsS
     await new Promise((r) => setTimeout(r, 25));
   }
   return {
-    url: `nats://${host}:${port}`,
+    url: `${options.tls === true ? 'tls' : 'nats'}://${host}:${port}`,
     port,
     monitorPort,
     monitorUrl: monitorPort === undefined ? undefined : `http://${host}:${monitorPort}`,

@@ -15,8 +15,10 @@ import {
   type DeletionPropagation,
   type KubeList,
   type KubeObject,
+  apiRequestSubject,
   type ResourceDescriptor,
 } from '@skiff/api';
+import { identityOfCertificate } from './nats-identity.js';
 
 export interface ApiClientOptions {
   /** `http://127.0.0.1:6443` */
@@ -29,7 +31,11 @@ export interface ApiClientOptions {
   retryForMs?: number;
   /** TLS for an `https://` server: the CA to trust and, for x509 authentication, a client certificate and key (PEM). */
   tls?: ClientTls;
-  /** Send requests over NATS request/reply (`skiff.api.request`) on this connection instead of HTTP. */
+  /**
+   * Send requests over NATS request/reply on this connection instead of HTTP: on
+   * `skiff.api.request.<user>.<groups>` of the client certificate in `tls`
+   * (the connection must present that certificate), else on the anonymous `skiff.api.request`.
+   */
   nats?: NatsConnection;
 }
 
@@ -44,8 +50,8 @@ export interface ClientTls {
 const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 64 });
 const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 64 });
 
-/** The subject the apiserver answers API requests on (see the apiserver's NATS responder). */
-export const API_REQUEST_SUBJECT = 'skiff.api.request';
+/** The subject the apiserver answers anonymous API requests on (see the apiserver's NATS responder). */
+export { API_REQUEST_SUBJECT } from '@skiff/api';
 
 function isNoResponders(err: unknown): boolean {
   return err instanceof Error && (err.name === 'NoRespondersError' || /no responders/i.test(err.message));
@@ -86,6 +92,8 @@ export class ApiClient {
   private readonly headers: Record<string, string>;
   private readonly retryForMs: number;
   private readonly nats: NatsConnection | undefined;
+  /** The subject of requests over NATS: the identity of the client certificate, when there is one. */
+  private readonly natsSubject: string;
   private readonly tlsAgent: HttpsAgent | undefined;
 
   constructor(options: ApiClientOptions) {
@@ -94,6 +102,7 @@ export class ApiClient {
     if (options.token !== undefined) this.headers['Authorization'] = `Bearer ${options.token}`;
     this.retryForMs = options.retryForMs ?? 30_000;
     this.nats = options.nats;
+    this.natsSubject = apiRequestSubject(options.tls?.cert === undefined ? undefined : identityOfCertificate(options.tls.cert));
     const tls = options.tls;
     this.credentials = { ...(options.token === undefined ? {} : { token: options.token }), ...(tls === undefined ? {} : { tls }) };
     this.tlsAgent = tls === undefined ? undefined : new HttpsAgent({ keepAlive: true, maxSockets: 64, ...tls });
@@ -301,7 +310,7 @@ export class ApiClient {
     h.set('Skiff-Method', method);
     h.set('Skiff-Path', path);
     for (const [k, v] of Object.entries(headers)) h.set(k, v);
-    const reply = await nc.request(API_REQUEST_SUBJECT, body === undefined ? new Uint8Array() : JSON.stringify(body), {
+    const reply = await nc.request(this.natsSubject, body === undefined ? new Uint8Array() : JSON.stringify(body), {
       timeout: 30_000,
       headers: h,
     });

@@ -7,3 +7,4 @@ export type { WorkQueueOptions } from './work-queue.js';
 export { EventRecorder } from './events.js';
 export { LeaderElector } from './leader-election.js';
 export type { LeaderElectionOptions } from './leader-election.js';
+export { identityOfCertificate, natsIdentityOptions } from './nats-identity.js';

@@ -1,5 +1,7 @@
 export { Kubelet } from './kubelet.js';
-export type { KubeletOptions } from './kubelet.js';
+export type { KubeletEvictionOptions, KubeletOptions } from './kubelet.js';
+export { DEFAULT_EVICTION_HARD, parseEvictionThresholds } from './eviction/index.js';
+export type { EvictionThreshold } from './eviction/index.js';
 export { buildNode, hostCapacity, allocatable, KUBELET_VERSION } from './node-status.js';
 export type { NodeFacts } from './node-status.js';
 export { computePodStatus, podPhase, containerStatus, statusChanged, stableJson } from './pod-status.js';

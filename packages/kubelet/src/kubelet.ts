@@ -15,6 +15,7 @@ import { Gauge, Histogram, type Registry } from 'prom-client';
 import { context, trace, type SpanContext } from '@opentelemetry/api';
 import {
   ApiError,
+  bytes,
   LIFECYCLE_PHASES,
   milestoneAnnotation,
   milestoneTime,
@@ -30,7 +31,7 @@ import {
 import { ApiClient, EventRecorder, Informer } from '@skiff/client';
 import { contextOfObject, lifecyclePhaseHistogram, tracer, type Logger } from '@skiff/telemetry';
 import { containerConfig, ContainerConfigError } from './container-config.js';
-import { buildNode, type NodeFacts } from './node-status.js';
+import { allocatable, buildNode, type NodeFacts } from './node-status.js';
 import { computePodStatus, stableJson, statusChanged, type ContainerView } from './pod-status.js';
 import type { ContainerRuntime, ContainerState, ContainerSummary } from './runtime/index.js';
 import { createKubeletServer } from './server.js';
@@ -39,6 +40,17 @@ import { ProberManager, proberMetrics, type ProbePollerKind, type ProbeType } fr
 import { LeaseHeartbeat } from './hollow/lease-heartbeat.js';
 import { nativeCgroupStatsAvailable } from './stats/native-reader.js';
 import { DEFAULT_PATH } from './runtime/process-runtime.js';
+import { CONFIG_HASH_ANNOTATION, CONFIG_MIRROR_ANNOTATION, isMirrorPod, mirrorPodFor, StaticPodSource } from './static-pods/index.js';
+import {
+  DEFAULT_EVICTION_HARD,
+  EvictionManager,
+  evictedPodStatus,
+  isEvicted,
+  observeSignals,
+  parseEvictionThresholds,
+  type EvictionThreshold,
+  type PodUsage,
+} from './eviction/index.js';
 
 export interface KubeletOptions {
   client: ApiClient;
@@ -61,6 +73,21 @@ export interface KubeletOptions {
   resyncIntervalMs?: number;
   /** Which probe poller runs probes: the native one (default) or its TypeScript twin. */
   probePoller?: ProbePollerKind;
+  /** Node-pressure eviction; defaults to upstream's hard thresholds, a 10 s round and a 5 min transition period. */
+  eviction?: KubeletEvictionOptions;
+  /** The directory of static pod manifests (`--pod-manifest-path`); none when unset. */
+  staticPodPath?: string;
+  /** How often the manifest directory is read besides change notifications (upstream: 20 s). */
+  staticPodCheckIntervalMs?: number;
+}
+
+export interface KubeletEvictionOptions {
+  /** Hard thresholds (`--eviction-hard`); empty turns eviction off. */
+  thresholds?: readonly EvictionThreshold[];
+  /** How often signals are observed (upstream's housekeeping interval: 10 s). */
+  housekeepingIntervalMs?: number;
+  /** How long a pressure condition stays True after its threshold stops being met (upstream: 5 min). */
+  pressureTransitionPeriodMs?: number;
 }
 
 const kubeletTracer = tracer('kubelet');
@@ -102,6 +129,12 @@ export class Kubelet {
   private readonly lease: LeaseHeartbeat;
   /** The node status last posted (without heartbeat times) and when. */
   private lastNodeStatus = { key: '', at: 0 };
+  private readonly eviction: EvictionManager;
+  /** Pods evicted by this kubelet whose Failed status may not be posted yet: uid → message. */
+  private readonly evicted = new Map<string, string>();
+  /** Static pods from the manifest directory, and the API's mirror pods by `namespace/name`. */
+  private staticPods: StaticPodSource | undefined;
+  private readonly mirrors = new Map<string, Pod>();
 
   constructor(private readonly options: KubeletOptions) {
     const { client, nc, logger } = options;
@@ -116,6 +149,10 @@ export class Kubelet {
         onAdd: (p) => this.observe(p),
         onUpdate: (_o, p) => this.observe(p),
         onDelete: (p) => {
+          if (isMirrorPod(p)) {
+            this.forgetMirror(p);
+            return;
+          }
           const uid = p.metadata?.uid ?? '';
           this.byUid.delete(uid);
           this.acceptedAt.delete(uid);
@@ -163,6 +200,22 @@ export class Kubelet {
       },
     });
     options.runtime.onExit((id) => this.enqueue(podUidOf(id)));
+    this.eviction = new EvictionManager({
+      thresholds: options.eviction?.thresholds ?? parseEvictionThresholds(DEFAULT_EVICTION_HARD),
+      pressureTransitionPeriodMs: options.eviction?.pressureTransitionPeriodMs ?? 300_000,
+      observe: () => {
+        const usage = this.podUsage();
+        const allocatableMemory = bytes(allocatable(this.facts())['memory'] ?? '0');
+        return observeSignals(
+          options.node.dataDir,
+          usage.reduce((sum, u) => sum + u.workingSetBytes, 0),
+          allocatableMemory,
+        );
+      },
+      pods: () => this.podUsage().filter((u) => !this.evicted.has(u.pod.metadata?.uid ?? '')),
+      evict: (pod, message) => this.evict(pod, message),
+      onPressureChange: () => void this.heartbeat(true).catch((err: unknown) => logger.warn({ err }, 'posting node pressure failed')),
+    });
   }
 
   get nodeName(): string {
@@ -177,7 +230,7 @@ export class Kubelet {
   async start(): Promise<void> {
     this.server = createKubeletServer({
       runtime: this.options.runtime,
-      findPod: (ns, name) => this.pods.get(`${ns}/${name}`),
+      findPod: (ns, name) => this.staticPodNamed(`${ns}/${name}`) ?? this.pods.get(`${ns}/${name}`),
       metrics: this.options.metrics,
       logger: this.options.logger,
       stats: this.options.stats,
@@ -204,17 +257,22 @@ export class Kubelet {
       await this.renewLease();
       await this.heartbeat();
     });
+    this.startStaticPods();
     await this.pods.start();
     // Containers of pods the API no longer has (deleted while we were away) are removed.
     for (const c of this.options.runtime.listContainers()) if (!this.byUid.has(c.config.podUid)) this.enqueue(c.config.podUid);
     this.every(this.options.resyncIntervalMs ?? 10_000, () => {
       for (const uid of this.byUid.keys()) this.enqueue(uid);
     });
+    if ((this.options.eviction?.thresholds ?? [null]).length > 0) {
+      this.every(this.options.eviction?.housekeepingIntervalMs ?? 10_000, () => this.eviction.synchronize());
+    }
     this.options.logger.info({ node: this.nodeName, port: this.port, pods: this.byUid.size }, 'kubelet started');
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.staticPods?.stop();
     for (const t of this.timers) clearInterval(t);
     await this.pods.stop();
     await Promise.allSettled([...this.workers.values()].map((w) => w.running));
@@ -264,7 +322,7 @@ export class Kubelet {
    * the last post, or when nodeStatusReportMs has passed: the Lease is the frequent heartbeat.
    */
   private async heartbeat(force = false): Promise<void> {
-    const next = buildNode(this.facts(), this.node);
+    const next = buildNode(this.facts(), this.node, this.eviction.conditions());
     const key = stableJson({ ...next.status, conditions: next.status?.conditions?.map((c) => ({ ...c, lastHeartbeatTime: undefined })) });
     const due = Date.now() - this.lastNodeStatus.at >= (this.options.nodeStatusReportMs ?? 300_000);
     if (!force && !due && key === this.lastNodeStatus.key && this.node !== undefined) return;
@@ -272,7 +330,10 @@ export class Kubelet {
     if (current === undefined) {
       this.node = await this.options.client.create(NODES, '', buildNode(this.facts()));
     } else {
-      this.node = await this.options.client.updateStatus(NODES, { ...current, status: buildNode(this.facts(), current).status });
+      this.node = await this.options.client.updateStatus(NODES, {
+        ...current,
+        status: buildNode(this.facts(), current, this.eviction.conditions()).status,
+      });
     }
     this.lastNodeStatus = { key, at: Date.now() };
   }
@@ -291,6 +352,10 @@ export class Kubelet {
   }
 
   private observe(pod: Pod): void {
+    if (isMirrorPod(pod)) {
+      this.observeMirror(pod);
+      return;
+    }
     const uid = pod.metadata?.uid ?? '';
     if (!this.acceptedAt.has(uid)) this.acceptedAt.set(uid, Date.now());
     const delivery = trace.getSpanContext(context.active());
@@ -365,6 +430,11 @@ export class Kubelet {
       }
       return;
     }
+    const eviction = this.evicted.get(uid);
+    if (eviction !== undefined || isEvicted(pod)) {
+      await this.finishEviction(pod, eviction);
+      return;
+    }
     const isNew = !this.startTimes.has(uid) && this.containersOf(uid).size === 0;
     const span = kubeletTracer.startSpan(
       'syncPod',
@@ -381,33 +451,37 @@ export class Kubelet {
     );
     try {
       const views = await context.with(trace.setSpan(contextOfObject(pod), span), () => this.syncContainers(pod));
-      const startTime = this.startTimes.get(uid) ?? pod.status?.startTime ?? nowTimestamp();
+      // Status goes to the API's object: the pod itself, or a static pod's mirror (none yet: its creation syncs again).
+      const api = await this.apiObjectOf(pod);
+      if (api === undefined) return;
+      const startTime = this.startTimes.get(uid) ?? api.status?.startTime ?? nowTimestamp();
       this.startTimes.set(uid, startTime);
-      const status = computePodStatus(pod, views, this.options.node.address, startTime);
-      const milestones = this.milestonesToRecord(pod, views, status);
-      if (statusChanged(pod.status, status) || Object.keys(milestones).length > 0) {
-        const metadata = Object.keys(milestones).length > 0 ? { uid, annotations: milestones } : { uid };
+      const status = computePodStatus({ ...pod, status: api.status }, views, this.options.node.address, startTime);
+      const milestones = this.milestonesToRecord(api, views, status);
+      if (statusChanged(api.status, status) || Object.keys(milestones).length > 0) {
+        const apiUid = api.metadata?.uid ?? '';
+        const metadata = Object.keys(milestones).length > 0 ? { uid: apiUid, annotations: milestones } : { uid: apiUid };
         try {
           await context.with(trace.setSpan(contextOfObject(pod), span), () =>
             this.options.client.patch(
               PODS,
-              pod.metadata?.namespace ?? '',
-              pod.metadata?.name ?? '',
+              api.metadata?.namespace ?? '',
+              api.metadata?.name ?? '',
               { metadata, status },
               'merge',
               'status',
             ),
           );
-          this.observePhases(pod, milestones);
+          this.observePhases(api, milestones);
           if (milestones[milestoneAnnotation('ready')] !== undefined) span.addEvent('pod ready');
         } catch (err) {
           if (!(err instanceof ApiError && (err.code === 404 || err.code === 409))) throw err;
         }
-        if (status.phase === 'Running' && pod.status?.phase !== 'Running' && pod.metadata?.creationTimestamp !== undefined) {
-          this.startSli.observe((Date.now() - Date.parse(String(pod.metadata.creationTimestamp))) / 1000);
+        if (status.phase === 'Running' && api.status?.phase !== 'Running' && api.metadata?.creationTimestamp !== undefined) {
+          this.startSli.observe((Date.now() - Date.parse(String(api.metadata.creationTimestamp))) / 1000);
         }
       }
-      if (isNew) this.recorder.record(pod, 'Normal', 'Started', `Started pod ${pod.metadata?.name ?? ''} on ${this.nodeName}`);
+      if (isNew) this.recorder.record(api, 'Normal', 'Started', `Started pod ${api.metadata?.name ?? ''} on ${this.nodeName}`);
     } finally {
       span.end();
     }
@@ -534,6 +608,184 @@ export class Kubelet {
     this.backoff.set(key, { until: Date.now() + delayMs, delayMs });
   }
 
+  /** Follows the manifest directory: static pods run as API pods do, their status goes to a mirror pod. */
+  private startStaticPods(): void {
+    const dir = this.options.staticPodPath;
+    if (dir === undefined || dir === '') return;
+    this.staticPods = new StaticPodSource(
+      dir,
+      this.nodeName,
+      {
+        onAdd: (pod) => {
+          const uid = pod.metadata?.uid ?? '';
+          this.options.logger.info({ pod: podKey(pod), uid }, 'static pod added');
+          this.byUid.set(uid, pod);
+          this.acceptedAt.set(uid, Date.now());
+          this.enqueue(uid);
+        },
+        onRemove: (pod) => {
+          const uid = pod.metadata?.uid ?? '';
+          this.options.logger.info({ pod: podKey(pod), uid }, 'static pod removed');
+          this.byUid.delete(uid);
+          this.enqueue(uid);
+          const mirror = this.mirrors.get(podKey(pod));
+          if (mirror !== undefined && !this.staticPodNamed(podKey(pod))) void this.deleteMirror(mirror);
+        },
+        onError: (e) => this.options.logger.warn({ file: e.file, dir }, `static pod manifest skipped: ${e.message}`),
+      },
+      this.options.staticPodCheckIntervalMs,
+    );
+    this.staticPods.start();
+  }
+
+  /** The static pod of that `namespace/name`, if a manifest defines one. */
+  private staticPodNamed(key: string): Pod | undefined {
+    for (const pod of this.staticPods?.pods().values() ?? []) if (podKey(pod) === key) return pod;
+    return undefined;
+  }
+
+  /**
+   * A mirror pod from the API: kept to post its static pod's status to; one that is being deleted,
+   * belongs to an older manifest or to no manifest is deleted (the static pod's sync creates it anew).
+   */
+  private observeMirror(mirror: Pod): void {
+    const key = podKey(mirror);
+    this.mirrors.set(key, mirror);
+    const owner = this.staticPodNamed(key);
+    const current = owner?.metadata?.annotations?.[CONFIG_HASH_ANNOTATION];
+    if (
+      owner === undefined ||
+      mirror.metadata?.deletionTimestamp !== undefined ||
+      mirror.metadata?.annotations?.[CONFIG_MIRROR_ANNOTATION] !== current
+    ) {
+      void this.deleteMirror(mirror);
+      return;
+    }
+    this.enqueue(owner.metadata?.uid ?? '');
+  }
+
+  private forgetMirror(mirror: Pod): void {
+    const key = podKey(mirror);
+    if (this.mirrors.get(key)?.metadata?.uid === mirror.metadata?.uid) this.mirrors.delete(key);
+    const owner = this.staticPodNamed(key);
+    if (owner !== undefined) this.enqueue(owner.metadata?.uid ?? '');
+  }
+
+  private async deleteMirror(mirror: Pod): Promise<void> {
+    try {
+      await this.options.client.delete(PODS, mirror.metadata?.namespace ?? '', mirror.metadata?.name ?? '', {
+        gracePeriodSeconds: 0,
+        uid: mirror.metadata?.uid ?? '',
+      });
+    } catch (err) {
+      if (!(err instanceof ApiError && (err.code === 404 || err.code === 409))) {
+        this.options.logger.warn({ err, pod: podKey(mirror) }, 'deleting a mirror pod failed');
+      }
+    }
+  }
+
+  /**
+   * The API object a pod's status is posted to: the pod itself, or a static pod's mirror. A missing
+   * mirror is created (undefined is returned: the informer's add of the mirror syncs the pod again).
+   */
+  private async apiObjectOf(pod: Pod): Promise<Pod | undefined> {
+    if (this.staticPods?.pods().has(pod.metadata?.uid ?? '') !== true) return pod;
+    const mirror = this.mirrors.get(podKey(pod));
+    if (mirror !== undefined && mirror.metadata?.deletionTimestamp === undefined) {
+      return mirror.metadata?.annotations?.[CONFIG_MIRROR_ANNOTATION] === pod.metadata?.annotations?.[CONFIG_HASH_ANNOTATION]
+        ? mirror
+        : undefined;
+    }
+    if (mirror !== undefined || this.node?.metadata?.uid === undefined) return undefined;
+    try {
+      await this.options.client.create(
+        PODS,
+        pod.metadata?.namespace ?? '',
+        mirrorPodFor(pod, { name: this.nodeName, uid: this.node.metadata.uid }),
+      );
+    } catch (err) {
+      if (!(err instanceof ApiError && err.reason === 'AlreadyExists')) {
+        this.options.logger.warn({ err, pod: podKey(pod) }, 'creating the mirror pod failed');
+        this.later(pod.metadata?.uid ?? '', 5_000);
+      }
+    }
+    return undefined;
+  }
+
+  /** The running pods with their memory working sets (zero without a stats collector). */
+  private podUsage(): PodUsage[] {
+    const containers = this.options.runtime.listContainers();
+    const pods = this.pods.list();
+    const summary = this.options.stats?.summary(this.nodeName, containers, pods).pods ?? [];
+    const byUid = new Map(summary.map((p) => [p.podRef.uid, p]));
+    const running = new Set(containers.filter((c) => c.state.state === 'running').map((c) => c.config.podUid));
+    const out: PodUsage[] = [];
+    for (const pod of pods) {
+      const uid = pod.metadata?.uid ?? '';
+      if (!running.has(uid) || pod.metadata?.deletionTimestamp !== undefined) continue;
+      const stats = byUid.get(uid);
+      out.push({
+        pod,
+        workingSetBytes: stats?.memory.workingSetBytes ?? 0,
+        containers: new Map((stats?.containers ?? []).map((c) => [c.name, c.memory.workingSetBytes])),
+      });
+    }
+    return out;
+  }
+
+  /** Evicts a pod under node pressure: an event now; its worker stops the containers and posts it Failed. */
+  private async evict(pod: Pod, message: string): Promise<void> {
+    const uid = pod.metadata?.uid ?? '';
+    this.options.logger.warn({ pod: `${pod.metadata?.namespace ?? ''}/${pod.metadata?.name ?? ''}`, message }, 'evicting pod');
+    this.evicted.set(uid, message);
+    this.recorder.record(pod, 'Warning', 'Evicted', message);
+    this.enqueue(uid);
+    await Promise.resolve();
+  }
+
+  /**
+   * An evicted pod's worker: kill its containers at once (a hard threshold gives no grace, as upstream)
+   * without restarting them, and post phase Failed, reason Evicted, unless the pod already says so.
+   */
+  private async finishEviction(pod: Pod, message: string | undefined): Promise<void> {
+    const uid = pod.metadata?.uid ?? '';
+    const runtime = this.options.runtime;
+    const running = runtime.listContainers().filter((c) => c.config.podUid === uid && c.state.state === 'running');
+    await Promise.all(running.map((c) => runtime.stopContainer(c.id, 0)));
+    this.prober.forgetPod(uid);
+    if (message === undefined || isEvicted(pod)) {
+      this.evicted.delete(uid);
+      return;
+    }
+    const views: ContainerView[] = (pod.spec?.containers ?? []).map((container) => {
+      const attempts = this.containersOf(uid).get(container.name) ?? [];
+      const latest = attempts[attempts.length - 1];
+      return {
+        name: container.name,
+        image: container.image ?? '',
+        id: latest?.id,
+        state: latest === undefined ? undefined : runtime.containerState(latest.id),
+        previous: attempts[attempts.length - 2]?.state,
+        restartCount: latest === undefined ? 0 : attemptOf(latest.id),
+      };
+    });
+    const startTime = this.startTimes.get(uid) ?? pod.status?.startTime ?? nowTimestamp();
+    const status = evictedPodStatus(pod, views, this.options.node.address, startTime, message);
+    try {
+      await this.options.client.patch(
+        PODS,
+        pod.metadata?.namespace ?? '',
+        pod.metadata?.name ?? '',
+        { metadata: { uid }, status },
+        'merge',
+        'status',
+      );
+    } catch (err) {
+      if (!(err instanceof ApiError && (err.code === 404 || err.code === 409))) throw err;
+    }
+    // The entry stays until the informer shows the pod Failed: a sync before that must not restart it.
+  }
+
   /** Stops every container of a pod, removes them and the pod's cgroups. */
   private async teardown(uid: string, graceSeconds: number): Promise<void> {
     const runtime = this.options.runtime;
@@ -544,7 +796,13 @@ export class Kubelet {
     for (const key of [...this.backoff.keys()]) if (key.startsWith(`${uid}/`)) this.backoff.delete(key);
     this.prober.forgetPod(uid);
     this.startTimes.delete(uid);
+    this.evicted.delete(uid);
   }
+}
+
+/** `namespace/name`. */
+function podKey(pod: Pod): string {
+  return `${pod.metadata?.namespace ?? ''}/${pod.metadata?.name ?? ''}`;
 }
 
 function shouldRestart(policy: string, state: ContainerState): boolean {

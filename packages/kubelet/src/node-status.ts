@@ -54,13 +54,22 @@ function condition(type: string, status: 'True' | 'False', reason: string, messa
   return { type, status, reason, message, lastHeartbeatTime: now, lastTransitionTime: now };
 }
 
-/** The node's conditions now; transition times are kept from `previous` when the status did not change. */
-export function nodeConditions(previous: NodeCondition[] | undefined): NodeCondition[] {
+/**
+ * The node's conditions now; transition times are kept from `previous` when the status did not change.
+ * `pressure` names the pressure conditions the eviction manager holds True.
+ */
+export function nodeConditions(previous: NodeCondition[] | undefined, pressure: ReadonlySet<string> = new Set()): NodeCondition[] {
   const now = nowTimestamp();
   const fresh = [
-    condition('MemoryPressure', 'False', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available', now),
-    condition('DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure', now),
-    condition('PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available', now),
+    pressure.has('MemoryPressure')
+      ? condition('MemoryPressure', 'True', 'KubeletHasInsufficientMemory', 'kubelet has insufficient memory available', now)
+      : condition('MemoryPressure', 'False', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available', now),
+    pressure.has('DiskPressure')
+      ? condition('DiskPressure', 'True', 'KubeletHasDiskPressure', 'kubelet has disk pressure', now)
+      : condition('DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure', now),
+    pressure.has('PIDPressure')
+      ? condition('PIDPressure', 'True', 'KubeletHasInsufficientPID', 'kubelet has insufficient PID available', now)
+      : condition('PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available', now),
     condition('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status', now),
   ];
   return fresh.map((c) => {
@@ -69,8 +78,8 @@ export function nodeConditions(previous: NodeCondition[] | undefined): NodeCondi
   });
 }
 
-/** The full Node object the kubelet registers. */
-export function buildNode(facts: NodeFacts, previous?: Node): Node {
+/** The full Node object the kubelet registers (`pressure`: the pressure conditions that are True). */
+export function buildNode(facts: NodeFacts, previous?: Node, pressure?: ReadonlySet<string>): Node {
   const release = os.release();
   return {
     apiVersion: 'v1',
@@ -90,7 +99,7 @@ export function buildNode(facts: NodeFacts, previous?: Node): Node {
     status: {
       capacity: hostCapacity(facts),
       allocatable: allocatable(facts),
-      conditions: nodeConditions(previous?.status?.conditions),
+      conditions: nodeConditions(previous?.status?.conditions, pressure),
       addresses: [
         { type: 'InternalIP', address: facts.address },
         { type: 'Hostname', address: os.hostname() },

@@ -60,7 +60,7 @@ export function requestAttributes(req: IncomingMessage, url: URL, route: ApiRout
       group: route.group,
       resource: route.resource,
       subresource: '',
-      namespace: '',
+      namespace: route.namespace ?? '',
       name: '',
     };
   }

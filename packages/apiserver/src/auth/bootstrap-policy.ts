@@ -94,6 +94,10 @@ export const BOOTSTRAP_CLUSTER_ROLES: readonly ClusterRole[] = [
     { apiGroups: ['authorization.k8s.io'], resources: ['selfsubjectaccessreviews', 'selfsubjectrulesreviews'], verbs: ['create'] },
     { apiGroups: ['authentication.k8s.io'], resources: ['selfsubjectreviews'], verbs: ['create'] },
   ]),
+  clusterRole('system:auth-delegator', [
+    { apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
+    { apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] },
+  ]),
   clusterRole('admin', [], aggregate('admin')),
   clusterRole('edit', [], aggregate('edit'), { 'rbac.authorization.k8s.io/aggregate-to-admin': 'true' }),
   clusterRole('view', [], aggregate('view'), { 'rbac.authorization.k8s.io/aggregate-to-edit': 'true' }),

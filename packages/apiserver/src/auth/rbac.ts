@@ -88,6 +88,24 @@ export class RbacAuthorizer implements Authorizer {
     return { allowed: false, reason: '' };
   }
 
+  /**
+   * Every rule the user holds in a namespace (cluster-wide bindings included),
+   * in binding order: what a SelfSubjectRulesReview lists.
+   */
+  rulesFor(user: UserInfo, namespace: string): PolicyRule[] {
+    const rules: PolicyRule[] = [];
+    for (const binding of this.index.clusterRoleBindings.values()) {
+      if ((binding.subjects ?? []).some((s) => subjectMatches(s, user, ''))) rules.push(...this.rulesOf(binding.roleRef, ''));
+    }
+    if (namespace !== '') {
+      for (const binding of this.index.roleBindingsIn(namespace)) {
+        if ((binding.subjects ?? []).some((s) => subjectMatches(s, user, namespace)))
+          rules.push(...this.rulesOf(binding.roleRef, namespace));
+      }
+    }
+    return rules;
+  }
+
   /** The rules a binding grants: a Role of the namespace, or a ClusterRole (with its aggregation). */
   rulesOf(ref: RoleRef, namespace: string): PolicyRule[] {
     if (ref.kind === 'Role') return this.index.role(namespace, ref.name)?.rules ?? [];

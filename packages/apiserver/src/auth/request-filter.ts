@@ -20,15 +20,22 @@ import { NodeGraph } from './node-graph.js';
 import { RbacAuthorizer, type Authorizer, type Decision } from './rbac.js';
 import { RbacIndex } from './rbac-index.js';
 import {
+  localSubjectAccessReviewNamespace,
   selfSubjectAccessReview,
   selfSubjectReview,
   SELF_SUBJECT_ACCESS_REVIEW_PATH,
   SELF_SUBJECT_REVIEW_PATH,
+  SELF_SUBJECT_RULES_REVIEW_PATH,
+  selfSubjectRulesReview,
+  subjectAccessReview,
+  SUBJECT_ACCESS_REVIEW_PATH,
   tokenRequest,
+  tokenReview,
+  TOKEN_REVIEW_PATH,
 } from './reviews.js';
 import { setRequestUser } from './request-user.js';
 import type { ServiceAccountTokenIssuer } from './service-account-token.js';
-import type { UserInfo } from './user.js';
+import { nodeNameOf, type UserInfo } from './user.js';
 
 /** Paths anyone may GET, as upstream's system:public-info-viewer. */
 const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/healthz', '/livez', '/readyz', '/version']);
@@ -62,7 +69,7 @@ export interface SecureFilterOptions {
   cache: WatchCache;
   registry: GenericRegistry;
   tokenIssuer?: ServiceAccountTokenIssuer;
-  /** Max-in-flight limits (HTTP requests; NATS requests are refused earlier by authentication). */
+  /** Max-in-flight limits (requests over HTTP and over NATS alike). */
   limiter?: MaxInFlightLimiter;
   audit?: AuditLog;
 }
@@ -75,19 +82,19 @@ export function createSecureRequestFilter(options: SecureFilterOptions): {
 } {
   const index = new RbacIndex(options.cache);
   const graph = new NodeGraph(options.cache);
-  const authorizer = new AuthorizerChain([new NodeAuthorizer(graph), new RbacAuthorizer(index)]);
+  const rbac = new RbacAuthorizer(index);
+  const authorizer = new AuthorizerChain([new NodeAuthorizer(graph), rbac]);
   const filter: RequestFilter = async (req, res, url, route) => {
     const path = url.pathname.replace(/\/+$/, '') || '/';
     if (PUBLIC_PATHS.has(path) && (req.method === 'GET' || req.method === 'HEAD')) return false;
     const attrs = requestAttributes(req, url, route);
-    const overHttp = (req.socket as unknown) !== undefined;
     // Requests over NATS are audited as HTTP ones are.
     const audited = options.audit?.begin(req, res, attrs);
     const user = options.authenticator.authenticate(req);
     if (user === undefined) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
     setRequestUser(req, user);
     audited?.authenticated(user);
-    if (overHttp && options.limiter !== undefined) {
+    if (options.limiter !== undefined) {
       let release: () => void;
       try {
         release = options.limiter.admit(user.name, attrs.verb, attrs.verb === 'watch' || isFollow(url));
@@ -106,6 +113,10 @@ export function createSecureRequestFilter(options: SecureFilterOptions): {
       selfSubjectReview(res, user);
       return true;
     }
+    if (req.method === 'POST' && path === SELF_SUBJECT_RULES_REVIEW_PATH) {
+      await selfSubjectRulesReview(req, res, user, (u, ns) => rbac.rulesFor(u, ns), nodeNameOf(user) !== undefined);
+      return true;
+    }
     const decision = authorizer.authorize(user, attrs);
     if (!decision.allowed) {
       const target =
@@ -114,6 +125,24 @@ export function createSecureRequestFilter(options: SecureFilterOptions): {
     }
     if (route?.kind === 'resource' && route.desc === SERVICEACCOUNTS && route.subresource === 'token' && req.method === 'POST') {
       await tokenRequest(req, res, options.registry, options.tokenIssuer, route.namespace ?? '', route.name ?? '');
+      return true;
+    }
+    if (req.method === 'POST') return answerReview(req, res, path);
+    return false;
+  };
+  /** The reviews that need the create permission checked above (system:auth-delegator grants it). */
+  const answerReview = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> => {
+    if (path === TOKEN_REVIEW_PATH) {
+      await tokenReview(req, res, (token, audiences) => options.authenticator.authenticateToken(token, audiences));
+      return true;
+    }
+    if (path === SUBJECT_ACCESS_REVIEW_PATH) {
+      await subjectAccessReview(req, res, authorizer);
+      return true;
+    }
+    const namespace = localSubjectAccessReviewNamespace(path);
+    if (namespace !== undefined) {
+      await subjectAccessReview(req, res, authorizer, namespace);
       return true;
     }
     return false;

@@ -96,8 +96,11 @@ export class ServiceAccountTokenVerifier {
     return token.split('.').length === 3 && token.startsWith('ey');
   }
 
-  /** The ServiceAccount user, or a reason the token is refused. */
-  verify(token: string): { user: UserInfo } | { error: string } {
+  /**
+   * The ServiceAccount user, or a reason the token is refused. `audiences`
+   * (default: the server's) are those the token must carry one of.
+   */
+  verify(token: string, audiences: readonly string[] = this.audiences): { user: UserInfo; audiences: string[] } | { error: string } {
     const [head = '', body = '', sig = ''] = token.split('.');
     let header: { alg?: string };
     let claims: Partial<ServiceAccountClaims>;
@@ -119,7 +122,8 @@ export class ServiceAccountTokenVerifier {
     if (claims.iss !== this.issuer) return { error: 'token issuer is not trusted' };
     if (typeof claims.exp !== 'number' || claims.exp <= now) return { error: 'token has expired' };
     if (typeof claims.nbf === 'number' && claims.nbf > now + 60) return { error: 'token is not valid yet' };
-    if (!(claims.aud ?? []).some((a) => this.audiences.includes(a))) return { error: 'token audiences is invalid' };
+    const matched = (claims.aud ?? []).filter((a) => audiences.includes(a));
+    if (matched.length === 0) return { error: 'token audiences is invalid' };
     const k8s = claims['kubernetes.io'];
     if (k8s === undefined) return { error: 'token has no kubernetes.io claims' };
     const { namespace } = k8s;
@@ -134,6 +138,7 @@ export class ServiceAccountTokenVerifier {
         groups: [SERVICE_ACCOUNTS_GROUP, `${SERVICE_ACCOUNTS_GROUP}:${namespace}`],
         extra: { 'authentication.kubernetes.io/credential-id': [`JTI=${claims.jti ?? ''}`] },
       },
+      audiences: matched,
     };
   }
 }

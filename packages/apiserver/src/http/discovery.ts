@@ -4,7 +4,7 @@
  * header; kubectl checks the response content type strictly).
  */
 import type { IncomingMessage } from 'node:http';
-import { RESOURCES, type ResourceDescriptor } from '@skiff/api';
+import { SERVED_RESOURCES, type ServedResource } from '../served-kinds.js';
 
 const SUBRESOURCE_VERBS: Readonly<Record<string, string[]>> = {
   status: ['get', 'patch', 'update'],
@@ -16,7 +16,7 @@ const SUBRESOURCE_VERBS: Readonly<Record<string, string[]>> = {
 };
 
 /** The kind a subresource answers with: Scale, Binding, Eviction, or the resource's own. */
-function subresourceKind(r: ResourceDescriptor, sub: string): { group: string; version: string; kind: string } {
+function subresourceKind(r: ServedResource, sub: string): { group: string; version: string; kind: string } {
   switch (sub) {
     case 'log':
       return { group: '', version: '', kind: '' };
@@ -31,9 +31,9 @@ function subresourceKind(r: ResourceDescriptor, sub: string): { group: string; v
   }
 }
 
-function groupsServed(): Map<string, ResourceDescriptor[]> {
-  const groups = new Map<string, ResourceDescriptor[]>();
-  for (const r of RESOURCES) {
+function groupsServed(): Map<string, ServedResource[]> {
+  const groups = new Map<string, ServedResource[]>();
+  for (const r of SERVED_RESOURCES) {
     const list = groups.get(r.group) ?? [];
     list.push(r);
     groups.set(r.group, list);
@@ -64,7 +64,7 @@ export function apiGroupList(): Record<string, unknown> {
 
 /** `/api/v1` or `/apis/<group>/<version>`: the resources of one group version; undefined when not served. */
 export function apiResourceList(group: string, version: string): Record<string, unknown> | undefined {
-  const list = RESOURCES.filter((r) => r.group === group && r.version === version);
+  const list = SERVED_RESOURCES.filter((r) => r.group === group && r.version === version);
   if (list.length === 0) return undefined;
   const resources: Array<Record<string, unknown>> = [];
   for (const r of list) {

@@ -22,6 +22,8 @@ export interface UnknownRoute {
   group: string;
   version: string;
   resource: string;
+  /** The namespace of a `namespaces/<ns>/<resource>` path. */
+  namespace?: string;
 }
 
 export type ApiRoute = ResourceRoute | UnknownRoute;
@@ -54,7 +56,8 @@ export function parseApiPath(pathname: string): ApiRoute | undefined {
   }
   const resource = rest[0] ?? '';
   const desc = findResource(group, resource);
-  if (desc === undefined || desc.version !== version) return { kind: 'unknown', group, version, resource };
+  if (desc === undefined || desc.version !== version)
+    return { kind: 'unknown', group, version, resource, ...(namespace === undefined ? {} : { namespace }) };
   if (!desc.namespaced && namespace !== undefined) return { kind: 'unknown', group, version, resource };
   return { kind: 'resource', desc, namespace, name: rest[1], subresource: rest[2] };
 }

@@ -1,7 +1,10 @@
 /**
  * The API over NATS request/reply: components may call the apiserver on
- * `skiff.api.request` (a queue group, so several apiservers share the load)
- * instead of HTTP. A request is the HTTP request in headers (`Skiff-Method`,
+ * `skiff.api.request.<user>.<groups>` (or the anonymous `skiff.api.request`; a
+ * queue group, so several apiservers share the load) instead of HTTP. When the
+ * responder may trust subjects (the NATS server lets each identity publish only
+ * on its own request subject), a request is attributed to the identity its subject
+ * names and then authenticated, audited and authorized as an HTTP request is. A request is the HTTP request in headers (`Skiff-Method`,
  * `Skiff-Path` with the query, `Content-Type`, `Accept`, `traceparent`) and the
  * body; the reply carries `Skiff-Status`, `Content-Type` and the body. Both go
  * through the same request chain as HTTP. Watches are not served here:
@@ -11,15 +14,17 @@ import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { headers as natsHeaders, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { API_REQUEST_SUBJECT, identityOfApiRequestSubject } from '@skiff/api';
 import type { Logger } from '@skiff/telemetry';
+import { setNatsSender } from '../auth/nats-sender.js';
 import type { ApiRequestHandler } from '../http/server.js';
 
-/** The subject API requests go to. */
-export const API_REQUEST_SUBJECT = 'skiff.api.request';
+/** The subject of anonymous API requests; identified ones go below it. */
+export { API_REQUEST_SUBJECT } from '@skiff/api';
 /** The queue group apiservers share. */
 export const API_QUEUE_GROUP = 'skiff-apiserver';
 
-/** A ServerResponse stand-in that collects the reply; it emits `finish` on end() and `close` on destroy(), as Node's does. */
+/** A ServerResponse stand-in that collects the reply; it emits `finish` on end() and `close` on destroy(), as Node's does (audit and max-in-flight see the end). */
 class CollectedResponse extends EventEmitter {
   statusCode = 200;
   headersSent = false;
@@ -75,28 +80,43 @@ function fakeRequest(m: Msg): IncomingMessage {
   return Object.assign(stream, { method, url, headers }) as unknown as IncomingMessage;
 }
 
+export interface NatsApiResponderOptions {
+  /**
+   * Attribute requests to the identity their subject names. Only true when the
+   * NATS server authenticates every connection and lets each identity publish
+   * only on its own request subject (the configuration `skiff up` generates);
+   * otherwise anyone could name anyone, and every request is anonymous.
+   */
+  trustSubjectIdentity?: boolean;
+}
+
 /** Serves API requests arriving over NATS until stop(). */
 export class NatsApiResponder {
-  private sub: Subscription | undefined;
-  private loop: Promise<void> | undefined;
+  private readonly subs: Subscription[] = [];
+  private readonly loops: Promise<void>[] = [];
 
   constructor(
     private readonly nc: NatsConnection,
     private readonly handler: ApiRequestHandler,
     private readonly logger: Logger,
+    private readonly options: NatsApiResponderOptions = {},
   ) {}
 
   start(): void {
-    const sub = this.nc.subscribe(API_REQUEST_SUBJECT, { queue: API_QUEUE_GROUP });
-    this.sub = sub;
-    this.loop = (async () => {
-      for await (const m of sub) void this.serve(m);
-    })();
+    for (const subject of [API_REQUEST_SUBJECT, `${API_REQUEST_SUBJECT}.>`]) {
+      const sub = this.nc.subscribe(subject, { queue: API_QUEUE_GROUP });
+      this.subs.push(sub);
+      this.loops.push(
+        (async () => {
+          for await (const m of sub) void this.serve(m);
+        })(),
+      );
+    }
   }
 
   async stop(): Promise<void> {
-    this.sub?.unsubscribe();
-    await this.loop;
+    for (const sub of this.subs) sub.unsubscribe();
+    await Promise.all(this.loops);
   }
 
   private async serve(m: Msg): Promise<void> {
@@ -121,7 +141,10 @@ export class NatsApiResponder {
         return;
       }
       const res = new CollectedResponse();
-      this.handler(fakeRequest(m), res as unknown as ServerResponse);
+      const req = fakeRequest(m);
+      const sender = this.options.trustSubjectIdentity === true ? identityOfApiRequestSubject(m.subject) : undefined;
+      if (sender !== undefined) setNatsSender(req, sender);
+      this.handler(req, res as unknown as ServerResponse);
       await res.done;
       reply.set('Skiff-Status', String(res.statusCode));
       reply.set('Content-Type', res.contentType());

@@ -5,13 +5,13 @@
  * the `fieldValidation` parameter kubectl looks for) and the schemas of every
  * type they reach, with descriptions and Kubernetes' extensions.
  */
-import { RESOURCES, type ResourceDescriptor } from '@skiff/api';
+import { SERVED_RESOURCES, type ServedResource } from '../served-kinds.js';
 import { rootType, schemaModel, type FieldDef, type FieldType, type SchemaModel, type TypeDef } from './model.js';
 
 type Json = Record<string, unknown>;
 
 /** `api/v1` or `apis/apps/v1`. */
-export function groupVersionPath(r: ResourceDescriptor): string {
+export function groupVersionPath(r: Pick<ServedResource, 'group' | 'version'>): string {
   return r.group === '' ? `api/${r.version}` : `apis/${r.group}/${r.version}`;
 }
 
@@ -82,7 +82,7 @@ function collect(model: SchemaModel, def: TypeDef, schemas: Map<string, TypeDef>
 
 /** Every group-version path served. */
 export function groupVersionPaths(): string[] {
-  return [...new Set(RESOURCES.map(groupVersionPath))];
+  return [...new Set(SERVED_RESOURCES.map(groupVersionPath))];
 }
 
 const FIELD_VALIDATION = {
@@ -107,7 +107,7 @@ const FORCE = {
 
 /** One group version's document; undefined when the path is not served. */
 export function buildDocument(path: string): Json | undefined {
-  const resources = RESOURCES.filter((r) => groupVersionPath(r) === path);
+  const resources = SERVED_RESOURCES.filter((r) => groupVersionPath(r) === path);
   if (resources.length === 0) return undefined;
   const model = schemaModel();
   const paths: Json = {};
@@ -129,6 +129,11 @@ export function buildDocument(path: string): Json | undefined {
       'x-kubernetes-group-version-kind': gvk,
     });
     const base = r.namespaced ? `/${path}/namespaces/{namespace}/${r.resource}` : `/${path}/${r.resource}`;
+    if (r.verbs.length === 1 && r.verbs[0] === 'create') {
+      // A review: created and answered, never stored.
+      paths[base] = { post: op('create', 'post', [FIELD_MANAGER, FIELD_VALIDATION]) };
+      continue;
+    }
     paths[base] = { get: op('list', 'list', []), post: op('create', 'post', [FIELD_MANAGER, FIELD_VALIDATION]) };
     paths[`${base}/{name}`] = {
       get: op('read', 'get', []),

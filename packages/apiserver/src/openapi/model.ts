@@ -11,7 +11,11 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { RESOURCES, type ResourceDescriptor } from '@skiff/api';
+import type { ResourceDescriptor } from '@skiff/api';
+import { SERVED_RESOURCES } from '../served-kinds.js';
+
+/** A kind by group, version and name. */
+type KindRef = Pick<ResourceDescriptor, 'group' | 'version' | 'kind'>;
 import { fieldExtension, typeExtension, type FieldExtension, type TypeExtension } from './extensions.js';
 
 /** The type of one field. */
@@ -112,13 +116,13 @@ function modelsDir(): string {
 }
 
 /** The client-node class of a served kind. */
-export function rootClassName(desc: ResourceDescriptor): string {
+export function rootClassName(desc: KindRef): string {
   if (desc.group === '' && desc.kind === 'Event') return 'CoreV1Event';
   const version = desc.version.charAt(0).toUpperCase() + desc.version.slice(1);
   return `${version}${desc.kind}`;
 }
 
-function groupOfSchema(desc: ResourceDescriptor): string {
+function groupOfSchema(desc: KindRef): string {
   return desc.group === '' ? 'core' : (desc.group.split('.')[0] ?? desc.group);
 }
 
@@ -127,7 +131,7 @@ function loadModel(): SchemaModel {
   const types = new Map<string, TypeDef>();
   const roots = new Map<string, TypeDef>();
   // Core first, so a type shared by several groups (PodTemplateSpec) is named after core.
-  const ordered = [...RESOURCES].sort((a, b) => (a.group === '' ? 0 : 1) - (b.group === '' ? 0 : 1));
+  const ordered = [...SERVED_RESOURCES].sort((a, b) => (a.group === '' ? 0 : 1) - (b.group === '' ? 0 : 1));
   for (const desc of ordered) {
     const pending: string[] = [rootClassName(desc)];
     for (let className = pending.pop(); className !== undefined; className = pending.pop()) {
@@ -201,6 +205,6 @@ export function schemaModel(): SchemaModel {
 }
 
 /** The root type of a served kind, if its schema is known. */
-export function rootType(desc: ResourceDescriptor): TypeDef | undefined {
+export function rootType(desc: KindRef): TypeDef | undefined {
   return schemaModel().roots.get(`${desc.group}/${desc.kind}`);
 }

@@ -7,7 +7,14 @@ export const apiserverCommand: CommandSpec = {
   name: 'apiserver',
   summary: 'Run the API server (the only component that touches storage)',
   flags: {
-    nats: { type: 'string', default: 'nats://127.0.0.1:4222', help: 'NATS URL' },
+    nats: { type: 'string', default: 'nats://127.0.0.1:4222', help: 'NATS URL (tls://... for a server that requires TLS)' },
+    'nats-ca-file': { type: 'string', default: '', help: "CA of the NATS server's certificate (PEM)" },
+    'nats-cert-file': {
+      type: 'string',
+      default: '',
+      help: 'client certificate towards NATS (PEM); with it a secure apiserver attributes requests over NATS to the identity their subject names',
+    },
+    'nats-key-file': { type: 'string', default: '', help: 'key of --nats-cert-file (PEM)' },
     host: { type: 'string', default: '127.0.0.1', help: 'address to listen on' },
     port: { type: 'string', default: '6443', help: 'HTTP(S) port' },
     'tls-cert-file': {
@@ -53,8 +60,14 @@ export const apiserverCommand: CommandSpec = {
             ...(optional('audit-log-path') === undefined ? {} : { auditLogPath: flags.str('audit-log-path') }),
             ...(optional('audit-policy-file') === undefined ? {} : { auditPolicyFile: flags.str('audit-policy-file') }),
           };
+    const natsCertFile = flags.str('nats-cert-file');
+    if (natsCertFile !== '' && (flags.str('nats-key-file') === '' || flags.str('nats-ca-file') === ''))
+      throw new UsageError('--nats-cert-file needs --nats-key-file and --nats-ca-file');
     const server = await startApiServer({
       natsUrl: flags.str('nats'),
+      ...(natsCertFile === ''
+        ? {}
+        : { natsTls: { caFile: flags.str('nats-ca-file'), certFile: natsCertFile, keyFile: flags.str('nats-key-file') } }),
       host: flags.str('host'),
       port: Number(flags.str('port')),
       logger,

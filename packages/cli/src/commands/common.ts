@@ -2,7 +2,7 @@
 import { createServer, type Server } from 'node:http';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { Registry } from 'prom-client';
-import { ApiClient } from '@skiff/client';
+import { ApiClient, natsIdentityOptions } from '@skiff/client';
 import { instrumentNatsConnection, serveMetrics } from '@skiff/telemetry';
 import type { FlagSpec } from '../flags.js';
 import { clientForTarget, readKubeconfig } from './target.js';
@@ -19,9 +19,16 @@ export const COMPONENT_KUBECONFIG_FLAG: Record<string, FlagSpec> = {
 /**
  * Connects to NATS, retrying until it answers (components may start before the server), and
  * registers the connection's bus metrics (and its informers') in the component's registry.
+ * A `tls://` URL connects over TLS with the kubeconfig's CA and client certificate: a
+ * component's NATS identity is its apiserver identity.
  */
-export async function connectNats(url: string, name: string, metrics: Registry): Promise<NatsConnection> {
+export async function connectNats(url: string, name: string, metrics: Registry, kubeconfig = ''): Promise<NatsConnection> {
+  const identity = url.startsWith('tls://') && kubeconfig !== '' ? natsIdentityOptions(readKubeconfig(kubeconfig).tls) : {};
+  // Without a certificate the server refuses the TLS handshake, and the client would retry forever in silence.
+  if (url.startsWith('tls://') && identity.tls === undefined)
+    throw new Error(`NATS at ${url} needs a client certificate: pass --kubeconfig with one (client-certificate-data and client-key-data)`);
   const nc = await connect({
+    ...identity,
     servers: url,
     name,
     maxReconnectAttempts: -1,

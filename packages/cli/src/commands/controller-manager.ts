@@ -25,7 +25,11 @@ export const controllerManagerCommand: CommandSpec = {
   name: 'controller-manager',
   summary: 'Run the controllers',
   flags: {
-    nats: { type: 'string', default: 'nats://127.0.0.1:4222', help: 'NATS URL' },
+    nats: {
+      type: 'string',
+      default: 'nats://127.0.0.1:4222',
+      help: 'NATS URL (tls://...: over TLS, with the --kubeconfig client certificate)',
+    },
     apiserver: { type: 'string', default: 'http://127.0.0.1:6443', help: 'apiserver URL' },
     ...COMPONENT_KUBECONFIG_FLAG,
     host: { type: 'string', default: '127.0.0.1', help: 'address for /metrics and /healthz' },
@@ -64,7 +68,7 @@ export const controllerManagerCommand: CommandSpec = {
     const logger = createLogger('controller-manager');
     const metrics = createMetricsRegistry('controller-manager');
     const server = await serveHealthAndMetrics(flags.str('host'), Number(flags.str('port')), metrics);
-    const nc = await connectNats(flags.str('nats'), 'skiff-controller-manager', metrics);
+    const nc = await connectNats(flags.str('nats'), 'skiff-controller-manager', metrics, flags.str('kubeconfig'));
     const client = await apiClient(flags.str('apiserver'), 'skiff-controller-manager', flags.str('kubeconfig'));
     const cm = new ControllerManager({ client, nc, logger, metrics, ...lifecycle });
     const stop = await runWhenLeader({

@@ -4,14 +4,17 @@ import { join } from 'node:path';
 import {
   CgroupManager,
   createCgroupStatsReader,
+  DEFAULT_EVICTION_HARD,
   detectCgroupLayout,
   HollowFleet,
   Kubelet,
   nativeCgroupStatsAvailable,
   parseDelayRange,
+  parseEvictionThresholds,
   ProcessRuntime,
   StatsCollector,
   type DelayRange,
+  type KubeletEvictionOptions,
 } from '@skiff/kubelet';
 import { bytes, isQuantity, milliCpu } from '@skiff/api';
 import { createLogger, createMetricsRegistry } from '@skiff/telemetry';
@@ -22,7 +25,11 @@ export const kubeletCommand: CommandSpec = {
   name: 'kubelet',
   summary: 'Run the node agent: pods as processes in cgroups',
   flags: {
-    nats: { type: 'string', default: 'nats://127.0.0.1:4222', help: 'NATS URL' },
+    nats: {
+      type: 'string',
+      default: 'nats://127.0.0.1:4222',
+      help: 'NATS URL (tls://...: over TLS, with the --kubeconfig client certificate)',
+    },
     apiserver: { type: 'string', default: 'http://127.0.0.1:6443', help: 'apiserver URL' },
     ...COMPONENT_KUBECONFIG_FLAG,
     'node-name': { type: 'string', default: os.hostname().toLowerCase(), help: 'name of this node' },
@@ -37,6 +44,19 @@ export const kubeletCommand: CommandSpec = {
     stats: { type: 'string', default: 'native', help: 'cgroup statistics reader: native or ts' },
     'stop-pods-on-exit': { type: 'boolean', default: false, help: 'stop every container when the kubelet exits' },
     'sync-frequency': { type: 'string', default: '10', help: 'seconds between full pod resyncs' },
+    'pod-manifest-path': { type: 'string', default: '', help: 'directory of static pod manifests (run without the API, mirrored in it)' },
+    'file-check-frequency': { type: 'string', default: '20', help: 'seconds between reads of the manifest directory' },
+    'eviction-hard': {
+      type: 'string',
+      default: DEFAULT_EVICTION_HARD,
+      help: 'hard eviction thresholds (memory.available, nodefs.available, nodefs.inodesFree, pid.available; "" turns eviction off)',
+    },
+    'housekeeping-interval': { type: 'string', default: '10', help: 'seconds between eviction rounds' },
+    'eviction-pressure-transition-period': {
+      type: 'string',
+      default: '300',
+      help: 'seconds a pressure condition stays true after its threshold stops being met',
+    },
     hollow: {
       type: 'string',
       default: '0',
@@ -66,7 +86,8 @@ export const kubeletCommand: CommandSpec = {
     const reader =
       statsKind === 'native' && !nativeCgroupStatsAvailable() ? createCgroupStatsReader('ts') : createCgroupStatsReader(statsKind);
     const stats = new StatsCollector(reader, cgroups);
-    const nc = await connectNats(flags.str('nats'), `skiff-kubelet-${nodeName}`, metrics);
+    const eviction = evictionFlags(flags);
+    const nc = await connectNats(flags.str('nats'), `skiff-kubelet-${nodeName}`, metrics, flags.str('kubeconfig'));
     const client = await apiClient(flags.str('apiserver'), `skiff-kubelet/${nodeName}`, flags.str('kubeconfig'));
     const kubelet = new Kubelet({
       client,
@@ -79,6 +100,9 @@ export const kubeletCommand: CommandSpec = {
       host: flags.str('host'),
       stopPodsOnExit: flags.bool('stop-pods-on-exit'),
       resyncIntervalMs: Number(flags.str('sync-frequency')) * 1000,
+      eviction,
+      staticPodPath: flags.str('pod-manifest-path'),
+      staticPodCheckIntervalMs: secondsFlag(flags, 'file-check-frequency'),
       node: {
         name: nodeName,
         address: flags.str('node-ip'),
@@ -102,6 +126,26 @@ export const kubeletCommand: CommandSpec = {
     return 0;
   },
 };
+
+/** A flag in seconds (fractions allowed), as milliseconds; a usage error otherwise. */
+function secondsFlag(flags: ParsedFlags, name: string): number {
+  const seconds = Number(flags.str(name));
+  if (!Number.isFinite(seconds) || seconds < 0) throw new UsageError(`--${name} must be a number of seconds, not ${flags.str(name)}`);
+  return Math.round(seconds * 1000);
+}
+
+/** `--eviction-hard`, `--housekeeping-interval`, `--eviction-pressure-transition-period`. */
+function evictionFlags(flags: ParsedFlags): KubeletEvictionOptions {
+  let thresholds;
+  try {
+    thresholds = parseEvictionThresholds(flags.str('eviction-hard'));
+  } catch (err) {
+    throw new UsageError(`--eviction-hard: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const housekeepingIntervalMs = secondsFlag(flags, 'housekeeping-interval');
+  if (housekeepingIntervalMs === 0) throw new UsageError('--housekeeping-interval must be more than 0 seconds');
+  return { thresholds, housekeepingIntervalMs, pressureTransitionPeriodMs: secondsFlag(flags, 'eviction-pressure-transition-period') };
+}
 
 function delayFlag(flags: ParsedFlags, name: string): DelayRange {
   try {
@@ -128,7 +172,7 @@ async function runHollow(flags: ParsedFlags, count: number): Promise<number> {
   const metrics = createMetricsRegistry('hollow-kubelet');
   const server = await serveHealthAndMetrics(flags.str('host'), Number(flags.str('port')), metrics);
   const prefix = flags.str('hollow-prefix');
-  const nc = await connectNats(flags.str('nats'), `skiff-hollow-kubelet-${prefix}`, metrics);
+  const nc = await connectNats(flags.str('nats'), `skiff-hollow-kubelet-${prefix}`, metrics, flags.str('kubeconfig'));
   const client = await apiClient(flags.str('apiserver'), `skiff-hollow-kubelet/${prefix}`, flags.str('kubeconfig'));
   const fleet = new HollowFleet({
     client,

@@ -11,7 +11,11 @@ export const schedulerCommand: CommandSpec = {
   name: 'scheduler',
   summary: 'Run the scheduler (filter and score in the native core)',
   flags: {
-    nats: { type: 'string', default: 'nats://127.0.0.1:4222', help: 'NATS URL' },
+    nats: {
+      type: 'string',
+      default: 'nats://127.0.0.1:4222',
+      help: 'NATS URL (tls://...: over TLS, with the --kubeconfig client certificate)',
+    },
     apiserver: { type: 'string', default: 'http://127.0.0.1:6443', help: 'apiserver URL' },
     ...COMPONENT_KUBECONFIG_FLAG,
     host: { type: 'string', default: '127.0.0.1', help: 'address for /metrics and /healthz' },
@@ -29,7 +33,7 @@ export const schedulerCommand: CommandSpec = {
     const logger = createLogger('scheduler');
     const metrics = createMetricsRegistry('scheduler');
     const server = await serveHealthAndMetrics(flags.str('host'), Number(flags.str('port')), metrics);
-    const nc = await connectNats(flags.str('nats'), 'skiff-scheduler', metrics);
+    const nc = await connectNats(flags.str('nats'), 'skiff-scheduler', metrics, flags.str('kubeconfig'));
     const client = await apiClient(flags.str('apiserver'), 'skiff-scheduler', flags.str('kubeconfig'));
     const scheduler = new Scheduler({ client, nc, logger, metrics, core, schedulerName: flags.str('scheduler-name'), profiles });
     const stop = await runWhenLeader({

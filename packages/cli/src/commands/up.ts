@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { ApiClient } from '@skiff/client';
 import { CgroupManager, detectCgroupLayout } from '@skiff/kubelet';
+import { writeClusterNatsConfig } from '../cluster-nats.js';
 import { isPortOpen, startNatsServer } from '../nats-server.js';
 import { writeKubeconfig } from '../kubeconfig.js';
 import { ensureClusterPki, type CertificatePair } from '../pki/cluster-pki.js';
@@ -52,6 +53,11 @@ export const upCommand: CommandSpec = {
     'controller-manager-port': { type: 'string', default: '10257', help: 'controller-manager metrics port' },
     'node-name': { type: 'string', default: os.hostname().toLowerCase(), help: 'name of this node' },
     'cgroup-root': { type: 'string', default: 'skiff', help: 'cgroup under which pods are placed' },
+    'kubelet-extra-args': {
+      type: 'string',
+      default: '',
+      help: 'more kubelet flags, space-separated: --kubelet-extra-args="--eviction-hard=memory.available<500Mi --system-reserved-memory=1Gi"',
+    },
     'token-auth-file': {
       type: 'string',
       default: '',
@@ -79,17 +85,23 @@ export const upCommand: CommandSpec = {
     mkdirSync(dataDir, { recursive: true });
     const logDir = join(dataDir, 'logs');
     const natsDir = join(dataDir, 'nats');
-    const nats = await startNatsServer({
-      dataDir: natsDir,
-      host,
-      port: Number(flags.str('nats-port')),
-      monitorPort: Number(flags.str('nats-monitor-port')),
-    });
-    const natsUrl = nats.url;
-    writeFileSync(join(natsDir, 'monitor-url'), `${nats.monitorUrl ?? ''}\n`);
+    // Static pod manifests: the kubelet runs what is put here and mirrors it in the API.
+    const manifestDir = join(dataDir, 'manifests');
+    mkdirSync(manifestDir, { recursive: true });
     const apiUrl = `https://${host}:${flags.str('api-port')}`;
     const nodeName = flags.str('node-name');
     const pki = ensureClusterPki(join(dataDir, 'pki'), { hostNames: [host, os.hostname()], nodeName });
+    const natsPort = Number(flags.str('nats-port'));
+    const nats = await startNatsServer({
+      dataDir: natsDir,
+      host,
+      port: natsPort,
+      monitorPort: Number(flags.str('nats-monitor-port')),
+      configFile: writeClusterNatsConfig(natsDir, pki, { host, port: natsPort }),
+      tls: true,
+    });
+    const natsUrl = nats.url;
+    writeFileSync(join(natsDir, 'monitor-url'), `${nats.monitorUrl ?? ''}\n`);
     const componentKubeconfig = (name: string, identity: CertificatePair): string => {
       const path = join(dataDir, 'pki', `${name}.kubeconfig`);
       writeKubeconfig(path, apiUrl, { caFile: pki.ca.certFile, ...identity }, name);
@@ -127,6 +139,12 @@ export const upCommand: CommandSpec = {
           pki.ca.certFile,
           '--service-account-key-file',
           pki.serviceAccountKeyFile,
+          '--nats-ca-file',
+          pki.ca.certFile,
+          '--nats-cert-file',
+          pki.apiserverNatsClient.certFile,
+          '--nats-key-file',
+          pki.apiserverNatsClient.keyFile,
           ...(flags.str('token-auth-file') === '' ? [] : ['--token-auth-file', resolve(flags.str('token-auth-file'))]),
           ...(flags.str('audit-log-path') === '' ? [] : ['--audit-log-path', resolve(flags.str('audit-log-path'))]),
           ...(flags.str('audit-policy-file') === '' ? [] : ['--audit-policy-file', resolve(flags.str('audit-policy-file'))]),
@@ -180,6 +198,12 @@ export const upCommand: CommandSpec = {
           '--cgroup-root',
           flags.str('cgroup-root'),
           '--stop-pods-on-exit',
+          '--pod-manifest-path',
+          manifestDir,
+          ...flags
+            .str('kubelet-extra-args')
+            .split(/\s+/)
+            .filter((a) => a !== ''),
         ],
       });
       const kubeconfig = join(dataDir, 'kubeconfig');

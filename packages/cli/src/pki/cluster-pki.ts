@@ -1,9 +1,10 @@
 /**
  * The cluster's PKI, made once by `skiff up` and kept in `<data dir>/pki`: the
- * CA, the apiserver's serving certificate, a client certificate per identity
- * (admin in system:masters, the scheduler, the controller-manager, the node in
- * system:nodes), the ServiceAccount token signing key, and a kubeconfig per
- * identity. Existing files are kept (a restart reuses them); a missing serving
+ * CA, the serving certificates of the apiserver and of nats-server, a client
+ * certificate per identity (admin in system:masters, the scheduler, the
+ * controller-manager, the node in system:nodes, and the apiserver's own NATS
+ * identity), the ServiceAccount token signing key, and a kubeconfig per
+ * identity. The client certificates authenticate to the apiserver and to NATS alike. Existing files are kept (a restart reuses them); a missing serving
  * certificate is issued again, so deleting it rotates it.
  */
 import { generateKeyPairSync } from 'node:crypto';
@@ -22,6 +23,10 @@ export interface ClusterPki {
   dir: string;
   ca: CertificatePair;
   apiserver: CertificatePair;
+  /** nats-server's serving certificate (same names as the apiserver's). */
+  nats: CertificatePair;
+  /** The apiserver's client certificate towards NATS (`system:apiserver`). */
+  apiserverNatsClient: CertificatePair;
   admin: CertificatePair;
   scheduler: CertificatePair;
   controllerManager: CertificatePair;
@@ -36,6 +41,9 @@ export interface ClusterPkiOptions {
   nodeName: string;
 }
 
+/** The apiserver's user on NATS (the CN of its NATS client certificate). */
+export const APISERVER_NATS_USER = 'system:apiserver';
+
 const pair = (dir: string, name: string): CertificatePair => ({ certFile: join(dir, `${name}.crt`), keyFile: join(dir, `${name}.key`) });
 
 const isIp = (s: string): boolean => /^[0-9.]+$/.test(s) || s.includes(':');
@@ -47,6 +55,8 @@ export function ensureClusterPki(dir: string, options: ClusterPkiOptions): Clust
     dir,
     ca: pair(dir, 'ca'),
     apiserver: pair(dir, 'apiserver'),
+    nats: pair(dir, 'nats'),
+    apiserverNatsClient: pair(dir, 'apiserver-nats-client'),
     admin: pair(dir, 'admin'),
     scheduler: pair(dir, 'scheduler'),
     controllerManager: pair(dir, 'controller-manager'),
@@ -65,6 +75,8 @@ export function ensureClusterPki(dir: string, options: ClusterPkiOptions): Clust
     dnsNames: [...names.filter((n) => !isIp(n)), 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc'],
     ipAddresses: names.filter(isIp),
   });
+  issue(pki.nats, { commonName: 'skiff-nats', usage: 'server', dnsNames: names.filter((n) => !isIp(n)), ipAddresses: names.filter(isIp) });
+  issue(pki.apiserverNatsClient, { commonName: APISERVER_NATS_USER, usage: 'client' });
   issue(pki.admin, { commonName: 'skiff-admin', organizations: ['system:masters'], usage: 'client' });
   issue(pki.scheduler, { commonName: 'system:kube-scheduler', usage: 'client' });
   issue(pki.controllerManager, { commonName: 'system:kube-controller-manager', usage: 'client' });
@@ -73,6 +85,7 @@ export function ensureClusterPki(dir: string, options: ClusterPkiOptions): Clust
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     writeFileSync(pki.serviceAccountKeyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
   }
-  for (const p of [pki.ca, pki.apiserver, pki.admin, pki.scheduler, pki.controllerManager, pki.node]) chmodSync(p.keyFile, 0o600);
+  for (const p of [pki.ca, pki.apiserver, pki.nats, pki.apiserverNatsClient, pki.admin, pki.scheduler, pki.controllerManager, pki.node])
+    chmodSync(p.keyFile, 0o600);
   return pki;
 }

@@ -138,14 +138,17 @@ export async function* followLogFile(
 ): AsyncGenerator<string> {
   const { signal, isDone } = options;
   const intervalMs = options.intervalMs ?? 100;
-  const initial = await readLines(logPath, options.tailLines);
-  // Start after the last complete line; a partial last line is re-read once completed.
-  let position = 0;
+  // The size before the read: with no line read, the follow starts there (0, unless `tailLines: 0` skips
+  // what exists), so a line written between the read and now is not skipped.
+  let sizeBeforeRead = 0;
   try {
-    position = (await stat(logPath)).size;
+    sizeBeforeRead = (await stat(logPath)).size;
   } catch {
-    position = 0;
+    sizeBeforeRead = 0;
   }
+  const initial = await readLines(logPath, options.tailLines);
+  // Start after the last complete line read; a partial last line is re-read once completed.
+  let position = options.tailLines === undefined ? 0 : sizeBeforeRead;
   const last = initial[initial.length - 1];
   if (last !== undefined && !last.complete) {
     initial.pop();

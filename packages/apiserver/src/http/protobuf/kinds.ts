@@ -2,7 +2,7 @@
 import type { MessageType } from './schema.js';
 import { Deployment } from './types/apps.js';
 import { TokenRequest } from './types/authentication.js';
-import { SelfSubjectAccessReview } from './types/authorization.js';
+import { SelfSubjectAccessReview, SelfSubjectRulesReview } from './types/authorization.js';
 import { HorizontalPodAutoscaler } from './types/autoscaling.js';
 import { CronJob, Job } from './types/batch.js';
 import { ConfigMap, Namespace, ResourceQuota, Secret, Service, ServiceAccount } from './types/core.js';
@@ -24,6 +24,7 @@ const TABLES = new Map<string, MessageType>([
   ['autoscaling/v1/HorizontalPodAutoscaler', HorizontalPodAutoscaler],
   ['authentication.k8s.io/v1/TokenRequest', TokenRequest],
   ['authorization.k8s.io/v1/SelfSubjectAccessReview', SelfSubjectAccessReview],
+  ['authorization.k8s.io/v1/SelfSubjectRulesReview', SelfSubjectRulesReview],
   ['batch/v1/Job', Job],
   ['batch/v1/CronJob', CronJob],
   ['policy/v1/PodDisruptionBudget', PodDisruptionBudget],

@@ -1,4 +1,4 @@
-/** authorization.k8s.io/v1 table: SelfSubjectAccessReview (`kubectl auth can-i` sends it as protobuf). */
+/** authorization.k8s.io/v1 tables: SelfSubjectAccessReview and SelfSubjectRulesReview (`kubectl auth can-i [--list]` sends them as protobuf). */
 import { message } from '../schema.js';
 import { ObjectMeta } from './meta.js';
 
@@ -33,4 +33,32 @@ export const SelfSubjectAccessReview = message('SelfSubjectAccessReview', [
   [1, 'metadata', ObjectMeta],
   [2, 'spec', SelfSubjectAccessReviewSpec],
   [3, 'status', SubjectAccessReviewStatus],
+]);
+
+export const SelfSubjectRulesReviewSpec = message('SelfSubjectRulesReviewSpec', [[1, 'namespace', 'string']]);
+
+export const ResourceRule = message('ResourceRule', [
+  [1, 'verbs', 'string', 'list!'],
+  [2, 'apiGroups', 'string', 'list'],
+  [3, 'resources', 'string', 'list'],
+  [4, 'resourceNames', 'string', 'list'],
+]);
+
+export const NonResourceRule = message('NonResourceRule', [
+  [1, 'verbs', 'string', 'list!'],
+  [2, 'nonResourceURLs', 'string', 'list'],
+]);
+
+export const SubjectRulesReviewStatus = message('SubjectRulesReviewStatus', [
+  [1, 'resourceRules', ResourceRule, 'list!'],
+  [2, 'nonResourceRules', NonResourceRule, 'list!'],
+  [3, 'incomplete', 'bool', '!'],
+  [4, 'evaluationError', 'string'],
+]);
+
+/** `kubectl auth can-i --list` sends it (with an empty status). */
+export const SelfSubjectRulesReview = message('SelfSubjectRulesReview', [
+  [1, 'metadata', ObjectMeta],
+  [2, 'spec', SelfSubjectRulesReviewSpec],
+  [3, 'status', SubjectRulesReviewStatus],
 ]);
