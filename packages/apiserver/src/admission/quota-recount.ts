@@ -119,6 +119,7 @@ export class QuotaRecount {
     this.running.add(namespace);
     try {
       await this.cache.waitForRevision(this.committed.get(namespace) ?? 0);
+      if (this.stopped) return;
       for (const q of this.index.quotasIn(namespace)) {
         const hard = Object.fromEntries(Object.entries(q.quota.spec?.hard ?? {}).map(([k, v]) => [k, String(v)]));
         const used = this.count(namespace, Object.keys(hard));
