@@ -223,6 +223,36 @@ describe('admission', () => {
     expect(await quotaUsed('cpuquota', 'compute')).toEqual({ 'limits.memory': '512Mi', 'requests.cpu': '600m' });
   });
 
+  it('ResourceQuota scopes: BestEffort and PriorityClass quotas concern only the pods they match', async () => {
+    await namespace('scoped');
+    const quota = (name: string, spec: Json): Json => ({ apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name }, spec });
+    await req('POST', '/api/v1/namespaces/scoped/resourcequotas', quota('be', { hard: { pods: '1' }, scopes: ['BestEffort'] }));
+    await req(
+      'POST',
+      '/api/v1/namespaces/scoped/resourcequotas',
+      quota('crit', {
+        hard: { pods: '0' },
+        scopeSelector: { matchExpressions: [{ scopeName: 'PriorityClass', operator: 'In', values: ['system-node-critical'] }] },
+      }),
+    );
+    await until(
+      async () => [await quotaUsed('scoped', 'be'), await quotaUsed('scoped', 'crit')],
+      ([be, crit]) => be?.['pods'] === '0' && crit?.['pods'] === '0',
+    );
+    expect((await createPod('scoped', pod('be-1'))).code).toBe(201);
+    const second = await createPod('scoped', pod('be-2'));
+    expect(second.json['message']).toBe('pods "be-2" is forbidden: exceeded quota: be, requested: pods=1, used: pods=1, limited: pods=1');
+    expect((await createPod('scoped', pod('burstable', {}, { resources: { requests: { cpu: '10m' } } }))).code).toBe(201);
+    const critical = await createPod(
+      'scoped',
+      pod('crit-1', { priorityClassName: 'system-node-critical' }, { resources: { requests: { cpu: '10m' } } }),
+    );
+    expect(critical.json['message']).toBe(
+      'pods "crit-1" is forbidden: exceeded quota: crit, requested: pods=1, used: pods=0, limited: pods=0',
+    );
+    expect(await quotaUsed('scoped', 'be')).toEqual({ pods: '1' });
+  });
+
   it('PodSecurity: a baseline namespace refuses privileged pods with upstream messages; restricted asks for more', async () => {
     await namespace('baseline', { 'pod-security.kubernetes.io/enforce': 'baseline' });
     const priv = await createPod('baseline', pod('priv', { hostNetwork: true }, { securityContext: { privileged: true } }));

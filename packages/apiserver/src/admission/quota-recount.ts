@@ -17,7 +17,7 @@ import type { Logger } from '@skiff/telemetry';
 import type { WatchCache } from '../storage/watch-cache.js';
 import { RESOURCEQUOTAS, type PolicyIndex } from './policy-index.js';
 import type { MilliList } from './quantities.js';
-import { countedResource, usageOf } from './quota-usage.js';
+import { countedResource, quotaMatches, usageOf } from './quota-usage.js';
 import { withUsed } from './resource-quota.js';
 
 /** How long changes are gathered before a namespace is recounted. */
@@ -122,7 +122,7 @@ export class QuotaRecount {
       if (this.stopped) return;
       for (const q of this.index.quotasIn(namespace)) {
         const hard = Object.fromEntries(Object.entries(q.quota.spec?.hard ?? {}).map(([k, v]) => [k, String(v)]));
-        const used = this.count(namespace, Object.keys(hard));
+        const used = this.count(namespace, q.quota, Object.keys(hard));
         const next = withUsed(q.quota, hard, used);
         if (sameList(next.status?.hard, q.quota.status?.hard) && sameList(next.status?.used, q.quota.status?.used)) continue;
         if ((this.pending.get(namespace) ?? 0) > 0) throw new StoreError('conflict', q.key);
@@ -136,19 +136,20 @@ export class QuotaRecount {
     }
   }
 
-  /** The namespace's usage of each named resource, from the cache. */
-  private count(namespace: string, names: readonly string[]): MilliList {
+  /** The namespace's usage of each named resource by the objects the quota concerns, from the cache. */
+  private count(namespace: string, quota: ResourceQuota, names: readonly string[]): MilliList {
     const used: MilliList = new Map(names.map((n) => [n, 0]));
+    const pods = this.cache.list(keyPrefix(PODS, namespace)).filter((s) => quotaMatches(quota, PODS, s.object));
     const podNames = names.filter((n) => countedResource(n) === undefined);
-    if (podNames.length > 0) {
-      for (const stored of this.cache.list(keyPrefix(PODS, namespace))) {
-        const usage = usageOf(PODS, stored.object);
-        for (const n of podNames) used.set(n, (used.get(n) ?? 0) + (usage.get(n) ?? 0));
-      }
+    for (const stored of podNames.length === 0 ? [] : pods) {
+      const usage = usageOf(PODS, stored.object);
+      for (const n of podNames) used.set(n, (used.get(n) ?? 0) + (usage.get(n) ?? 0));
     }
     for (const n of names) {
       const desc = countedResource(n);
-      if (desc !== undefined) used.set(n, this.cache.list(keyPrefix(desc, namespace)).length * 1000);
+      if (desc === undefined) continue;
+      const objects = desc === PODS ? pods : this.cache.list(keyPrefix(desc, namespace)).filter((s) => quotaMatches(quota, desc, s.object));
+      used.set(n, objects.length * 1000);
     }
     return used;
   }

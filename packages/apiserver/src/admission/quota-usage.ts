@@ -6,8 +6,13 @@
  *   container's, plus pod overhead;
  * - any resource: `count/<resource>[.<group>]` is 1, and the legacy names
  *   `services`, `configmaps`, `secrets`, `resourcequotas` for those kinds.
+ * A quota with scopes (`spec.scopes`, `spec.scopeSelector`) concerns pods only,
+ * those each scope matches: Terminating / NotTerminating
+ * (activeDeadlineSeconds), BestEffort / NotBestEffort (QoS class),
+ * PriorityClass (In, NotIn, Exists, DoesNotExist on priorityClassName).
  */
-import { findResource, isPodTerminal, type KubeObject, type Pod, type ResourceDescriptor } from '@skiff/api';
+import { findResource, isPodTerminal, type KubeObject, type Pod, type ResourceDescriptor, type ResourceQuota } from '@skiff/api';
+import { qosClass } from '../registry/pods.js';
 import { toMilli, type MilliList } from './quantities.js';
 
 const LEGACY_COUNTS: ReadonlySet<string> = new Set(['services', 'configmaps', 'secrets', 'resourcequotas', 'persistentvolumeclaims']);
@@ -87,4 +92,47 @@ export function missingSpecifications(desc: ResourceDescriptor, object: KubeObje
     if (missing.length > 0) phrases.push(`${name} for: ${missing.join(',')}`);
   }
   return phrases.length === 0 ? undefined : `must specify ${phrases.join('; ')}`;
+}
+
+/** One scope a quota asks for (a scopeSelector expression; a plain scope is `Exists`). */
+interface ScopeRequirement {
+  scopeName: string;
+  operator: string;
+  values?: string[] | undefined;
+}
+
+function scopeMatches(req: ScopeRequirement, pod: Pod): boolean {
+  const spec = pod.spec;
+  switch (req.scopeName) {
+    case 'Terminating':
+      return (spec?.activeDeadlineSeconds ?? -1) >= 0;
+    case 'NotTerminating':
+      return spec?.activeDeadlineSeconds === undefined || spec.activeDeadlineSeconds === null;
+    case 'BestEffort':
+      return qosClass(pod) === 'BestEffort';
+    case 'NotBestEffort':
+      return qosClass(pod) !== 'BestEffort';
+    case 'PriorityClass': {
+      const name = spec?.priorityClassName ?? '';
+      const values = req.values ?? [];
+      if (req.operator === 'Exists') return name !== '';
+      if (req.operator === 'DoesNotExist') return name === '';
+      if (req.operator === 'In') return values.includes(name);
+      if (req.operator === 'NotIn') return !values.includes(name);
+      return false;
+    }
+    default:
+      return false;
+  }
+}
+
+/** True when the quota concerns this object: every object for an unscoped quota, pods its scopes match otherwise. */
+export function quotaMatches(quota: ResourceQuota, desc: ResourceDescriptor, object: KubeObject): boolean {
+  const requirements: ScopeRequirement[] = [
+    ...(quota.spec?.scopes ?? []).map((scopeName) => ({ scopeName, operator: 'Exists' })),
+    ...(quota.spec?.scopeSelector?.matchExpressions ?? []),
+  ];
+  if (requirements.length === 0) return true;
+  if (desc.group !== '' || desc.resource !== 'pods') return false;
+  return requirements.every((r) => scopeMatches(r, object as Pod));
 }

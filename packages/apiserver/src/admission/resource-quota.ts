@@ -14,7 +14,7 @@ import { forbidden } from './forbidden.js';
 import type { IndexedQuota, PolicyIndex } from './policy-index.js';
 import { formatMilli, isBinary, milliList, prettyPrint, type MilliList } from './quantities.js';
 import type { QuotaRecount } from './quota-recount.js';
-import { missingSpecifications, tracks, usageOf } from './quota-usage.js';
+import { missingSpecifications, quotaMatches, tracks, usageOf } from './quota-usage.js';
 import type { AdmissionAttributes, AdmissionSettle, ValidatingPlugin } from './types.js';
 
 /** How often a charge re-reads the quotas after losing a compare-and-swap. */
@@ -71,7 +71,7 @@ export class ResourceQuotaAdmission implements ValidatingPlugin {
     for (const q of quotas) {
       const quota = q.quota;
       const name = quota.metadata?.name ?? '';
-      if ((quota.spec?.scopes ?? []).length > 0 || quota.spec?.scopeSelector !== undefined) continue; // scoped quotas: not enforced yet
+      if (!quotaMatches(quota, a.desc, a.object ?? {})) continue;
       const hard = hardOf(quota);
       const tracked = Object.keys(hard)
         .filter((n) => tracks(a.desc, n))
