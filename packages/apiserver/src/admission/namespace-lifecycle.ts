@@ -30,11 +30,16 @@ export class NamespaceLifecycle implements ValidatingPlugin {
     return a.operation === 'CREATE' && a.desc.namespaced && a.subresource === '';
   }
 
-  async validate(a: AdmissionAttributes): Promise<void> {
+  validate(a: AdmissionAttributes): void | Promise<void> {
     if (a.operation === 'DELETE') throw forbidden(a, 'this namespace may not be deleted');
     const key = objectKey(NAMESPACES, '', a.namespace);
-    // The cache first; the store only for a namespace created a moment ago that the cache has not seen yet.
-    const ns = this.cache.get(key)?.object ?? (await this.store.get(key))?.object;
+    const cached = this.cache.get(key)?.object;
+    if (cached !== undefined) return this.check(a, cached);
+    // A namespace created a moment ago that the cache has not seen yet: ask the store.
+    return this.store.get(key).then((stored) => this.check(a, stored?.object));
+  }
+
+  private check(a: AdmissionAttributes, ns: KubeObject | undefined): void {
     if (ns === undefined) throw notFound('namespaces', '', a.namespace);
     if (isTerminating(ns)) throw forbidden(a, `unable to create new content in namespace ${a.namespace} because it is being terminated`);
   }
