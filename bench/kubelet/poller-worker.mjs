@@ -1,4 +1,5 @@
-// One measured poller in its own process: argv = impl scenario port seconds <cgroups JSON file> <probe mix JSON>.
+// One measured poller in its own process: argv = impl scenario ports seconds <cgroups JSON file> <probe mix JSON>
+// (ports: "<http port> <grpc port>").
 // Prints {"cpuSeconds":…, "wallSeconds":…, "probeResults":…, "failures":…, "statsRows":…} once done.
 // CPU is read from /proc/self/stat: utime + stime of the process (every thread) plus cutime + cstime of its
 // reaped children (the exec probes' processes).
@@ -6,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { createProbePoller } from '@skiff/kubelet';
 
 const [impl, scenario, portText, secondsText, cgroupsFile] = process.argv.slice(2);
-const port = Number(portText);
+const [port, grpcPort] = portText.split(' ').map(Number);
 const seconds = Number(secondsText);
 const cgroups = JSON.parse(readFileSync(cgroupsFile, 'utf8'));
 const TICK = 100; // clock ticks per second on Linux
@@ -36,8 +37,8 @@ const poller = createProbePoller(impl, {
 });
 const period = 1000;
 if (scenario === 'probes') {
-  const { exec, tcp, http } = JSON.parse(process.argv[7]);
-  const total = exec + tcp + http;
+  const { exec, tcp, http, grpc } = JSON.parse(process.argv[7]);
+  const total = exec + tcp + http + grpc;
   let i = 0;
   const timing = () => ({ initialDelayMs: (i++ * period) / total, periodMs: period, timeoutMs: 1000 });
   for (let n = 0; n < exec; n++) {
@@ -52,6 +53,7 @@ if (scenario === 'probes') {
   for (let n = 0; n < tcp; n++) poller.set(`tcp-${n}`, { ...timing(), kind: 'tcp', host: '127.0.0.1', port });
   for (let n = 0; n < http; n++)
     poller.set(`http-${n}`, { ...timing(), kind: 'http', host: '127.0.0.1', port, path: '/healthz', headers: [] });
+  for (let n = 0; n < grpc; n++) poller.set(`grpc-${n}`, { ...timing(), kind: 'grpc', host: '127.0.0.1', port: grpcPort, service: '' });
 } else {
   for (const [n, cg] of cgroups.entries()) poller.watchCgroup(`cg-${n}`, cg.statsPaths);
 }

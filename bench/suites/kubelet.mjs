@@ -2,7 +2,7 @@
 // side in one run. Each measurement runs in its own process (bench/kubelet/poller-worker.mjs) so that its
 // CPU (all threads, plus the exec probes' reaped children) is read from /proc/self/stat alone; the probes'
 // HTTP target runs in another process. Needs root (cgroups).
-//   npm run bench -- kubelet [seconds=15] [exec=100] [tcp=500] [http=500] [cgroups=1000]
+//   npm run bench -- kubelet [seconds=15] [exec=100] [tcp=500] [http=500] [cgroups=1000] [grpc=0]
 import { spawn, execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,13 +15,13 @@ const execFileAsync = promisify(execFile);
 const here = join(import.meta.dirname, '..', 'kubelet');
 
 export async function run(args) {
-  const [seconds = 15, exec = 100, tcp = 500, http = 500, cgroupCount = 1000] = args.map(Number);
+  const [seconds = 15, exec = 100, tcp = 500, http = 500, cgroupCount = 1000, grpc = 0] = args.map(Number);
   process.stdout.write(`kubelet poller on ${machine()}; ${seconds} s per measurement\n`);
   const cgroups = new CgroupManager(detectCgroupLayout(), { rootName: `skiff-bench-${process.pid}` });
   const scratch = mkdtempSync(join(tmpdir(), 'skiff-bench-kubelet-'));
   const target = spawn(process.execPath, [join(here, 'target-server.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
-    const port = Number(await new Promise((resolve) => target.stdout.once('data', (d) => resolve(String(d).trim()))));
+    const ports = await new Promise((resolve) => target.stdout.once('data', (d) => resolve(String(d).trim())));
     const made = [];
     for (let i = 0; i < Math.max(exec, cgroupCount); i++) {
       const cg = cgroups.createContainerCgroup(`bench${i}`, 'c');
@@ -30,11 +30,11 @@ export async function run(args) {
     const measure = async (impl, scenario, list, extra = '{}') => {
       const file = join(scratch, 'cgroups.json');
       writeFileSync(file, JSON.stringify(list));
-      const { stdout } = await runWorker([impl, scenario, String(port), String(seconds), file, extra]);
+      const { stdout } = await runWorker([impl, scenario, ports, String(seconds), file, extra]);
       return JSON.parse(stdout.trim().split('\n').pop());
     };
     const rows = [];
-    const probesMix = JSON.stringify({ exec, tcp, http });
+    const probesMix = JSON.stringify({ exec, tcp, http, grpc });
     const results = {};
     for (const scenario of ['probes', 'stats']) {
       for (const impl of ['native', 'ts']) {
@@ -43,7 +43,10 @@ export async function run(args) {
         results[`${scenario}_${impl}`] = r;
         const perMinute = (r.cpuSeconds / r.wallSeconds) * 60;
         rows.push({
-          scenario: scenario === 'probes' ? `${exec} exec + ${tcp} tcp + ${http} http /s` : `${cgroupCount} cgroups /s`,
+          scenario:
+            scenario === 'probes'
+              ? `${exec} exec + ${tcp} tcp + ${http} http${grpc > 0 ? ` + ${grpc} grpc` : ''} /s`
+              : `${cgroupCount} cgroups /s`,
           impl,
           'cpu s/min': perMinute.toFixed(2),
           '% of a core': ((r.cpuSeconds / r.wallSeconds) * 100).toFixed(1),

@@ -7,6 +7,9 @@
         "src/cgroup_stats.cc",
         "src/probe_exec.cc",
         "src/probe_net.cc",
+        "src/probe_hpack.cc",
+        "src/probe_grpc.cc",
+        "src/probe_tls.cc",
         "src/probe_loop.cc",
         "src/probe_poller.cc"
       ],

@@ -45,8 +45,17 @@ export declare class CgroupStatsReader {
 /** A probe (see packages/kubelet/src/probes/contract.ts for the full contract and result messages). */
 export type ProbeSpec = { initialDelayMs: number; periodMs: number; timeoutMs: number } & (
   | { kind: 'exec'; argv: string[]; env: Record<string, string>; cgroupProcs: string[] }
-  | { kind: 'http'; host: string; port: number; path: string; headers: Array<{ name: string; value: string }> }
+  | {
+      kind: 'http';
+      host: string;
+      port: number;
+      path: string;
+      headers: Array<{ name: string; value: string }>;
+      /** Default HTTP; HTTPS: TLS through Node's own OpenSSL, the certificate not verified. */
+      scheme?: 'HTTP' | 'HTTPS';
+    }
   | { kind: 'tcp'; host: string; port: number }
+  | { kind: 'grpc'; host: string; port: number; service: string }
 );
 
 /** One delivery to onResults. */
@@ -57,7 +66,8 @@ export interface PollerBatch {
 
 /**
  * Native probe poller: ONE background thread with its own epoll loop runs every probe's timing and I/O
- * (exec via vfork+execve into the container's cgroup, non-blocking tcp and HTTP/1.1) and re-reads the
+ * (exec via vfork+execve into the container's cgroup, non-blocking tcp, HTTP/1.1 (and HTTPS) and gRPC health checks over
+ * HTTP/2 with its own HPACK decoder) and re-reads the
  * watched cgroups' statistics every statsIntervalMs (files kept open, pread at offset 0). Results reach
  * `onResults` on the JS thread through a ThreadSafeFunction, one call per batch. The thread keeps the
  * process alive until close(), which kills and reaps in-flight exec probes and joins the thread.

@@ -20,7 +20,7 @@ beforeAll(async () => {
   const reserved = os.totalmem() - 60 * Mi;
   cluster = await startCluster({
     args: [
-      `--kubelet-extra-args=--system-reserved-memory=${reserved} --eviction-hard=memory.available<20Mi --housekeeping-interval=0.5 --eviction-pressure-transition-period=15`,
+      `--kubelet-extra-args=--system-reserved-memory=${reserved} --eviction-hard=memory.available<20Mi --housekeeping-interval=0.5 --eviction-pressure-transition-period=30`,
     ],
   });
 });
@@ -74,6 +74,21 @@ describe('node-pressure eviction', () => {
       reason: 'TerminationByKubelet',
     });
     expect(evicted.status?.containerStatuses?.[0]?.state?.terminated).toBeDefined();
+    // While the node is short of memory, a new BestEffort pod is refused by the kubelet (the test binds it directly).
+    await create({
+      metadata: { name: 'late' },
+      spec: { nodeName: cluster.nodeName, containers: [{ name: 'late', image: 'busybox', command: ['sleep', '3600'] }] },
+    });
+    const late = await waitFor(
+      'late refused',
+      async () => {
+        const pod = await getPod('late');
+        return pod.status?.phase === 'Failed' ? pod : undefined;
+      },
+      20_000,
+      200,
+    );
+    expect(late.status).toMatchObject({ reason: 'Evicted', message: 'The node was low on resource: [MemoryPressure]. ' });
     // The pressure shows on the node (and the node lifecycle controller taints it) while it lasts, then clears.
     await waitFor('MemoryPressure True', async () => sawPressure || condition(await getNode(), 'MemoryPressure') === 'True', 10_000, 200);
     await waitFor(
@@ -87,9 +102,9 @@ describe('node-pressure eviction', () => {
     const calm = await getPod('calm');
     expect(calm.status?.phase).toBe('Running');
     expect(calm.status?.containerStatuses?.[0]?.restartCount).toBe(0);
-    await waitFor('MemoryPressure False again', async () => condition(await getNode(), 'MemoryPressure') === 'False', 45_000, 500);
+    await waitFor('MemoryPressure False again', async () => condition(await getNode(), 'MemoryPressure') === 'False', 60_000, 500);
     // The evicted pod stays Failed (no restart) until it is deleted.
     expect((await getPod('hog')).status?.phase).toBe('Failed');
-    await cluster.kubectl('delete', 'pod', 'hog', 'calm', '--wait=true', '--timeout=60s');
+    await cluster.kubectl('delete', 'pod', 'hog', 'calm', 'late', '--wait=true', '--timeout=60s');
   });
 });

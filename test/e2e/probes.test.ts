@@ -2,12 +2,13 @@
  * Probes end to end: `skiff up` (real kubelet with the native probe poller), the real kubectl, real
  * processes and cgroups. Readiness flips READY both ways; a failing liveness probe restarts the container
  * (restartCount, `kubectl describe` events); a startup probe holds liveness back; httpGet and tcpSocket
- * against a real HTTP server in the container; the node's Lease in kube-node-lease. Nothing is left behind.
+ * against a real HTTP server in the container; grpc against a gRPC health server and HTTPS against a self-signed server in the container; the node's Lease in kube-node-lease. Nothing is left behind.
  */
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../packages/cli/src/nats-server.js';
+import { createCertificateAuthority } from '../../packages/cli/src/pki/openssl.js';
 import { startCluster, waitFor, type TestCluster } from '../support/cluster.js';
 
 let cluster: TestCluster;
@@ -121,6 +122,81 @@ describe('probes', () => {
     await waitFor('READY 1/1', async () => (await readyColumn('web')) === '1/1', 10_000, 200);
     expect(await restarts('web')).toBe(0);
     await cluster.kubectl('delete', 'pod', 'web', '--timeout=60s');
+  });
+
+  it('grpc readiness probes against a gRPC health server in the container: SERVING ready, NOT_SERVING not', async () => {
+    const port = await freePort();
+    // A minimal grpc.health.v1.Health/Check server on node:http2: service 'sick' is NOT_SERVING, others SERVING.
+    const server = [
+      `require('http2').createServer().on('stream', (s) => {`,
+      `  const c = []; s.on('data', (d) => c.push(d)); s.on('end', () => {`,
+      `    const b = Buffer.concat(c); const svc = b[5] === 10 ? b.subarray(7, 7 + b[6]).toString() : '';`,
+      `    s.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });`,
+      `    s.on('wantTrailers', () => s.sendTrailers({ 'grpc-status': '0' }));`,
+      `    s.end(Buffer.from([0, 0, 0, 0, 2, 8, svc === 'sick' ? 2 : 1]));`,
+      `  });`,
+      `}).listen(${port}, '127.0.0.1')`,
+    ].join('\n');
+    await apply({
+      metadata: { name: 'grpc' },
+      spec: {
+        containers: [
+          {
+            name: 'main',
+            image: 'node',
+            command: [process.execPath, '-e', server],
+            readinessProbe: { grpc: { port }, periodSeconds: 1 },
+          },
+          {
+            name: 'sick',
+            image: 'busybox',
+            command: ['sleep', '3600'],
+            readinessProbe: { grpc: { port, service: 'sick' }, periodSeconds: 1, initialDelaySeconds: 1 },
+          },
+        ],
+      },
+    });
+    const ready = async (container: string): Promise<string> =>
+      cluster.kubectl('get', 'pod', 'grpc', '-o', `jsonpath={.status.containerStatuses[?(@.name=="${container}")].ready}`);
+    await waitFor('main ready', async () => (await ready('main')) === 'true', 20_000, 200);
+    await waitFor(
+      'an Unhealthy event for sick',
+      async () =>
+        (await cluster.kubectl('describe', 'pod', 'grpc')).includes(
+          'Readiness probe failed: service unhealthy (responded with "NOT_SERVING")',
+        ),
+      20_000,
+      250,
+    );
+    expect(await ready('sick')).toBe('false');
+    expect(await readyColumn('grpc')).toBe('1/2');
+    // The apiserver defaults grpc.service to '' (kubectl describe prints it, and would crash on a nil one).
+    expect(await cluster.kubectl('describe', 'pod', 'grpc')).toMatch(new RegExp(`Readiness:\\s+grpc <pod>:${port} \\s*delay`));
+    await cluster.kubectl('delete', 'pod', 'grpc', '--timeout=60s');
+  });
+
+  it('httpGet with scheme HTTPS against a self-signed server in the container', async () => {
+    const port = await freePort();
+    const cert = join(cluster.dataDir, 'probe-tls-cert.pem');
+    const key = join(cluster.dataDir, 'probe-tls-key.pem');
+    createCertificateAuthority(cert, key, 'skiff-probe-e2e', 1);
+    const fs = `require('fs')`;
+    const server = `require('https').createServer({ cert: ${fs}.readFileSync('${cert}'), key: ${fs}.readFileSync('${key}') }, (q, s) => s.end('ok')).listen(${port}, '127.0.0.1')`;
+    await apply({
+      metadata: { name: 'tls' },
+      spec: {
+        containers: [
+          {
+            name: 'main',
+            image: 'node',
+            command: [process.execPath, '-e', server],
+            readinessProbe: { httpGet: { path: '/healthz', port, scheme: 'HTTPS' }, periodSeconds: 1 },
+          },
+        ],
+      },
+    });
+    await waitFor('READY 1/1', async () => (await readyColumn('tls')) === '1/1', 20_000, 200);
+    await cluster.kubectl('delete', 'pod', 'tls', '--timeout=60s');
   });
 
   it('the kubelet renews its Lease in kube-node-lease', async () => {

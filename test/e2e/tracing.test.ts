@@ -156,7 +156,7 @@ describe('controller tracing', () => {
         const list = JSON.parse(await cluster.kubectl('get', 'pods', '-l', 'app=traced-web', '-o', 'json')) as { items: Pod[] };
         return list.items.length === 2 ? list.items : undefined;
       },
-      20_000,
+      60_000,
       200,
     );
     const rsList = JSON.parse(await cluster.kubectl('get', 'replicasets', '-l', 'app=traced-web', '-o', 'json')) as { items: ReplicaSet[] };

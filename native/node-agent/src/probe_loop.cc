@@ -56,7 +56,7 @@ struct ProbeLoop::Probe {
   double run_started_precise = 0;
   SpawnedExec exec;
   std::string output;
-  std::unique_ptr<NetRun> net;
+  std::unique_ptr<SocketRun> net;
 };
 
 ProbeLoop::ProbeLoop(Deliver deliver, int64_t stats_interval_ms, int64_t batch_window_ms)
@@ -197,8 +197,8 @@ void ProbeLoop::StartRun(Probe* p, int64_t now) {
     Watch(p->exec.pidfd, KeyOf(p->token, 0), EPOLLIN);
     Watch(p->exec.out_fd, KeyOf(p->token, 1), EPOLLIN);
   } else {
-    p->net = std::make_unique<NetRun>(p->spec);
-    if (p->net->Start() == NetRun::Step::kDone) {
+    p->net = MakeSocketRun(p->spec);
+    if (p->net->Start() == SocketRun::Step::kDone) {
       const bool ok = p->net->success();
       std::string out = p->net->output();
       p->net.reset();
@@ -308,7 +308,7 @@ void ProbeLoop::OnEvent(uint64_t key, unsigned events, int64_t now) {
   }
   if (p->net == nullptr) return;
   const unsigned before = p->net->events();
-  if (p->net->OnReady() == NetRun::Step::kDone) {
+  if (p->net->OnReady() == SocketRun::Step::kDone) {
     Unwatch(p->net->fd());
     const bool ok = p->net->success();
     std::string out = p->net->output();

@@ -1,5 +1,7 @@
-// tcpSocket and httpGet probes. See probe_net.h and the contract's messages.
+// tcpSocket and httpGet probes, and the socket run every network probe builds on. See probe_net.h and the contract's messages.
 #include "probe_net.h"
+
+#include "probe_grpc.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -55,7 +57,7 @@ std::string HostPort(const ProbeSpecC& spec) {
   return host + ":" + std::to_string(spec.port);
 }
 
-std::string ProbeUrl(const ProbeSpecC& spec) { return "http://" + HostPort(spec) + spec.path; }
+std::string ProbeUrl(const ProbeSpecC& spec) { return (spec.https ? "https://" : "http://") + HostPort(spec) + spec.path; }
 
 std::string GoErrnoText(int err) {
   switch (err) {
@@ -79,25 +81,23 @@ std::string GoErrnoText(int err) {
   }
 }
 
-NetRun::~NetRun() {
+SocketRun::~SocketRun() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-unsigned NetRun::events() const { return phase_ == Phase::kReceiving ? EPOLLIN : EPOLLOUT; }
-
-NetRun::Step NetRun::Fail(const std::string& message) {
+SocketRun::Step SocketRun::Fail(const std::string& message) {
   success_ = false;
   output_ = message;
   return Step::kDone;
 }
 
-NetRun::Step NetRun::Succeed() {
+SocketRun::Step SocketRun::Succeed(const std::string& message) {
   success_ = true;
-  output_.clear();
+  output_ = message;
   return Step::kDone;
 }
 
-NetRun::Step NetRun::Start() {
+SocketRun::Step SocketRun::Start() {
   fd_ = ::socket(spec_.addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd_ < 0) return Fail("socket: " + GoErrnoText(errno));
   int r;
@@ -106,22 +106,38 @@ NetRun::Step NetRun::Start() {
   } while (r < 0 && errno == EINTR);
   if (r == 0) return AfterConnect();
   if (errno == EINPROGRESS) return Step::kPending;
-  const std::string dial = "dial tcp " + HostPort(spec_) + ": connect: " + GoErrnoText(errno);
+  return ConnectFailed(errno);
+}
+
+SocketRun::Step SocketRun::FinishConnect() {
+  int err = 0;
+  socklen_t len = sizeof err;
+  if (::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
+  if (err != 0) return ConnectFailed(err);
+  return AfterConnect();
+}
+
+unsigned NetRun::events() const {
+  if (tls_events_ != 0) return tls_events_;
+  return phase_ == Phase::kReceiving ? EPOLLIN : EPOLLOUT;
+}
+
+NetRun::Step NetRun::Want(TlsClient::Io io) {
+  tls_events_ = io == TlsClient::Io::kWantRead ? EPOLLIN : EPOLLOUT;
+  return Step::kPending;
+}
+
+NetRun::Step NetRun::ConnectFailed(int err) {
+  const std::string dial = "dial tcp " + HostPort(spec_) + ": connect: " + GoErrnoText(err);
   return Fail(spec_.kind == ProbeKind::kHttp ? "Get \"" + ProbeUrl(spec_) + "\": " + dial : dial);
 }
 
 NetRun::Step NetRun::OnReady() {
   switch (phase_) {
-    case Phase::kConnecting: {
-      int err = 0;
-      socklen_t len = sizeof err;
-      if (::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
-      if (err != 0) {
-        const std::string dial = "dial tcp " + HostPort(spec_) + ": connect: " + GoErrnoText(err);
-        return Fail(spec_.kind == ProbeKind::kHttp ? "Get \"" + ProbeUrl(spec_) + "\": " + dial : dial);
-      }
-      return AfterConnect();
-    }
+    case Phase::kConnecting:
+      return FinishConnect();
+    case Phase::kHandshaking:
+      return Handshake();
     case Phase::kSending:
       return Send();
     case Phase::kReceiving:
@@ -140,6 +156,31 @@ void NetRun::OnTimeout() {
 
 NetRun::Step NetRun::AfterConnect() {
   if (spec_.kind == ProbeKind::kTcp) return Succeed();
+  if (!spec_.https) return StartRequest();
+  tls_ = std::make_unique<TlsClient>();
+  if (!tls_->Attach(fd_)) return Fail("Get \"" + ProbeUrl(spec_) + "\": " + tls_->error());
+  phase_ = Phase::kHandshaking;
+  return Handshake();
+}
+
+NetRun::Step NetRun::Handshake() {
+  tls_events_ = 0;
+  const TlsClient::Io io = tls_->Handshake();
+  switch (io) {
+    case TlsClient::Io::kOk:
+      return StartRequest();
+    case TlsClient::Io::kWantRead:
+    case TlsClient::Io::kWantWrite:
+      return Want(io);
+    case TlsClient::Io::kEof:
+      return Fail("Get \"" + ProbeUrl(spec_) + "\": EOF");
+    case TlsClient::Io::kError:
+      break;
+  }
+  return Fail("Get \"" + ProbeUrl(spec_) + "\": " + tls_->error());
+}
+
+NetRun::Step NetRun::StartRequest() {
   request_ = "GET " + spec_.path + " HTTP/1.1\r\n";
   if (!HasHeader(spec_, "host")) request_ += "Host: " + HostPort(spec_) + "\r\n";
   if (!HasHeader(spec_, "user-agent")) request_ += std::string("User-Agent: ") + kUserAgent + "\r\n";
@@ -151,7 +192,18 @@ NetRun::Step NetRun::AfterConnect() {
 }
 
 NetRun::Step NetRun::Send() {
+  tls_events_ = 0;
   while (sent_ < request_.size()) {
+    if (tls_ != nullptr) {
+      size_t n = 0;
+      const TlsClient::Io io = tls_->Write(request_.data() + sent_, request_.size() - sent_, &n);
+      if (io == TlsClient::Io::kOk) {
+        sent_ += n;
+        continue;
+      }
+      if (io == TlsClient::Io::kWantRead || io == TlsClient::Io::kWantWrite) return Want(io);
+      return Fail("Get \"" + ProbeUrl(spec_) + "\": " + (io == TlsClient::Io::kEof ? std::string("EOF") : tls_->error()));
+    }
     const ssize_t n = ::send(fd_, request_.data() + sent_, request_.size() - sent_, MSG_NOSIGNAL);
     if (n > 0) {
       sent_ += static_cast<size_t>(n);
@@ -166,14 +218,24 @@ NetRun::Step NetRun::Send() {
 }
 
 NetRun::Step NetRun::Receive() {
+  tls_events_ = 0;
   char buf[4096];
   for (;;) {
-    const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return Step::kPending;
-    if (n < 0) return Fail("Get \"" + ProbeUrl(spec_) + "\": read: " + GoErrnoText(errno));
-    if (n == 0) return Fail("Get \"" + ProbeUrl(spec_) + "\": EOF");
-    response_.append(buf, static_cast<size_t>(n));
+    size_t got = 0;
+    if (tls_ != nullptr) {
+      const TlsClient::Io io = tls_->Read(buf, sizeof buf, &got);
+      if (io == TlsClient::Io::kWantRead || io == TlsClient::Io::kWantWrite) return Want(io);
+      if (io == TlsClient::Io::kEof) return Fail("Get \"" + ProbeUrl(spec_) + "\": EOF");
+      if (io == TlsClient::Io::kError) return Fail("Get \"" + ProbeUrl(spec_) + "\": " + tls_->error());
+    } else {
+      const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return Step::kPending;
+      if (n < 0) return Fail("Get \"" + ProbeUrl(spec_) + "\": read: " + GoErrnoText(errno));
+      if (n == 0) return Fail("Get \"" + ProbeUrl(spec_) + "\": EOF");
+      got = static_cast<size_t>(n);
+    }
+    response_.append(buf, got);
     const size_t eol = response_.find("\r\n");
     if (eol == std::string::npos) {
       if (response_.size() > kMaxStatusLine) return Fail("Get \"" + ProbeUrl(spec_) + "\": malformed HTTP response");
@@ -191,6 +253,11 @@ NetRun::Step NetRun::Receive() {
     if (code >= 200 && code < 400) return Succeed();
     return Fail("HTTP probe failed with statuscode: " + std::to_string(code));
   }
+}
+
+std::unique_ptr<SocketRun> MakeSocketRun(const ProbeSpecC& spec) {
+  if (spec.kind == ProbeKind::kGrpc) return std::make_unique<GrpcRun>(spec);
+  return std::make_unique<NetRun>(spec);
 }
 
 }  // namespace skiff

@@ -73,8 +73,8 @@ ProbeSpecC SpecFromJs(Napi::Env env, const Napi::Value& value) {
       if (name == "PATH") spec.path_env = text;
       spec.env.push_back(name + "=" + text);
     }
-  } else if (kind == "http" || kind == "tcp") {
-    spec.kind = kind == "http" ? ProbeKind::kHttp : ProbeKind::kTcp;
+  } else if (kind == "http" || kind == "tcp" || kind == "grpc") {
+    spec.kind = kind == "http" ? ProbeKind::kHttp : kind == "tcp" ? ProbeKind::kTcp : ProbeKind::kGrpc;
     spec.host = StringProperty(env, obj, "host");
     Napi::Value port = obj.Get("port");
     spec.port = port.IsNumber() ? port.As<Napi::Number>().Int32Value() : 0;
@@ -83,6 +83,12 @@ ProbeSpecC SpecFromJs(Napi::Env env, const Napi::Value& value) {
     }
     if (spec.kind == ProbeKind::kHttp) {
       spec.path = StringProperty(env, obj, "path");
+      Napi::Value scheme = obj.Get("scheme");
+      if (!scheme.IsUndefined()) {
+        const std::string text = scheme.IsString() ? scheme.As<Napi::String>().Utf8Value() : std::string();
+        if (text != "HTTP" && text != "HTTPS") throw Napi::TypeError::New(env, "spec.scheme must be HTTP or HTTPS");
+        spec.https = text == "HTTPS";
+      }
       if (spec.path.empty() || spec.path[0] != '/') throw Napi::TypeError::New(env, "spec.path must start with '/'");
       Napi::Value headers = obj.Get("headers");
       if (!headers.IsArray()) throw Napi::TypeError::New(env, "spec.headers must be an array");
@@ -94,8 +100,12 @@ ProbeSpecC SpecFromJs(Napi::Env env, const Napi::Value& value) {
         spec.headers.emplace_back(StringProperty(env, ho, "name"), StringProperty(env, ho, "value"));
       }
     }
+    if (spec.kind == ProbeKind::kGrpc) {
+      if (!obj.Get("service").IsString()) throw Napi::TypeError::New(env, "spec.service must be a string");
+      spec.service = StringProperty(env, obj, "service");
+    }
   } else {
-    throw Napi::TypeError::New(env, "spec.kind must be exec, http or tcp");
+    throw Napi::TypeError::New(env, "spec.kind must be exec, http, tcp or grpc");
   }
   return spec;
 }

@@ -16,7 +16,7 @@
 
 namespace skiff {
 
-enum class ProbeKind { kExec, kHttp, kTcp };
+enum class ProbeKind { kExec, kHttp, kTcp, kGrpc };
 
 // A probe copied out of its JS spec (validated there).
 struct ProbeSpecC {
@@ -29,14 +29,17 @@ struct ProbeSpecC {
   std::vector<std::string> env;  // "NAME=value"
   std::string path_env;          // the env's PATH (where argv[0] is looked up)
   std::vector<std::string> cgroup_procs;
-  // http and tcp
+  // http, tcp and grpc
   std::string host;
   int port = 0;
   sockaddr_storage addr{};
   socklen_t addr_len = 0;
   // http
+  bool https = false;  // scheme HTTPS (TLS without verification)
   std::string path;
   std::vector<std::pair<std::string, std::string>> headers;
+  // grpc
+  std::string service;
 };
 
 struct ProbeResultC {

@@ -436,6 +436,12 @@ export class Kubelet {
       return;
     }
     const isNew = !this.startTimes.has(uid) && this.containersOf(uid).size === 0;
+    if (isNew && pod.status?.qosClass === 'BestEffort' && this.eviction.conditions().has('MemoryPressure')) {
+      // Upstream's eviction admission: no new BestEffort pod on a node short of memory.
+      this.evicted.set(uid, 'The node was low on resource: [MemoryPressure]. ');
+      await this.finishEviction(pod, this.evicted.get(uid));
+      return;
+    }
     const span = kubeletTracer.startSpan(
       'syncPod',
       {

@@ -9,7 +9,8 @@ import http from 'node:http';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CgroupManager, detectCgroupLayout } from '../src/cgroups/index.js';
-import { createProbePoller, type PollerBatch, type ProbePollerKind, type ProbeRunResult, type ProbeSpec } from '../src/probes/index.js';
+import { createProbePoller, type ProbePollerKind, type ProbeRunResult, type ProbeSpec } from '../src/probes/index.js';
+import { runOnce, summary } from './support/run-probes.js';
 
 const KINDS: readonly ProbePollerKind[] = ['ts', 'native'];
 const ENV = { PATH: '/usr/bin:/bin' };
@@ -48,33 +49,6 @@ afterAll(async () => {
   await new Promise((r) => server.close(r));
   await cgroups.removeRoot({ kill: true });
 });
-
-/** Runs each spec once on a fresh poller of `kind` and returns the first result per id. */
-async function runOnce(kind: ProbePollerKind, specs: Record<string, ProbeSpec>): Promise<Map<string, ProbeRunResult>> {
-  const results = new Map<string, ProbeRunResult>();
-  const batches: PollerBatch[] = [];
-  let wake: () => void = () => undefined;
-  const poller = createProbePoller(kind, {
-    onResults: (b) => {
-      batches.push(b);
-      for (const r of b.probes) if (!results.has(r.id)) results.set(r.id, r);
-      if (results.size === Object.keys(specs).length) wake();
-    },
-  });
-  try {
-    const all = new Promise<void>((r) => (wake = r));
-    for (const [id, spec] of Object.entries(specs)) poller.set(id, spec);
-    expect(poller.size).toBe(Object.keys(specs).length);
-    await Promise.race([all, new Promise((r) => setTimeout(r, 10_000))]);
-  } finally {
-    await poller.close();
-  }
-  expect(batches.length).toBeLessThan(Object.keys(specs).length + 1);
-  return results;
-}
-
-const summary = (m: Map<string, ProbeRunResult>): Record<string, { result: string; output: string }> =>
-  Object.fromEntries([...m].sort(([a], [b]) => a.localeCompare(b)).map(([id, r]) => [id, { result: r.result, output: r.output }]));
 
 describe('probe poller: native and TypeScript twin agree', () => {
   it('exec probes: exit status, output, missing executable, timeout', async () => {

@@ -13,6 +13,8 @@ function defaultContainer(c: Container): void {
   c.imagePullPolicy ??= tagged || image.includes('@') ? 'IfNotPresent' : 'Always';
   c.terminationMessagePath ??= '/dev/termination-log';
   c.terminationMessagePolicy ??= 'File';
+  // grpc.service defaults to '' (kubectl describe dereferences it).
+  for (const probe of [c.livenessProbe, c.readinessProbe, c.startupProbe]) if (probe?.grpc !== undefined) probe.grpc.service ??= '';
   c.resources ??= {};
   // A limit without a request requests the limit.
   const limits = c.resources.limits ?? {};

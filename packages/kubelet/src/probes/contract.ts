@@ -18,11 +18,22 @@
  *   stdout+stderr captured (first 10 KiB). Exit 0 → success, other → failure; output the captured text either way.
  *   Past timeoutMs the process group is SIGKILLed → failure `command "<argv joined by spaces>" timed out`.
  *   argv[0] not found → failure `exec: "<argv0>": executable file not found in $PATH`.
- * - httpGet (plain HTTP/1.1, `Connection: close`, host must be an IP literal): status 200-399 → success
- *   (output ''), other → failure `HTTP probe failed with statuscode: <code>`. Connection errors → failure
+ * - httpGet (HTTP/1.1, `Connection: close`, host must be an IP literal; scheme HTTPS: TLS 1.2+ without
+ *   certificate verification, as upstream): status 200-399 → success (output ''), other → failure
+ *   `HTTP probe failed with statuscode: <code>`. Connection errors → failure
  *   `Get "<url>": dial tcp <host>:<port>: connect: <reason>`; past timeoutMs → `Get "<url>": context deadline exceeded`.
+ *   TLS failures → `Get "<url>": http: server gave HTTP response to HTTPS client` (a plain-text answer) or
+ *   `Get "<url>": tls: <OpenSSL's reason>`; the connection closed early → `Get "<url>": EOF`.
  * - tcpSocket: connect succeeds → success; refused → failure `dial tcp <host>:<port>: connect: <reason>`;
  *   past timeoutMs → `dial tcp <host>:<port>: i/o timeout`.
+ * - grpc: grpc.health.v1.Health/Check{service} over h2c (prior knowledge) with upstream's texts: SERVING → success
+ *   `service healthy`; another status → failure `service unhealthy (responded with "NOT_SERVING")`; a non-OK
+ *   grpc-status or a non-gRPC answer → failure `error: health rpc probe failed: rpc error: code = <Code> desc = <msg>`
+ *   (Unimplemented: `error: this server does not implement the grpc health protocol (grpc.health.v1.Health): <msg>`).
+ *   The connection is made when the server's HTTP/2 SETTINGS arrive; a failure or timeout before that →
+ *   `timeout: failed to connect service "<host>:<port>" within <Go duration>: context deadline exceeded` (upstream's
+ *   blocking dial retries until its deadline; here the first failure ends the run with that text), past timeoutMs
+ *   after it → `timeout: health rpc did not complete within <Go duration>`. See grpc-health.ts.
  * `<reason>` is Go's text for the errno (`connection refused`, `no route to host`, …).
  */
 import type { CgroupPaths, CgroupStats } from '../stats/contract.js';
@@ -52,8 +63,18 @@ export type ProbeSpec =
       path: string;
       /** Extra request headers (a Host header here replaces the default). */
       headers: Array<{ name: string; value: string }>;
+      /** Default HTTP. */
+      scheme?: 'HTTP' | 'HTTPS';
     })
-  | (ProbeTiming & { kind: 'tcp'; host: string; port: number });
+  | (ProbeTiming & { kind: 'tcp'; host: string; port: number })
+  | (ProbeTiming & {
+      kind: 'grpc';
+      /** An IPv4 or IPv6 literal. */
+      host: string;
+      port: number;
+      /** The HealthCheckRequest's service ('' asks for the server as a whole). */
+      service: string;
+    });
 
 export type ProbeKind = ProbeSpec['kind'];
 

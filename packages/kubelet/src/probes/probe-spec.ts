@@ -7,7 +7,7 @@ export type Probe = NonNullable<Container['livenessProbe']>;
 
 /** What a probe needs to know of its container. */
 export interface ProbeTarget {
-  /** The pod's IP (httpGet and tcpSocket default host). */
+  /** The pod's IP (httpGet and tcpSocket default host, grpc's host). */
   podIP: string;
   /** The container's environment (exec probes run with it). */
   env: Record<string, string>;
@@ -30,7 +30,7 @@ function portOf(port: number | string, target: ProbeTarget): number | undefined 
 
 /**
  * The poller spec of a probe; `delayMs` is what is left of initialDelaySeconds. Undefined with a reason for
- * what this kubelet cannot run (grpc, https, a port name the container does not declare).
+ * what this kubelet cannot run (a port name the container does not declare).
  */
 export function pollerSpec(probe: Probe, target: ProbeTarget, delayMs: number): ProbeSpec | { unsupported: string } {
   const timing = {
@@ -44,7 +44,8 @@ export function pollerSpec(probe: Probe, target: ProbeTarget, delayMs: number): 
   if (probe.httpGet !== undefined) {
     const port = portOf(probe.httpGet.port, target);
     if (port === undefined) return { unsupported: `port ${String(probe.httpGet.port)} is not a port of the container` };
-    if ((probe.httpGet.scheme ?? 'HTTP') !== 'HTTP') return { unsupported: 'only scheme HTTP is supported' };
+    const scheme = probe.httpGet.scheme ?? 'HTTP';
+    if (scheme !== 'HTTP' && scheme !== 'HTTPS') return { unsupported: `scheme ${scheme} is not HTTP or HTTPS` };
     const path = probe.httpGet.path ?? '/';
     return {
       ...timing,
@@ -53,6 +54,7 @@ export function pollerSpec(probe: Probe, target: ProbeTarget, delayMs: number): 
       port,
       path: path.startsWith('/') ? path : `/${path}`,
       headers: (probe.httpGet.httpHeaders ?? []).map((h) => ({ name: h.name, value: h.value })),
+      scheme,
     };
   }
   if (probe.tcpSocket !== undefined) {
@@ -60,5 +62,8 @@ export function pollerSpec(probe: Probe, target: ProbeTarget, delayMs: number): 
     if (port === undefined) return { unsupported: `port ${String(probe.tcpSocket.port)} is not a port of the container` };
     return { ...timing, kind: 'tcp', host: probe.tcpSocket.host ?? target.podIP, port };
   }
-  return { unsupported: probe.grpc !== undefined ? 'grpc probes are not supported yet' : 'the probe has no handler' };
+  if (probe.grpc !== undefined) {
+    return { ...timing, kind: 'grpc', host: target.podIP, port: probe.grpc.port, service: probe.grpc.service ?? '' };
+  }
+  return { unsupported: 'the probe has no handler' };
 }

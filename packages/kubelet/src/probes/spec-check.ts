@@ -18,14 +18,19 @@ export function checkProbeSpec(id: unknown, spec: ProbeSpec): void {
       return;
     case 'http':
     case 'tcp':
+    case 'grpc':
       if (isIP(spec.host) === 0 || !Number.isInteger(spec.port) || spec.port < 1 || spec.port > 65535) {
         throw new TypeError('spec.host must be an IP literal and spec.port 1-65535');
       }
       if (spec.kind === 'http' && (typeof spec.path !== 'string' || !spec.path.startsWith('/'))) {
         throw new TypeError("spec.path must start with '/'");
       }
+      if (spec.kind === 'http' && spec.scheme !== undefined && spec.scheme !== 'HTTP' && spec.scheme !== 'HTTPS') {
+        throw new TypeError('spec.scheme must be HTTP or HTTPS');
+      }
+      if (spec.kind === 'grpc' && typeof spec.service !== 'string') throw new TypeError('spec.service must be a string');
       return;
     default:
-      throw new TypeError('spec.kind must be exec, http or tcp');
+      throw new TypeError('spec.kind must be exec, http, tcp or grpc');
   }
 }

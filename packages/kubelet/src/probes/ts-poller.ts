@@ -1,11 +1,12 @@
 /**
- * The probe poller's TypeScript twin (contract.ts): timers schedule each probe, ts-runs.ts does the I/O, a
+ * The probe poller's TypeScript twin (contract.ts): timers schedule each probe, ts-runs.ts and ts-grpc-run.ts do the I/O, a
  * TsCgroupStatsReader reads the statistics rounds. The reference in tests and the baseline in benchmarks.
  */
 import { TsCgroupStatsReader } from '../stats/ts-reader.js';
 import type { CgroupPaths } from '../stats/contract.js';
 import type { PollerBatch, PollerOptions, ProbePoller, ProbeSpec } from './contract.js';
 import { checkProbeSpec } from './spec-check.js';
+import { runGrpc } from './ts-grpc-run.js';
 import { runExec, runHttp, runTcp, type ActiveRun } from './ts-runs.js';
 
 interface Entry {
@@ -24,6 +25,8 @@ function startRun(spec: ProbeSpec): ActiveRun {
       return runHttp(spec);
     case 'tcp':
       return runTcp(spec);
+    case 'grpc':
+      return runGrpc(spec);
   }
 }
 

@@ -1,9 +1,10 @@
 /**
- * One run of each probe kind with Node's child_process, net and http: the TypeScript twin's I/O. Each
+ * One run of each probe kind with Node's child_process, net, http and https: the TypeScript twin's I/O. Each
  * resolves (never rejects) with the contract's result and message (see contract.ts); timeouts included.
  */
 import { spawn } from 'node:child_process';
 import http from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import net from 'node:net';
 import { join } from 'node:path';
 import { MAX_PROBE_OUTPUT_BYTES, PROBE_USER_AGENT, type ProbeSpec } from './contract.js';
@@ -92,8 +93,15 @@ export function runExec(spec: Spec<'exec'>): ActiveRun {
   });
 }
 
-/** Runs `start` with a deadline: past timeoutMs the run ends with `timeoutOutput` and `stop` is called. */
-function withDeadline(timeoutMs: number, timeoutOutput: string, start: (finish: (o: RunOutcome) => void) => () => void): ActiveRun {
+/**
+ * Runs `start` with a deadline: past timeoutMs the run ends with `timeoutOutput` (or what it returns then) and
+ * `stop` is called.
+ */
+export function withDeadline(
+  timeoutMs: number,
+  timeoutOutput: string | (() => string),
+  start: (finish: (o: RunOutcome) => void) => () => void,
+): ActiveRun {
   let stop: () => void = () => undefined;
   let settle: (o: RunOutcome) => void = () => undefined;
   const done = new Promise<RunOutcome>((resolve) => {
@@ -105,7 +113,7 @@ function withDeadline(timeoutMs: number, timeoutOutput: string, start: (finish: 
       stop();
       resolve(o);
     };
-    const timer = setTimeout(() => settle(fail(timeoutOutput)), timeoutMs);
+    const timer = setTimeout(() => settle(fail(typeof timeoutOutput === 'string' ? timeoutOutput : timeoutOutput())), timeoutMs);
     stop = start(settle);
   });
   return { done, abort: () => settle(fail('aborted')) };
@@ -123,7 +131,8 @@ export function runTcp(spec: Spec<'tcp'>): ActiveRun {
 
 export function runHttp(spec: Spec<'http'>): ActiveRun {
   const where = hostPort(spec.host, spec.port);
-  const url = `http://${where}${spec.path}`;
+  const https = spec.scheme === 'HTTPS';
+  const url = `${https ? 'https' : 'http'}://${where}${spec.path}`;
   return withDeadline(spec.timeoutMs, `Get "${url}": context deadline exceeded`, (finish) => {
     const headers: Record<string, string> = { Host: where, 'User-Agent': PROBE_USER_AGENT, Accept: '*/*' };
     for (const h of spec.headers) {
@@ -132,16 +141,32 @@ export function runHttp(spec: Spec<'http'>): ActiveRun {
     }
     headers['Connection'] = 'close';
     let connected = false;
-    const req = http.request({ host: spec.host, port: spec.port, path: spec.path, method: 'GET', headers, agent: false });
-    req.once('socket', (s) => s.once('connect', () => (connected = true)));
+    let secured = false;
+    const options = { host: spec.host, port: spec.port, path: spec.path, method: 'GET', headers, agent: false };
+    const req = https ? httpsRequest({ ...options, rejectUnauthorized: false, minVersion: 'TLSv1.2' }) : http.request(options);
+    req.once('socket', (s) => {
+      s.once('connect', () => (connected = true));
+      s.once('secureConnect', () => (secured = true));
+    });
     req.once('response', (res) => {
       const code = res.statusCode ?? 0;
       finish(code >= 200 && code < 400 ? OK : fail(`HTTP probe failed with statuscode: ${code}`));
     });
-    req.once('error', (err) =>
-      finish(fail(connected ? `Get "${url}": EOF` : `Get "${url}": dial tcp ${where}: connect: ${goErrnoText(err)}`)),
-    );
+    req.once('error', (err) => {
+      if (!connected) return finish(fail(`Get "${url}": dial tcp ${where}: connect: ${goErrnoText(err)}`));
+      finish(fail(`Get "${url}": ${https && !secured ? tlsFailureText(err) : 'EOF'}`));
+    });
     req.end();
     return () => req.destroy();
   });
+}
+
+/** A TLS handshake failure in the words of the native poller (probe_tls.cc: the same OpenSSL, so the same reasons). */
+function tlsFailureText(err: unknown): string {
+  // Node gives OpenSSL's reason as err.reason, or only inside the message (`…:error:0A00010B:SSL routines:
+  // ssl3_get_record:wrong version number:…`).
+  const fromMessage = err instanceof Error ? /:error:[0-9A-F]+:[^:]*:[^:]*:([^:]+):/.exec(err.message)?.[1] : undefined;
+  const reason = typeof err === 'object' && err !== null && 'reason' in err ? String(err.reason) : fromMessage;
+  if (reason === undefined) return 'EOF';
+  return reason === 'wrong version number' ? 'http: server gave HTTP response to HTTPS client' : `tls: ${reason}`;
 }
