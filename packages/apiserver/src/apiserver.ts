@@ -7,9 +7,10 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Gauge } from 'prom-client';
-import { ApiError, NAMESPACES } from '@skiff/api';
+import { ApiError, NAMESPACES, PRIORITYCLASSES } from '@skiff/api';
 import { openJetStreamStore, type Store } from '@skiff/store';
 import { createMetricsRegistry, instrumentNatsConnection, tracer, type Logger } from '@skiff/telemetry';
+import { createAdmissionChain, SYSTEM_PRIORITY_CLASSES } from './admission/index.js';
 import { GenericRegistry } from './registry/generic.js';
 import { loadSchemaValidators } from './registry/schema-validation.js';
 import { EventPublisher } from './storage/event-publisher.js';
@@ -92,6 +93,14 @@ async function ensureNamespaces(registry: GenericRegistry): Promise<void> {
       if (!(err instanceof ApiError && err.reason === 'AlreadyExists')) throw err;
     }
   }
+  // The built-in PriorityClasses, as kube-apiserver creates them at start.
+  for (const pc of SYSTEM_PRIORITY_CLASSES) {
+    try {
+      await registry.create(PRIORITYCLASSES, '', structuredClone(pc));
+    } catch (err) {
+      if (!(err instanceof ApiError && err.reason === 'AlreadyExists')) throw err;
+    }
+  }
 }
 
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
@@ -125,7 +134,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   void cacheRevision;
   const publisher = await EventPublisher.create(nc, store, logger, (rev) => publishedRevision.set(rev), cache);
   await publisher.start();
-  const registry = new GenericRegistry(store, cache);
+  const registry = new GenericRegistry(store, cache, createAdmissionChain({ cache, store, logger }));
   await ensureNamespaces(registry);
   const security = options.security;
   let secure: { filter: RequestFilter; stop: () => void } | undefined;
@@ -205,6 +214,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await audit?.close();
+      registry.stop();
       await publisher.stop();
       await cache.stop();
       await store.close();

@@ -1,7 +1,8 @@
 /**
  * A secure apiserver in-process against a real nats-server: max-in-flight
  * fairness under a flood (429 with Retry-After for the flooder only), one
- * audit event per request with user, verb, resource and code, and serving
+ * audit event per request with user, verb, resource and code (bodies at
+ * Request and RequestResponse levels, NATS requests too), and serving
  * certificate rotation without a restart.
  */
 import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
+import { connect, headers as natsHeaders } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '@skiff/telemetry';
 import { createCertificateAuthority, issueCertificate } from '../../cli/src/pki/openssl.js';
@@ -35,7 +37,22 @@ beforeAll(async () => {
   );
   writeFileSync(
     join(dir, 'policy.yaml'),
-    ['apiVersion: audit.k8s.io/v1', 'kind: Policy', 'rules:', '- level: None', '  users: [flooder]', '- level: Metadata', ''].join('\n'),
+    [
+      'apiVersion: audit.k8s.io/v1',
+      'kind: Policy',
+      'omitStages: [RequestReceived]',
+      'rules:',
+      '- level: None',
+      '  users: [flooder]',
+      '- level: RequestResponse',
+      '  verbs: [create]',
+      '  resources: [{group: "", resources: [configmaps]}]',
+      '- level: Request',
+      '  verbs: [create]',
+      '  resources: [{group: "", resources: [secrets]}]',
+      '- level: Metadata',
+      '',
+    ].join('\n'),
   );
   nats = await startTestNats();
   api = await startApiServer({
@@ -65,7 +82,7 @@ interface Reply {
   body: string;
 }
 
-function send(agent: Agent, token: string | undefined, path: string, method = 'GET'): Promise<Reply> {
+function send(agent: Agent, token: string | undefined, path: string, method = 'GET', body?: unknown): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const url = new URL(path, api.url);
     const req = request(
@@ -76,7 +93,10 @@ function send(agent: Agent, token: string | undefined, path: string, method = 'G
         method,
         agent,
         ca: readFileSync(ca().certFile),
-        headers: token === undefined ? {} : { Authorization: `Bearer ${token}` },
+        headers: {
+          ...(token === undefined ? {} : { Authorization: `Bearer ${token}` }),
+          ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+        },
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -91,7 +111,7 @@ function send(agent: Agent, token: string | undefined, path: string, method = 'G
       },
     );
     req.on('error', reject);
-    req.end();
+    req.end(body === undefined ? undefined : JSON.stringify(body));
   });
 }
 
@@ -159,24 +179,69 @@ describe('secure apiserver filters', () => {
         verb: 'get',
         user: { username: 'quiet', groups: ['system:masters', 'system:authenticated'] },
         objectRef: { resource: 'configmaps', namespace: 'default', name: 'audited-1', apiGroup: '' },
-        responseStatus: { metadata: {}, code: 404 },
+        responseStatus: expect.objectContaining({ code: 404, reason: 'NotFound', message: 'configmaps "audited-1" not found' }) as unknown,
       }),
     ]);
     expect(byUri('/api/v1/namespaces/kube-system/secrets?marker=2')).toEqual([
       expect.objectContaining({
         verb: 'list',
         user: { username: 'nobody', groups: ['system:authenticated'] },
-        responseStatus: { metadata: {}, code: 403 },
+        responseStatus: expect.objectContaining({ code: 403, reason: 'Forbidden' }) as unknown,
       }),
     ]);
     expect(byUri('/api/v1/nodes?marker=3')).toEqual([
       expect.objectContaining({
         user: { username: 'system:anonymous', groups: ['system:unauthenticated'] },
-        responseStatus: { metadata: {}, code: 401 },
+        responseStatus: expect.objectContaining({ code: 401 }) as unknown,
       }),
     ]);
     // The policy puts the flooder at None.
     expect(events.some((e) => (e['user'] as { username: string }).username === 'flooder')).toBe(false);
+  });
+
+  it('records bodies at Request and RequestResponse levels, and audits requests over NATS', async () => {
+    const agent = new Agent({ keepAlive: true });
+    const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'audited-cm' }, data: { k: 'v' } };
+    const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'audited-secret' }, stringData: { k: 'v' } };
+    expect((await send(agent, 'quiet-token', '/api/v1/namespaces/default/configmaps?marker=4', 'POST', cm)).status).toBe(201);
+    expect((await send(agent, 'quiet-token', '/api/v1/namespaces/default/secrets?marker=5', 'POST', secret)).status).toBe(201);
+    agent.destroy();
+    const nc = await connect({ servers: nats.url });
+    const h = natsHeaders();
+    h.set('Skiff-Method', 'GET');
+    h.set('Skiff-Path', '/api/v1/namespaces/default/pods?marker=6');
+    const reply = await nc.request('skiff.api.request', new Uint8Array(), { headers: h, timeout: 10_000 });
+    expect(reply.headers?.get('Skiff-Status')).toBe('401');
+    await nc.close();
+    await new Promise((r) => setTimeout(r, 200));
+    const events = readFileSync(join(dir, 'audit.log'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const byUri = (uri: string): Array<Record<string, unknown>> => events.filter((e) => e['requestURI'] === uri);
+    const created = byUri('/api/v1/namespaces/default/configmaps?marker=4');
+    expect(created).toHaveLength(1);
+    expect(created[0]).toMatchObject({
+      level: 'RequestResponse',
+      verb: 'create',
+      stage: 'ResponseComplete',
+      requestObject: cm,
+      responseObject: { kind: 'ConfigMap', metadata: { name: 'audited-cm', namespace: 'default' }, data: { k: 'v' } },
+      responseStatus: { code: 201 },
+    });
+    const secretEvents = byUri('/api/v1/namespaces/default/secrets?marker=5');
+    expect(secretEvents).toHaveLength(1);
+    expect(secretEvents[0]).toMatchObject({ level: 'Request', requestObject: secret });
+    expect(secretEvents[0]?.['responseObject']).toBeUndefined();
+    // Over NATS (no credential yet): refused 401 and audited once, like HTTP.
+    expect(byUri('/api/v1/namespaces/default/pods?marker=6')).toEqual([
+      expect.objectContaining({
+        level: 'Metadata',
+        verb: 'list',
+        user: { username: 'system:anonymous', groups: ['system:unauthenticated'] },
+        responseStatus: expect.objectContaining({ code: 401 }) as unknown,
+      }),
+    ]);
   });
 
   it('reloads a rotated serving certificate without a restart', async () => {

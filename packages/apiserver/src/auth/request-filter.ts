@@ -1,7 +1,7 @@
 /**
  * The security filters every request passes before routing, in
  * kube-apiserver's order: authentication (401 for anonymous or bad
- * credentials), audit (one event when the response completes), max-in-flight
+ * credentials), audit (events at the stages and levels the policy asks), max-in-flight
  * (429), then authorization (403 with upstream's message). Health and
  * version paths pass unauthenticated. The self-review endpoints and TokenRequest
  * are answered here. The insecure mode (no authenticator) passes everything.
@@ -33,7 +33,7 @@ import {
   tokenReview,
   TOKEN_REVIEW_PATH,
 } from './reviews.js';
-import { requestUser, setRequestUser } from './request-user.js';
+import { setRequestUser } from './request-user.js';
 import type { ServiceAccountTokenIssuer } from './service-account-token.js';
 import { nodeNameOf, type UserInfo } from './user.js';
 
@@ -88,10 +88,12 @@ export function createSecureRequestFilter(options: SecureFilterOptions): {
     const path = url.pathname.replace(/\/+$/, '') || '/';
     if (PUBLIC_PATHS.has(path) && (req.method === 'GET' || req.method === 'HEAD')) return false;
     const attrs = requestAttributes(req, url, route);
-    options.audit?.begin(req, res, attrs, () => requestUser(req));
+    // Requests over NATS are audited as HTTP ones are.
+    const audited = options.audit?.begin(req, res, attrs);
     const user = options.authenticator.authenticate(req);
     if (user === undefined) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
     setRequestUser(req, user);
+    audited?.authenticated(user);
     if (options.limiter !== undefined) {
       let release: () => void;
       try {

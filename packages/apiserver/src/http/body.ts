@@ -2,6 +2,7 @@
 import type { IncomingMessage } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { ApiError, badRequest } from '@skiff/api';
+import { captureRequestBody } from '../auth/audit-capture.js';
 import { decodeKubernetesProtobuf } from './protobuf/index.js';
 
 /** Kubernetes rejects request bodies over 3 MiB. */
@@ -19,7 +20,9 @@ export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Pr
     if (size > limit) throw new ApiError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${limit}`);
     chunks.push(buf);
   }
-  return Buffer.concat(chunks);
+  const body = Buffer.concat(chunks);
+  captureRequestBody(req, body);
+  return body;
 }
 
 /** The media type of a request, without parameters. */

@@ -1,6 +1,6 @@
 /**
  * The request chain for resource paths: route → parse → registry → respond.
- * (Authentication, authorization and admission slot in before the registry.)
+ * (Authentication and authorization run before, in the request filter; admission runs inside the registry.)
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
@@ -16,6 +16,7 @@ import {
   type Pod,
 } from '@skiff/api';
 import type { Store } from '@skiff/store';
+import { requestUser } from '../auth/request-user.js';
 import type { GenericRegistry } from '../registry/generic.js';
 import { bindPod } from '../registry/pod-binding.js';
 import type { WatchCache } from '../storage/watch-cache.js';
@@ -148,7 +149,11 @@ export async function handleResource(
       const duplicates: string[] = [];
       const body = await readObject(req, fieldValidation === 'Ignore' ? undefined : duplicates);
       enforceFieldValidation(desc, body, fieldValidation, res, 'create', duplicates);
-      const created = await ctx.registry.create(desc, ns, body, { dryRun: dryRun(q), fieldManager: fieldManagerOf(q, req, false) });
+      const created = await ctx.registry.create(desc, ns, body, {
+        dryRun: dryRun(q),
+        fieldManager: fieldManagerOf(q, req, false),
+        user: requestUser(req),
+      });
       writeJson(res, 201, created);
       return;
     }
@@ -255,6 +260,7 @@ export async function handleResource(
       const updated = await ctx.registry.update(desc, ns, name, body, sub, {
         dryRun: dryRun(q),
         fieldManager: fieldManagerOf(q, req, false),
+        user: requestUser(req),
       });
       writeJson(res, 200, updated);
       return;
@@ -293,13 +299,13 @@ export async function handleResource(
           return next;
         },
         sub,
-        { dryRun: dryRun(q), fieldManager },
+        { dryRun: dryRun(q), fieldManager, user: requestUser(req) },
       );
       writeJson(res, 200, patched);
       return;
     }
     case 'DELETE': {
-      const options = parseDeleteOptions(await readBody(req), q);
+      const options = { ...parseDeleteOptions(await readBody(req), q), user: requestUser(req) };
       const result = await ctx.registry.delete(desc, ns, name, options);
       // As kube-apiserver: 202 when the object stays and the client asked, the deprecated way, for dependents to go.
       const accepted = !result.deleted && options.orphanDependents === false;

@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { stringify as toYaml } from 'yaml';
 import { ApiError, internalError } from '@skiff/api';
+import { captureResponseBody, noteFailure } from '../auth/audit-capture.js';
 
 /** Responses that go out as YAML (the client's Accept asked for it). */
 const yamlResponses = new WeakSet<ServerResponse>();
@@ -30,6 +31,7 @@ export function isYaml(res: ServerResponse): boolean {
 
 /** Writes a body that is already JSON text. */
 export function writeRawJson(res: ServerResponse, code: number, text: string): void {
+  captureResponseBody(res, text);
   const body = Buffer.from(text, 'utf8');
   res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': body.length });
   res.end(body);
@@ -37,6 +39,7 @@ export function writeRawJson(res: ServerResponse, code: number, text: string): v
 
 /** Writes a JSON body (or YAML, when negotiated) with the given status code. */
 export function writeJson(res: ServerResponse, code: number, body: unknown, contentType = 'application/json'): void {
+  captureResponseBody(res, body);
   if (yamlResponses.has(res) && contentType === 'application/json') {
     const yaml = toYaml(body);
     res.writeHead(code, { 'Content-Type': 'application/yaml', 'Content-Length': Buffer.byteLength(yaml) });
@@ -51,6 +54,7 @@ export function writeJson(res: ServerResponse, code: number, body: unknown, cont
 /** Writes any error as a Kubernetes Status; unknown errors become 500 InternalError. */
 export function writeError(res: ServerResponse, err: unknown): ApiError {
   const apiErr = err instanceof ApiError ? err : internalError(err instanceof Error ? err.message : String(err));
+  noteFailure(res, apiErr);
   if (res.headersSent) {
     res.destroy();
     return apiErr;

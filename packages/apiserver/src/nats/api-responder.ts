@@ -24,7 +24,7 @@ export { API_REQUEST_SUBJECT } from '@skiff/api';
 /** The queue group apiservers share. */
 export const API_QUEUE_GROUP = 'skiff-apiserver';
 
-/** A ServerResponse stand-in that collects the reply (and emits `finish`, so audit and max-in-flight see the end). */
+/** A ServerResponse stand-in that collects the reply; it emits `finish` on end() and `close` on destroy(), as Node's does (audit and max-in-flight see the end). */
 class CollectedResponse extends EventEmitter {
   statusCode = 200;
   headersSent = false;

@@ -6,6 +6,7 @@ import {
   type ClusterRoleBinding,
   type KubeObject,
   type Lease,
+  type LimitRange,
   type PriorityClass,
   type ResourceDescriptor,
   type RoleBinding,
@@ -92,5 +93,24 @@ export const rbacStrategies: ResourceStrategy[] = [
   }),
 ];
 
-export const resourceQuotaStrategy = simpleStrategy(requireDesc('', 'resourcequotas'));
-export const limitRangeStrategy = simpleStrategy(requireDesc('', 'limitranges'));
+/** A new quota's status is the apiserver's to fill (hard from spec, used counted): what the client sent is dropped. */
+export const resourceQuotaStrategy = simpleStrategy(requireDesc('', 'resourcequotas'), {
+  defaults(object) {
+    delete object['status'];
+  },
+});
+/**
+ * LimitRange defaults for Container items, as upstream's: a missing `default`
+ * limit is the `max`, a missing `defaultRequest` the `default`, else the `min`.
+ */
+function defaultLimitRange(object: KubeObject): void {
+  for (const item of (object as LimitRange).spec?.limits ?? []) {
+    if (item.type !== 'Container') continue;
+    const def = { ...item.max, ...item.default };
+    const request = { ...item.min, ...def, ...item.defaultRequest };
+    if (Object.keys(def).length > 0) item.default = def;
+    if (Object.keys(request).length > 0) item.defaultRequest = request;
+  }
+}
+
+export const limitRangeStrategy = simpleStrategy(requireDesc('', 'limitranges'), { defaults: defaultLimitRange });

@@ -16,7 +16,6 @@ import {
   keyPrefix,
   milestoneAnnotation,
   milestoneTime,
-  NAMESPACES,
   notFound,
   nowTimestamp,
   objectKey,
@@ -29,6 +28,8 @@ import {
 import { StoreError, type Store, type StoredObject } from '@skiff/store';
 import { trace } from '@opentelemetry/api';
 import { TRACEPARENT_ANNOTATION, traceparentOf, tracer } from '@skiff/telemetry';
+import { AdmissionChain, type AdmissionAttributes, type AdmissionSettle } from '../admission/index.js';
+import type { UserInfo } from '../auth/user.js';
 import { objectJson, withRevision } from '../storage/object-json.js';
 import type { WatchCache } from '../storage/watch-cache.js';
 import { deletionFinalizers, type PropagationRequest } from './deletion-finalizers.js';
@@ -120,6 +121,8 @@ export interface WriteOptions {
   fieldManager?: string | undefined;
   /** The object already carries its managedFields: server-side apply computed them. */
   applied?: boolean | undefined;
+  /** Who asked (admission plugins see it); none for the apiserver's own writes. */
+  user?: UserInfo | undefined;
 }
 
 export interface DeleteOptions extends WriteOptions, PropagationRequest {
@@ -166,6 +169,8 @@ export class GenericRegistry {
   constructor(
     private readonly store: Store,
     private readonly cache: WatchCache,
+    /** Mutating plugins run after the strategy's defaults, validating ones after validation, before storage. */
+    private readonly admission: AdmissionChain = AdmissionChain.empty(),
   ) {}
 
   strategy(desc: ResourceDescriptor): ResourceStrategy {
@@ -279,9 +284,22 @@ export class GenericRegistry {
     delete meta.uid;
     meta.creationTimestamp = nowTimestamp();
     meta.generation = 1;
+    const attrs: AdmissionAttributes = {
+      operation: 'CREATE',
+      desc,
+      subresource: '',
+      namespace: desc.namespaced ? namespace : '',
+      name: generated ? '' : (meta.name ?? ''),
+      object,
+      oldObject: undefined,
+      user: options.user,
+      dryRun: options.dryRun === true,
+    };
     const admission = apiTracer.startSpan('admission', { attributes: { 'k8s.resource': desc.resource } });
+    let settle: AdmissionSettle;
     try {
       strategy.prepareForCreate(object);
+      this.admission.admit(attrs);
       strategy.admit?.(object, { list: (d) => this.cache.list(keyPrefix(d)).map((stored) => stored.object) });
       if (desc.resource === 'pods' && desc.group === '') stampPodCreation(object);
       else if (desc.group === 'apps' && TRACED_WORKLOADS.has(desc.resource)) stampTraceContext(object);
@@ -289,19 +307,24 @@ export class GenericRegistry {
         recordUpdate(desc, undefined, object, options.fieldManager, undefined);
       const causes = mergeCauses(strategy.validate(object, undefined), schemaCauses(desc, object));
       if (causes.length > 0) throw invalid(desc.kind, desc.group, meta.name ?? '', causes);
+      settle = await this.admission.validate(attrs);
     } finally {
       admission.end();
     }
-    if (desc.namespaced) await this.requireActiveNamespace(namespace);
     const name = meta.name ?? '';
-    if (options.dryRun === true) return object;
+    if (options.dryRun === true) {
+      settle(undefined);
+      return object;
+    }
     const storage = apiTracer.startSpan('storage create', { attributes: { 'db.system': 'nats', 'k8s.resource': desc.resource } });
+    let committed: number | undefined;
     try {
       // A generated name that is taken is generated again, as kube-apiserver does since 1.31 (RetryGenerateName).
       for (let attempt = 1; ; attempt++) {
         try {
           const revision = await this.store.create(objectKey(desc, namespace, meta.name ?? name), object);
           storage.setAttribute('k8s.resource_version', revision);
+          committed = revision;
           return withRevision({ revision, object });
         } catch (err) {
           if (!(err instanceof StoreError && err.kind === 'exists')) throw err;
@@ -311,6 +334,7 @@ export class GenericRegistry {
       }
     } finally {
       storage.end();
+      settle(committed);
     }
   }
 
@@ -408,6 +432,7 @@ export class GenericRegistry {
       const current = await this.store.get(key);
       if (current === null) throw notFound(desc.resource, desc.group, name);
       this.checkDeletePreconditions(desc, name, current, options.preconditions);
+      if (attempt === 0) await this.admitDelete(desc, namespace, name, current.object, options);
       const grace = strategy.deletionGracePeriod(current.object, options.gracePeriodSeconds);
       const meta = current.object.metadata ?? {};
       const finalizers = deletionFinalizers(meta.finalizers ?? [], options, strategy.defaultGarbageCollectionPolicy);
@@ -506,14 +531,31 @@ export class GenericRegistry {
     next.apiVersion = apiVersionOf(desc);
     next.kind = desc.kind;
     strategy.prepareForUpdate(next, previous, subresource);
+    const attrs: AdmissionAttributes = {
+      operation: 'UPDATE',
+      desc,
+      subresource: subresource ?? '',
+      namespace: desc.namespaced ? namespace : '',
+      name,
+      object: next,
+      oldObject: previous,
+      user: options.user,
+      dryRun: options.dryRun === true,
+    };
+    this.admission.admit(attrs);
     if (options.fieldManager !== undefined && options.applied !== true)
       recordUpdate(desc, previous, next, options.fieldManager, subresource);
     next.metadata.generation = (prevMeta.generation ?? 1) + (subresource === undefined && specOf(next) !== specOf(previous) ? 1 : 0);
     if (subresource === 'status') next.metadata.generation = prevMeta.generation ?? 1;
     const causes = mergeCauses(strategy.validate(next, previous), schemaCauses(desc, next));
     if (causes.length > 0) throw invalid(desc.kind, desc.group, name, causes);
+    const settle = await this.admission.validate(attrs);
     const stored = stripForStorage(next);
-    if (options.dryRun === true) return withRevision({ revision: current.revision, object: stored });
+    if (options.dryRun === true) {
+      settle(undefined);
+      return withRevision({ revision: current.revision, object: stored });
+    }
+    let committed: number | undefined;
     try {
       if (
         stored.metadata?.deletionTimestamp !== undefined &&
@@ -521,16 +563,45 @@ export class GenericRegistry {
         strategy.deletionGracePeriod(stored, undefined) === 0
       ) {
         // The last finalizer is gone from an object being deleted: remove it now.
-        const revision = await this.store.delete(objectKey(desc, namespace, name), current.revision, stored);
-        return withRevision({ revision, object: stored });
+        committed = await this.store.delete(objectKey(desc, namespace, name), current.revision, stored);
+        return withRevision({ revision: committed, object: stored });
       }
-      const revision = await this.store.update(objectKey(desc, namespace, name), stored, current.revision);
-      return withRevision({ revision, object: stored });
+      committed = await this.store.update(objectKey(desc, namespace, name), stored, current.revision);
+      return withRevision({ revision: committed, object: stored });
     } catch (err) {
       if (err instanceof StoreError && err.kind === 'conflict') throw conflict(desc.resource, desc.group, name);
       if (err instanceof StoreError && err.kind === 'not-found') throw notFound(desc.resource, desc.group, name);
       throw err;
+    } finally {
+      settle(committed);
     }
+  }
+
+  /** Runs admission for a delete (the validating plugins may refuse it; nothing is reserved). */
+  private async admitDelete(
+    desc: ResourceDescriptor,
+    namespace: string,
+    name: string,
+    current: KubeObject,
+    options: DeleteOptions,
+  ): Promise<void> {
+    const settle = await this.admission.validate({
+      operation: 'DELETE',
+      desc,
+      subresource: '',
+      namespace: desc.namespaced ? namespace : '',
+      name,
+      object: undefined,
+      oldObject: current,
+      user: options.user,
+      dryRun: options.dryRun === true,
+    });
+    settle(undefined);
+  }
+
+  /** Stops the admission plugins' background work. */
+  stop(): void {
+    this.admission.stop();
   }
 
   private checkTypeMeta(desc: ResourceDescriptor, object: KubeObject): void {
@@ -545,18 +616,5 @@ export class GenericRegistry {
     }
     object.kind = desc.kind;
     object.apiVersion = apiVersion;
-  }
-
-  private async requireActiveNamespace(namespace: string): Promise<void> {
-    const key = objectKey(NAMESPACES, '', namespace);
-    const ns = this.cache.get(key) ?? (await this.store.get(key)) ?? undefined;
-    if (ns === undefined) throw notFound('namespaces', '', namespace);
-    const phase = (ns.object['status'] as { phase?: string } | undefined)?.phase;
-    if (phase === 'Terminating' || ns.object.metadata?.deletionTimestamp !== undefined) {
-      throw new ApiError(403, 'Forbidden', `unable to create new content in namespace ${namespace} because it is being terminated`, {
-        kind: 'namespaces',
-        name: namespace,
-      });
-    }
   }
 }

@@ -33,7 +33,6 @@ export function defaultPodSpec(spec: PodSpec): void {
   spec.securityContext ??= {};
   spec.enableServiceLinks ??= true;
   spec.preemptionPolicy ??= 'PreemptLowerPriority';
-  spec.serviceAccountName ??= 'default';
   for (const c of [...(spec.containers ?? []), ...(spec.initContainers ?? [])]) defaultContainer(c);
 }
 
@@ -222,7 +221,7 @@ export const podStrategy: ResourceStrategy = {
     pod.spec ??= { containers: [] };
     const spec = pod.spec;
     defaultPodSpec(spec);
-    spec.priority ??= 0;
+    // spec.priority and spec.serviceAccountName come from admission (Priority, ServiceAccount).
     // DefaultTolerationSeconds admission: 300 s for each of these NoExecute taints the pod does not already tolerate
     // (a toleration of that key, or of every key, with effect NoExecute or any effect).
     spec.tolerations ??= [];

@@ -63,6 +63,8 @@ export const upCommand: CommandSpec = {
       default: '',
       help: 'static bearer tokens for the apiserver (CSV: token,user,uid,"group1,group2")',
     },
+    'audit-log-path': { type: 'string', default: '', help: "the apiserver's audit log (JSON lines); none by default" },
+    'audit-policy-file': { type: 'string', default: '', help: 'audit.k8s.io/v1 Policy for that log (default: every request at Metadata)' },
   },
   async run(argv) {
     const flags = parseFlags(upCommand, argv);
@@ -144,6 +146,8 @@ export const upCommand: CommandSpec = {
           '--nats-key-file',
           pki.apiserverNatsClient.keyFile,
           ...(flags.str('token-auth-file') === '' ? [] : ['--token-auth-file', resolve(flags.str('token-auth-file'))]),
+          ...(flags.str('audit-log-path') === '' ? [] : ['--audit-log-path', resolve(flags.str('audit-log-path'))]),
+          ...(flags.str('audit-policy-file') === '' ? [] : ['--audit-policy-file', resolve(flags.str('audit-policy-file'))]),
         ],
       });
       await waitReady(new ApiClient({ server: apiUrl, tls: { ca: readFileSync(pki.ca.certFile) } }), 30_000);
