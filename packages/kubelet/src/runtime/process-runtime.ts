@@ -85,6 +85,8 @@ export interface ProcessRuntimeOptions {
   shell?: string;
   /** How long startContainer() waits for the shim to report the container's pid. Default 10 s. */
   startTimeoutMs?: number;
+  /** Called after each poll pass with its duration in seconds (kubelet_pleg_relist_duration_seconds). */
+  onRelist?: (seconds: number) => void;
 }
 
 /** PATH a container gets when its env has none (as containerd sets it). */
@@ -173,6 +175,7 @@ export class ProcessRuntime implements ContainerRuntime {
   private readonly pollIntervalMs: number;
   private readonly shell: string;
   private readonly startTimeoutMs: number;
+  private readonly onRelist: ((seconds: number) => void) | undefined;
   private readonly entries = new Map<string, Entry>();
   private readonly starting = new Set<string>();
   private readonly listeners: ExitListener[] = [];
@@ -189,6 +192,7 @@ export class ProcessRuntime implements ContainerRuntime {
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
     this.shell = options.shell ?? '/bin/sh';
     this.startTimeoutMs = options.startTimeoutMs ?? 10_000;
+    this.onRelist = options.onRelist;
     ensureDir(podsDir(this.rootDir));
     this.recover();
     this.timer = setInterval(() => this.tick(), this.pollIntervalMs);
@@ -589,11 +593,13 @@ export class ProcessRuntime implements ContainerRuntime {
   }
 
   private tick(): void {
+    const started = performance.now();
     for (const entry of this.entries.values()) {
       if (entry.state.state !== 'running') continue;
       this.indexLog(entry);
       if (entry.child === undefined) this.checkExit(entry);
     }
+    this.onRelist?.((performance.now() - started) / 1000);
   }
 
   /** Loads every attempt first (so isLatest() is right), then checks the unfinished ones for exits. */
