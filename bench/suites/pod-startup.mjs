@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NODES, PODS, podMilestones } from '@skiff/api';
+import { LIFECYCLE_PHASES, NODES, PODS, phaseDurations, podMilestones } from '@skiff/api';
 import { freePort } from '@skiff/cli';
 import { clientForTarget, readKubeconfig } from '../../packages/cli/dist/commands/target.js';
 import { figure, machine, table } from '../report.mjs';
@@ -175,10 +175,12 @@ export async function run(args) {
     clearInterval(loadTimer);
     const running = [];
     const ready = [];
+    const phases = new Map(LIFECYCLE_PHASES.map((p) => [p.phase, []]));
     for (const p of pods) {
       const m = podMilestones(p);
       running.push(m.started - m.created);
       ready.push(m.ready - m.created);
+      for (const d of phaseDurations(p)) phases.get(d.phase)?.push(d.ms);
     }
 
     // Fill the node to 110 pods, let it settle, read the kubelet's RSS.
@@ -202,6 +204,15 @@ export async function run(args) {
         max: Math.max(...ready).toFixed(0),
       },
     ];
+    for (const [phase, values] of phases) {
+      if (values.length === 0) continue;
+      rows.push({
+        metric: `  ${phase} (ms)`,
+        p50: percentile(values, 50).toFixed(0),
+        p99: percentile(values, 99).toFixed(0),
+        max: Math.max(...values).toFixed(0),
+      });
+    }
     table(rows);
     process.stdout.write(`kubelet RSS: ${rssIdle.toFixed(1)} MiB idle, ${rss110.toFixed(1)} MiB with 110 pods\n`);
     process.stdout.write(`load average (1 min) during the run: ${loadDuring.map((l) => l.toFixed(2)).join(' ')}\n`);

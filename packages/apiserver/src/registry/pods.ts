@@ -1,6 +1,6 @@
 /** Pods: defaulting, validation, graceful deletion and `kubectl get pods` columns. */
 import { randomUUID } from 'node:crypto';
-import { PODS, isPodTerminal, isQuantity, type Container, type Pod, type PodSpec, type StatusCause } from '@skiff/api';
+import { PODS, isPodTerminal, isQuantity, podQosClass, type Container, type Pod, type PodSpec, type StatusCause } from '@skiff/api';
 import { age, column, humanDuration, NAME_COLUMN, type TablePrinter } from '../http/table.js';
 import { cause, splitStatusUpdate, type ResourceStrategy } from './strategy.js';
 import { dns1123LabelErrors, validateObjectMeta } from './validation.js';
@@ -52,22 +52,8 @@ export function validatePodSpec(spec: PodSpec | undefined, at: string): StatusCa
   return causes;
 }
 
-/** The QoS class Kubernetes assigns: Guaranteed, Burstable or BestEffort. */
-export function qosClass(pod: Pod): 'Guaranteed' | 'Burstable' | 'BestEffort' {
-  const containers = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])];
-  let any = false;
-  let guaranteed = true;
-  for (const c of containers) {
-    const req = c.resources?.requests ?? {};
-    const lim = c.resources?.limits ?? {};
-    if (Object.keys(req).length > 0 || Object.keys(lim).length > 0) any = true;
-    for (const r of ['cpu', 'memory']) {
-      if (lim[r] === undefined || (req[r] !== undefined && req[r] !== lim[r])) guaranteed = false;
-    }
-  }
-  if (!any) return 'BestEffort';
-  return guaranteed ? 'Guaranteed' : 'Burstable';
-}
+/** The QoS class Kubernetes assigns (the shared rule in @skiff/api, which the kubelet's cgroup tree uses too). */
+export const qosClass = podQosClass;
 
 function validateContainers(list: Container[] | undefined, field: string, required: boolean): StatusCause[] {
   const causes: StatusCause[] = [];

@@ -177,8 +177,8 @@ export const upCommand: CommandSpec = {
           '--cgroup-root',
           flags.str('cgroup-root'),
           '--stop-pods-on-exit',
-          '--pod-max-pids',
-          flags.str('pod-max-pids'),
+          // `=`: a value like -1 would otherwise read as a flag.
+          `--pod-max-pids=${flags.str('pod-max-pids')}`,
         ],
       });
       const kubeconfig = join(dataDir, 'kubeconfig');

@@ -11,24 +11,14 @@
  * Not done: the kubepods level is not limited to node allocatable, and the burstable level's shares are
  * not recomputed from its pods' requests (upstream's QoS container manager does both).
  */
-import { bytes, milliCpu, podRequests, type Container, type Pod } from '@skiff/api';
+import { bytes, milliCpu, podQosClass as computeQosClass, podRequests, type Container, type Pod } from '@skiff/api';
 import type { CgroupLimits, CgroupManager, PodCgroup, PodQosClass } from './manager.js';
 
 /** The pod's QoS class: the one the apiserver recorded in its status, else computed as Kubernetes does. */
 export function podQosClass(pod: Pod): PodQosClass {
   const recorded = pod.status?.qosClass;
   if (recorded === 'Guaranteed' || recorded === 'Burstable' || recorded === 'BestEffort') return recorded;
-  const containers = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])];
-  let any = false;
-  let guaranteed = true;
-  for (const c of containers) {
-    const req = c.resources?.requests ?? {};
-    const lim = c.resources?.limits ?? {};
-    if (Object.keys(req).length > 0 || Object.keys(lim).length > 0) any = true;
-    for (const r of ['cpu', 'memory']) if (lim[r] === undefined || (req[r] !== undefined && req[r] !== lim[r])) guaranteed = false;
-  }
-  if (!any) return 'BestEffort';
-  return guaranteed ? 'Guaranteed' : 'Burstable';
+  return computeQosClass(pod);
 }
 
 /** Sum of the app containers' limits of one resource, raised to the largest init container's; undefined when one has none. */
