@@ -41,6 +41,13 @@ function kubeletPid(upPid) {
   return undefined;
 }
 
+/** utime + stime of a process in ms (clock ticks of 10 ms). */
+function cpuMs(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 function rssMiB(pid) {
   const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m === null ? NaN : Number(m[1]) / 1024;
@@ -170,8 +177,10 @@ export async function run(args) {
     const names = Array.from({ length: count }, (_, i) => `pod-${String(i).padStart(3, '0')}`);
     const loadDuring = [];
     const loadTimer = setInterval(() => loadDuring.push(os.loadavg()[0]), 1000);
+    const cpuBefore = cpuMs(pid);
     await createPaced(client, names, rate);
     const pods = await waitReady(client, names, 180_000);
+    const kubeletCpuPerPod = (cpuMs(pid) - cpuBefore) / count;
     clearInterval(loadTimer);
     const running = [];
     const ready = [];
@@ -215,11 +224,13 @@ export async function run(args) {
     }
     table(rows);
     process.stdout.write(`kubelet RSS: ${rssIdle.toFixed(1)} MiB idle, ${rss110.toFixed(1)} MiB with 110 pods\n`);
+    process.stdout.write(`kubelet CPU while starting the ${count} pods: ${kubeletCpuPerPod.toFixed(1)} ms per pod\n`);
     process.stdout.write(`load average (1 min) during the run: ${loadDuring.map((l) => l.toFixed(2)).join(' ')}\n`);
     figure('pod-startup', 'pod_start_p50_ms', percentile(running, 50), 'ms');
     figure('pod-startup', 'pod_start_p99_ms', percentile(running, 99), 'ms');
     figure('pod-startup', 'pod_ready_p50_ms', percentile(ready, 50), 'ms');
     figure('pod-startup', 'pod_ready_p99_ms', percentile(ready, 99), 'ms');
+    figure('pod-startup', 'kubelet_cpu_ms_per_pod_start', kubeletCpuPerPod, 'ms');
     figure('pod-startup', 'kubelet_rss_mib_idle', rssIdle, 'MiB');
     figure('pod-startup', 'kubelet_rss_mib_110_pods', rss110, 'MiB');
   } finally {
