@@ -141,6 +141,26 @@ describe('init containers', () => {
   });
 });
 
+describe('sidecars', () => {
+  it('start before the app, count in READY, keep running, and stop after the app', async () => {
+    const trail = join(cluster.dataDir, 'sidecar.txt');
+    const stopsWith = (name: string): string => `trap 'echo ${name} >> ${trail}; exit 0' TERM; while true; do sleep 0.2; done`;
+    await apply('with-sidecar', {
+      initContainers: [{ name: 'proxy', command: stopsWith('proxy'), restartPolicy: 'Always' }],
+      containers: [{ name: 'main', command: stopsWith('main') }],
+    });
+    await waitFor('Running', async () => (await kubectlStatus('with-sidecar')) === 'Running', 60_000, 200).catch(async (err: unknown) => {
+      throw new Error(`${String(err)}: ${await cluster.kubectl('get', 'pod', 'with-sidecar', '-o', 'yaml')}`);
+    });
+    expect((await cluster.kubectl('get', 'pod', 'with-sidecar', '--no-headers')).trim().split(/\s+/)[1]).toBe('2/2');
+    const pod = await getPod('with-sidecar');
+    expect(pod.status?.initContainerStatuses?.[0]?.state?.['running']).toBeDefined();
+    expect(pod.status?.conditions?.find((c) => c.type === 'Initialized')?.status).toBe('True');
+    await cluster.kubectl('delete', 'pod', 'with-sidecar', '--timeout=60s');
+    expect(readFileSync(trail, 'utf8')).toBe('main\nproxy\n');
+  });
+});
+
 describe('preStop hooks', () => {
   it('run before SIGTERM on deletion', async () => {
     const trail = join(cluster.dataDir, 'prestop.txt');

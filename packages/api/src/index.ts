@@ -92,7 +92,15 @@ export {
 export type { EventFilter } from './subjects.js';
 export { parseLabelSelector, parseFieldSelector, fieldValue, structuredSelectorMatches, formatStructuredSelector } from './selectors.js';
 export type { LabelSelector, FieldSelector, StructuredSelector } from './selectors.js';
-export { podRequests, podQosClass, isPodTerminal, namespacedName, nowTimestamp, DEFAULT_MILLI_CPU_REQUEST, DEFAULT_MEMORY_REQUEST } from './pod.js';
+export {
+  podRequests,
+  podQosClass,
+  isPodTerminal,
+  namespacedName,
+  nowTimestamp,
+  DEFAULT_MILLI_CPU_REQUEST,
+  DEFAULT_MEMORY_REQUEST,
+} from './pod.js';
 export type { PodResourceRequests, PodQosClass } from './pod.js';
 export {
   MILESTONES,

@@ -302,7 +302,7 @@ export class Kubelet {
     const how = type === 'Liveness' ? 'liveness' : 'startup';
     this.recorder.record(pod, 'Normal', 'Killing', `Container ${name} failed ${how} probe, will be restarted`);
     try {
-      await this.options.runtime.stopContainer(id, pod.spec?.terminationGracePeriodSeconds ?? 30);
+      await this.stopWithPreStop(id, name, pod.spec?.terminationGracePeriodSeconds ?? 30, pod);
     } catch (err) {
       this.options.logger.warn({ err, id }, 'killing an unhealthy container failed');
     }
@@ -623,7 +623,7 @@ export class Kubelet {
     const running = containers.filter((c) => c.state.state === 'running');
     const sidecars = new Set((pod?.spec?.initContainers ?? []).filter(isSidecar).map((c) => c.name));
     const stopAll = (list: ContainerSummary[]): Promise<unknown> =>
-      Promise.all(list.map((c) => this.stopWithPreStop(c, graceSeconds, pod)));
+      Promise.all(list.map((c) => this.stopWithPreStop(c.id, c.config.containerName, graceSeconds, pod)));
     await stopAll(running.filter((c) => !sidecars.has(c.config.containerName)));
     await stopAll(running.filter((c) => sidecars.has(c.config.containerName)));
     for (const c of containers) await runtime.removeContainer(c.id);
@@ -635,18 +635,21 @@ export class Kubelet {
     this.startTimes.delete(uid);
   }
 
-  /** Runs the container's preStop hook (if the spec has one) within the grace period, then stops it. */
-  private async stopWithPreStop(c: ContainerSummary, graceSeconds: number, pod: Pod | undefined): Promise<void> {
-    const spec = [...(pod?.spec?.containers ?? []), ...(pod?.spec?.initContainers ?? [])].find((x) => x.name === c.config.containerName);
+  /**
+   * Runs the container's preStop hook (if the spec has one) within the grace period, then stops it: on pod
+   * deletion and on a liveness or startup probe kill, as upstream's killContainer does.
+   */
+  private async stopWithPreStop(id: string, name: string, graceSeconds: number, pod: Pod | undefined): Promise<void> {
+    const spec = [...(pod?.spec?.containers ?? []), ...(pod?.spec?.initContainers ?? [])].find((x) => x.name === name);
     const preStop = spec?.lifecycle?.preStop;
     let grace = graceSeconds;
     if (pod !== undefined && spec !== undefined && preStop !== undefined) {
       const started = Date.now();
-      const outcome = await runLifecycleHook(preStop, this.hookTarget(pod, spec, c.id), graceSeconds * 1000);
+      const outcome = await runLifecycleHook(preStop, this.hookTarget(pod, spec, id), graceSeconds * 1000);
       if (!outcome.ok) this.recorder.record(pod, 'Warning', 'FailedPreStopHook', `PreStopHook failed: ${outcome.message}`);
       grace = graceLeftAfterHook(graceSeconds, started);
     }
-    await this.options.runtime.stopContainer(c.id, grace);
+    await this.options.runtime.stopContainer(id, grace);
   }
 }
 

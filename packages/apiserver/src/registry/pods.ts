@@ -122,6 +122,8 @@ function podStatusReason(pod: Pod): string {
     const t = s?.state?.terminated;
     const w = s?.state?.waiting;
     if (t !== undefined && t.exitCode === 0) continue;
+    // A started sidecar (restartPolicy Always init container) does not hold initialization up.
+    if (s?.started === true && isSidecarName(pod, s.name)) continue;
     initializing = true;
     if (t !== undefined) reason = `Init:${t.reason ?? (t.signal ? `Signal:${t.signal}` : `ExitCode:${t.exitCode}`)}`;
     else if (w?.reason !== undefined && w.reason !== '' && w.reason !== 'PodInitializing') reason = `Init:${w.reason}`;
@@ -145,6 +147,10 @@ function podStatusReason(pod: Pod): string {
   }
   if (pod.metadata?.deletionTimestamp !== undefined) reason = pod.status?.reason === 'NodeLost' ? 'Unknown' : 'Terminating';
   return reason;
+}
+
+function isSidecarName(pod: Pod, name: string): boolean {
+  return pod.spec?.initContainers?.some((c) => c.name === name && c.restartPolicy === 'Always') ?? false;
 }
 
 function restartsCell(pod: Pod, now: number): string {
@@ -172,8 +178,11 @@ const podPrinter: TablePrinter = {
   ],
   row(object, now) {
     const pod = object as Pod;
-    const total = pod.spec?.containers.length ?? 0;
-    const ready = (pod.status?.containerStatuses ?? []).filter((s) => s.ready).length;
+    // Sidecars count in READY as kubectl counts them: in the total, and ready when started and ready.
+    const sidecars = (pod.status?.initContainerStatuses ?? []).filter((s) => isSidecarName(pod, s.name));
+    const total = (pod.spec?.containers.length ?? 0) + (pod.spec?.initContainers ?? []).filter((c) => c.restartPolicy === 'Always').length;
+    const ready =
+      (pod.status?.containerStatuses ?? []).filter((s) => s.ready).length + sidecars.filter((s) => s.started === true && s.ready).length;
     const gates = pod.spec?.readinessGates ?? [];
     return [
       pod.metadata?.name ?? '',
