@@ -179,6 +179,41 @@ describe('preStop hooks', () => {
     expect(readFileSync(trail, 'utf8')).toBe('preStop\nTERM\n');
   });
 
+  it('postStart runs after the start; a failing one kills the container, which restarts', async () => {
+    const marker = join(cluster.dataDir, 'post-start.txt');
+    await apply('post-start', {
+      containers: [
+        {
+          name: 'main',
+          command: 'exec sleep 300',
+          lifecycle: { postStart: { exec: { command: ['sh', '-c', `echo "$HOSTNAME" > ${marker}`] } } },
+        },
+      ],
+    });
+    await apply('post-start-fails', {
+      containers: [{ name: 'main', command: 'exec sleep 300', lifecycle: { postStart: { exec: { command: ['sh', '-c', 'exit 1'] } } } }],
+    });
+    await waitFor('Running', async () => (await kubectlStatus('post-start')) === 'Running', 60_000, 200);
+    expect(readFileSync(marker, 'utf8')).toBe('post-start\n');
+    await waitFor(
+      'a restart after the failed postStart',
+      async () =>
+        ((await getPod('post-start-fails')).status?.containerStatuses?.[0] as { restartCount?: number } | undefined)?.restartCount ?? 0,
+      60_000,
+      250,
+    );
+    const events = await cluster.kubectl(
+      'get',
+      'events',
+      '--field-selector',
+      'involvedObject.name=post-start-fails',
+      '-o',
+      'jsonpath={.items[*].reason}',
+    );
+    expect(events).toContain('FailedPostStartHook');
+    await cluster.kubectl('delete', 'pod', 'post-start', 'post-start-fails', '--timeout=60s');
+  });
+
   it("count the hook's time against the grace period", async () => {
     const beats = join(cluster.dataDir, 'beats.txt');
     const hookStart = join(cluster.dataDir, 'hook-start.txt');
