@@ -123,6 +123,20 @@ describe('the kubepods QoS tree', () => {
     expect(m.listPods()).toEqual([]);
   });
 
+  // This machine's hybrid layout has an extra cgroup2 mount without the cpu controller: the v2 tree on it.
+  const unified = '/sys/fs/cgroup/unified';
+  const bareV2 = existsSync(join(unified, 'cgroup.controllers')) && !read(join(unified, 'cgroup.controllers')).split(' ').includes('cpu');
+  it.skipIf(!bareV2)('builds the tree on a v2 hierarchy without the cpu controller, skipping only the BestEffort weight', () => {
+    const m = new CgroupManager({ version: 2, mountPoint: unified }, { rootName: `skiff-test-${randomBytes(4).toString('hex')}` });
+    managers.push(m);
+    const bestEffort = pod([{}]);
+    const cg = ensurePodCgroup(m, bestEffort);
+    expect(cg.dirs).toEqual([join(unified, m.rootName, 'kubepods', 'besteffort', `pod${bestEffort.metadata?.uid ?? ''}`)]);
+    expect(existsSync(join(cg.dirs[0] ?? '', 'cgroup.procs'))).toBe(true);
+    // A request is a limit the spec asks for: it cannot be honoured, so the pod does not start.
+    expect(() => ensurePodCgroup(m, pod([{ requests: { cpu: '100m' } }]))).toThrow(/cpu.weight/);
+  });
+
   it('limits the processes of a pod to --pod-max-pids (plus one shim per container)', async () => {
     const m = manager();
     const p = pod([{}]);

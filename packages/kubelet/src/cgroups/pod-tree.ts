@@ -11,8 +11,10 @@
  * Not done: the kubepods level is not limited to node allocatable, and the burstable level's shares are
  * not recomputed from its pods' requests (upstream's QoS container manager does both).
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { bytes, milliCpu, podQosClass as computeQosClass, podRequests, type Container, type Pod } from '@skiff/api';
-import type { CgroupLimits, CgroupManager, PodCgroup, PodQosClass } from './manager.js';
+import type { Cgroup, CgroupLimits, CgroupManager, PodCgroup, PodQosClass } from './manager.js';
 
 /** The pod's QoS class: the one the apiserver recorded in its status, else computed as Kubernetes does. */
 export function podQosClass(pod: Pod): PodQosClass {
@@ -57,14 +59,23 @@ export function podCgroupLimits(pod: Pod, podMaxPids?: number): CgroupLimits {
   return limits;
 }
 
+/** True when the cgroup has a cpu weight file (the cpu controller is mounted / enabled for it). */
+function hasCpuWeight(cg: Cgroup): boolean {
+  return existsSync(join(cg.cpuDir, cg.version === 1 ? 'cpu.shares' : 'cpu.weight'));
+}
+
 /**
  * Creates (idempotently) the pod's cgroup in its QoS branch with the pod-level limits, and the QoS level
- * above it (BestEffort's with 2 cpu shares). The kubelet calls it before each container start.
+ * above it (BestEffort's with 2 cpu shares). The kubelet calls it before each container start. Throws when
+ * a limit the spec asks for cannot be written; BestEffort's minimum weight (which nothing in the spec asks
+ * for) is skipped where the cpu controller is not available (a v2 hierarchy without it).
  */
 export function ensurePodCgroup(cgroups: CgroupManager, pod: Pod, podMaxPids?: number): PodCgroup {
   const uid = pod.metadata?.uid ?? '';
   const qos = podQosClass(pod);
-  const cg = cgroups.createPodCgroup(uid, podCgroupLimits(pod, podMaxPids), qos);
-  if (qos === 'BestEffort') cgroups.writeLimits(cgroups.qosCgroup(qos), { cpuRequestMilli: 0 });
+  const { cpuRequestMilli, ...limits } = podCgroupLimits(pod, podMaxPids);
+  const cg = cgroups.createPodCgroup(uid, limits, qos);
+  const weighted = qos === 'BestEffort' ? [cg, cgroups.qosCgroup(qos)].filter(hasCpuWeight) : [cg];
+  for (const target of weighted) cgroups.writeLimits(target, cpuRequestMilli === undefined ? {} : { cpuRequestMilli });
   return cg;
 }
