@@ -123,6 +123,16 @@ describe('the kubepods QoS tree', () => {
     expect(m.listPods()).toEqual([]);
   });
 
+  it('keeps a pod that already has a cgroup directly under the root (from before the tree) where it is', async () => {
+    const m = manager();
+    const p = pod([{ requests: { cpu: '100m' } }]);
+    const uid = p.metadata?.uid ?? '';
+    m.createContainerCgroup(uid, 'c0');
+    const cg = ensurePodCgroup(m, p);
+    expect(cg.memoryDir).toBe(join(mountOf('memory'), m.rootName, `pod${uid}`));
+    await m.removePodCgroup(uid);
+  });
+
   // This machine's hybrid layout has an extra cgroup2 mount without the cpu controller: the v2 tree on it.
   const unified = '/sys/fs/cgroup/unified';
   const bareV2 = existsSync(join(unified, 'cgroup.controllers')) && !read(join(unified, 'cgroup.controllers')).split(' ').includes('cpu');

@@ -207,11 +207,16 @@ export class CgroupManager {
 
   /**
    * Places a pod in its QoS class's branch: from now on its pod and container cgroups are computed there.
-   * Does not create or move anything (call before the pod's first cgroup is created).
+   * Does not create or move anything (call before the pod's first cgroup is created). A pod whose cgroup
+   * already exists somewhere (a level of the tree, or directly under the root from before the tree) stays
+   * where it is.
    */
   assignPod(podUid: string, qos: PodQosClass): void {
     checkName('pod uid', podUid);
-    this.podParents.set(podUid, QOS_PARENTS[qos]);
+    if (this.podParents.has(podUid)) return;
+    const first = this.hierarchyMounts()[0] as string;
+    const existing = ['', ...Object.values(QOS_PARENTS)].find((p) => existsSync(join(first, this.rootName, p, `pod${podUid}`)));
+    this.podParents.set(podUid, existing ?? QOS_PARENTS[qos]);
   }
 
   /** The cgroup of a QoS level (`kubepods`, `kubepods/burstable`, ...): paths only. */
