@@ -8,7 +8,8 @@
         "src/probe_exec.cc",
         "src/probe_net.cc",
         "src/probe_loop.cc",
-        "src/probe_poller.cc"
+        "src/probe_poller.cc",
+        "src/subreaper.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")"

@@ -238,6 +238,43 @@ describe('preStop hooks', () => {
   });
 });
 
+describe('orphans', () => {
+  it('are adopted by the kubelet (a child subreaper) and reaped, not left as zombies', async () => {
+    // The subshell starts a sleep and exits: that sleep is orphaned inside the container.
+    await apply('orphans', { containers: [{ name: 'main', command: '(sleep 300 &); exec sleep 301' }] });
+    await waitFor('Running', async () => (await kubectlStatus('orphans')) === 'Running', 60_000, 200);
+    const uid = (await getPod('orphans')).metadata.uid;
+    const procsFile = join(cgroupRootDir(cluster.cgroupRoot), 'kubepods', 'besteffort', `pod${uid}`, 'main', 'cgroup.procs');
+    const stat = (pid: string): { ppid: number; comm: string } | undefined => {
+      try {
+        const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        return {
+          comm: text.slice(text.indexOf('(') + 1, text.lastIndexOf(')')),
+          ppid: Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[1]),
+        };
+      } catch {
+        return undefined;
+      }
+    };
+    const found = await waitFor(
+      'the orphan re-parented to the kubelet',
+      () => {
+        const pids = readFileSync(procsFile, 'utf8').trim().split('\n');
+        const shim = pids.find((p) => stat(p)?.comm === 'sh');
+        const kubelet = shim === undefined ? undefined : stat(shim)?.ppid;
+        const orphan = pids.find((p) => p !== shim && stat(p)?.ppid === kubelet);
+        return orphan === undefined ? undefined : { orphan, kubelet };
+      },
+      20_000,
+      100,
+    );
+    expect(readFileSync(`/proc/${found.kubelet ?? 0}/cmdline`, 'utf8')).toContain('kubelet');
+    await cluster.kubectl('delete', 'pod', 'orphans', '--timeout=60s');
+    // Killed with the container, then reaped by the kubelet: no zombie is left.
+    await waitFor('the orphan reaped', () => !existsSync(`/proc/${found.orphan}`), 20_000, 100);
+  });
+});
+
 describe('the kubepods cgroup tree', () => {
   it('puts Guaranteed, Burstable and BestEffort pods in their levels, with the pod pids limit', async () => {
     const cpuMem = (cpu: string, memory: string) => ({ cpu, memory });

@@ -72,3 +72,6 @@ export { plegRelistObserver } from './metrics/pleg.js';
 export { resourceMetricsRegistry } from './metrics/resource-metrics.js';
 export type { ResourceMetricsSource } from './metrics/resource-metrics.js';
 export { parseMeminfoWorkingSet, parseProcStatCpu, readNodeUsage } from './stats/node-usage.js';
+export { adoptedOrphanZombies, Subreaper } from './runtime/index.js';
+export type { SubreaperCalls, SubreaperOptions } from './runtime/index.js';
+export { loadNodeAgent } from './stats/native-reader.js';

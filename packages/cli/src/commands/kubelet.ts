@@ -7,11 +7,13 @@ import {
   detectCgroupLayout,
   HollowFleet,
   Kubelet,
+  loadNodeAgent,
   nativeCgroupStatsAvailable,
   parseDelayRange,
   plegRelistObserver,
   ProcessRuntime,
   StatsCollector,
+  Subreaper,
   type DelayRange,
 } from '@skiff/kubelet';
 import { bytes, isQuantity, milliCpu } from '@skiff/api';
@@ -95,10 +97,14 @@ export const kubeletCommand: CommandSpec = {
         labels: {},
       },
     });
+    // Orphans of container processes come to the kubelet, which reaps them (runtime/subreaper.ts).
+    const subreaper = nativeCgroupStatsAvailable() ? new Subreaper({ calls: loadNodeAgent(), logger }) : undefined;
+    subreaper?.start();
     await kubelet.start();
     await untilSignal();
     logger.info('kubelet stopping');
     await kubelet.stop();
+    subreaper?.stop();
     stats.close();
     reader.close();
     reader.close();
