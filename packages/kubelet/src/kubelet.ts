@@ -1,10 +1,12 @@
 /**
  * The kubelet: registers its Node, heartbeats, follows the pods bound to it
  * (the informer asks NATS only for this node's subject), and drives each pod
- * toward its spec with one serialized worker per pod:
- * start containers, restart them by restartPolicy with CrashLoopBackOff,
- * report status, and on deletion stop them (SIGTERM, grace, SIGKILL), remove
- * their cgroups and delete the pod with grace 0.
+ * toward its spec with one serialized worker per pod: place the pod in the
+ * kubepods cgroup tree, run its init containers in order
+ * (lifecycle/init-containers.ts), start containers (postStart hooks), restart
+ * them by restartPolicy with CrashLoopBackOff, report status, and on deletion
+ * run preStop hooks and stop them (SIGTERM, grace, SIGKILL), remove their
+ * cgroups and delete the pod with grace 0.
  *
  * A kubelet restart keeps containers running: the runtime recovers them from
  * its state directory and the workers adopt them, so nothing starts twice.
