@@ -11,7 +11,8 @@
         "src/probe_grpc.cc",
         "src/probe_tls.cc",
         "src/probe_loop.cc",
-        "src/probe_poller.cc"
+        "src/probe_poller.cc",
+        "src/subreaper.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")"

@@ -84,3 +84,18 @@ export declare class ProbePoller {
   close(): void;
   readonly size: number;
 }
+
+/**
+ * prctl(PR_SET_CHILD_SUBREAPER): with `true`, processes orphaned below this one are re-parented to it
+ * (instead of init) and become its children to reap. Throws an Error with the errno text on failure,
+ * TypeError for a non-boolean argument. No TypeScript twin: Node has no API for it (see
+ * packages/kubelet/src/runtime/subreaper.ts for the contract and the pure-TS part).
+ */
+export declare function setChildSubreaper(on: boolean): void;
+/** prctl(PR_GET_CHILD_SUBREAPER): whether this process is a child subreaper. */
+export declare function isChildSubreaper(): boolean;
+/**
+ * waitpid(pid, WNOHANG): reaps `pid` if it is an exited child of this process and returns its raw wait
+ * status; null when it has not exited or is not a child (ECHILD). TypeError unless pid is a positive integer.
+ */
+export declare function reapChild(pid: number): number | null;

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cgroupRootDir, podCgroups, startCluster, waitFor, type TestCluster } from '../support/cluster.js';
+import { podCgroupDir, podCgroups, startCluster, waitFor, type TestCluster } from '../support/cluster.js';
 
 let cluster: TestCluster;
 
@@ -88,7 +88,9 @@ describe('walking skeleton', () => {
     const stats = summary.pods.find((p) => p.podRef.uid === uid);
     expect(stats?.containers[0]?.name).toBe('main');
     expect(stats?.containers[0]?.memory.workingSetBytes).toBeGreaterThan(0);
-    const procs = join(cgroupRootDir(cluster.cgroupRoot), `pod${uid}`, 'main', 'cgroup.procs');
+    const podDir = podCgroupDir(cluster.cgroupRoot, uid);
+    expect(podDir).toBeDefined();
+    const procs = join(podDir ?? '', 'main', 'cgroup.procs');
     const pids = readFileSync(procs, 'utf8')
       .trim()
       .split('\n')
@@ -98,7 +100,7 @@ describe('walking skeleton', () => {
     await cluster.kubectl('delete', 'pod', 'hello', '--timeout=60s');
     expect((await cluster.kubectlResult('get', 'pod', 'hello')).stderr).toMatch(/NotFound/);
     for (const pid of pids) expect(isAlive(pid)).toBe(false);
-    expect(existsSync(join(cgroupRootDir(cluster.cgroupRoot), `pod${uid}`))).toBe(false);
+    expect(podCgroupDir(cluster.cgroupRoot, uid)).toBeUndefined();
   });
 
   it('reports OOMKilled when a container exceeds its memory limit', async () => {

@@ -64,11 +64,19 @@ export function cgroupRootDir(root: string): string {
   return existsSync('/sys/fs/cgroup/memory') ? join('/sys/fs/cgroup/memory', root) : join('/sys/fs/cgroup', root);
 }
 
-/** Pod cgroup directories under the cluster's cgroup root. */
+/** The levels of the kubepods tree a pod cgroup can sit in (and the root itself, for pods never placed). */
+const POD_PARENTS = ['', 'kubepods', 'kubepods/burstable', 'kubepods/besteffort'];
+
+/** Pod cgroup directories (`pod<uid>`) under the cluster's cgroup root, in any QoS level. */
 export function podCgroups(root: string): string[] {
   const dir = cgroupRootDir(root);
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((d) => d.startsWith('pod'));
+  return POD_PARENTS.flatMap((p) => (existsSync(join(dir, p)) ? readdirSync(join(dir, p)).filter((d) => d.startsWith('pod')) : []));
+}
+
+/** The directory (memory hierarchy on v1) of a pod's cgroup, wherever its QoS class put it; undefined when there is none. */
+export function podCgroupDir(root: string, uid: string): string | undefined {
+  const dir = cgroupRootDir(root);
+  return POD_PARENTS.map((p) => join(dir, p, `pod${uid}`)).find((d) => existsSync(d));
 }
 
 /** Writes a manifest into the cluster's data directory (removed with it) and returns its path. */

@@ -4,12 +4,14 @@
 
 #include "cgroup_stats.h"
 #include "probe_poller.h"
+#include "subreaper.h"
 
 namespace {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   skiff::CgroupStatsReader::Init(env, exports);
   skiff::ProbePoller::Init(env, exports);
+  skiff::InitSubreaper(env, exports);
   return exports;
 }
 

@@ -96,8 +96,16 @@ export {
 export type { EventFilter, SubjectIdentity } from './subjects.js';
 export { parseLabelSelector, parseFieldSelector, fieldValue, structuredSelectorMatches, formatStructuredSelector } from './selectors.js';
 export type { LabelSelector, FieldSelector, StructuredSelector } from './selectors.js';
-export { podRequests, isPodTerminal, namespacedName, nowTimestamp, DEFAULT_MILLI_CPU_REQUEST, DEFAULT_MEMORY_REQUEST } from './pod.js';
-export type { PodResourceRequests } from './pod.js';
+export {
+  podRequests,
+  podQosClass,
+  isPodTerminal,
+  namespacedName,
+  nowTimestamp,
+  DEFAULT_MILLI_CPU_REQUEST,
+  DEFAULT_MEMORY_REQUEST,
+} from './pod.js';
+export type { PodResourceRequests, PodQosClass } from './pod.js';
 export {
   MILESTONES,
   MILESTONE_ANNOTATION_PREFIX,

@@ -59,6 +59,30 @@ export function podRequests(pod: Pod): PodResourceRequests {
   return { milliCpu: cpu, memoryBytes: mem, nonZeroMilliCpu: nzCpu, nonZeroMemoryBytes: nzMem };
 }
 
+/** A pod's Kubernetes QoS class. */
+export type PodQosClass = 'Guaranteed' | 'Burstable' | 'BestEffort';
+
+/**
+ * The QoS class Kubernetes assigns: BestEffort when no container (init containers included) requests or
+ * limits anything; Guaranteed when every container limits cpu and memory with requests equal to the
+ * limits (or absent); Burstable otherwise.
+ */
+export function podQosClass(pod: Pod): PodQosClass {
+  const containers = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])];
+  let any = false;
+  let guaranteed = true;
+  for (const c of containers) {
+    const req = c.resources?.requests ?? {};
+    const lim = c.resources?.limits ?? {};
+    if (Object.keys(req).length > 0 || Object.keys(lim).length > 0) any = true;
+    for (const r of ['cpu', 'memory']) {
+      if (lim[r] === undefined || (req[r] !== undefined && req[r] !== lim[r])) guaranteed = false;
+    }
+  }
+  if (!any) return 'BestEffort';
+  return guaranteed ? 'Guaranteed' : 'Burstable';
+}
+
 /** True once a pod can no longer change phase. */
 export function isPodTerminal(pod: Pod): boolean {
   return pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';

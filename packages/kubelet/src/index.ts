@@ -66,3 +66,16 @@ export type {
 } from './probes/index.js';
 export { VolumeManager, VolumeError } from './volumes/index.js';
 export type { VolumeManagerOptions } from './volumes/index.js';
+export { ensurePodCgroup, podCgroupLimits, podQosClass, QOS_PARENTS } from './cgroups/index.js';
+export type { PodQosClass } from './cgroups/index.js';
+export { planInitContainers, isSidecar } from './lifecycle/init-containers.js';
+export type { InitPlan, InitContainerFacts } from './lifecycle/init-containers.js';
+export { runLifecycleHook, graceLeftAfterHook, MIN_GRACE_AFTER_HOOK_SECONDS } from './lifecycle/hooks.js';
+export type { HookOutcome, LifecycleHandler } from './lifecycle/hooks.js';
+export { plegRelistObserver } from './metrics/pleg.js';
+export { resourceMetricsRegistry } from './metrics/resource-metrics.js';
+export type { ResourceMetricsSource } from './metrics/resource-metrics.js';
+export { parseMeminfoWorkingSet, parseProcStatCpu, readNodeUsage } from './stats/node-usage.js';
+export { adoptedOrphanZombies, Subreaper } from './runtime/index.js';
+export type { SubreaperCalls, SubreaperOptions } from './runtime/index.js';
+export { loadNodeAgent } from './stats/native-reader.js';

@@ -1,10 +1,12 @@
 /**
  * The kubelet: registers its Node, heartbeats, follows the pods bound to it
  * (the informer asks NATS only for this node's subject), and drives each pod
- * toward its spec with one serialized worker per pod:
- * start containers, restart them by restartPolicy with CrashLoopBackOff,
- * report status, and on deletion stop them (SIGTERM, grace, SIGKILL), remove
- * their cgroups and delete the pod with grace 0.
+ * toward its spec with one serialized worker per pod: place the pod in the
+ * kubepods cgroup tree, run its init containers in order
+ * (lifecycle/init-containers.ts), start containers (postStart hooks), restart
+ * them by restartPolicy with CrashLoopBackOff, report status, and on deletion
+ * run preStop hooks and stop them (SIGTERM, grace, SIGKILL), remove their
+ * cgroups and delete the pod with grace 0.
  *
  * A kubelet restart keeps containers running: the runtime recovers them from
  * its state directory and the workers adopt them, so nothing starts twice.
@@ -33,7 +35,7 @@ import { ApiClient, EventRecorder, Informer } from '@skiff/client';
 import { contextOfObject, lifecyclePhaseHistogram, tracer, type Logger } from '@skiff/telemetry';
 import { containerConfig, ContainerConfigError } from './container-config.js';
 import { allocatable, buildNode, type NodeFacts } from './node-status.js';
-import { computePodStatus, stableJson, statusChanged, type ContainerView } from './pod-status.js';
+import { computePodStatus, stableJson, statusChanged, type ContainerView, type InitView } from './pod-status.js';
 import type { ContainerConfig, ContainerRuntime, ContainerState, ContainerSummary } from './runtime/index.js';
 import { createKubeletServer } from './server.js';
 import type { StatsCollector } from './stats/summary.js';
@@ -53,6 +55,15 @@ import {
   type PodUsage,
 } from './eviction/index.js';
 import { VolumeError, VolumeManager } from './volumes/index.js';
+import type { CgroupManager } from './cgroups/index.js';
+import { ensurePodCgroup } from './cgroups/pod-tree.js';
+import { graceLeftAfterHook, runLifecycleHook, type LifecycleHandler } from './lifecycle/hooks.js';
+import { isSidecar, planInitContainers, type InitContainerFacts } from './lifecycle/init-containers.js';
+import type { ProbeTarget } from './probes/probe-spec.js';
+import { resourceMetricsRegistry } from './metrics/resource-metrics.js';
+
+/** How long a postStart hook may run before it counts as failed. */
+const POST_START_TIMEOUT_MS = 30_000;
 
 export interface KubeletOptions {
   client: ApiClient;
@@ -85,6 +96,13 @@ export interface KubeletOptions {
   staticPodPath?: string;
   /** How often the manifest directory is read besides change notifications (upstream: 20 s). */
   staticPodCheckIntervalMs?: number;
+  /**
+   * The runtime's cgroup manager: when given, each pod gets its cgroup in the kubepods QoS tree with
+   * pod-level limits (cgroups/pod-tree.ts) before its first container starts.
+   */
+  cgroups?: CgroupManager;
+  /** pids.max of each pod cgroup (upstream's --pod-max-pids; absent or ≤ 0: unlimited). */
+  podMaxPids?: number;
 }
 
 export interface KubeletEvictionOptions {
@@ -254,6 +272,9 @@ export class Kubelet {
       nodeName: this.nodeName,
       listPods: () => this.pods.list(),
       probeMetrics: this.probeMetrics.registry,
+      resourceMetrics: resourceMetricsRegistry({
+        pods: () => this.options.stats?.summary(this.nodeName, this.options.runtime.listContainers(), this.pods.list()).pods,
+      }),
     });
     const host = this.options.host ?? '127.0.0.1';
     await new Promise<void>((resolve, reject) => {
@@ -364,7 +385,7 @@ export class Kubelet {
     const how = type === 'Liveness' ? 'liveness' : 'startup';
     this.recorder.record(pod, 'Normal', 'Killing', `Container ${name} failed ${how} probe, will be restarted`);
     try {
-      await this.options.runtime.stopContainer(id, pod.spec?.terminationGracePeriodSeconds ?? 30);
+      await this.stopWithPreStop(id, name, pod.spec?.terminationGracePeriodSeconds ?? 30, pod);
     } catch (err) {
       this.options.logger.warn({ err, id }, 'killing an unhealthy container failed');
     }
@@ -442,7 +463,7 @@ export class Kubelet {
     }
     if (pod.metadata?.deletionTimestamp !== undefined) {
       const grace = pod.metadata.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
-      await this.teardown(uid, grace);
+      await this.teardown(uid, grace, pod);
       try {
         await this.options.client.delete(PODS, pod.metadata.namespace ?? '', pod.metadata.name ?? '', { gracePeriodSeconds: 0, uid });
       } catch (err) {
@@ -476,13 +497,13 @@ export class Kubelet {
       contextOfObject(pod),
     );
     try {
-      const views = await context.with(trace.setSpan(contextOfObject(pod), span), () => this.syncContainers(pod));
+      const { views, init } = await context.with(trace.setSpan(contextOfObject(pod), span), () => this.syncContainers(pod));
       // Status goes to the API's object: the pod itself, or a static pod's mirror (none yet: its creation syncs again).
       const api = await this.apiObjectOf(pod);
       if (api === undefined) return;
       const startTime = this.startTimes.get(uid) ?? api.status?.startTime ?? nowTimestamp();
       this.startTimes.set(uid, startTime);
-      const status = computePodStatus({ ...pod, status: api.status }, views, this.options.node.address, startTime);
+      const status = computePodStatus({ ...pod, status: api.status }, views, this.options.node.address, startTime, init);
       const milestones = this.milestonesToRecord(api, views, status);
       if (statusChanged(api.status, status) || Object.keys(milestones).length > 0) {
         const apiUid = api.metadata?.uid ?? '';
@@ -541,69 +562,140 @@ export class Kubelet {
     }
   }
 
-  /** Starts or restarts containers as the spec and restartPolicy say; returns what each one is doing. */
-  private async syncContainers(pod: Pod): Promise<ContainerView[]> {
+  /**
+   * Runs the init containers in order (lifecycle/init-containers.ts), then starts or restarts the app
+   * containers as the spec and restartPolicy say; returns what each one is doing.
+   */
+  private async syncContainers(pod: Pod): Promise<{ views: ContainerView[]; init: InitView | undefined }> {
     const uid = pod.metadata?.uid ?? '';
     const existing = this.containersOf(uid);
     const policy = pod.spec?.restartPolicy ?? 'Always';
-    const views: ContainerView[] = [];
     const terminal = pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
     if (!terminal) await this.volumes.setUpPod(pod).catch((err: unknown) => this.noteVolumeError(pod, err));
+    const init = await this.syncInitContainers(pod, existing, terminal);
+    const views: ContainerView[] = [];
     for (const container of pod.spec?.containers ?? []) {
       const attempts = existing.get(container.name) ?? [];
       const latest = attempts[attempts.length - 1];
-      const view: ContainerView = {
-        name: container.name,
-        image: container.image ?? '',
-        id: latest?.id,
-        state: latest?.state,
-        previous: attempts[attempts.length - 2]?.state,
-        restartCount: latest === undefined ? 0 : attemptOf(latest.id),
-      };
-      const backoffKey = `${uid}/${container.name}`;
+      const view = containerViewOf(container, attempts);
+      if (init !== undefined && !init.initialized && latest === undefined) {
+        view.waiting = { reason: 'PodInitializing' };
+        views.push(view);
+        continue;
+      }
       const mayStart =
         latest === undefined ? !terminal : latest.state.state === 'exited' && !terminal && shouldRestart(policy, latest.state);
-      if (mayStart) {
-        const wait = this.backoff.get(backoffKey);
-        if (latest !== undefined && wait !== undefined && Date.now() < wait.until) {
-          view.waiting = {
-            reason: 'CrashLoopBackOff',
-            message: `back-off ${Math.round(wait.delayMs / 1000)}s restarting failed container=${container.name} pod=${pod.metadata?.name ?? ''}_${pod.metadata?.namespace ?? ''}(${uid})`,
-          };
-          this.later(uid, wait.until - Date.now() + 10);
-        } else {
-          try {
-            const startSpan = kubeletTracer.startSpan('container start', {
-              attributes: { 'k8s.container.name': container.name, 'k8s.pod.uid': uid },
-            });
-            const id = await context
-              .with(trace.setSpan(context.active(), startSpan), () =>
-                this.options.runtime.startContainer(this.configWithVolumes(pod, container)),
-              )
-              .finally(() => startSpan.end());
-            if (latest !== undefined) this.noteRestart(backoffKey, latest.state);
-            view.id = id;
-            view.previous = latest?.state;
-            view.state = this.options.runtime.containerState(id);
-            view.restartCount = attemptOf(id);
-          } catch (err) {
-            const message = err instanceof Error ? err.message : String(err);
-            if (err instanceof VolumeError) {
-              // The volume's FailedMount event was recorded by setUpPod's caller; retry soon.
-              view.waiting = { reason: 'ContainerCreating', message };
-              this.later(uid, 2000);
-            } else {
-              view.waiting = { reason: err instanceof ContainerConfigError ? 'CreateContainerConfigError' : 'RunContainerError', message };
-              this.recorder.record(pod, 'Warning', 'Failed', `Error: ${message}`);
-              this.later(uid, 10_000);
-            }
-          }
-        }
-      }
+      if (mayStart) await this.startWithBackoff(pod, container, view, latest);
       this.syncProbes(pod, container, view);
       views.push(view);
     }
-    return views;
+    return { views, init };
+  }
+
+  /** The init container step of a sync: starts the one the plan names; undefined for a pod without init containers. */
+  private async syncInitContainers(pod: Pod, existing: Map<string, ContainerSummary[]>, terminal: boolean): Promise<InitView | undefined> {
+    const specs = pod.spec?.initContainers ?? [];
+    if (specs.length === 0) return undefined;
+    const views = new Map<string, ContainerView>();
+    const facts = new Map<string, InitContainerFacts>();
+    for (const container of specs) {
+      const view = containerViewOf(container, existing.get(container.name) ?? []);
+      if (isSidecar(container)) this.syncProbes(pod, container, view);
+      views.set(container.name, view);
+      facts.set(container.name, { state: view.state, ...(view.started === undefined ? {} : { started: view.started }) });
+    }
+    const appStarted = (pod.spec?.containers ?? []).some((c) => (existing.get(c.name)?.length ?? 0) > 0);
+    const plan = planInitContainers(pod, facts, appStarted);
+    const toStart = plan.kind === 'run' ? [plan.name] : plan.kind === 'initialized' ? plan.restartSidecars : [];
+    for (const name of terminal ? [] : toStart) {
+      const container = specs.find((c) => c.name === name) as Container;
+      const view = views.get(name) as ContainerView;
+      const attempts = existing.get(name) ?? [];
+      await this.startWithBackoff(pod, container, view, attempts[attempts.length - 1]);
+      if (isSidecar(container)) this.syncProbes(pod, container, view);
+    }
+    // Init containers the sequence has not reached wait as upstream reports them.
+    for (const v of views.values()) if (v.state === undefined && v.waiting === undefined) v.waiting = { reason: 'PodInitializing' };
+    return {
+      views: [...views.values()],
+      initialized: plan.kind === 'initialized',
+      failed: plan.kind === 'failed',
+      sidecars: new Set(specs.filter(isSidecar).map((c) => c.name)),
+    };
+  }
+
+  /**
+   * Starts a container (or restarts it once its CrashLoopBackOff delay is over; until then the view waits
+   * with that reason), runs its postStart hook, and fills the view in.
+   */
+  private async startWithBackoff(pod: Pod, container: Container, view: ContainerView, latest: ContainerSummary | undefined): Promise<void> {
+    const uid = pod.metadata?.uid ?? '';
+    const backoffKey = `${uid}/${container.name}`;
+    const wait = this.backoff.get(backoffKey);
+    if (latest !== undefined && wait !== undefined && Date.now() < wait.until) {
+      view.waiting = {
+        reason: 'CrashLoopBackOff',
+        message: `back-off ${Math.round(wait.delayMs / 1000)}s restarting failed container=${container.name} pod=${pod.metadata?.name ?? ''}_${pod.metadata?.namespace ?? ''}(${uid})`,
+      };
+      this.later(uid, wait.until - Date.now() + 10);
+      return;
+    }
+    try {
+      if (this.options.cgroups !== undefined) ensurePodCgroup(this.options.cgroups, pod, this.options.podMaxPids);
+      const startSpan = kubeletTracer.startSpan('container start', {
+        attributes: { 'k8s.container.name': container.name, 'k8s.pod.uid': uid },
+      });
+      const id = await context
+        .with(trace.setSpan(context.active(), startSpan), () => this.options.runtime.startContainer(this.configWithVolumes(pod, container)))
+        .finally(() => startSpan.end());
+      if (latest !== undefined) this.noteRestart(backoffKey, latest.state);
+      view.id = id;
+      view.previous = latest?.state;
+      view.state = this.options.runtime.containerState(id);
+      view.restartCount = attemptOf(id);
+      view.waiting = undefined;
+      const postStart = container.lifecycle?.postStart;
+      if (postStart !== undefined) await this.runPostStart(pod, container, id, postStart);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      if (err instanceof VolumeError) {
+        // The volume's FailedMount event was recorded by setUpPod's caller; retry soon.
+        view.waiting = { reason: 'ContainerCreating', message };
+        this.later(uid, 2000);
+        return;
+      }
+      view.waiting = { reason: err instanceof ContainerConfigError ? 'CreateContainerConfigError' : 'RunContainerError', message };
+      this.recorder.record(pod, 'Warning', 'Failed', `Error: ${message}`);
+      this.later(uid, 10_000);
+    }
+  }
+
+  /** Runs a postStart hook; when it fails the container is killed (restartPolicy decides what follows), as upstream does. */
+  private async runPostStart(pod: Pod, container: Container, id: string, handler: LifecycleHandler): Promise<void> {
+    const grace = pod.spec?.terminationGracePeriodSeconds ?? 30;
+    const outcome = await runLifecycleHook(handler, this.hookTarget(pod, container, id), POST_START_TIMEOUT_MS);
+    if (outcome.ok) return;
+    this.recorder.record(pod, 'Warning', 'FailedPostStartHook', `PostStartHook failed: ${outcome.message}`);
+    await this.options.runtime.stopContainer(id, grace);
+  }
+
+  /** What a probe or hook of a container needs: the pod IP, the container's env, cgroup and named ports. */
+  private hookTarget(pod: Pod, container: Container, id: string): ProbeTarget {
+    let env: Record<string, string> = {};
+    try {
+      env = containerConfig(pod, container).env;
+    } catch {
+      // a config error never reaches a running container
+    }
+    const ports: Record<string, number> = {};
+    for (const p of container.ports ?? []) if (p.name !== undefined) ports[p.name] = p.containerPort;
+    return {
+      podIP: this.options.node.address,
+      env: { PATH: DEFAULT_PATH, HOSTNAME: pod.metadata?.name ?? '', ...env },
+      cgroupProcs: this.options.runtime.cgroupProcsFiles(id),
+      execPrefix: this.options.runtime.execPrefix(id),
+      ports,
+    };
   }
 
   /** The container's runtime config with its volume mounts and the pod's hostname (throws VolumeError when a volume is not ready). */
@@ -628,21 +720,7 @@ export class Kubelet {
       this.prober.forget(uid, container.name);
       return;
     }
-    let env: Record<string, string> = {};
-    try {
-      env = containerConfig(pod, container).env;
-    } catch {
-      // a config error never reaches a running container
-    }
-    const ports: Record<string, number> = {};
-    for (const p of container.ports ?? []) if (p.name !== undefined) ports[p.name] = p.containerPort;
-    this.prober.ensure(pod, container, view.id, view.state.startedAt, {
-      podIP: this.options.node.address,
-      env: { PATH: DEFAULT_PATH, HOSTNAME: pod.metadata?.name ?? '', ...env },
-      cgroupProcs: this.options.runtime.cgroupProcsFiles(view.id),
-      execPrefix: this.options.runtime.execPrefix(view.id),
-      ports,
-    });
+    this.prober.ensure(pod, container, view.id, view.state.startedAt, this.hookTarget(pod, container, view.id));
     view.ready = this.prober.isReady(uid, container, view.id);
     view.started = this.prober.isStarted(uid, container, view.id);
   }
@@ -837,19 +915,59 @@ export class Kubelet {
     // The entry stays until the informer shows the pod Failed: a sync before that must not restart it.
   }
 
-  /** Stops every container of a pod, removes them and the pod's cgroups. */
-  private async teardown(uid: string, graceSeconds: number): Promise<void> {
+  /**
+   * Stops every container of a pod, removes them and the pod's cgroups. With the pod's spec, each running
+   * container's preStop hook runs first and its time counts against the grace period (at least 2 s are left
+   * for SIGTERM→SIGKILL, as upstream); app containers stop before sidecars.
+   */
+  private async teardown(uid: string, graceSeconds: number, pod?: Pod): Promise<void> {
     const runtime = this.options.runtime;
     const containers = runtime.listContainers().filter((c) => c.config.podUid === uid);
-    await Promise.all(containers.filter((c) => c.state.state === 'running').map((c) => runtime.stopContainer(c.id, graceSeconds)));
+    const running = containers.filter((c) => c.state.state === 'running');
+    const sidecars = new Set((pod?.spec?.initContainers ?? []).filter(isSidecar).map((c) => c.name));
+    const stopAll = (list: ContainerSummary[]): Promise<unknown> =>
+      Promise.all(list.map((c) => this.stopWithPreStop(c.id, c.config.containerName, graceSeconds, pod)));
+    await stopAll(running.filter((c) => !sidecars.has(c.config.containerName)));
+    await stopAll(running.filter((c) => sidecars.has(c.config.containerName)));
     for (const c of containers) await runtime.removeContainer(c.id);
     if (containers.length > 0) await runtime.removePod(uid);
     this.volumes.tearDownPod(uid);
+    // The pod cgroup exists even when no container ever started (a start that failed).
+    await this.options.cgroups?.removePodCgroup(uid, { kill: true });
     for (const key of [...this.backoff.keys()]) if (key.startsWith(`${uid}/`)) this.backoff.delete(key);
     this.prober.forgetPod(uid);
     this.startTimes.delete(uid);
     this.evicted.delete(uid);
   }
+
+  /**
+   * Runs the container's preStop hook (if the spec has one) within the grace period, then stops it: on pod
+   * deletion and on a liveness or startup probe kill, as upstream's killContainer does.
+   */
+  private async stopWithPreStop(id: string, name: string, graceSeconds: number, pod: Pod | undefined): Promise<void> {
+    const spec = [...(pod?.spec?.containers ?? []), ...(pod?.spec?.initContainers ?? [])].find((x) => x.name === name);
+    const preStop = spec?.lifecycle?.preStop;
+    let grace = graceSeconds;
+    if (pod !== undefined && spec !== undefined && preStop !== undefined) {
+      const started = Date.now();
+      const outcome = await runLifecycleHook(preStop, this.hookTarget(pod, spec, id), graceSeconds * 1000);
+      if (!outcome.ok) this.recorder.record(pod, 'Warning', 'FailedPreStopHook', `PreStopHook failed: ${outcome.message}`);
+      grace = graceLeftAfterHook(graceSeconds, started);
+    }
+    await this.options.runtime.stopContainer(id, grace);
+  }
+}
+
+function containerViewOf(container: Container, attempts: ContainerSummary[]): ContainerView {
+  const latest = attempts[attempts.length - 1];
+  return {
+    name: container.name,
+    image: container.image ?? '',
+    id: latest?.id,
+    state: latest?.state,
+    previous: attempts[attempts.length - 2]?.state,
+    restartCount: latest === undefined ? 0 : attemptOf(latest.id),
+  };
 }
 
 /** `namespace/name`. */

@@ -19,7 +19,19 @@ export interface ContainerView {
   /** Startup probe passed (undefined: started whenever running). */
   started?: boolean;
   /** Set while the container waits for its restart backoff (CrashLoopBackOff) or failed to start. */
-  waiting?: { reason: string; message: string };
+  waiting?: { reason: string; message?: string };
+}
+
+/** What the kubelet knows of the pod's init containers (see lifecycle/init-containers.ts). */
+export interface InitView {
+  /** One view per init container, in spec order. */
+  views: ContainerView[];
+  /** Every init container is done: the Initialized condition. */
+  initialized: boolean;
+  /** An init container failed under restartPolicy Never: the pod is Failed. */
+  failed: boolean;
+  /** Names of the sidecars (restartPolicy Always init containers): their readiness counts for the pod's. */
+  sidecars: ReadonlySet<string>;
 }
 
 function iso(d: Date): string {
@@ -110,18 +122,28 @@ export function podPhase(pod: Pod, views: ContainerView[]): 'Pending' | 'Running
   return failed ? 'Failed' : 'Succeeded';
 }
 
-/** The status the kubelet reports for a pod. */
-export function computePodStatus(pod: Pod, views: ContainerView[], hostIP: string, startTime: string): PodStatus {
-  const phase = podPhase(pod, views);
+/**
+ * The status the kubelet reports for a pod. With init containers (`init`): Pending while they run, Failed
+ * when one failed under restartPolicy Never, `initContainerStatuses` in spec order (kubectl derives
+ * `Init:N/M`, `Init:Error`, `Init:CrashLoopBackOff` and `PodInitializing` from them) and the Initialized
+ * condition False (ContainersNotInitialized) until they are done.
+ */
+export function computePodStatus(pod: Pod, views: ContainerView[], hostIP: string, startTime: string, init?: InitView): PodStatus {
+  const phase = init?.failed === true ? 'Failed' : init !== undefined && !init.initialized ? 'Pending' : podPhase(pod, views);
   const statuses = views.map(containerStatus);
-  const allReady = statuses.length > 0 && statuses.every((s) => s.ready);
+  const initStatuses = init?.views.map(containerStatus) ?? [];
+  const sidecarStatuses = initStatuses.filter((s) => init?.sidecars.has(s.name) === true);
+  const allReady = statuses.length > 0 && [...statuses, ...sidecarStatuses].every((s) => s.ready);
   const prev = pod.status?.conditions;
   const terminal = phase === 'Succeeded' || phase === 'Failed';
+  const pendingInit = init?.views.filter((v) => !(v.state?.state === 'exited' && v.state.exitCode === 0)).map((v) => v.name) ?? [];
+  const initialized = podCondition('Initialized', init?.initialized ?? true, prev, 'ContainersNotInitialized');
+  if (initialized.status === 'False') initialized.message = `containers with incomplete status: [${pendingInit.join(' ')}]`;
   return {
     phase,
     conditions: [
       podCondition('PodReadyToStartContainers', true, prev),
-      podCondition('Initialized', true, prev),
+      initialized,
       podCondition('Ready', allReady && !terminal, prev, terminal ? 'PodCompleted' : 'ContainersNotReady'),
       podCondition('ContainersReady', allReady && !terminal, prev, terminal ? 'PodCompleted' : 'ContainersNotReady'),
       podCondition('PodScheduled', true, prev),
@@ -132,6 +154,7 @@ export function computePodStatus(pod: Pod, views: ContainerView[], hostIP: strin
     podIPs: [{ ip: hostIP }],
     startTime,
     containerStatuses: statuses,
+    ...(initStatuses.length === 0 ? {} : { initContainerStatuses: initStatuses }),
     qosClass: pod.status?.qosClass ?? 'BestEffort',
   };
 }

@@ -1,6 +1,6 @@
 /**
  * The kubelet's HTTP server: `/healthz`, `/pods`, `/containerLogs/<ns>/<pod>/<container>`
- * (the apiserver's pods/log proxies here), `/metrics`, `/metrics/probes`, `/stats/summary`.
+ * (the apiserver's pods/log proxies here), `/metrics`, `/metrics/probes`, `/metrics/resource`, `/stats/summary`.
  */
 import { createServer, type Server } from 'node:http';
 import type { Registry } from 'prom-client';
@@ -19,6 +19,8 @@ export interface KubeletServerDeps {
   nodeName: string;
   /** The prober's metrics, served on /metrics/probes. */
   probeMetrics?: Registry;
+  /** Container, pod and node cpu and memory, served on /metrics/resource (metrics/resource-metrics.ts). */
+  resourceMetrics?: Registry;
 }
 
 function text(res: import('node:http').ServerResponse, code: number, body: string): void {
@@ -36,6 +38,7 @@ export function createKubeletServer(deps: KubeletServerDeps): Server {
       if (url.pathname === '/healthz') return text(res, 200, 'ok');
       if (url.pathname === '/metrics') return serveMetrics(deps.metrics, req, res);
       if (url.pathname === '/metrics/probes' && deps.probeMetrics !== undefined) return serveMetrics(deps.probeMetrics, req, res);
+      if (url.pathname === '/metrics/resource' && deps.resourceMetrics !== undefined) return serveMetrics(deps.resourceMetrics, req, res);
       if (url.pathname === '/pods') {
         const body = JSON.stringify({ kind: 'PodList', apiVersion: 'v1', metadata: {}, items: deps.listPods() });
         res.writeHead(200, { 'Content-Type': 'application/json' }).end(body);

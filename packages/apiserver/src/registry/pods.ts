@@ -1,6 +1,6 @@
 /** Pods: defaulting, validation, graceful deletion and `kubectl get pods` columns. */
 import { randomUUID } from 'node:crypto';
-import { PODS, isPodTerminal, isQuantity, type Container, type Pod, type PodSpec, type StatusCause } from '@skiff/api';
+import { PODS, isPodTerminal, isQuantity, podQosClass, type Container, type Pod, type PodSpec, type StatusCause } from '@skiff/api';
 import { age, column, humanDuration, NAME_COLUMN, type TablePrinter } from '../http/table.js';
 import { cause, splitStatusUpdate, type ResourceStrategy } from './strategy.js';
 import { dns1123LabelErrors, validateObjectMeta } from './validation.js';
@@ -53,22 +53,8 @@ export function validatePodSpec(spec: PodSpec | undefined, at: string): StatusCa
   return causes;
 }
 
-/** The QoS class Kubernetes assigns: Guaranteed, Burstable or BestEffort. */
-export function qosClass(pod: Pod): 'Guaranteed' | 'Burstable' | 'BestEffort' {
-  const containers = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])];
-  let any = false;
-  let guaranteed = true;
-  for (const c of containers) {
-    const req = c.resources?.requests ?? {};
-    const lim = c.resources?.limits ?? {};
-    if (Object.keys(req).length > 0 || Object.keys(lim).length > 0) any = true;
-    for (const r of ['cpu', 'memory']) {
-      if (lim[r] === undefined || (req[r] !== undefined && req[r] !== lim[r])) guaranteed = false;
-    }
-  }
-  if (!any) return 'BestEffort';
-  return guaranteed ? 'Guaranteed' : 'Burstable';
-}
+/** The QoS class Kubernetes assigns (the shared rule in @skiff/api, which the kubelet's cgroup tree uses too). */
+export const qosClass = podQosClass;
 
 function validateContainers(list: Container[] | undefined, field: string, required: boolean): StatusCause[] {
   const causes: StatusCause[] = [];
@@ -137,6 +123,8 @@ function podStatusReason(pod: Pod): string {
     const t = s?.state?.terminated;
     const w = s?.state?.waiting;
     if (t !== undefined && t.exitCode === 0) continue;
+    // A started sidecar (restartPolicy Always init container) does not hold initialization up.
+    if (s?.started === true && isSidecarName(pod, s.name)) continue;
     initializing = true;
     if (t !== undefined) reason = `Init:${t.reason ?? (t.signal ? `Signal:${t.signal}` : `ExitCode:${t.exitCode}`)}`;
     else if (w?.reason !== undefined && w.reason !== '' && w.reason !== 'PodInitializing') reason = `Init:${w.reason}`;
@@ -160,6 +148,10 @@ function podStatusReason(pod: Pod): string {
   }
   if (pod.metadata?.deletionTimestamp !== undefined) reason = pod.status?.reason === 'NodeLost' ? 'Unknown' : 'Terminating';
   return reason;
+}
+
+function isSidecarName(pod: Pod, name: string): boolean {
+  return pod.spec?.initContainers?.some((c) => c.name === name && c.restartPolicy === 'Always') ?? false;
 }
 
 function restartsCell(pod: Pod, now: number): string {
@@ -187,8 +179,11 @@ const podPrinter: TablePrinter = {
   ],
   row(object, now) {
     const pod = object as Pod;
-    const total = pod.spec?.containers.length ?? 0;
-    const ready = (pod.status?.containerStatuses ?? []).filter((s) => s.ready).length;
+    // Sidecars count in READY as kubectl counts them: in the total, and ready when started and ready.
+    const sidecars = (pod.status?.initContainerStatuses ?? []).filter((s) => isSidecarName(pod, s.name));
+    const total = (pod.spec?.containers.length ?? 0) + (pod.spec?.initContainers ?? []).filter((c) => c.restartPolicy === 'Always').length;
+    const ready =
+      (pod.status?.containerStatuses ?? []).filter((s) => s.ready).length + sidecars.filter((s) => s.started === true && s.ready).length;
     const gates = pod.spec?.readinessGates ?? [];
     return [
       pod.metadata?.name ?? '',

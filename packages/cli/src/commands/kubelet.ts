@@ -8,11 +8,14 @@ import {
   detectCgroupLayout,
   HollowFleet,
   Kubelet,
+  loadNodeAgent,
   nativeCgroupStatsAvailable,
   parseDelayRange,
   parseEvictionThresholds,
+  plegRelistObserver,
   ProcessRuntime,
   StatsCollector,
+  Subreaper,
   type DelayRange,
   type KubeletEvictionOptions,
 } from '@skiff/kubelet';
@@ -39,6 +42,7 @@ export const kubeletCommand: CommandSpec = {
     'root-dir': { type: 'string', default: join(os.homedir(), '.skiff', 'kubelet'), help: 'state directory (containers, logs)' },
     'cgroup-root': { type: 'string', default: 'skiff', help: 'cgroup under which pods are placed' },
     'max-pods': { type: 'string', default: '110', help: 'pods this node accepts' },
+    'pod-max-pids': { type: 'string', default: '-1', help: 'processes each pod may run (pids.max of its cgroup; -1: unlimited)' },
     'system-reserved-cpu': { type: 'string', default: '0', help: 'cpu reserved for the system (e.g. 500m)' },
     'system-reserved-memory': { type: 'string', default: '0', help: 'memory reserved for the system (e.g. 512Mi)' },
     stats: { type: 'string', default: 'native', help: 'cgroup statistics reader: native or ts' },
@@ -80,9 +84,11 @@ export const kubeletCommand: CommandSpec = {
     const logger = createLogger('kubelet');
     if (process.getuid?.() !== 0) throw new Error('the kubelet must run as root (it creates cgroups)');
     const metrics = createMetricsRegistry('kubelet');
+    const podMaxPids = Number(flags.str('pod-max-pids'));
+    if (!Number.isInteger(podMaxPids)) throw new UsageError(`--pod-max-pids must be a whole number, not ${flags.str('pod-max-pids')}`);
     const nodeName = flags.str('node-name');
     const cgroups = new CgroupManager(detectCgroupLayout(), { rootName: flags.str('cgroup-root'), logger });
-    const runtime = new ProcessRuntime({ rootDir: flags.str('root-dir'), cgroups, logger });
+    const runtime = new ProcessRuntime({ rootDir: flags.str('root-dir'), cgroups, logger, onRelist: plegRelistObserver(metrics) });
     const reader =
       statsKind === 'native' && !nativeCgroupStatsAvailable() ? createCgroupStatsReader('ts') : createCgroupStatsReader(statsKind);
     const stats = new StatsCollector(reader, cgroups);
@@ -96,6 +102,8 @@ export const kubeletCommand: CommandSpec = {
       logger,
       metrics,
       stats,
+      cgroups,
+      podMaxPids,
       port: Number(flags.str('port')),
       host: flags.str('host'),
       stopPodsOnExit: flags.bool('stop-pods-on-exit'),
@@ -113,10 +121,14 @@ export const kubeletCommand: CommandSpec = {
         labels: {},
       },
     });
+    // Orphans of container processes come to the kubelet, which reaps them (runtime/subreaper.ts).
+    const subreaper = nativeCgroupStatsAvailable() ? new Subreaper({ calls: loadNodeAgent(), logger }) : undefined;
+    subreaper?.start();
     await kubelet.start();
     await untilSignal();
     logger.info('kubelet stopping');
     await kubelet.stop();
+    subreaper?.stop();
     stats.close();
     reader.close();
     reader.close();

@@ -49,6 +49,7 @@ export const upCommand: CommandSpec = {
     'nats-monitor-port': { type: 'string', default: '0', help: "nats-server's HTTP monitoring port (-m; 0: a free port)" },
     'api-port': { type: 'string', default: '6443', help: 'apiserver port' },
     'kubelet-port': { type: 'string', default: '10250', help: 'kubelet port' },
+    'pod-max-pids': { type: 'string', default: '-1', help: "the kubelet's --pod-max-pids (-1: unlimited)" },
     'scheduler-port': { type: 'string', default: '10259', help: 'scheduler metrics port' },
     'controller-manager-port': { type: 'string', default: '10257', help: 'controller-manager metrics port' },
     'node-name': { type: 'string', default: os.hostname().toLowerCase(), help: 'name of this node' },
@@ -198,6 +199,8 @@ export const upCommand: CommandSpec = {
           '--cgroup-root',
           flags.str('cgroup-root'),
           '--stop-pods-on-exit',
+          // `=`: a value like -1 would otherwise read as a flag.
+          `--pod-max-pids=${flags.str('pod-max-pids')}`,
           '--pod-manifest-path',
           manifestDir,
           ...flags

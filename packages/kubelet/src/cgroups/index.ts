@@ -1,6 +1,7 @@
 /**
  * Cgroups for the kubelet: layout detection (v1 per-controller mounts or the v2 unified hierarchy) and
- * the manager of the `<root>/pod<uid>/<container>` tree with Kubernetes' limit conversions.
+ * the manager of the `<root>/kubepods[/burstable|/besteffort]/pod<uid>/<container>` tree with Kubernetes'
+ * limit conversions.
  */
 export type { CgroupLayout, CgroupV1MountPoints } from './layout.js';
 export { DEFAULT_CGROUP_MOUNT, detectCgroupLayout, parseCgroupLayout } from './layout.js';
@@ -23,6 +24,8 @@ export type {
   ContainerCgroup,
   KillAllOptions,
   PodCgroup,
+  PodQosClass,
   RemoveCgroupOptions,
 } from './manager.js';
-export { CgroupManager } from './manager.js';
+export { CgroupManager, QOS_PARENTS } from './manager.js';
+export { ensurePodCgroup, podCgroupLimits, podQosClass } from './pod-tree.js';

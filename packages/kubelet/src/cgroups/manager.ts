@@ -1,6 +1,9 @@
 /**
  * The kubelet's cgroup manager (cgroupfs driver): one cgroup per pod and one per container, in every
- * hierarchy the kubelet uses, laid out as `<mount>/<root>/pod<uid>/<container>`.
+ * hierarchy the kubelet uses, laid out as `<mount>/<root>/<qos parent>/pod<uid>/<container>`. The QoS
+ * parent is Kubernetes' tree (`kubepods` for Guaranteed pods, `kubepods/burstable`,
+ * `kubepods/besteffort`) for a pod placed with assignPod()/createPodCgroup(..., qos) or found there on
+ * disk (a kubelet restart); a pod never placed (the runtime used on its own) sits directly under the root.
  *
  * - v1: the `memory`, `cpu`, `cpuacct`, `pids` and `freezer` hierarchies (each distinct mount once; a
  *   joined `cpu,cpuacct` mount is one hierarchy).
@@ -92,6 +95,16 @@ export interface KillAllOptions {
 }
 
 const NAME_RE = /^[A-Za-z0-9_.-]+$/;
+
+/** A pod's Kubernetes QoS class. */
+export type PodQosClass = 'Guaranteed' | 'Burstable' | 'BestEffort';
+
+/** Where pods of each QoS class live, relative to the root (upstream's kubepods tree). */
+export const QOS_PARENTS: Readonly<Record<PodQosClass, string>> = {
+  Guaranteed: 'kubepods',
+  Burstable: 'kubepods/burstable',
+  BestEffort: 'kubepods/besteffort',
+};
 const V2_CONTROLLERS = ['cpu', 'memory', 'pids'] as const;
 
 function checkName(what: string, name: string): void {
@@ -138,6 +151,8 @@ export class CgroupManager {
   private readonly logger: CgroupLogger | undefined;
   /** v2 directories whose cgroup.subtree_control already has every controller we want (that the parent offers). */
   private readonly enabledSubtree = new Set<string>();
+  /** QoS parent (relative to the root) of each pod placed or found in the kubepods tree. */
+  private readonly podParents = new Map<string, string>();
 
   constructor(layout: CgroupLayout, options: CgroupManagerOptions = {}) {
     this.layout = layout;
@@ -190,17 +205,50 @@ export class CgroupManager {
     };
   }
 
-  /** The paths of a pod's cgroup (pure computation; nothing is created). */
+  /**
+   * Places a pod in its QoS class's branch: from now on its pod and container cgroups are computed there.
+   * Does not create or move anything (call before the pod's first cgroup is created). A pod whose cgroup
+   * already exists somewhere (a level of the tree, or directly under the root from before the tree) stays
+   * where it is.
+   */
+  assignPod(podUid: string, qos: PodQosClass): void {
+    checkName('pod uid', podUid);
+    if (this.podParents.has(podUid)) return;
+    const first = this.hierarchyMounts()[0] as string;
+    const existing = ['', ...Object.values(QOS_PARENTS)].find((p) => existsSync(join(first, this.rootName, p, `pod${podUid}`)));
+    this.podParents.set(podUid, existing ?? QOS_PARENTS[qos]);
+  }
+
+  /** The cgroup of a QoS level (`kubepods`, `kubepods/burstable`, ...): paths only. */
+  qosCgroup(qos: PodQosClass): Cgroup {
+    return this.cgroupAt(QOS_PARENTS[qos]);
+  }
+
+  /** The pod's parent relative to the root: assigned, else where its directory exists, else the root itself. */
+  private podParent(podUid: string): string {
+    const known = this.podParents.get(podUid);
+    if (known !== undefined) return known;
+    const first = this.hierarchyMounts()[0] as string;
+    for (const parent of Object.values(QOS_PARENTS)) {
+      if (existsSync(join(first, this.rootName, parent, `pod${podUid}`))) {
+        this.podParents.set(podUid, parent);
+        return parent;
+      }
+    }
+    return '';
+  }
+
+  /** The paths of a pod's cgroup (nothing is created; see assignPod() for where it lives). */
   podCgroup(podUid: string): PodCgroup {
     checkName('pod uid', podUid);
-    return { ...this.cgroupAt(`pod${podUid}`), kind: 'pod', podUid };
+    return { ...this.cgroupAt(join(this.podParent(podUid), `pod${podUid}`)), kind: 'pod', podUid };
   }
 
   /** The paths of a container's cgroup (pure computation; nothing is created). */
   containerCgroup(podUid: string, containerName: string): ContainerCgroup {
     checkName('pod uid', podUid);
     checkName('container name', containerName);
-    return { ...this.cgroupAt(join(`pod${podUid}`, containerName)), kind: 'container', podUid, containerName };
+    return { ...this.cgroupAt(join(this.podParent(podUid), `pod${podUid}`, containerName)), kind: 'container', podUid, containerName };
   }
 
   /**
@@ -208,7 +256,8 @@ export class CgroupManager {
    * On v2, enables cpu/memory/pids for the pod's children. Throws when a directory cannot be created or a
    * requested limit cannot be written (e.g. its controller is not available).
    */
-  createPodCgroup(podUid: string, limits: CgroupLimits = {}): PodCgroup {
+  createPodCgroup(podUid: string, limits: CgroupLimits = {}, qos?: PodQosClass): PodCgroup {
+    if (qos !== undefined) this.assignPod(podUid, qos);
     const cg = this.podCgroup(podUid);
     this.create(cg, true);
     this.writeLimits(cg, limits);
@@ -458,9 +507,13 @@ export class CgroupManager {
     await this.removeCgroup(this.containerCgroup(podUid, containerName), options);
   }
 
-  /** Removes the pod's cgroup, and any container cgroups still below it, from every hierarchy. Missing is fine. */
+  /**
+   * Removes the pod's cgroup, and any container cgroups still below it, from every hierarchy, and forgets
+   * its QoS placement. Missing is fine. The QoS levels stay (they are shared).
+   */
   async removePodCgroup(podUid: string, options: RemoveCgroupOptions = {}): Promise<void> {
     await this.removeCgroup(this.podCgroup(podUid), options);
+    this.podParents.delete(podUid);
   }
 
   /**
@@ -479,10 +532,11 @@ export class CgroupManager {
     for (const d of cg.dirs) await removeTree(d, deadline);
   }
 
-  /** Pod uids that have a cgroup under the root in any hierarchy (for cleanup after a restart). */
+  /** Pod uids that have a cgroup under the root or its QoS levels in any hierarchy (for cleanup after a restart). */
   listPods(): string[] {
     const uids = new Set<string>();
-    for (const root of this.rootDirs()) {
+    const parents = ['', ...Object.values(QOS_PARENTS)];
+    for (const root of this.rootDirs().flatMap((r) => parents.map((p) => join(r, p)))) {
       let entries;
       try {
         entries = readdirSync(root, { withFileTypes: true });

@@ -26,3 +26,5 @@ export type { ConfigRecord, FinishRecord, StartRecord } from './state.js';
 export { containerId } from './state.js';
 export type { ProcStat } from './proc.js';
 export { isSameProcessAlive, readProcStat } from './proc.js';
+export type { SubreaperCalls, SubreaperOptions } from './subreaper.js';
+export { adoptedOrphanZombies, Subreaper } from './subreaper.js';

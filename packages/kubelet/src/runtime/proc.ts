@@ -6,6 +6,8 @@ export interface ProcStat {
   /** R, S, D, Z (zombie), X (dead), ... */
   state: string;
   ppid: number;
+  /** Field 6: the session id (a session leader's is its own pid). */
+  session: number;
   /** Field 22: start time in clock ticks since boot; with the pid it identifies a process uniquely. */
   startTicks: number;
 }
@@ -24,7 +26,7 @@ export function readProcStat(pid: number): ProcStat | undefined {
   const ppid = Number(rest[1]);
   const startTicks = Number(rest[19]);
   if (state === undefined || !Number.isFinite(startTicks)) return undefined;
-  return { pid, state, ppid, startTicks };
+  return { pid, state, ppid, session: Number(rest[3]), startTicks };
 }
 
 /** True when `pid` is a live (not zombie) process that started at `startTicks`, i.e. still the same process. */

@@ -101,6 +101,8 @@ export interface ProcessRuntimeOptions {
   startTimeoutMs?: number;
   /** 'auto' (default): namespaces and an assembled root where the host allows; 'none': plain host processes (no mounts). */
   isolation?: 'auto' | 'none';
+  /** Called after each poll pass with its duration in seconds (kubelet_pleg_relist_duration_seconds). */
+  onRelist?: (seconds: number) => void;
 }
 
 /** PATH a container gets when its env has none (as containerd sets it). */
@@ -192,6 +194,7 @@ export class ProcessRuntime implements ContainerRuntime {
   private readonly shell: string;
   private readonly startTimeoutMs: number;
   private readonly namespaces: NamespaceSupport;
+  private readonly onRelist: ((seconds: number) => void) | undefined;
   private readonly entries = new Map<string, Entry>();
   private readonly starting = new Set<string>();
   private readonly listeners: ExitListener[] = [];
@@ -213,6 +216,7 @@ export class ProcessRuntime implements ContainerRuntime {
     if (options.isolation !== 'none' && missing.length > 0) {
       this.logger?.warn({ missing }, 'this host does not allow some namespaces: containers run without them');
     }
+    this.onRelist = options.onRelist;
     ensureDir(podsDir(this.rootDir));
     this.recover();
     this.timer = setInterval(() => this.tick(), this.pollIntervalMs);
@@ -646,11 +650,13 @@ export class ProcessRuntime implements ContainerRuntime {
   }
 
   private tick(): void {
+    const started = performance.now();
     for (const entry of this.entries.values()) {
       if (entry.state.state !== 'running') continue;
       this.indexLog(entry);
       if (entry.child === undefined) this.checkExit(entry);
     }
+    this.onRelist?.((performance.now() - started) / 1000);
   }
 
   /** Loads every attempt first (so isLatest() is right), then checks the unfinished ones for exits. */
