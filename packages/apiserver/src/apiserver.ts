@@ -134,7 +134,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   void cacheRevision;
   const publisher = await EventPublisher.create(nc, store, logger, (rev) => publishedRevision.set(rev), cache);
   await publisher.start();
-  const registry = new GenericRegistry(store, cache, createAdmissionChain({ cache, store, logger }));
+  const registry = new GenericRegistry(
+    store,
+    cache,
+    createAdmissionChain({ cache, store, logger, mountServiceAccountTokens: options.security?.serviceAccountKeyFile !== undefined }),
+  );
   await ensureNamespaces(registry);
   const security = options.security;
   let secure: { filter: RequestFilter; stop: () => void } | undefined;

@@ -32,6 +32,7 @@ import { NamespaceController } from './namespace.js';
 import { ReplicaSetController } from './replicaset/index.js';
 import { PodGcController } from './podgc.js';
 import { ServiceAccountController } from './serviceaccount.js';
+import { RootCaPublisher } from './root-ca-publisher.js';
 import { StateMetrics } from './state-metrics/index.js';
 
 export interface ControllerManagerOptions {
@@ -46,6 +47,8 @@ export interface ControllerManagerOptions {
   nodeStartupGracePeriodMs?: number;
   /** --node-eviction-rate, --secondary-node-eviction-rate, --unhealthy-zone-threshold, --large-cluster-size-threshold. */
   evictionRates?: Partial<EvictionRates>;
+  /** The cluster CA (PEM) published in every namespace as ConfigMap `kube-root-ca.crt`; none when unset. */
+  rootCaPem?: string;
 }
 
 export class ControllerManager {
@@ -64,6 +67,7 @@ export class ControllerManager {
   private readonly podgc: PodGcController;
   private readonly namespaceController: NamespaceController;
   private readonly serviceAccounts: ServiceAccountController;
+  private readonly rootCa: RootCaPublisher | undefined;
   private readonly garbageCollector: GarbageCollector;
   private timer: NodeJS.Timeout | undefined;
   private pass: Promise<unknown> = Promise.resolve();
@@ -122,6 +126,7 @@ export class ControllerManager {
     this.podgc = new PodGcController({ client, pods: this.pods, nodes: this.nodes, logger });
     this.namespaceController = new NamespaceController({ client, namespaces: this.namespaces, logger });
     this.serviceAccounts = new ServiceAccountController(client, this.namespaces, logger);
+    this.rootCa = options.rootCaPem === undefined ? undefined : new RootCaPublisher(client, this.namespaces, options.rootCaPem, logger);
     this.garbageCollector = new GarbageCollector({
       client,
       nc,
@@ -161,6 +166,7 @@ export class ControllerManager {
     await this.garbageCollector.stop();
     await this.namespaceController.stop();
     await this.serviceAccounts.stop();
+    await this.rootCa?.stop();
     await this.taintEviction.stop();
     await this.nodeLifecycle.stop();
     await this.daemonSetController.stop();

@@ -5,13 +5,14 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CgroupManager, detectCgroupLayout } from '../src/cgroups/index.js';
 import { detectNamespaces, ProcessRuntime, type ContainerConfig, type ContainerMount, type ContainerState } from '../src/runtime/index.js';
 import { listMountPoints } from '../src/volumes/index.js';
+import { resolveInRoot } from '../src/runtime/isolation.js';
 
 const tempDirs: string[] = [];
 const managers: CgroupManager[] = [];
@@ -200,5 +201,24 @@ describe.runIf(support?.mount === true)('container isolation', () => {
     await expect(runtime.startContainer(cfg)).rejects.toThrow(/does not exist/);
     expect(runtime.listContainers()).toEqual([]);
     expect(mountsUnder(rootDir)).toEqual([]);
+  });
+});
+
+describe('resolveInRoot', () => {
+  it('resolves the symlinks of a mount path inside the root, never above it', () => {
+    const root = mkdtempSync(join(tmpdir(), 'skiff-resolve-'));
+    try {
+      mkdirSync(join(root, 'run'));
+      mkdirSync(join(root, 'var'));
+      symlinkSync('/run', join(root, 'var', 'run'));
+      symlinkSync('../../..', join(root, 'var', 'up'));
+      expect(resolveInRoot('/var/run/secrets/x', root)).toBe('/run/secrets/x');
+      expect(resolveInRoot('/var/up/etc', root)).toBe('/etc');
+      expect(resolveInRoot('/new/top', root)).toBe('/new/top');
+      symlinkSync('loop', join(root, 'loop'));
+      expect(() => resolveInRoot('/loop/x', root)).toThrow(/too many levels/);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

@@ -21,6 +21,8 @@ export interface AdmissionDeps {
   cache: WatchCache;
   store: Store;
   logger?: Logger;
+  /** The apiserver issues ServiceAccount tokens: pods get the projected token volume. */
+  mountServiceAccountTokens?: boolean;
 }
 
 /** The default chain; `stop()` ends its subscriptions and the quota recount. */
@@ -30,7 +32,7 @@ export function createAdmissionChain(deps: AdmissionDeps): AdmissionChain {
   const limitRanger = new LimitRanger(index);
   const priority = new PriorityAdmission(index);
   return new AdmissionChain(
-    [limitRanger, new ServiceAccountAdmission(), priority],
+    [limitRanger, new ServiceAccountAdmission({ mountTokens: deps.mountServiceAccountTokens === true, cache: deps.cache }), priority],
     [
       new NamespaceLifecycle(deps.cache, deps.store),
       limitRanger,

@@ -1,4 +1,5 @@
 /** `skiff controller-manager`: the controllers on their own. */
+import { readFileSync } from 'node:fs';
 import { ControllerManager } from '@skiff/controller-manager';
 import { createLogger, createMetricsRegistry } from '@skiff/telemetry';
 import { UsageError, parseFlags, untilSignal, type CommandSpec, type ParsedFlags } from '../flags.js';
@@ -34,6 +35,7 @@ export const controllerManagerCommand: CommandSpec = {
     ...COMPONENT_KUBECONFIG_FLAG,
     host: { type: 'string', default: '127.0.0.1', help: 'address for /metrics and /healthz' },
     port: { type: 'string', default: '10257', help: 'port for /metrics and /healthz (0: none)' },
+    'root-ca-file': { type: 'string', default: '', help: 'cluster CA published to every namespace as ConfigMap kube-root-ca.crt' },
     'no-leader-elect': { type: 'boolean', default: false, help: 'run without holding the kube-system/kube-controller-manager Lease' },
     // Defaults may come from the environment so that `skiff up` (which passes its environment on) can shorten them in tests.
     'node-monitor-period': {
@@ -70,7 +72,9 @@ export const controllerManagerCommand: CommandSpec = {
     const server = await serveHealthAndMetrics(flags.str('host'), Number(flags.str('port')), metrics);
     const nc = await connectNats(flags.str('nats'), 'skiff-controller-manager', metrics, flags.str('kubeconfig'));
     const client = await apiClient(flags.str('apiserver'), 'skiff-controller-manager', flags.str('kubeconfig'));
-    const cm = new ControllerManager({ client, nc, logger, metrics, ...lifecycle });
+    const rootCaFile = flags.str('root-ca-file');
+    const rootCaPem = rootCaFile === '' ? undefined : readFileSync(rootCaFile, 'utf8');
+    const cm = new ControllerManager({ client, nc, logger, metrics, ...lifecycle, ...(rootCaPem === undefined ? {} : { rootCaPem }) });
     const stop = await runWhenLeader({
       client,
       logger,

@@ -177,6 +177,8 @@ export const upCommand: CommandSpec = {
           host,
           '--port',
           flags.str('controller-manager-port'),
+          '--root-ca-file',
+          pki.ca.certFile,
         ],
       });
       supervisor.start({

@@ -113,6 +113,41 @@ function containerPath(path: string): string {
   return p;
 }
 
+/**
+ * The container path with the symlinks of its existing prefix resolved inside the root (the container's
+ * root is the host's tree, so a mount at `/var/run/x` where `/var/run` → `/run` lands at `/run/x`, as
+ * runc resolves mount destinations inside the rootfs); absolute targets restart from the root, `..` never
+ * leaves it. The first missing component ends the walk (the rest is appended as is).
+ */
+export function resolveInRoot(path: string, hostRoot = '/'): string {
+  let resolved: string[] = [];
+  let rest = path.split('/').filter((c) => c !== '');
+  for (let hops = 0; rest.length > 0;) {
+    const part = rest.shift() as string;
+    if (part === '.') continue;
+    if (part === '..') {
+      resolved.pop();
+      continue;
+    }
+    const host = join(hostRoot, ...resolved, part);
+    let st;
+    try {
+      st = lstatSync(host);
+    } catch {
+      return `/${[...resolved, part, ...rest].join('/')}`;
+    }
+    if (!st.isSymbolicLink()) {
+      resolved.push(part);
+      continue;
+    }
+    if (++hops > 40) throw new MountPlanError(`mount path ${JSON.stringify(path)}: too many levels of symbolic links`);
+    const target = readlinkSync(host);
+    if (isAbsolute(target)) resolved = [];
+    rest = [...target.split('/').filter((c) => c !== ''), ...rest];
+  }
+  return `/${resolved.join('/')}`;
+}
+
 /** Walks `rel` below `base` on the host: 'missing' at the first absent component, else the leaf's kind; throws on a symlink. */
 function probe(base: string, rel: string): 'missing' | 'dir' | 'file' {
   let cur = base;
@@ -137,7 +172,8 @@ function probe(base: string, rel: string): 'missing' | 'dir' | 'file' {
  * `/data`) `<dir>/root` is assembled entry by entry: mount points and the host's top-level symlinks are
  * made on the host's disk inside the attempt directory, and each top-level directory or file is bound.
  */
-export function buildRootPlan(dir: string, mounts: readonly ContainerMount[], hide: readonly string[] = [], hostRoot = '/'): string[] {
+export function buildRootPlan(dir: string, requested: readonly ContainerMount[], hide: readonly string[] = [], hostRoot = '/'): string[] {
+  const mounts = requested.map((m) => ({ ...m, containerPath: resolveInRoot(containerPath(m.containerPath), hostRoot) }));
   if (/[,:]/.test(dir)) throw new MountPlanError(`the runtime's state directory must not contain ',' or ':' (${dir})`);
   const root = join(dir, 'root');
   mkdirSync(root, { recursive: true });

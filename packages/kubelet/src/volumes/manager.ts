@@ -24,6 +24,7 @@ import { expandVars } from '../container-config.js';
 import type { ContainerMount, RuntimeLogger } from '../runtime/types.js';
 import { writeProjection, type ProjectedFile } from './atomic-writer.js';
 import { VolumeError } from './errors.js';
+import { ServiceAccountTokens } from './service-account-token.js';
 import { prepareHostPath } from './host-path.js';
 import { mountPointsUnder, mountTmpfs, unmount, isMountPoint } from './mounts.js';
 import {
@@ -72,6 +73,7 @@ function message(err: unknown): string {
 export class VolumeManager {
   private readonly rootDir: string;
   private readonly ttlMs: number;
+  private readonly tokens: ServiceAccountTokens;
   /** Per pod uid: volume name → what setUpPod() prepared. */
   private readonly ready = new Map<string, Map<string, ReadyVolume>>();
   /** Per pod uid: volume name → why it is not ready. */
@@ -81,6 +83,7 @@ export class VolumeManager {
   constructor(private readonly options: VolumeManagerOptions) {
     this.rootDir = options.rootDir;
     this.ttlMs = options.objectTtlMs ?? 5000;
+    this.tokens = new ServiceAccountTokens(options.client);
     mkdirSync(this.rootDir, { recursive: true });
   }
 
@@ -143,6 +146,7 @@ export class VolumeManager {
 
   /** Unmounts and removes everything of the pod's volumes (hostPath contents are never touched). */
   tearDownPod(uid: string): void {
+    this.tokens.forget(uid);
     this.ready.delete(uid);
     this.failed.delete(uid);
     if (!UID_RE.test(uid)) return;
@@ -291,8 +295,13 @@ export class VolumeManager {
         files.push(
           ...downwardApiFiles(pod, source.downwardAPI.items, projected.defaultMode ?? DEFAULT_FILE_MODE, this.options.allocatable()),
         );
+      } else if (source.serviceAccountToken !== undefined) {
+        const s = source.serviceAccountToken;
+        checkItemPath(s.path);
+        const token = await this.tokens.token(pod, s);
+        files.push({ path: s.path, data: Buffer.from(token), mode: projected.defaultMode ?? DEFAULT_SECRET_MODE });
       } else {
-        throw new ProjectionError('projected volume source not supported (configMap, secret and downwardAPI are)');
+        throw new ProjectionError('projected volume source not supported (configMap, secret, downwardAPI and serviceAccountToken are)');
       }
     }
     const seen = new Set<string>();
