@@ -150,8 +150,12 @@ describe('admission and audit with kubectl', () => {
     const ids = events.map((e) => e['auditID']);
     expect(new Set(ids).size).toBe(ids.length);
     expect(events.every((e) => e['stage'] === 'ResponseComplete')).toBe(true);
+    // (The controller-manager also creates ConfigMaps: kube-root-ca.crt in every namespace.)
     const cm = events.filter(
-      (e) => e['verb'] === 'create' && (e['objectRef'] as { resource?: string } | undefined)?.resource === 'configmaps',
+      (e) =>
+        e['verb'] === 'create' &&
+        (e['objectRef'] as { resource?: string } | undefined)?.resource === 'configmaps' &&
+        (e['objectRef'] as { name?: string } | undefined)?.name === 'audited',
     );
     expect(cm).toHaveLength(1);
     expect(cm[0]).toMatchObject({

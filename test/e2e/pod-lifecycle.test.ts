@@ -7,6 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cgroupRootDir, podCgroups, startCluster, waitFor, type TestCluster } from '../support/cluster.js';
+import { detectNamespaces, helperProcessCount } from '../../packages/kubelet/src/runtime/index.js';
 
 let cluster: TestCluster;
 const POD_MAX_PIDS = 40;
@@ -239,38 +240,45 @@ describe('preStop hooks', () => {
 });
 
 describe('orphans', () => {
-  it('are adopted by the kubelet (a child subreaper) and reaped, not left as zombies', async () => {
+  it('are adopted (by the pod’s pid-namespace init, or the kubelet as a child subreaper) and reaped, not left as zombies', async () => {
     // The subshell starts a sleep and exits: that sleep is orphaned inside the container.
     await apply('orphans', { containers: [{ name: 'main', command: '(sleep 300 &); exec sleep 301' }] });
     await waitFor('Running', async () => (await kubectlStatus('orphans')) === 'Running', 60_000, 200);
     const uid = (await getPod('orphans')).metadata.uid;
     const procsFile = join(cgroupRootDir(cluster.cgroupRoot), 'kubepods', 'besteffort', `pod${uid}`, 'main', 'cgroup.procs');
-    const stat = (pid: string): { ppid: number; comm: string } | undefined => {
+    const stat = (pid: string | number): { ppid: number; state: string } | undefined => {
       try {
         const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        return {
-          comm: text.slice(text.indexOf('(') + 1, text.lastIndexOf(')')),
-          ppid: Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[1]),
-        };
+        const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
+        return { state: rest[0] ?? '', ppid: Number(rest[1]) };
       } catch {
         return undefined;
       }
     };
+    const cmdline = (pid: string | number): string => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+      } catch {
+        return '';
+      }
+    };
     const found = await waitFor(
-      'the orphan re-parented to the kubelet',
+      'the orphan adopted',
       () => {
         const pids = readFileSync(procsFile, 'utf8').trim().split('\n');
-        const shim = pids.find((p) => stat(p)?.comm === 'sh');
-        const kubelet = shim === undefined ? undefined : stat(shim)?.ppid;
-        const orphan = pids.find((p) => p !== shim && stat(p)?.ppid === kubelet);
-        return orphan === undefined ? undefined : { orphan, kubelet };
+        const orphan = pids.find((p) => cmdline(p) === 'sleep 300');
+        const adopter = orphan === undefined ? undefined : stat(orphan)?.ppid;
+        if (orphan === undefined || adopter === undefined) return undefined;
+        // Its parent (the subshell) is gone: the adopter is the namespace's init (in the container's cgroup) or the kubelet.
+        const adopted = pids.includes(String(adopter)) || cmdline(adopter).includes('kubelet');
+        return adopted && cmdline(adopter) !== '' ? { orphan, adopter } : undefined;
       },
       20_000,
       100,
     );
-    expect(readFileSync(`/proc/${found.kubelet ?? 0}/cmdline`, 'utf8')).toContain('kubelet');
+    expect(stat(found.orphan)?.state).not.toBe('Z');
     await cluster.kubectl('delete', 'pod', 'orphans', '--timeout=60s');
-    // Killed with the container, then reaped by the kubelet: no zombie is left.
+    // Killed with the container, then reaped: no zombie is left.
     await waitFor('the orphan reaped', () => !existsSync(`/proc/${found.orphan}`), 20_000, 100);
   });
 });
@@ -294,7 +302,10 @@ describe('the kubepods cgroup tree', () => {
       const uid = (await getPod(name)).metadata.uid;
       expect(existsSync(join(root, parent, `pod${uid}`, 'main'))).toBe(true);
       const pidsDir = existsSync('/sys/fs/cgroup/pids') ? join('/sys/fs/cgroup/pids', cluster.cgroupRoot) : root;
-      expect(readFileSync(join(pidsDir, parent, `pod${uid}`, 'pids.max'), 'utf8').trim()).toBe(String(POD_MAX_PIDS + 1));
+      // --pod-max-pids plus the runtime's helpers in the container's cgroup (shim; unshare and init when isolated).
+      expect(readFileSync(join(pidsDir, parent, `pod${uid}`, 'pids.max'), 'utf8').trim()).toBe(
+        String(POD_MAX_PIDS + helperProcessCount(detectNamespaces())),
+      );
     }
     expect(podCgroups(cluster.cgroupRoot).length).toBe(3);
 

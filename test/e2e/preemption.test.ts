@@ -56,15 +56,17 @@ beforeAll(async () => {
   hollow = await startHollowNodes(cluster, { prefix: 'preempt-', count: 1, cpu: '1' });
   nodeName = hollow.names[0]!;
   await waitFor('the hollow node', async () => (await cluster.kubectl('get', 'nodes', '-o', 'name')).includes(nodeName), 30_000, 200);
-  for (const [name, value] of [
-    ['e2e-low', 10],
-    ['e2e-high', 1000],
+  for (const [name, value, preemptionPolicy] of [
+    ['e2e-low', 10, undefined],
+    ['e2e-high', 1000, undefined],
+    ['e2e-higher-never', 2000, 'Never'],
   ] as const) {
     await client.create<KubeObject>(PRIORITYCLASSES, '', {
       apiVersion: 'scheduling.k8s.io/v1',
       kind: 'PriorityClass',
       metadata: { name },
       value,
+      ...(preemptionPolicy === undefined ? {} : { preemptionPolicy }),
     });
   }
 }, 120_000);

@@ -319,7 +319,8 @@ export class Kubelet {
     await Promise.allSettled([...this.workers.values()].map((w) => w.running));
     await this.prober.close();
     if (this.options.stopPodsOnExit === true) {
-      const uids = new Set(this.options.runtime.listContainers().map((c) => c.config.podUid));
+      // Pods with containers, and pods whose volumes are set up but whose containers never started.
+      const uids = new Set([...this.options.runtime.listContainers().map((c) => c.config.podUid), ...this.volumes.podUids()]);
       await Promise.allSettled([...uids].map((uid) => this.teardown(uid, 5)));
     }
     await this.options.runtime.close();
@@ -641,7 +642,8 @@ export class Kubelet {
       return;
     }
     try {
-      if (this.options.cgroups !== undefined) ensurePodCgroup(this.options.cgroups, pod, this.options.podMaxPids);
+      if (this.options.cgroups !== undefined)
+        ensurePodCgroup(this.options.cgroups, pod, this.options.podMaxPids, this.options.runtime.helperProcessesPerContainer);
       const startSpan = kubeletTracer.startSpan('container start', {
         attributes: { 'k8s.container.name': container.name, 'k8s.pod.uid': uid },
       });

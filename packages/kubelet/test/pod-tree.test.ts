@@ -147,19 +147,20 @@ describe('the kubepods QoS tree', () => {
     expect(() => ensurePodCgroup(m, pod([{ requests: { cpu: '100m' } }]))).toThrow(/cpu.weight/);
   });
 
-  it('limits the processes of a pod to --pod-max-pids (plus one shim per container)', async () => {
+  it('limits the processes of a pod to --pod-max-pids (plus the runtime helpers of each container)', async () => {
     const m = manager();
     const p = pod([{}]);
     const uid = p.metadata?.uid ?? '';
     expect(podCgroupLimits(p, 4).pidsLimit).toBe(5);
     expect(podCgroupLimits(p, -1).pidsLimit).toBeUndefined();
-    const cg = ensurePodCgroup(m, p, 4);
-    expect(read(join(cg.pidsDir ?? '', 'pids.max'))).toBe('5');
+    expect(podCgroupLimits(p, 4, 3).pidsLimit).toBe(7);
     const rootDir = mkdtempSync(join(tmpdir(), 'skiff-tree-'));
     tempDirs.push(rootDir);
     const rt = new ProcessRuntime({ rootDir, cgroups: m, pollIntervalMs: 100 });
     runtimes.push(rt);
-    // The shell starts sleeps until a fork fails: pids.max 5 holds the shim, the shell and 3 sleeps.
+    const cg = ensurePodCgroup(m, p, 4, rt.helperProcessesPerContainer);
+    expect(read(join(cg.pidsDir ?? '', 'pids.max'))).toBe(String(4 + rt.helperProcessesPerContainer));
+    // The shell starts sleeps until a fork fails: pids.max holds the runtime's helpers, the shell and 3 sleeps.
     const script = 'for i in 1 2 3 4 5 6 7 8; do sleep 30 & echo "$i"; done';
     const id = await rt.startContainer({
       podUid: uid,

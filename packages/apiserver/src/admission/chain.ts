@@ -16,9 +16,18 @@ export class AdmissionChain {
     return new AdmissionChain([], []);
   }
 
-  /** Runs the mutating phase: each plugin that handles the request may change `a.object` or throw. */
-  admit(a: AdmissionAttributes): void {
-    for (const p of this.mutating) if (p.handles(a)) p.admit(a);
+  /**
+   * Runs the mutating phase: each plugin that handles the request may change `a.object` or throw. Returns
+   * a promise only when a plugin had to wait (the rest then run after it), so the usual path stays synchronous.
+   */
+  admit(a: AdmissionAttributes, from = 0): void | Promise<void> {
+    for (let i = from; i < this.mutating.length; i++) {
+      const p = this.mutating[i] as MutatingPlugin;
+      if (!p.handles(a)) continue;
+      const waiting = p.admit(a);
+      if (waiting instanceof Promise) return waiting.then(() => this.admit(a, i + 1));
+    }
+    return undefined;
   }
 
   /**

@@ -30,7 +30,9 @@ export function createAdmissionChain(deps: AdmissionDeps): AdmissionChain {
   const index = new PolicyIndex(deps.cache);
   const recount = new QuotaRecount(deps.cache, deps.store, index, deps.logger);
   const limitRanger = new LimitRanger(index);
-  const priority = new PriorityAdmission(index);
+  const priority = new PriorityAdmission(index, async () => {
+    await deps.cache.waitForRevision(await deps.store.currentRevision());
+  });
   return new AdmissionChain(
     [limitRanger, new ServiceAccountAdmission({ mountTokens: deps.mountServiceAccountTokens === true, cache: deps.cache }), priority],
     [

@@ -34,7 +34,14 @@ export const SYSTEM_PRIORITY_CLASSES: readonly PriorityClass[] = [
 export class PriorityAdmission implements MutatingPlugin, ValidatingPlugin {
   readonly name = 'Priority';
 
-  constructor(private readonly index: PolicyIndex) {}
+  /**
+   * `syncCache` waits until the index has every committed write: a class created a moment before the pod
+   * may not have reached it yet, and a miss is checked again after the wait before it is refused.
+   */
+  constructor(
+    private readonly index: PolicyIndex,
+    private readonly syncCache: () => Promise<void> = () => Promise.resolve(),
+  ) {}
 
   handles(a: AdmissionAttributes): boolean {
     if (a.operation !== 'CREATE' && a.operation !== 'UPDATE') return false;
@@ -42,8 +49,18 @@ export class PriorityAdmission implements MutatingPlugin, ValidatingPlugin {
   }
 
   /** Resolves the pod's priority (pods only). */
-  admit(a: AdmissionAttributes): void {
+  admit(a: AdmissionAttributes): void | Promise<void> {
     if (a.desc === PRIORITYCLASSES) return;
+    const spec = (a.object as Pod).spec;
+    if (spec === undefined) return;
+    const className = spec.priorityClassName ?? '';
+    if (className !== '' && this.index.priorityClass(className) === undefined) {
+      return this.syncCache().then(() => this.resolve(a));
+    }
+    this.resolve(a);
+  }
+
+  private resolve(a: AdmissionAttributes): void {
     const spec = (a.object as Pod).spec;
     if (spec === undefined) return;
     let value = 0;

@@ -45,7 +45,8 @@ export interface AdmissionPlugin {
 
 /** A plugin that may change the object (defaults); it throws an ApiError to refuse. */
 export interface MutatingPlugin extends AdmissionPlugin {
-  admit(a: AdmissionAttributes): void;
+  /** Synchronous unless it must wait (e.g. for the watch cache); the chain awaits only then. */
+  admit(a: AdmissionAttributes): void | Promise<void>;
 }
 
 /**

@@ -299,7 +299,8 @@ export class GenericRegistry {
     let settle: AdmissionSettle;
     try {
       strategy.prepareForCreate(object);
-      this.admission.admit(attrs);
+      const admitting = this.admission.admit(attrs);
+      if (admitting !== undefined) await admitting;
       strategy.admit?.(object, { list: (d) => this.cache.list(keyPrefix(d)).map((stored) => stored.object) });
       if (desc.resource === 'pods' && desc.group === '') stampPodCreation(object);
       else if (desc.group === 'apps' && TRACED_WORKLOADS.has(desc.resource)) stampTraceContext(object);
@@ -542,7 +543,8 @@ export class GenericRegistry {
       user: options.user,
       dryRun: options.dryRun === true,
     };
-    this.admission.admit(attrs);
+    const admitting = this.admission.admit(attrs);
+    if (admitting !== undefined) await admitting;
     if (options.fieldManager !== undefined && options.applied !== true)
       recordUpdate(desc, previous, next, options.fieldManager, subresource);
     next.metadata.generation = (prevMeta.generation ?? 1) + (subresource === undefined && specOf(next) !== specOf(previous) ? 1 : 0);

@@ -6,8 +6,9 @@
  * - cpu shares/weight from the pod's cpu requests (BestEffort: 2 shares);
  * - a cpu quota and a memory limit at pod level only when every container has that limit (their sum,
  *   raised to the largest init container's, plus overhead);
- * - pids.max from --pod-max-pids, plus one per container for the shim that lives in each container's
- *   cgroup (the runtime's helper is not the pod's process, as for a container's own pids limit).
+ * - pids.max from --pod-max-pids, plus the runtime's helpers in each container's cgroup (the shim, and
+ *   unshare and the namespace's init when isolated): they are not the pod's processes, as for a
+ *   container's own pids limit.
  * Not done: the kubepods level is not limited to node allocatable, and the burstable level's shares are
  * not recomputed from its pods' requests (upstream's QoS container manager does both).
  */
@@ -45,7 +46,7 @@ function podLimit(pod: Pod, resource: 'cpu' | 'memory'): number | undefined {
 }
 
 /** The limits of a pod's cgroup (see the file comment); `podMaxPids` ≤ 0 or absent: no pids limit. */
-export function podCgroupLimits(pod: Pod, podMaxPids?: number): CgroupLimits {
+export function podCgroupLimits(pod: Pod, podMaxPids?: number, helpersPerContainer = 1): CgroupLimits {
   const qos = podQosClass(pod);
   const limits: CgroupLimits = { cpuRequestMilli: qos === 'BestEffort' ? 0 : podRequests(pod).milliCpu };
   const cpu = podLimit(pod, 'cpu');
@@ -53,8 +54,8 @@ export function podCgroupLimits(pod: Pod, podMaxPids?: number): CgroupLimits {
   if (qos !== 'BestEffort' && cpu !== undefined) limits.cpuLimitMilli = cpu;
   if (qos !== 'BestEffort' && memory !== undefined) limits.memoryLimitBytes = memory;
   if (podMaxPids !== undefined && podMaxPids > 0) {
-    const shims = (pod.spec?.containers?.length ?? 0) + (pod.spec?.initContainers?.length ?? 0);
-    limits.pidsLimit = podMaxPids + shims;
+    const containers = (pod.spec?.containers?.length ?? 0) + (pod.spec?.initContainers?.length ?? 0);
+    limits.pidsLimit = podMaxPids + containers * helpersPerContainer;
   }
   return limits;
 }
@@ -70,10 +71,10 @@ function hasCpuWeight(cg: Cgroup): boolean {
  * a limit the spec asks for cannot be written; BestEffort's minimum weight (which nothing in the spec asks
  * for) is skipped where the cpu controller is not available (a v2 hierarchy without it).
  */
-export function ensurePodCgroup(cgroups: CgroupManager, pod: Pod, podMaxPids?: number): PodCgroup {
+export function ensurePodCgroup(cgroups: CgroupManager, pod: Pod, podMaxPids?: number, helpersPerContainer = 1): PodCgroup {
   const uid = pod.metadata?.uid ?? '';
   const qos = podQosClass(pod);
-  const { cpuRequestMilli, ...limits } = podCgroupLimits(pod, podMaxPids);
+  const { cpuRequestMilli, ...limits } = podCgroupLimits(pod, podMaxPids, helpersPerContainer);
   const cg = cgroups.createPodCgroup(uid, limits, qos);
   const weighted = qos === 'BestEffort' ? [cg, cgroups.qosCgroup(qos)].filter(hasCpuWeight) : [cg];
   for (const target of weighted) cgroups.writeLimits(target, cpuRequestMilli === undefined ? {} : { cpuRequestMilli });

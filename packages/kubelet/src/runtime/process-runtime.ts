@@ -405,6 +405,10 @@ export class ProcessRuntime implements ContainerRuntime {
     }
   }
 
+  get helperProcessesPerContainer(): number {
+    return helperProcessCount(this.namespaces);
+  }
+
   execPrefix(id: string): string[] {
     const entry = this.entries.get(id);
     if (entry === undefined || entry.state.state !== 'running' || !entry.isolated) return [];

@@ -98,6 +98,8 @@ export interface ContainerRuntime {
   followLog(podUid: string, containerName: string, options: FollowLogOptions): AsyncIterable<string>;
   /** The argv prefix that runs a command inside a running container's namespaces and root (exec probes); [] when it has none. */
   execPrefix(id: string): string[];
+  /** How many of the runtime's own processes live in each container's cgroup (shim, and unshare and init when isolated). */
+  readonly helperProcessesPerContainer: number;
   /** The cgroup.procs files of a container (where its exec probes are placed); [] for an unknown id. */
   cgroupProcsFiles(id: string): string[];
   /** Removes the pod cgroup and state dir after its containers are removed (exited ones still present are removed too). */
