@@ -4,7 +4,7 @@
  * preemption, and when the preemptor may try again.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EVENTS, PODS, type Pod } from '@skiff/api';
+import { EVENTS, PODS, PRIORITYCLASSES, type Pod } from '@skiff/api';
 import { ApiClient, EventRecorder } from '@skiff/client';
 import { ClusterState, createSchedulerCore, Nominator, PreemptionActions } from '@skiff/scheduler';
 import { Registry } from 'prom-client';
@@ -14,7 +14,7 @@ import { startTestApi, type TestApi } from '../../../test/support/apiserver.js';
 function pending(nominated?: string): Pod {
   return {
     metadata: { name: 'p', namespace: 'default' },
-    spec: { priority: 10, containers: [{ name: 'c', image: 'x' }] },
+    spec: { priorityClassName: 'ten', priority: 10, containers: [{ name: 'c', image: 'x' }] },
     status: { phase: 'Pending', ...(nominated === undefined ? {} : { nominatedNodeName: nominated }) },
   };
 }
@@ -22,6 +22,13 @@ function pending(nominated?: string): Pod {
 let t: TestApi;
 beforeAll(async () => {
   t = await startTestApi();
+  // Priority admission resolves spec.priority from the class: the pods name one of value 10.
+  await t.client.create(PRIORITYCLASSES, '', {
+    apiVersion: 'scheduling.k8s.io/v1',
+    kind: 'PriorityClass',
+    metadata: { name: 'ten' },
+    value: 10,
+  });
 });
 afterAll(async () => {
   await t?.stop();
