@@ -16,6 +16,8 @@ pub struct Weights {
     pub least_allocated: i64,
     /// Weight of the BalancedAllocation score; 0 leaves it out.
     pub balanced_allocation: i64,
+    /// Weight of the TaintToleration score (normalized, see [`crate::taints`]); 0 leaves it out.
+    pub taint_toleration: i64,
 }
 
 impl Default for Weights {
@@ -23,6 +25,7 @@ impl Default for Weights {
         Weights {
             least_allocated: 1,
             balanced_allocation: 0,
+            taint_toleration: 0,
         }
     }
 }
@@ -119,6 +122,7 @@ mod tests {
         let w = Weights {
             least_allocated: 2,
             balanced_allocation: 3,
+            taint_toleration: 0,
         };
         assert_eq!(total_score(&r, &p, w), la * 2 + 87 * 3);
         assert_eq!(total_score(&r, &p, Weights::default()), la);

@@ -24,6 +24,9 @@ impl Failures {
     pub const INSUFFICIENT_CPU: Failures = Failures(1 << 2);
     /// Not enough unrequested memory.
     pub const INSUFFICIENT_MEMORY: Failures = Failures(1 << 3);
+    /// A `NoSchedule`/`NoExecute` taint the pod does not tolerate (TaintToleration, which runs
+    /// after NodeUnschedulable and before NodeResourcesFit: counted alone).
+    pub const UNTOLERATED_TAINT: Failures = Failures(1 << 4);
 
     /// No failure: the node passes every filter.
     #[inline]
@@ -71,6 +74,7 @@ pub struct ReasonCounts {
     pub too_many_pods: u32,
     pub insufficient_cpu: u32,
     pub insufficient_memory: u32,
+    pub untolerated_taint: u32,
 }
 
 impl ReasonCounts {
@@ -81,6 +85,7 @@ impl ReasonCounts {
         self.too_many_pods += u32::from(f.contains(Failures::TOO_MANY_PODS));
         self.insufficient_cpu += u32::from(f.contains(Failures::INSUFFICIENT_CPU));
         self.insufficient_memory += u32::from(f.contains(Failures::INSUFFICIENT_MEMORY));
+        self.untolerated_taint += u32::from(f.contains(Failures::UNTOLERATED_TAINT));
     }
 }
 
@@ -172,7 +177,8 @@ mod tests {
                 unschedulable: 1,
                 too_many_pods: 0,
                 insufficient_cpu: 1,
-                insufficient_memory: 1
+                insufficient_memory: 1,
+                untolerated_taint: 0,
             }
         );
     }

@@ -29,6 +29,7 @@ use crate::js_order::cmp_js;
 use crate::layout::{
     gate, Columns, ScanValues, GATE_EXACT, GATE_TOO_MANY_PODS, GATE_UNSCHEDULABLE,
 };
+use crate::taints::Taint;
 
 /// A pod's requests in integer units (millicores, bytes).
 ///
@@ -142,6 +143,10 @@ pub struct NodeTable {
     exact_slot: Vec<u32>,
     /// How many kernel rows are gated [`GATE_UNSCHEDULABLE`] and [`GATE_TOO_MANY_PODS`].
     gate_counts: GateCounts,
+    /// Per row: the node's taints that filter or score (interned, see [`crate::taints`]).
+    taints: Vec<Vec<Taint>>,
+    /// How many rows have at least one taint.
+    tainted_rows: u32,
     index: HashMap<String, usize>,
     pending: HashMap<String, Usage>,
     /// Per-plugin weights of the total score (see [`crate::balanced_allocation::Weights`]).
@@ -172,6 +177,24 @@ impl NodeTable {
     /// The exact state of every row, in table order.
     pub fn rows(&self) -> &[Row] {
         &self.rows
+    }
+
+    /// Row `i`'s taints (empty for an untainted node).
+    pub fn taints(&self, i: usize) -> &[Taint] {
+        &self.taints[i]
+    }
+
+    /// True when some node has a taint: the scan then runs the taint filter and score.
+    pub fn any_taints(&self) -> bool {
+        self.tainted_rows > 0
+    }
+
+    /// Replaces row `i`'s taints (row `i` must exist). A node update sends its taints again.
+    pub fn set_taints(&mut self, i: usize, taints: Vec<Taint>) {
+        let before = !self.taints[i].is_empty();
+        let after = !taints.is_empty();
+        self.tainted_rows = self.tainted_rows + u32::from(after) - u32::from(before);
+        self.taints[i] = taints;
     }
 
     /// The row index of `name`, if the node is known.
@@ -260,6 +283,7 @@ impl NodeTable {
             usage,
         });
         self.columns.push(&ScanValues::EXACT);
+        self.taints.push(Vec::new());
         self.ranks.push(0);
         self.by_name.insert(at, i as u32);
         self.ranks_stale = true;
@@ -287,8 +311,10 @@ impl NodeTable {
         }
         self.set_exact(i, false);
         self.gate_counts.count(self.columns.gate[i], false);
+        self.set_taints(i, Vec::new());
         self.names.swap_remove(i);
         self.rows.swap_remove(i);
+        self.taints.swap_remove(i);
         self.ranks.swap_remove(i);
         self.exact_slot.swap_remove(i);
         self.columns.swap_remove(i);

@@ -9,10 +9,11 @@
 //! order, through the name ranks the table keeps, so the result does not depend on table order.
 
 use crate::balanced_allocation::total_score;
-use crate::fit::{filter, ReasonCounts};
+use crate::fit::{filter, Failures, ReasonCounts};
 use crate::kernel;
 use crate::layout::{split_key, PodTerms, GATE_EXACT, MAX_KERNEL_ROWS};
 use crate::node_table::{NodeTable, Requests};
+use crate::taints::{self, Toleration};
 
 /// The outcome of scheduling one pod.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -47,19 +48,25 @@ impl Best {
     }
 }
 
-/// Filters and scores every node for `pod` and picks the best.
-pub fn schedule(table: &mut NodeTable, pod: &Requests) -> Decision {
+/// Filters and scores every node for `pod` (which carries `tolerations`) and picks the best.
+pub fn schedule(table: &mut NodeTable, pod: &Requests, tolerations: &[Toleration]) -> Decision {
     table.prepare();
-    decide(table, pod)
+    decide(table, pod, tolerations)
 }
 
 /// Schedules `pods` in order, each one seeing the ones before it: after each placement the pod
 /// is accounted on its node as [`NodeTable::add_pod`] does (and stays accounted). Calls `each`
 /// with every pod's decision, in order.
-pub fn schedule_batch(table: &mut NodeTable, pods: &[Requests], mut each: impl FnMut(&Decision)) {
+/// Every pod of the batch carries `tolerations`.
+pub fn schedule_batch(
+    table: &mut NodeTable,
+    pods: &[Requests],
+    tolerations: &[Toleration],
+    mut each: impl FnMut(&Decision),
+) {
     table.prepare();
     for pod in pods {
-        let d = decide(table, pod);
+        let d = decide(table, pod, tolerations);
         if let Some(row) = d.best {
             // Accounting a pod changes one row's lane, never the ranks: no prepare() needed.
             table.add_pod_at(row, pod);
@@ -68,8 +75,71 @@ pub fn schedule_batch(table: &mut NodeTable, pods: &[Requests], mut each: impl F
     }
 }
 
+/// True when the taint filter or score can change a decision: some node is tainted, or the
+/// TaintToleration score has a weight (then every feasible node gets its 100).
+fn taints_matter(table: &NodeTable) -> bool {
+    table.any_taints() || table.weights.taint_toleration != 0
+}
+
+/// The filters on row `i` in kube-scheduler's order: NodeUnschedulable, TaintToleration,
+/// NodeResourcesFit; filtering stops at the first failing plugin.
+fn filter_row(table: &NodeTable, i: usize, pod: &Requests, tolerations: &[Toleration]) -> Failures {
+    let row = &table.rows()[i];
+    if !row.unschedulable && taints::rejects(table.taints(i), tolerations) {
+        return Failures::UNTOLERATED_TAINT;
+    }
+    filter(row, pod)
+}
+
+/// The path with taints: a scalar pass that filters every row and keeps the feasible ones
+/// with their untolerated `PreferNoSchedule` count, then the totals with that count
+/// normalized over the feasible rows. Returns `(row, total)` per feasible row, in table order.
+fn tainted_scores(
+    table: &NodeTable,
+    pod: &Requests,
+    tolerations: &[Toleration],
+    reasons: &mut ReasonCounts,
+) -> Vec<(usize, i64)> {
+    let mut feasible = Vec::new();
+    let mut max = 0i64;
+    for i in 0..table.len() {
+        let failures = filter_row(table, i, pod, tolerations);
+        if !failures.is_empty() {
+            reasons.record(failures);
+            continue;
+        }
+        let raw = taints::untolerated_preferred(table.taints(i), tolerations);
+        max = max.max(raw);
+        feasible.push((i, raw));
+    }
+    let w = table.weights;
+    for (i, value) in feasible.iter_mut() {
+        let mut total = total_score(&table.rows()[*i], pod, w);
+        if w.taint_toleration != 0 {
+            let taint = taints::normalize_reversed(*value, max);
+            total = total.wrapping_add(taint.wrapping_mul(w.taint_toleration));
+        }
+        *value = total;
+    }
+    feasible
+}
+
 /// One decision on a prepared table.
-fn decide(table: &NodeTable, pod: &Requests) -> Decision {
+fn decide(table: &NodeTable, pod: &Requests, tolerations: &[Toleration]) -> Decision {
+    if taints_matter(table) {
+        let mut reasons = ReasonCounts::default();
+        let scored = tainted_scores(table, pod, tolerations, &mut reasons);
+        let mut best: Option<Best> = None;
+        for &(i, score) in &scored {
+            Best::offer(&mut best, score, table.rank(i));
+        }
+        return Decision {
+            best: best.map(|b| table.row_at_rank(b.rank)),
+            score: best.map_or(0, |b| b.score),
+            feasible: scored.len() as u32,
+            reasons,
+        };
+    }
     let mut reasons = ReasonCounts::default();
     let mut feasible = 0u32;
     let mut best: Option<Best> = None;
@@ -118,8 +188,15 @@ fn decide(table: &NodeTable, pod: &Requests) -> Decision {
 /// Per row in table order, the score for `pod`, or -1 where a filter rejects the node. Rows
 /// the kernel takes are evaluated with the kernel's own arithmetic, one node at a time, so the
 /// differential tests compare it node by node.
-pub fn score_all(table: &mut NodeTable, pod: &Requests) -> Vec<f64> {
+pub fn score_all(table: &mut NodeTable, pod: &Requests, tolerations: &[Toleration]) -> Vec<f64> {
     table.prepare();
+    if taints_matter(table) {
+        let mut out = vec![-1.0; table.len()];
+        for (i, score) in tainted_scores(table, pod, tolerations, &mut ReasonCounts::default()) {
+            out[i] = score as f64;
+        }
+        return out;
+    }
     let terms = PodTerms::new(pod).filter(|_| table.weights.is_least_allocated_only());
     (0..table.len())
         .map(|i| {
@@ -211,8 +288,8 @@ mod tests {
     #[test]
     fn empty_table_schedules_nowhere() {
         let mut t = NodeTable::new();
-        assert_eq!(schedule(&mut t, &pod(1, 1)), Decision::default());
-        assert!(score_all(&mut t, &pod(1, 1)).is_empty());
+        assert_eq!(schedule(&mut t, &pod(1, 1), &[]), Decision::default());
+        assert!(score_all(&mut t, &pod(1, 1), &[]).is_empty());
     }
 
     #[test]
@@ -221,12 +298,12 @@ mod tests {
         t.upsert("busy", alloc(4000, 8 * GI, 110), false);
         t.upsert("idle", alloc(4000, 8 * GI, 110), false);
         t.add_pod("busy", &pod(2000, 4 * GI));
-        let d = schedule(&mut t, &pod(500, GI));
+        let d = schedule(&mut t, &pod(500, GI), &[]);
         assert_eq!(d.best, t.position("idle"));
         assert_eq!(d.feasible, 2);
         // cpu (4000-500)*100/4000 = 87, memory (8-1)*100/8 = 87
         assert_eq!(d.score, 87);
-        assert_eq!(score_all(&mut t, &pod(500, GI)), vec![37.0, 87.0]);
+        assert_eq!(score_all(&mut t, &pod(500, GI), &[]), vec![37.0, 87.0]);
     }
 
     #[test]
@@ -235,10 +312,10 @@ mod tests {
         for name in ["node-b", "node-c", "node-a", "node-10"] {
             t.upsert(name, alloc(1000, GI, 10), false);
         }
-        let d = schedule(&mut t, &pod(100, MI));
+        let d = schedule(&mut t, &pod(100, MI), &[]);
         assert_eq!(d.best.map(|i| t.names()[i].as_str()), Some("node-10"));
         t.remove("node-10");
-        let d = schedule(&mut t, &pod(100, MI));
+        let d = schedule(&mut t, &pod(100, MI), &[]);
         assert_eq!(d.best.map(|i| t.names()[i].as_str()), Some("node-a"));
     }
 
@@ -248,7 +325,7 @@ mod tests {
         t.upsert("cordoned", alloc(0, 0, 0), true);
         t.upsert("small", alloc(100, MI, 0), false);
         t.upsert("cpu-only", alloc(100, 10 * GI, 10), false);
-        let d = schedule(&mut t, &pod(200, 2 * MI));
+        let d = schedule(&mut t, &pod(200, 2 * MI), &[]);
         assert_eq!(d.best, None);
         assert_eq!(d.score, 0);
         assert_eq!(d.feasible, 0);
@@ -259,9 +336,13 @@ mod tests {
                 too_many_pods: 1,
                 insufficient_cpu: 2,
                 insufficient_memory: 1,
+                untolerated_taint: 0,
             }
         );
-        assert_eq!(score_all(&mut t, &pod(200, 2 * MI)), vec![-1.0, -1.0, -1.0]);
+        assert_eq!(
+            score_all(&mut t, &pod(200, 2 * MI), &[]),
+            vec![-1.0, -1.0, -1.0]
+        );
     }
 
     #[test]
@@ -272,7 +353,7 @@ mod tests {
         t.upsert("huge", alloc(4000, huge, 110), false);
         t.upsert("fast-b", alloc(4000, 64 * GI, 110), false);
         // Same cpu, "huge" frees more memory: it wins, from the exact path.
-        let d = schedule(&mut t, &pod(100, GI));
+        let d = schedule(&mut t, &pod(100, GI), &[]);
         assert_eq!(d.best, t.position("huge"));
         assert_eq!(d.feasible, 3);
         assert_eq!(d, reference(&t, &pod(100, GI)));
@@ -281,8 +362,8 @@ mod tests {
             non_zero_memory_bytes: -1,
             ..pod(100, GI)
         };
-        assert_eq!(schedule(&mut t, &odd), reference(&t, &odd));
-        assert_eq!(score_all(&mut t, &odd), reference_scores(&t, &odd));
+        assert_eq!(schedule(&mut t, &odd, &[]), reference(&t, &odd));
+        assert_eq!(score_all(&mut t, &odd, &[]), reference_scores(&t, &odd));
     }
 
     #[test]
@@ -292,7 +373,7 @@ mod tests {
         t.upsert("b", alloc(1000, GI, 2), false);
         let pods = [pod(400, 0); 5];
         let mut got = Vec::new();
-        schedule_batch(&mut t, &pods, |d| got.push(d.best.map(t_name)));
+        schedule_batch(&mut t, &pods, &[], |d| got.push(d.best.map(t_name)));
         fn t_name(i: usize) -> &'static str {
             ["a", "b"][i]
         }
@@ -427,21 +508,21 @@ mod tests {
                 }
                 let p = random_pod(&mut r);
                 let expected = reference(&t, &p);
-                let got = schedule(&mut t, &p);
+                let got = schedule(&mut t, &p, &[]);
                 assert_eq!(got, expected, "round {round} step {step} pod {p:?}");
-                assert_eq!(score_all(&mut t, &p), reference_scores(&t, &p));
+                assert_eq!(score_all(&mut t, &p, &[]), reference_scores(&t, &p));
             }
             // A batch equals one decision and one add_pod at a time.
             let pods: Vec<Requests> = (0..20).map(|_| random_pod(&mut r)).collect();
             let mut batch = Vec::new();
-            schedule_batch(&mut t, &pods, |d| batch.push(*d));
+            schedule_batch(&mut t, &pods, &[], |d| batch.push(*d));
             for (k, d) in batch.iter().enumerate() {
                 if let Some(row) = d.best {
                     t.remove_pod(&t.names()[row].clone(), &pods[k]);
                 }
             }
             for (k, p) in pods.iter().enumerate() {
-                let d = schedule(&mut t, p);
+                let d = schedule(&mut t, p, &[]);
                 assert_eq!(d, batch[k], "round {round} batch pod {k}");
                 if let Some(row) = d.best {
                     t.add_pod_at(row, p);

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 
-import type { NodeResources, PodRequests, ScheduleResult, SchedulerCore, ScoringWeights } from './contract.js';
+import type { NodeResources, NodeTaint, PodRequests, PodToleration, ScheduleResult, SchedulerCore, ScoringWeights } from './contract.js';
 
 /**
  * The napi class `SchedulerCore` exported by `@skiff/scheduler-core`, as this wrapper uses
@@ -24,7 +24,11 @@ interface NativeBinding {
   /** 4 numbers per pod in, 7 per pod out (`[nodeIndex or -1, score, feasibleNodes, ...reasons]`). */
   scheduleBatchInto(pods: Float64Array, out: Float64Array): number;
   scoreAll(pod: PodRequests): Float64Array;
-  configureScoring(leastAllocatedWeight: number, balancedAllocationWeight: number): void;
+  configureScoring(leastAllocatedWeight: number, balancedAllocationWeight: number, taintTolerationWeight?: number): void;
+  /** Triples `[key, value, effect]` of interned ids for the node at `index`. */
+  setNodeTaints(index: number, taints: Uint32Array): void;
+  /** Triples `[key or 0, value or 0, effect or 0]` for the pods scheduled from now on. */
+  setTolerations(tolerations: Uint32Array): void;
   nodeNames(): string[];
   readonly nodeCount: number;
   /** Which build of the scan loop runs: `'avx2'` or `'baseline'`. */
@@ -43,6 +47,62 @@ interface NativeModule {
 }
 
 let nativeModule: NativeModule | undefined;
+
+/** The native core's effect codes (`taints.rs`); other effects are left out. */
+const EFFECT_CODES: ReadonlyMap<string, number> = new Map([
+  ['NoSchedule', 1],
+  ['PreferNoSchedule', 2],
+  ['NoExecute', 3],
+]);
+
+const NO_TOLERATIONS = new Uint32Array(0);
+
+/**
+ * Interns taint and toleration strings to ids >= 1 for the native core, which compares ids
+ * only. Keys and values share one table; it only grows (the distinct keys and values of a
+ * cluster's taints and pods' tolerations are few).
+ */
+class Interner {
+  readonly #ids = new Map<string, number>();
+
+  id(text: string): number {
+    let id = this.#ids.get(text);
+    if (id === undefined) {
+      id = this.#ids.size + 1;
+      this.#ids.set(text, id);
+    }
+    return id;
+  }
+
+  /** A node's taints as triples; taints with an effect the core ignores are left out. */
+  taints(taints: readonly NodeTaint[] | undefined): Uint32Array {
+    const out: number[] = [];
+    for (const t of taints ?? []) {
+      const effect = EFFECT_CODES.get(t.effect);
+      if (effect !== undefined) out.push(this.id(t.key), this.id(t.value ?? ''), effect);
+    }
+    return Uint32Array.from(out);
+  }
+
+  /**
+   * A pod's tolerations as triples with 0 for "any": an empty key, operator Exists, an empty
+   * effect. A toleration that can match no taint the core keeps (an unknown operator or
+   * effect) is left out.
+   */
+  tolerations(tolerations: readonly PodToleration[] | undefined): Uint32Array {
+    if (tolerations === undefined || tolerations.length === 0) return NO_TOLERATIONS;
+    const out: number[] = [];
+    for (const t of tolerations) {
+      const effect = t.effect === undefined || t.effect === '' ? 0 : EFFECT_CODES.get(t.effect);
+      const exists = t.operator === 'Exists';
+      const equal = t.operator === undefined || t.operator === '' || t.operator === 'Equal';
+      if (effect === undefined || !(exists || equal)) continue;
+      const key = t.key === undefined || t.key === '' ? 0 : this.id(t.key);
+      out.push(key, exists ? 0 : this.id(t.value ?? ''), effect);
+    }
+    return Uint32Array.from(out);
+  }
+}
 
 /**
  * Loads `@skiff/scheduler-core` once (CommonJS, via `createRequire`). Throws when the addon
@@ -85,6 +145,9 @@ export class NativeSchedulerCore implements SchedulerCore {
   readonly #resultLength: number;
   /** Node names in the native table's order. */
   readonly #names: string[] = [];
+  readonly #interner = new Interner();
+  /** True while the native core holds no tolerations (skips setting none again). */
+  #noTolerations = true;
 
   /** Throws when the native addon cannot be loaded (see {@link isNativeSchedulerCoreAvailable}). */
   constructor() {
@@ -107,6 +170,7 @@ export class NativeSchedulerCore implements SchedulerCore {
   upsertNode(node: NodeResources): void {
     const at = this.#native.upsertNode(node);
     if (at === this.#names.length) this.#names.push(node.name);
+    this.#native.setNodeTaints(at, this.#interner.taints(node.taints));
   }
 
   removeNode(name: string): void {
@@ -126,12 +190,22 @@ export class NativeSchedulerCore implements SchedulerCore {
   }
 
   schedule(pod: PodRequests): ScheduleResult {
+    this.#tolerate(pod.tolerations);
     const out = this.#out;
     const at = this.#native.scheduleInto(pod.milliCpu, pod.memoryBytes, pod.nonZeroMilliCpu, pod.nonZeroMemoryBytes, out);
     return this.#result(at, out, 0);
   }
 
   scheduleBatch(pods: readonly PodRequests[]): ScheduleResult[] {
+    if (pods.some((pod) => pod.tolerations !== undefined && pod.tolerations.length > 0)) {
+      // Tolerations are per pod: one call each, accounted as the batch would.
+      return pods.map((pod) => {
+        const result = this.schedule(pod);
+        if (result.nodeName !== null) this.addPod(result.nodeName, pod);
+        return result;
+      });
+    }
+    this.#tolerate(undefined);
     const podLength = this.#podLength;
     const resultLength = this.#resultLength;
     const input = new Float64Array(pods.length * podLength);
@@ -151,18 +225,27 @@ export class NativeSchedulerCore implements SchedulerCore {
   }
 
   configureScoring(weights: ScoringWeights): void {
-    this.#native.configureScoring(weights.leastAllocatedWeight, weights.balancedAllocationWeight);
+    this.#native.configureScoring(weights.leastAllocatedWeight, weights.balancedAllocationWeight, weights.taintTolerationWeight ?? 0);
   }
 
   scoreAll(pod: PodRequests): Float64Array {
+    this.#tolerate(pod.tolerations);
     return this.#native.scoreAll(pod);
+  }
+
+  /** Hands the pod's tolerations to the native core (nothing when it has none, as before). */
+  #tolerate(tolerations: readonly PodToleration[] | undefined): void {
+    const none = tolerations === undefined || tolerations.length === 0;
+    if (none && this.#noTolerations) return;
+    this.#native.setTolerations(this.#interner.tolerations(tolerations));
+    this.#noTolerations = none;
   }
 
   nodeNames(): string[] {
     return [...this.#names];
   }
 
-  /** A result from a node index (-1 for none) and six numbers of `out` from `at`. */
+  /** A result from a node index (-1 for none) and seven numbers of `out` from `at`. */
   #result(index: number, out: Float64Array, at: number): ScheduleResult {
     return {
       nodeName: index < 0 ? null : this.#names[index]!,
@@ -173,6 +256,7 @@ export class NativeSchedulerCore implements SchedulerCore {
         tooManyPods: out[at + 3]!,
         insufficientCpu: out[at + 4]!,
         insufficientMemory: out[at + 5]!,
+        untoleratedTaint: out[at + 6]!,
       },
     };
   }
