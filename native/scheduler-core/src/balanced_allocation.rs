@@ -18,6 +18,8 @@ pub struct Weights {
     pub balanced_allocation: i64,
     /// Weight of the TaintToleration score (normalized, see [`crate::taints`]); 0 leaves it out.
     pub taint_toleration: i64,
+    /// Weight of the NodeAffinity score (normalized, see [`crate::affinity`]); 0 leaves it out.
+    pub node_affinity: i64,
 }
 
 impl Default for Weights {
@@ -26,6 +28,7 @@ impl Default for Weights {
             least_allocated: 1,
             balanced_allocation: 0,
             taint_toleration: 0,
+            node_affinity: 0,
         }
     }
 }
@@ -123,6 +126,7 @@ mod tests {
             least_allocated: 2,
             balanced_allocation: 3,
             taint_toleration: 0,
+            node_affinity: 0,
         };
         assert_eq!(total_score(&r, &p, w), la * 2 + 87 * 3);
         assert_eq!(total_score(&r, &p, Weights::default()), la);

@@ -27,6 +27,9 @@ impl Failures {
     /// A `NoSchedule`/`NoExecute` taint the pod does not tolerate (TaintToleration, which runs
     /// after NodeUnschedulable and before NodeResourcesFit: counted alone).
     pub const UNTOLERATED_TAINT: Failures = Failures(1 << 4);
+    /// The node does not match the pod's node selector or required node affinity
+    /// (NodeAffinity, after TaintToleration: counted alone).
+    pub const NODE_AFFINITY: Failures = Failures(1 << 5);
 
     /// No failure: the node passes every filter.
     #[inline]
@@ -75,6 +78,7 @@ pub struct ReasonCounts {
     pub insufficient_cpu: u32,
     pub insufficient_memory: u32,
     pub untolerated_taint: u32,
+    pub node_affinity: u32,
 }
 
 impl ReasonCounts {
@@ -86,6 +90,7 @@ impl ReasonCounts {
         self.insufficient_cpu += u32::from(f.contains(Failures::INSUFFICIENT_CPU));
         self.insufficient_memory += u32::from(f.contains(Failures::INSUFFICIENT_MEMORY));
         self.untolerated_taint += u32::from(f.contains(Failures::UNTOLERATED_TAINT));
+        self.node_affinity += u32::from(f.contains(Failures::NODE_AFFINITY));
     }
 }
 
@@ -179,6 +184,7 @@ mod tests {
                 insufficient_cpu: 1,
                 insufficient_memory: 1,
                 untolerated_taint: 0,
+                node_affinity: 0,
             }
         );
     }

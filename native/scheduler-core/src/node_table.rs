@@ -25,6 +25,7 @@ use std::collections::HashMap;
 
 use crate::balanced_allocation::Weights;
 
+use crate::affinity::Labels;
 use crate::js_order::cmp_js;
 use crate::layout::{
     gate, Columns, ScanValues, GATE_EXACT, GATE_TOO_MANY_PODS, GATE_UNSCHEDULABLE,
@@ -145,6 +146,8 @@ pub struct NodeTable {
     gate_counts: GateCounts,
     /// Per row: the node's taints that filter or score (interned, see [`crate::taints`]).
     taints: Vec<Vec<Taint>>,
+    /// Per row: the node's labels and name (interned, see [`crate::affinity`]).
+    labels: Vec<Labels>,
     /// How many rows have at least one taint.
     tainted_rows: u32,
     index: HashMap<String, usize>,
@@ -182,6 +185,16 @@ impl NodeTable {
     /// Row `i`'s taints (empty for an untainted node).
     pub fn taints(&self, i: usize) -> &[Taint] {
         &self.taints[i]
+    }
+
+    /// Row `i`'s labels.
+    pub fn labels(&self, i: usize) -> &Labels {
+        &self.labels[i]
+    }
+
+    /// Replaces row `i`'s labels (row `i` must exist). A node update sends them again.
+    pub fn set_labels(&mut self, i: usize, labels: Labels) {
+        self.labels[i] = labels;
     }
 
     /// True when some node has a taint: the scan then runs the taint filter and score.
@@ -284,6 +297,7 @@ impl NodeTable {
         });
         self.columns.push(&ScanValues::EXACT);
         self.taints.push(Vec::new());
+        self.labels.push(Labels::default());
         self.ranks.push(0);
         self.by_name.insert(at, i as u32);
         self.ranks_stale = true;
@@ -315,6 +329,7 @@ impl NodeTable {
         self.names.swap_remove(i);
         self.rows.swap_remove(i);
         self.taints.swap_remove(i);
+        self.labels.swap_remove(i);
         self.ranks.swap_remove(i);
         self.exact_slot.swap_remove(i);
         self.columns.swap_remove(i);

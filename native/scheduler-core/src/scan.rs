@@ -8,12 +8,20 @@
 //! The best node has the highest score; ties go to the smallest name in JavaScript string
 //! order, through the name ranks the table keeps, so the result does not depend on table order.
 
+use crate::affinity::{self, PodAffinity};
 use crate::balanced_allocation::total_score;
 use crate::fit::{filter, Failures, ReasonCounts};
 use crate::kernel;
 use crate::layout::{split_key, PodTerms, GATE_EXACT, MAX_KERNEL_ROWS};
 use crate::node_table::{NodeTable, Requests};
 use crate::taints::{self, Toleration};
+
+/// What a pod brings besides its requests: its tolerations and its node affinity.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Constraints {
+    pub tolerations: Vec<Toleration>,
+    pub affinity: PodAffinity,
+}
 
 /// The outcome of scheduling one pod.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -48,25 +56,25 @@ impl Best {
     }
 }
 
-/// Filters and scores every node for `pod` (which carries `tolerations`) and picks the best.
-pub fn schedule(table: &mut NodeTable, pod: &Requests, tolerations: &[Toleration]) -> Decision {
+/// Filters and scores every node for `pod` (with its constraints `c`) and picks the best.
+pub fn schedule(table: &mut NodeTable, pod: &Requests, c: &Constraints) -> Decision {
     table.prepare();
-    decide(table, pod, tolerations)
+    decide(table, pod, c)
 }
 
 /// Schedules `pods` in order, each one seeing the ones before it: after each placement the pod
 /// is accounted on its node as [`NodeTable::add_pod`] does (and stays accounted). Calls `each`
 /// with every pod's decision, in order.
-/// Every pod of the batch carries `tolerations`.
+/// Every pod of the batch has the constraints `c`.
 pub fn schedule_batch(
     table: &mut NodeTable,
     pods: &[Requests],
-    tolerations: &[Toleration],
+    c: &Constraints,
     mut each: impl FnMut(&Decision),
 ) {
     table.prepare();
     for pod in pods {
-        let d = decide(table, pod, tolerations);
+        let d = decide(table, pod, c);
         if let Some(row) = d.best {
             // Accounting a pod changes one row's lane, never the ranks: no prepare() needed.
             table.add_pod_at(row, pod);
@@ -75,60 +83,79 @@ pub fn schedule_batch(
     }
 }
 
-/// True when the taint filter or score can change a decision: some node is tainted, or the
-/// TaintToleration score has a weight (then every feasible node gets its 100).
-fn taints_matter(table: &NodeTable) -> bool {
-    table.any_taints() || table.weights.taint_toleration != 0
+/// True when the taint or affinity filters or scores can change a decision: some node is
+/// tainted, the TaintToleration score has a weight (then every feasible node gets its 100), or
+/// the pod has a node selector or node affinity.
+fn constraints_matter(table: &NodeTable, c: &Constraints) -> bool {
+    table.any_taints() || table.weights.taint_toleration != 0 || !c.affinity.is_empty()
 }
 
 /// The filters on row `i` in kube-scheduler's order: NodeUnschedulable, TaintToleration,
-/// NodeResourcesFit; filtering stops at the first failing plugin.
-fn filter_row(table: &NodeTable, i: usize, pod: &Requests, tolerations: &[Toleration]) -> Failures {
+/// NodeAffinity, NodeResourcesFit; filtering stops at the first failing plugin.
+fn filter_row(table: &NodeTable, i: usize, pod: &Requests, c: &Constraints) -> Failures {
     let row = &table.rows()[i];
-    if !row.unschedulable && taints::rejects(table.taints(i), tolerations) {
+    if row.unschedulable {
+        return Failures::UNSCHEDULABLE;
+    }
+    if taints::rejects(table.taints(i), &c.tolerations) {
         return Failures::UNTOLERATED_TAINT;
+    }
+    if c.affinity.rejects(table.labels(i)) {
+        return Failures::NODE_AFFINITY;
     }
     filter(row, pod)
 }
 
-/// The path with taints: a scalar pass that filters every row and keeps the feasible ones
-/// with their untolerated `PreferNoSchedule` count, then the totals with that count
+/// The path with constraints: a scalar pass that filters every row and keeps the feasible
+/// ones with their raw TaintToleration and NodeAffinity scores, then the totals with those
 /// normalized over the feasible rows. Returns `(row, total)` per feasible row, in table order.
-fn tainted_scores(
+fn constrained_scores(
     table: &NodeTable,
     pod: &Requests,
-    tolerations: &[Toleration],
+    c: &Constraints,
     reasons: &mut ReasonCounts,
 ) -> Vec<(usize, i64)> {
-    let mut feasible = Vec::new();
-    let mut max = 0i64;
+    let w = table.weights;
+    let mut feasible: Vec<(usize, i64, i64)> = Vec::new();
+    let (mut max_taint, mut max_affinity) = (0i64, 0i64);
     for i in 0..table.len() {
-        let failures = filter_row(table, i, pod, tolerations);
+        let failures = filter_row(table, i, pod, c);
         if !failures.is_empty() {
             reasons.record(failures);
             continue;
         }
-        let raw = taints::untolerated_preferred(table.taints(i), tolerations);
-        max = max.max(raw);
-        feasible.push((i, raw));
-    }
-    let w = table.weights;
-    for (i, value) in feasible.iter_mut() {
-        let mut total = total_score(&table.rows()[*i], pod, w);
-        if w.taint_toleration != 0 {
-            let taint = taints::normalize_reversed(*value, max);
-            total = total.wrapping_add(taint.wrapping_mul(w.taint_toleration));
-        }
-        *value = total;
+        let taint = taints::untolerated_preferred(table.taints(i), &c.tolerations);
+        let affinity = if w.node_affinity != 0 {
+            c.affinity.preferred_score(table.labels(i))
+        } else {
+            0
+        };
+        max_taint = max_taint.max(taint);
+        max_affinity = max_affinity.max(affinity);
+        feasible.push((i, taint, affinity));
     }
     feasible
+        .into_iter()
+        .map(|(i, taint, affinity)| {
+            let mut total = total_score(&table.rows()[i], pod, w);
+            if w.taint_toleration != 0 {
+                let t = taints::normalize_reversed(taint, max_taint);
+                total = total.wrapping_add(t.wrapping_mul(w.taint_toleration));
+            }
+            if w.node_affinity != 0 {
+                let a = affinity::normalize(affinity, max_affinity);
+                total = total.wrapping_add(a.wrapping_mul(w.node_affinity));
+            }
+            (i, total)
+        })
+        .collect()
 }
 
 /// One decision on a prepared table.
-fn decide(table: &NodeTable, pod: &Requests, tolerations: &[Toleration]) -> Decision {
-    if taints_matter(table) {
+fn decide(table: &NodeTable, pod: &Requests, c: &Constraints) -> Decision {
+    if constraints_matter(table, c) {
         let mut reasons = ReasonCounts::default();
-        let scored = tainted_scores(table, pod, tolerations, &mut reasons);
+        let scored = constrained_scores(table, pod, c, &mut reasons);
         let mut best: Option<Best> = None;
         for &(i, score) in &scored {
             Best::offer(&mut best, score, table.rank(i));
@@ -188,11 +215,11 @@ fn decide(table: &NodeTable, pod: &Requests, tolerations: &[Toleration]) -> Deci
 /// Per row in table order, the score for `pod`, or -1 where a filter rejects the node. Rows
 /// the kernel takes are evaluated with the kernel's own arithmetic, one node at a time, so the
 /// differential tests compare it node by node.
-pub fn score_all(table: &mut NodeTable, pod: &Requests, tolerations: &[Toleration]) -> Vec<f64> {
+pub fn score_all(table: &mut NodeTable, pod: &Requests, c: &Constraints) -> Vec<f64> {
     table.prepare();
-    if taints_matter(table) {
+    if constraints_matter(table, c) {
         let mut out = vec![-1.0; table.len()];
-        for (i, score) in tainted_scores(table, pod, tolerations, &mut ReasonCounts::default()) {
+        for (i, score) in constrained_scores(table, pod, c, &mut ReasonCounts::default()) {
             out[i] = score as f64;
         }
         return out;
@@ -288,8 +315,11 @@ mod tests {
     #[test]
     fn empty_table_schedules_nowhere() {
         let mut t = NodeTable::new();
-        assert_eq!(schedule(&mut t, &pod(1, 1), &[]), Decision::default());
-        assert!(score_all(&mut t, &pod(1, 1), &[]).is_empty());
+        assert_eq!(
+            schedule(&mut t, &pod(1, 1), &Constraints::default()),
+            Decision::default()
+        );
+        assert!(score_all(&mut t, &pod(1, 1), &Constraints::default()).is_empty());
     }
 
     #[test]
@@ -298,12 +328,15 @@ mod tests {
         t.upsert("busy", alloc(4000, 8 * GI, 110), false);
         t.upsert("idle", alloc(4000, 8 * GI, 110), false);
         t.add_pod("busy", &pod(2000, 4 * GI));
-        let d = schedule(&mut t, &pod(500, GI), &[]);
+        let d = schedule(&mut t, &pod(500, GI), &Constraints::default());
         assert_eq!(d.best, t.position("idle"));
         assert_eq!(d.feasible, 2);
         // cpu (4000-500)*100/4000 = 87, memory (8-1)*100/8 = 87
         assert_eq!(d.score, 87);
-        assert_eq!(score_all(&mut t, &pod(500, GI), &[]), vec![37.0, 87.0]);
+        assert_eq!(
+            score_all(&mut t, &pod(500, GI), &Constraints::default()),
+            vec![37.0, 87.0]
+        );
     }
 
     #[test]
@@ -312,10 +345,10 @@ mod tests {
         for name in ["node-b", "node-c", "node-a", "node-10"] {
             t.upsert(name, alloc(1000, GI, 10), false);
         }
-        let d = schedule(&mut t, &pod(100, MI), &[]);
+        let d = schedule(&mut t, &pod(100, MI), &Constraints::default());
         assert_eq!(d.best.map(|i| t.names()[i].as_str()), Some("node-10"));
         t.remove("node-10");
-        let d = schedule(&mut t, &pod(100, MI), &[]);
+        let d = schedule(&mut t, &pod(100, MI), &Constraints::default());
         assert_eq!(d.best.map(|i| t.names()[i].as_str()), Some("node-a"));
     }
 
@@ -325,7 +358,7 @@ mod tests {
         t.upsert("cordoned", alloc(0, 0, 0), true);
         t.upsert("small", alloc(100, MI, 0), false);
         t.upsert("cpu-only", alloc(100, 10 * GI, 10), false);
-        let d = schedule(&mut t, &pod(200, 2 * MI), &[]);
+        let d = schedule(&mut t, &pod(200, 2 * MI), &Constraints::default());
         assert_eq!(d.best, None);
         assert_eq!(d.score, 0);
         assert_eq!(d.feasible, 0);
@@ -337,10 +370,11 @@ mod tests {
                 insufficient_cpu: 2,
                 insufficient_memory: 1,
                 untolerated_taint: 0,
+                node_affinity: 0,
             }
         );
         assert_eq!(
-            score_all(&mut t, &pod(200, 2 * MI), &[]),
+            score_all(&mut t, &pod(200, 2 * MI), &Constraints::default()),
             vec![-1.0, -1.0, -1.0]
         );
     }
@@ -353,7 +387,7 @@ mod tests {
         t.upsert("huge", alloc(4000, huge, 110), false);
         t.upsert("fast-b", alloc(4000, 64 * GI, 110), false);
         // Same cpu, "huge" frees more memory: it wins, from the exact path.
-        let d = schedule(&mut t, &pod(100, GI), &[]);
+        let d = schedule(&mut t, &pod(100, GI), &Constraints::default());
         assert_eq!(d.best, t.position("huge"));
         assert_eq!(d.feasible, 3);
         assert_eq!(d, reference(&t, &pod(100, GI)));
@@ -362,8 +396,14 @@ mod tests {
             non_zero_memory_bytes: -1,
             ..pod(100, GI)
         };
-        assert_eq!(schedule(&mut t, &odd, &[]), reference(&t, &odd));
-        assert_eq!(score_all(&mut t, &odd, &[]), reference_scores(&t, &odd));
+        assert_eq!(
+            schedule(&mut t, &odd, &Constraints::default()),
+            reference(&t, &odd)
+        );
+        assert_eq!(
+            score_all(&mut t, &odd, &Constraints::default()),
+            reference_scores(&t, &odd)
+        );
     }
 
     #[test]
@@ -373,7 +413,9 @@ mod tests {
         t.upsert("b", alloc(1000, GI, 2), false);
         let pods = [pod(400, 0); 5];
         let mut got = Vec::new();
-        schedule_batch(&mut t, &pods, &[], |d| got.push(d.best.map(t_name)));
+        schedule_batch(&mut t, &pods, &Constraints::default(), |d| {
+            got.push(d.best.map(t_name))
+        });
         fn t_name(i: usize) -> &'static str {
             ["a", "b"][i]
         }
@@ -508,21 +550,24 @@ mod tests {
                 }
                 let p = random_pod(&mut r);
                 let expected = reference(&t, &p);
-                let got = schedule(&mut t, &p, &[]);
+                let got = schedule(&mut t, &p, &Constraints::default());
                 assert_eq!(got, expected, "round {round} step {step} pod {p:?}");
-                assert_eq!(score_all(&mut t, &p, &[]), reference_scores(&t, &p));
+                assert_eq!(
+                    score_all(&mut t, &p, &Constraints::default()),
+                    reference_scores(&t, &p)
+                );
             }
             // A batch equals one decision and one add_pod at a time.
             let pods: Vec<Requests> = (0..20).map(|_| random_pod(&mut r)).collect();
             let mut batch = Vec::new();
-            schedule_batch(&mut t, &pods, &[], |d| batch.push(*d));
+            schedule_batch(&mut t, &pods, &Constraints::default(), |d| batch.push(*d));
             for (k, d) in batch.iter().enumerate() {
                 if let Some(row) = d.best {
                     t.remove_pod(&t.names()[row].clone(), &pods[k]);
                 }
             }
             for (k, p) in pods.iter().enumerate() {
-                let d = schedule(&mut t, p, &[]);
+                let d = schedule(&mut t, p, &Constraints::default());
                 assert_eq!(d, batch[k], "round {round} batch pod {k}");
                 if let Some(row) = d.best {
                     t.add_pod_at(row, p);

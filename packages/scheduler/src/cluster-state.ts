@@ -19,6 +19,7 @@ export function nodeResources(node: Node): NodeResources {
     allocatablePods: alloc['pods'] === undefined ? 0 : Number(alloc['pods']),
     unschedulable: node.spec?.unschedulable === true,
     taints: node.spec?.taints ?? [],
+    labels: node.metadata?.labels ?? {},
   };
 }
 

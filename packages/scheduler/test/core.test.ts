@@ -16,7 +16,9 @@ import {
   type SchedulerCoreKind,
   type ScoringWeights,
 } from '../src/core/index.js';
-import type { NodeTaint, PodToleration } from '../src/core/contract.js';
+import { emptyScheduleReasons, type NodeSelectorTerm, type NodeTaint, type PodToleration } from '../src/core/contract.js';
+import type { NativeBinding } from '../src/core/native-core.js';
+import type { RequirementLike } from '../src/plugins/node-selector.js';
 
 const MI = 1024 ** 2;
 const GI = 1024 ** 3;
@@ -42,7 +44,7 @@ function pod(cpu: number, memory: number): PodRequests {
 }
 
 function noReasons(): ScheduleResult['reasons'] {
-  return { unschedulable: 0, tooManyPods: 0, insufficientCpu: 0, insufficientMemory: 0, untoleratedTaint: 0 };
+  return emptyScheduleReasons();
 }
 
 const kinds: SchedulerCoreKind[] = ['ts', 'native'];
@@ -142,6 +144,7 @@ describe.each(kinds)('%s core', (kind) => {
         insufficientCpu: 2,
         insufficientMemory: 2,
         untoleratedTaint: 0,
+        nodeAffinity: 0,
       });
     });
   });
@@ -284,6 +287,60 @@ describe.each(kinds)('%s core', (kind) => {
       expect(Array.from(core.scoreAll(p))).toEqual([97, 297, 297]);
       // Every count 0: all 100.
       expect(Array.from(core.scoreAll(tolerating({ operator: 'Exists' })))).toEqual([297, 297, 297]);
+    });
+  });
+
+  describe('node affinity', () => {
+    const labelled = (name: string, labels: Record<string, string>): NodeResources => ({ ...node(name, 4000, 8 * GI), labels });
+
+    it('filters on nodeSelector and required terms, counting nodeAffinity alone', () => {
+      const core = make();
+      core.upsertNode(labelled('a', { zone: 'x', size: '16' }));
+      core.upsertNode(labelled('b', { zone: 'y', size: '4' }));
+      core.upsertNode({ ...labelled('c', { zone: 'x' }), unschedulable: true });
+      const bySelector = core.schedule({ ...pod(100, 0), nodeSelector: { zone: 'x' } });
+      expect(bySelector.nodeName).toBe('a');
+      expect(bySelector.reasons).toEqual({ ...noReasons(), unschedulable: 1, nodeAffinity: 1 });
+      const required = (key: string, operator: string, values?: string[]): PodRequests => ({
+        ...pod(100, 0),
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key, operator, values }] }] },
+        },
+      });
+      expect(core.schedule(required('size', 'Lt', ['10'])).nodeName).toBe('b');
+      expect(core.schedule(required('size', 'Gt', ['x'])).feasibleNodes).toBe(0);
+      expect(core.schedule(required('zone', 'NotIn', ['x'])).nodeName).toBe('b');
+      const byName: PodRequests = {
+        ...pod(100, 0),
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: {
+            nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: ['b'] }] }],
+          },
+        },
+      };
+      expect(core.schedule(byName).nodeName).toBe('b');
+      // Labels follow node updates.
+      core.upsertNode(labelled('b', { zone: 'x' }));
+      expect(core.schedule({ ...pod(100, 0), nodeSelector: { zone: 'x' } }).feasibleNodes).toBe(2);
+    });
+
+    it('scores the weights of matching preferred terms, normalized, at its weight', () => {
+      const core = make();
+      core.upsertNode(labelled('ssd', { disk: 'ssd' }));
+      core.upsertNode(labelled('hdd', { disk: 'hdd' }));
+      core.configureScoring({ leastAllocatedWeight: 1, balancedAllocationWeight: 0, nodeAffinityWeight: 2 });
+      const p: PodRequests = {
+        ...pod(100, 0),
+        nodeAffinity: {
+          preferredDuringSchedulingIgnoredDuringExecution: [
+            { weight: 30, preference: { matchExpressions: [{ key: 'disk', operator: 'In', values: ['ssd'] }] } },
+            { weight: 10, preference: { matchExpressions: [{ key: 'disk', operator: 'Exists' }] } },
+          ],
+        },
+      };
+      // 40 and 10: normalized 100 and 25; LeastAllocated 97.
+      expect(Array.from(core.scoreAll(p))).toEqual([297, 147]);
+      expect(core.schedule(p)).toMatchObject({ nodeName: 'ssd', score: 297 });
     });
   });
 
@@ -566,14 +623,13 @@ function sameResult(a: ScheduleResult, b: ScheduleResult): boolean {
     a.reasons.insufficientCpu === b.reasons.insufficientCpu &&
     a.reasons.insufficientMemory === b.reasons.insufficientMemory &&
     a.reasons.untoleratedTaint === b.reasons.untoleratedTaint &&
+    a.reasons.nodeAffinity === b.reasons.nodeAffinity &&
     Object.keys(a.reasons).sort().join() === Object.keys(b.reasons).sort().join()
   );
 }
 
 /** The napi class's shape: the contract, with weights as two numbers. */
-type RawCore = Omit<SchedulerCore, 'configureScoring'> & {
-  configureScoring(leastAllocatedWeight: number, balancedAllocationWeight: number, taintTolerationWeight?: number): void;
-};
+type RawCore = Omit<SchedulerCore, 'configureScoring'> & Pick<NativeBinding, 'configureScoring'>;
 
 /** Weights the differential test switches between: LeastAllocated alone (the kernel), and sums with BalancedAllocation. */
 const WEIGHT_CHOICES: readonly ScoringWeights[] = [
@@ -585,7 +641,61 @@ const WEIGHT_CHOICES: readonly ScoringWeights[] = [
   { leastAllocatedWeight: 1, balancedAllocationWeight: 0, taintTolerationWeight: 1 },
   { leastAllocatedWeight: 1, balancedAllocationWeight: 1, taintTolerationWeight: 3 },
   { leastAllocatedWeight: 2, balancedAllocationWeight: 0, taintTolerationWeight: 0 },
+  { leastAllocatedWeight: 1, balancedAllocationWeight: 1, taintTolerationWeight: 3, nodeAffinityWeight: 2 },
+  { leastAllocatedWeight: 1, balancedAllocationWeight: 0, taintTolerationWeight: 0, nodeAffinityWeight: 5 },
 ];
+
+const LABEL_KEYS = ['zone', 'size', 'ssd', 'pool'];
+const LABEL_VALUES = ['a', 'b', '3', '16', '-2', '+7', '', 'x1'];
+
+/** 0..4 labels from few keys and values (some integers, some not). */
+function randomLabels(r: Random): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (let i = r.int(5); i > 0; i--) labels[r.pick(LABEL_KEYS)] = r.pick(LABEL_VALUES);
+  return labels;
+}
+
+/** One requirement with every operator (and a bogus one), on labels or on fields. */
+function randomRequirement(r: Random, field: boolean): RequirementLike {
+  const operator = r.pick(['In', 'NotIn', 'Exists', 'DoesNotExist', 'Gt', 'Lt', 'Bogus']);
+  const key = field ? r.pick(['metadata.name', 'metadata.name', 'spec.other']) : r.pick(LABEL_KEYS);
+  const values =
+    operator === 'Gt' || operator === 'Lt'
+      ? r.chance(0.8)
+        ? [r.pick(['0', '3', '10', '-5', 'x'])]
+        : ['1', '2']
+      : Array.from({ length: r.int(3) }, () => (field ? `node-${r.int(20)}` : r.pick(LABEL_VALUES)));
+  return { key, operator, values };
+}
+
+function randomTerm(r: Random): NodeSelectorTerm {
+  return {
+    matchExpressions: Array.from({ length: r.int(3) }, () => randomRequirement(r, false)),
+    ...(r.chance(0.2) ? { matchFields: [randomRequirement(r, true)] } : {}),
+  };
+}
+
+/** A node selector and node affinity, each part present or not. */
+function randomAffinity(r: Random): Pick<PodRequests, 'nodeSelector' | 'nodeAffinity'> {
+  const out: Pick<PodRequests, 'nodeSelector' | 'nodeAffinity'> = {};
+  if (r.chance(0.3)) out.nodeSelector = { [r.pick(LABEL_KEYS)]: r.pick(LABEL_VALUES) };
+  if (r.chance(0.7)) {
+    out.nodeAffinity = {
+      ...(r.chance(0.5)
+        ? { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: Array.from({ length: r.int(3) }, () => randomTerm(r)) } }
+        : {}),
+      ...(r.chance(0.6)
+        ? {
+            preferredDuringSchedulingIgnoredDuringExecution: Array.from({ length: 1 + r.int(3) }, () => ({
+              weight: r.int(101),
+              preference: randomTerm(r),
+            })),
+          }
+        : {}),
+    };
+  }
+  return out;
+}
 
 const TAINT_KEYS = ['dedicated', 'gpu', 'zone', ''];
 const TAINT_VALUES = [undefined, '', 'x', 'y'];
@@ -623,13 +733,14 @@ function runCluster(seed: number): {
   scheduled: number;
   batched: number;
   taintRejections: number;
+  affinityRejections: number;
 } {
   const r = new Random(prng(seed));
   const native = new NativeSchedulerCore();
   const ts = new TsSchedulerCore();
   const raw = new RawNativeCore();
-  // Half the clusters have taints and tolerations; the raw napi class (which the wrapper
-  // feeds taints and tolerations as interned ids) is compared on the other half only.
+  // Half the clusters have taints, labels, tolerations and node affinity; the raw napi class
+  // (which the wrapper feeds those as interned ids) is compared on the other half only.
   const tainted = r.chance(0.5);
   const both = (f: (core: Pick<SchedulerCore, 'addPod' | 'removePod' | 'upsertNode' | 'removeNode'>) => void): void => {
     f(native);
@@ -638,17 +749,21 @@ function runCluster(seed: number): {
   };
   const newNode = (): NodeResources => {
     const n = randomNode(r, nodeName(r, universe), huge);
-    return tainted && r.chance(0.6) ? { ...n, taints: randomTaints(r) } : n;
+    if (tainted && r.chance(0.6)) n.taints = randomTaints(r);
+    if (tainted && r.chance(0.8)) n.labels = randomLabels(r);
+    return n;
   };
   const newPod = (): PodRequests => {
     const p = randomPod(r);
-    return tainted && r.chance(0.7) ? { ...p, tolerations: randomTolerations(r) } : p;
+    if (tainted && r.chance(0.7)) p.tolerations = randomTolerations(r);
+    return tainted && r.chance(0.6) ? { ...p, ...randomAffinity(r) } : p;
   };
   const mismatches: Mismatch[] = [];
   let schedules = 0;
   let scheduled = 0;
   let batched = 0;
   let taintRejections = 0;
+  let affinityRejections = 0;
   const huge = r.chance(0.5);
   const nodeTarget = 1 + r.int(200);
   const universe = Math.max(2, Math.ceil(nodeTarget * 1.3));
@@ -678,7 +793,7 @@ function runCluster(seed: number): {
       const w = r.pick(WEIGHT_CHOICES);
       native.configureScoring(w);
       ts.configureScoring(w);
-      raw.configureScoring(w.leastAllocatedWeight, w.balancedAllocationWeight, w.taintTolerationWeight);
+      raw.configureScoring(w.leastAllocatedWeight, w.balancedAllocationWeight, w.taintTolerationWeight, w.nodeAffinityWeight);
     }
     const op = r.next();
     if (op < 0.1) {
@@ -700,6 +815,7 @@ function runCluster(seed: number): {
       const b = ts.schedule(p);
       schedules++;
       if (b.reasons.untoleratedTaint > 0) taintRejections++;
+      if (b.reasons.nodeAffinity > 0) affinityRejections++;
       if (!sameResult(a, b)) mismatches.push({ seed, step: `schedule#${step}`, native: a, ts: b });
       const c = tainted ? b : raw.schedule(p);
       if (!sameResult(c, b)) mismatches.push({ seed, step: `raw schedule#${step}`, native: c, ts: b });
@@ -744,7 +860,7 @@ function runCluster(seed: number): {
       mismatches.push({ seed, step: `nodeNames#${step}`, native: na, ts: nb });
     }
   }
-  return { mismatches, schedules, scheduled, batched, taintRejections };
+  return { mismatches, schedules, scheduled, batched, taintRejections, affinityRejections };
 }
 
 describe('differential: native core vs TypeScript core', () => {
@@ -755,6 +871,7 @@ describe('differential: native core vs TypeScript core', () => {
     let scheduled = 0;
     let batched = 0;
     let taintRejections = 0;
+    let affinityRejections = 0;
     for (let i = 0; i < clusters; i++) {
       const seed = 0x9e3779b9 ^ (i * 2654435761);
       const run = runCluster(seed >>> 0);
@@ -763,6 +880,7 @@ describe('differential: native core vs TypeScript core', () => {
       scheduled += run.scheduled;
       batched += run.batched;
       taintRejections += run.taintRejections;
+      affinityRejections += run.affinityRejections;
       if (mismatches.length >= 5) break;
     }
     expect(mismatches).toEqual([]);
@@ -772,6 +890,7 @@ describe('differential: native core vs TypeScript core', () => {
     expect(schedules - scheduled).toBeGreaterThan(clusters / 2);
     expect(batched).toBeGreaterThan(clusters);
     expect(taintRejections).toBeGreaterThan(clusters / 2);
+    expect(affinityRejections).toBeGreaterThan(clusters / 2);
     // A few seconds on a quiet machine; the shared 2-core machines run it ten times slower under load.
   }, 120_000);
 });

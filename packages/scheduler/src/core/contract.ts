@@ -29,9 +29,15 @@
  *   `ToleratesTaint`: an empty effect tolerates every effect, an empty key every key;
  *   `Exists` ignores the value, `Equal` (or no operator) needs the same value (absent = "");
  *   other operators never match. Taints with other effects are ignored.
+ * - `NodeAffinity` (filter, after TaintToleration; a node it rejects counts under
+ *   `nodeAffinity` alone): every `nodeSelector` label equal, and, when the pod has required
+ *   node affinity, some term matching (terms as `node-selector.ts`: In, NotIn, Exists,
+ *   DoesNotExist, Gt, Lt on labels, `matchFields` on `metadata.name`; an empty term matches
+ *   nothing). Score: the summed weights of the preferred terms the node matches, normalized
+ *   over the feasible nodes (`trunc(100 * sum / max)`, 0 for all when max is 0).
  * - The reported score is `leastAllocated * leastAllocatedWeight + balancedAllocation *
- *   balancedAllocationWeight + taintToleration * taintTolerationWeight`
- *   ({@link ScoringWeights}, default 1, 0 and 0).
+ *   balancedAllocationWeight + taintToleration * taintTolerationWeight + nodeAffinity *
+ *   nodeAffinityWeight` ({@link ScoringWeights}, default 1, 0, 0 and 0).
  * - The best node has the highest score; ties go to the smallest name in JavaScript string
  *   order (`a < b`, UTF-16 code units), so the choice does not depend on table order.
  *
@@ -43,11 +49,28 @@
  * `removeNode` moves the last node into the removed node's place (swap-remove).
  */
 
+import type { RequirementLike } from '../plugins/node-selector.js';
+
 /** A container without a cpu request counts as this many millicores when scoring. */
 export const DEFAULT_MILLI_CPU_REQUEST = 100;
 
 /** A container without a memory request counts as this many bytes (200Mi) when scoring. */
 export const DEFAULT_MEMORY_REQUEST = 209_715_200;
+
+/** A node selector term (`nodeSelectorTerms[]`, a preferred term's `preference`). */
+export interface NodeSelectorTerm {
+  readonly matchExpressions?: RequirementLike[];
+  readonly matchFields?: RequirementLike[];
+}
+
+/** A pod's `spec.affinity.nodeAffinity`. */
+export interface PodNodeAffinity {
+  readonly requiredDuringSchedulingIgnoredDuringExecution?: { readonly nodeSelectorTerms: NodeSelectorTerm[] };
+  readonly preferredDuringSchedulingIgnoredDuringExecution?: ReadonlyArray<{
+    readonly weight: number;
+    readonly preference: NodeSelectorTerm;
+  }>;
+}
 
 /** A node taint (`spec.taints[]`). */
 export interface NodeTaint {
@@ -78,6 +101,8 @@ export interface NodeResources {
   unschedulable: boolean;
   /** `spec.taints` (none when absent); an update replaces them. */
   taints?: readonly NodeTaint[];
+  /** `metadata.labels` (none when absent); an update replaces them. */
+  labels?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -96,6 +121,10 @@ export interface PodRequests {
   nonZeroMemoryBytes: number;
   /** `spec.tolerations` (none when absent), for TaintToleration's filter and score. */
   tolerations?: readonly PodToleration[];
+  /** `spec.nodeSelector` (none when absent), for NodeAffinity's filter. */
+  nodeSelector?: Readonly<Record<string, string>>;
+  /** `spec.affinity.nodeAffinity` (none when absent), for NodeAffinity's filter and score. */
+  nodeAffinity?: PodNodeAffinity;
 }
 
 /** Per filter reason, how many nodes failed with it; a node may count under several. */
@@ -110,6 +139,13 @@ export interface ScheduleReasons {
   insufficientMemory: number;
   /** Nodes with a NoSchedule/NoExecute taint the pod does not tolerate (counted alone). */
   untoleratedTaint: number;
+  /** Nodes not matching the pod's node selector or required node affinity (counted alone). */
+  nodeAffinity: number;
+}
+
+/** Reason counts of zero, to count into. */
+export function emptyScheduleReasons(): ScheduleReasons {
+  return { unschedulable: 0, tooManyPods: 0, insufficientCpu: 0, insufficientMemory: 0, untoleratedTaint: 0, nodeAffinity: 0 };
 }
 
 /** The outcome of scheduling one pod. */
@@ -132,6 +168,8 @@ export interface ScoringWeights {
   balancedAllocationWeight: number;
   /** Weight of TaintToleration's score; 0 (or absent) leaves it out. */
   taintTolerationWeight?: number;
+  /** Weight of NodeAffinity's score; 0 (or absent) leaves it out. */
+  nodeAffinityWeight?: number;
 }
 
 /** The weights a new core starts with: LeastAllocated alone. */
@@ -139,6 +177,7 @@ export const DEFAULT_SCORING_WEIGHTS: Readonly<ScoringWeights> = {
   leastAllocatedWeight: 1,
   balancedAllocationWeight: 0,
   taintTolerationWeight: 0,
+  nodeAffinityWeight: 0,
 };
 
 /** The filter+score core: a node table with per-node pod accounting. */

@@ -1,6 +1,8 @@
+import { emptyScheduleReasons } from './contract.js';
 import type {
   NodeResources,
   NodeTaint,
+  PodNodeAffinity,
   PodRequests,
   PodToleration,
   ScheduleReasons,
@@ -8,6 +10,8 @@ import type {
   SchedulerCore,
   ScoringWeights,
 } from './contract.js';
+import type { Node } from '@skiff/api';
+import { anyTermMatches, termMatches } from '../plugins/node-selector.js';
 import { toleratesTaint } from '../plugins/tolerations.js';
 
 /** Pod requests after `toInt`, so the arithmetic below sees integers only, and tolerations. */
@@ -17,6 +21,8 @@ interface Requests {
   nonZeroMilliCpu: number;
   nonZeroMemoryBytes: number;
   tolerations: readonly PodToleration[];
+  nodeSelector: Readonly<Record<string, string>>;
+  nodeAffinity: PodNodeAffinity;
 }
 
 /** What the pods accounted on one node add up to. */
@@ -36,6 +42,8 @@ interface NodeRow extends Usage {
   allocatablePods: number;
   unschedulable: boolean;
   taints: readonly NodeTaint[];
+  /** The node's name and labels, as the NodeAffinity plugin's helpers read them. */
+  node: Node;
 }
 
 const MAX_NODE_SCORE = 100;
@@ -55,6 +63,8 @@ function toRequests(pod: PodRequests): Requests {
     nonZeroMilliCpu: toInt(pod.nonZeroMilliCpu),
     nonZeroMemoryBytes: toInt(pod.nonZeroMemoryBytes),
     tolerations: pod.tolerations ?? [],
+    nodeSelector: pod.nodeSelector ?? {},
+    nodeAffinity: pod.nodeAffinity ?? {},
   };
 }
 
@@ -124,10 +134,33 @@ function untoleratedPreferred(node: NodeRow, pod: Requests): number {
   return count;
 }
 
+/** NodeAffinity's filter: some nodeSelector label differs, or no required term matches. */
+function affinityRejects(node: NodeRow, pod: Requests): boolean {
+  const labels = node.node.metadata?.labels ?? {};
+  for (const [k, v] of Object.entries(pod.nodeSelector)) if (labels[k] !== v) return true;
+  const required = pod.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution;
+  return required !== undefined && !anyTermMatches(required.nodeSelectorTerms, node.node);
+}
+
+/** NodeAffinity's raw score: the weights of the preferred terms the node matches. */
+function preferredAffinity(node: NodeRow, pod: Requests): number {
+  let total = 0;
+  for (const term of pod.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution ?? []) {
+    if (term.weight !== 0 && termMatches(term.preference, node.node)) total += term.weight;
+  }
+  return total;
+}
+
+/** The row's node as the NodeAffinity helpers read it. */
+function nodeObject(node: NodeResources): Node {
+  return { metadata: { name: node.name, labels: { ...(node.labels ?? {}) } } };
+}
+
 /**
- * NodeUnschedulable, TaintToleration, then NodeResourcesFit. An unschedulable node counts
- * only under `unschedulable`, a node with an untolerated taint only under `untoleratedTaint`;
- * otherwise every failing resource check is counted. Returns true when the node is feasible.
+ * NodeUnschedulable, TaintToleration, NodeAffinity, then NodeResourcesFit. An unschedulable
+ * node counts only under `unschedulable`, a node with an untolerated taint only under
+ * `untoleratedTaint`, one NodeAffinity rejects only under `nodeAffinity`; otherwise every
+ * failing resource check is counted. Returns true when the node is feasible.
  * `reasons` may be null when only the verdict is wanted.
  */
 function passesFilters(node: NodeRow, pod: Requests, reasons: ScheduleReasons | null): boolean {
@@ -137,6 +170,10 @@ function passesFilters(node: NodeRow, pod: Requests, reasons: ScheduleReasons | 
   }
   if (node.taints.length > 0 && untoleratedHardTaint(node, pod)) {
     if (reasons !== null) reasons.untoleratedTaint += 1;
+    return false;
+  }
+  if (affinityRejects(node, pod)) {
+    if (reasons !== null) reasons.nodeAffinity += 1;
     return false;
   }
   const tooManyPods = node.podCount + 1 > node.allocatablePods;
@@ -176,9 +213,14 @@ function scoreNode(node: NodeRow, pod: Requests, w: Required<ScoringWeights>): n
   return w.balancedAllocationWeight === 0 ? least : least + balancedAllocationScore(node, pod) * w.balancedAllocationWeight;
 }
 
-/** `DefaultNormalizeScore` reversed, for one raw score and the highest. */
+/** `DefaultNormalizeScore` for one raw score and the highest. */
+function normalized(raw: number, max: number): number {
+  return max === 0 ? 0 : Math.trunc((MAX_NODE_SCORE * raw) / max);
+}
+
+/** `DefaultNormalizeScore` reversed. */
 function normalizeReversed(raw: number, max: number): number {
-  return max === 0 ? MAX_NODE_SCORE : MAX_NODE_SCORE - Math.trunc((MAX_NODE_SCORE * raw) / max);
+  return MAX_NODE_SCORE - (max === 0 ? 0 : normalized(raw, max));
 }
 
 /** Per row in table order: feasible or not, and the total score of a feasible row. */
@@ -188,14 +230,16 @@ interface RowScores {
 }
 
 /**
- * Filters every row and scores the feasible ones, TaintToleration's score normalized over
- * the feasible rows.
+ * Filters every row and scores the feasible ones, TaintToleration's and NodeAffinity's scores
+ * normalized over the feasible rows.
  */
 function scoreRows(rows: readonly NodeRow[], pod: Requests, w: Required<ScoringWeights>, reasons: ScheduleReasons | null): RowScores {
   const feasible = new Uint8Array(rows.length);
   const totals = new Float64Array(rows.length);
   const raw = new Float64Array(rows.length);
+  const rawAffinity = new Float64Array(rows.length);
   let max = 0;
+  let maxAffinity = 0;
   for (let i = 0; i < rows.length; i++) {
     const node = rows[i]!;
     if (!passesFilters(node, pod, reasons)) {
@@ -208,9 +252,17 @@ function scoreRows(rows: readonly NodeRow[], pod: Requests, w: Required<ScoringW
       raw[i] = untoleratedPreferred(node, pod);
       if (raw[i]! > max) max = raw[i]!;
     }
+    if (w.nodeAffinityWeight !== 0) {
+      rawAffinity[i] = preferredAffinity(node, pod);
+      if (rawAffinity[i]! > maxAffinity) maxAffinity = rawAffinity[i]!;
+    }
   }
   if (w.taintTolerationWeight !== 0) {
     for (let i = 0; i < rows.length; i++) if (feasible[i] === 1) totals[i]! += normalizeReversed(raw[i]!, max) * w.taintTolerationWeight;
+  }
+  if (w.nodeAffinityWeight !== 0) {
+    for (let i = 0; i < rows.length; i++)
+      if (feasible[i] === 1) totals[i]! += normalized(rawAffinity[i]!, maxAffinity) * w.nodeAffinityWeight;
   }
   return { feasible, totals };
 }
@@ -223,7 +275,12 @@ export class TsSchedulerCore implements SchedulerCore {
   private readonly rows: NodeRow[] = [];
   private readonly index = new Map<string, number>();
   private readonly pending = new Map<string, Usage>();
-  private weights: Required<ScoringWeights> = { leastAllocatedWeight: 1, balancedAllocationWeight: 0, taintTolerationWeight: 0 };
+  private weights: Required<ScoringWeights> = {
+    leastAllocatedWeight: 1,
+    balancedAllocationWeight: 0,
+    taintTolerationWeight: 0,
+    nodeAffinityWeight: 0,
+  };
 
   get nodeCount(): number {
     return this.rows.length;
@@ -234,6 +291,7 @@ export class TsSchedulerCore implements SchedulerCore {
       leastAllocatedWeight: toInt(weights.leastAllocatedWeight),
       balancedAllocationWeight: toInt(weights.balancedAllocationWeight),
       taintTolerationWeight: toInt(weights.taintTolerationWeight ?? 0),
+      nodeAffinityWeight: toInt(weights.nodeAffinityWeight ?? 0),
     };
   }
 
@@ -246,6 +304,7 @@ export class TsSchedulerCore implements SchedulerCore {
       row.allocatablePods = toInt(node.allocatablePods);
       row.unschedulable = node.unschedulable;
       row.taints = node.taints ?? [];
+      row.node = nodeObject(node);
       return;
     }
     const usage = this.pending.get(node.name) ?? emptyUsage();
@@ -258,6 +317,7 @@ export class TsSchedulerCore implements SchedulerCore {
       allocatablePods: toInt(node.allocatablePods),
       unschedulable: node.unschedulable,
       taints: node.taints ?? [],
+      node: nodeObject(node),
       requestedMilliCpu: usage.requestedMilliCpu,
       requestedMemoryBytes: usage.requestedMemoryBytes,
       nonZeroMilliCpu: usage.nonZeroMilliCpu,
@@ -309,13 +369,7 @@ export class TsSchedulerCore implements SchedulerCore {
 
   schedule(pod: PodRequests): ScheduleResult {
     const p = toRequests(pod);
-    const reasons: ScheduleReasons = {
-      unschedulable: 0,
-      tooManyPods: 0,
-      insufficientCpu: 0,
-      insufficientMemory: 0,
-      untoleratedTaint: 0,
-    };
+    const reasons = emptyScheduleReasons();
     const { feasible, totals } = scoreRows(this.rows, p, this.weights, reasons);
     let best: NodeRow | undefined;
     let bestScore = 0;

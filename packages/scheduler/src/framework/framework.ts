@@ -5,11 +5,12 @@
  * The scheduler core (native by default) is the executor of NodeUnschedulable +
  * NodeResourcesFit (LeastAllocated on cpu and memory) over all nodes: when the profile has
  * both at their defaults and the pod requests only cpu and memory and does not tolerate the
- * unschedulable taint, the core filters (with TaintToleration, given the pod's tolerations)
- * and scores every node in one call (`scoreAll`) and the other plugins run in TypeScript
- * around it on the nodes it passed. When every other filter skips the pod and the only score
- * plugins that do not skip are NodeResourcesFit, BalancedAllocation on cpu and memory and
- * TaintToleration (`coreWeights`), the core alone decides (`schedule`, with those plugins'
+ * unschedulable taint, the core filters (with TaintToleration and NodeAffinity, given the
+ * pod's tolerations, node selector and node affinity) and scores every node in one call
+ * (`scoreAll`) and the other plugins run in TypeScript around it on the nodes it passed. When
+ * every other filter skips the pod and the only score plugins that do not skip are
+ * NodeResourcesFit, BalancedAllocation on cpu and memory, TaintToleration and NodeAffinity
+ * (`coreWeights`), the core alone decides (`schedule`, with those plugins'
  * weights): the fast path. Otherwise every plugin runs in TypeScript over
  * the node snapshot.
  *
@@ -22,11 +23,12 @@ import { DEFAULT_SCORING_WEIGHTS, type PodRequests, type SchedulerCore } from '.
 import { DEFAULT_BINDER } from '../plugins/default-binder.js';
 import { NODE_RESOURCES_FIT } from '../plugins/node-resources-fit.js';
 import { NODE_UNSCHEDULABLE, toleratesUnschedulable } from '../plugins/node-unschedulable.js';
+import { NODE_AFFINITY } from '../plugins/node-affinity.js';
 import { TAINT_TOLERATION } from '../plugins/taint-toleration.js';
 import { createPlugin, type PluginContext } from '../plugins/registry.js';
 import type { BindFunction } from '../plugins/default-binder.js';
 import type { ExtensionPointName, Profile } from './config.js';
-import { CORE_FILTERS, coreQuery, coreWeights } from './core-weights.js';
+import { CORE_FILTERS, coreQuery, coreWeights, type CoreFilters } from './core-weights.js';
 import { fitErrorMessage } from './diagnosis.js';
 import type { ClusterEvent } from './events.js';
 import {
@@ -125,8 +127,8 @@ export class Framework implements FrameworkHandle {
   /** True when the core may serve NodeUnschedulable + NodeResourcesFit for this profile. */
   private readonly coreCapable: boolean;
   private readonly fitWeight: number;
-  /** True when the profile filters on taints (else the core is told to tolerate every taint). */
-  private readonly taintFilter: boolean;
+  /** Which of the core's optional filters (TaintToleration, NodeAffinity) the profile runs. */
+  private readonly coreFilters: CoreFilters;
 
   constructor(options: FrameworkOptions) {
     const { profile } = options;
@@ -172,7 +174,7 @@ export class Framework implements FrameworkHandle {
       s.resources.some((r) => r.name === 'cpu') &&
       s.resources.some((r) => r.name === 'memory') &&
       s.resources[0]!.weight === s.resources[1]!.weight;
-    this.taintFilter = names.has(TAINT_TOLERATION);
+    this.coreFilters = { taints: names.has(TAINT_TOLERATION), affinity: names.has(NODE_AFFINITY) };
     this.fitWeight = this.scores.find((x) => x.plugin.name === NODE_RESOURCES_FIT)?.weight ?? 0;
   }
 
@@ -216,14 +218,14 @@ export class Framework implements FrameworkHandle {
     if (useCore && filters.every((f) => CORE_FILTERS.has(f.name)) && this.fitWeight > 0) {
       const skippedScores = this.runPreScore(state, info, nodes, sampled);
       const active = this.scores.filter((x) => !skippedScores.has(x.plugin.name));
-      const weights = coreWeights(active, this.taintFilter);
+      const weights = coreWeights(active, this.coreFilters);
       if (weights !== null) {
         const result = this.point(
           'Filter',
           () => null,
           () => {
             this.core.configureScoring(weights);
-            return this.core.schedule(coreQuery(coreRequests(info), info, this.taintFilter));
+            return this.core.schedule(coreQuery(coreRequests(info), info, this.coreFilters));
           },
         );
         if (result.nodeName !== null) {
@@ -243,7 +245,7 @@ export class Framework implements FrameworkHandle {
     let coreScores: Float64Array | null = null;
     if (useCore) {
       this.core.configureScoring(DEFAULT_SCORING_WEIGHTS);
-      coreScores = this.core.scoreAll(coreQuery(coreRequests(info), info, this.taintFilter));
+      coreScores = this.core.scoreAll(coreQuery(coreRequests(info), info, this.coreFilters));
     }
     const { diagnosis, feasible, fitScores } = this.point(
       'Filter',

@@ -189,7 +189,7 @@ describe('differential: core-assisted framework vs pure TypeScript plugins', () 
     expect(decisions - scheduled).toBeGreaterThan(300);
   });
 
-  it('agree when the core alone decides pods with tolerations (TaintToleration in the core)', () => {
+  it('agree when the core alone decides pods with tolerations, node selectors and node affinity', () => {
     // Without ImageLocality, pods with tolerations and no node affinity take the fast path.
     const { decisions, scheduled, fast } = differential(200, profileWith({ score: { disabled: [{ name: 'ImageLocality' }] } }));
     expect(scheduled).toBeGreaterThan(200);
@@ -197,9 +197,9 @@ describe('differential: core-assisted framework vs pure TypeScript plugins', () 
     expect(fast).toBeGreaterThan(decisions / 2);
   });
 
-  it('agree when the profile scores taints but does not filter on them', () => {
+  it.each(['NodeAffinity', 'TaintToleration'])('agree when the profile scores with %s but does not filter with it', (name) => {
     const profile = profileWith({
-      filter: { disabled: [{ name: 'TaintToleration' }] },
+      filter: { disabled: [{ name }] },
       score: { disabled: [{ name: 'ImageLocality' }] },
     });
     const { scheduled, fast } = differential(100, profile);
@@ -421,16 +421,9 @@ describe('framework metrics', () => {
     state.upsertNode({ metadata: { name: 'a' }, spec: {}, status: { allocatable: { cpu: '1', memory: '1Gi', pods: '10' } } });
     framework.schedulePod({
       metadata: { name: 'p', namespace: 'default' },
-      // A preferred node affinity term keeps the pod off the fast path, where every plugin runs.
+      // A host port (NodePorts, not in the core) keeps the pod off the fast path, where every plugin runs.
       spec: {
-        containers: [{ name: 'c', image: 'x', resources: { requests: { cpu: '100m' } } }],
-        affinity: {
-          nodeAffinity: {
-            preferredDuringSchedulingIgnoredDuringExecution: [
-              { weight: 1, preference: { matchExpressions: [{ key: 'zone', operator: 'Exists' }] } },
-            ],
-          },
-        },
+        containers: [{ name: 'c', image: 'x', resources: { requests: { cpu: '100m' } }, ports: [{ containerPort: 80, hostPort: 8080 }] }],
       },
     });
     const text = await registry.metrics();
