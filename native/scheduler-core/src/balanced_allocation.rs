@@ -64,7 +64,12 @@ pub fn balanced_score(node: &Row, pod: &Requests) -> i64 {
 
 /// The weighted total of a feasible node for `pod`.
 pub fn total_score(node: &Row, pod: &Requests, w: Weights) -> i64 {
-    let mut total = least_allocated_score(node, pod).wrapping_mul(w.least_allocated);
+    total_with_least(least_allocated_score(node, pod), node, pod, w)
+}
+
+/// [`total_score`] with the LeastAllocated score already computed (`least`).
+pub fn total_with_least(least: i64, node: &Row, pod: &Requests, w: Weights) -> i64 {
+    let mut total = least.wrapping_mul(w.least_allocated);
     if w.balanced_allocation != 0 {
         total = total.wrapping_add(balanced_score(node, pod).wrapping_mul(w.balanced_allocation));
     }

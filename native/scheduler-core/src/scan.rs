@@ -9,7 +9,7 @@
 //! order, through the name ranks the table keeps, so the result does not depend on table order.
 
 use crate::affinity::{self, PodAffinity};
-use crate::balanced_allocation::total_score;
+use crate::balanced_allocation::{total_score, total_with_least};
 use crate::fit::{filter, Failures, ReasonCounts};
 use crate::kernel;
 use crate::layout::{split_key, PodTerms, GATE_EXACT, MAX_KERNEL_ROWS};
@@ -91,19 +91,41 @@ fn constraints_matter(table: &NodeTable, c: &Constraints) -> bool {
 }
 
 /// The filters on row `i` in kube-scheduler's order: NodeUnschedulable, TaintToleration,
-/// NodeAffinity, NodeResourcesFit; filtering stops at the first failing plugin.
-fn filter_row(table: &NodeTable, i: usize, pod: &Requests, c: &Constraints) -> Failures {
+/// NodeAffinity, NodeResourcesFit (filtering stops at the first failing plugin); for a
+/// feasible row its LeastAllocated score, with the kernel's arithmetic ([`kernel::evaluate`],
+/// exact for the rows the kernel takes, see [`crate::layout`]) where it can, else the
+/// reference code.
+fn filter_row(
+    table: &NodeTable,
+    i: usize,
+    pod: &Requests,
+    terms: Option<&PodTerms>,
+    c: &Constraints,
+) -> Result<i64, Failures> {
     let row = &table.rows()[i];
     if row.unschedulable {
-        return Failures::UNSCHEDULABLE;
+        return Err(Failures::UNSCHEDULABLE);
     }
     if taints::rejects(table.taints(i), &c.tolerations) {
-        return Failures::UNTOLERATED_TAINT;
+        return Err(Failures::UNTOLERATED_TAINT);
     }
     if c.affinity.rejects(table.labels(i)) {
-        return Failures::NODE_AFFINITY;
+        return Err(Failures::NODE_AFFINITY);
     }
-    filter(row, pod)
+    let values = table.scan_values(i);
+    if let (Some(t), true) = (terms, values.gate != GATE_EXACT) {
+        if let Some(least) = kernel::evaluate(&values, t) {
+            return Ok(least);
+        }
+        // Rejected by the resource checks: the reference names the reasons.
+        return Err(filter(row, pod));
+    }
+    let failures = filter(row, pod);
+    if failures.is_empty() {
+        Ok(crate::least_allocated::score(row, pod))
+    } else {
+        Err(failures)
+    }
 }
 
 /// The path with constraints: a scalar pass that filters every row and keeps the feasible
@@ -116,14 +138,17 @@ fn constrained_scores(
     reasons: &mut ReasonCounts,
 ) -> Vec<(usize, i64)> {
     let w = table.weights;
-    let mut feasible: Vec<(usize, i64, i64)> = Vec::new();
+    let terms = PodTerms::new(pod);
+    let mut feasible: Vec<(usize, i64, i64, i64)> = Vec::new();
     let (mut max_taint, mut max_affinity) = (0i64, 0i64);
     for i in 0..table.len() {
-        let failures = filter_row(table, i, pod, c);
-        if !failures.is_empty() {
-            reasons.record(failures);
-            continue;
-        }
+        let least = match filter_row(table, i, pod, terms.as_ref(), c) {
+            Ok(least) => least,
+            Err(failures) => {
+                reasons.record(failures);
+                continue;
+            }
+        };
         let taint = taints::untolerated_preferred(table.taints(i), &c.tolerations);
         let affinity = if w.node_affinity != 0 {
             c.affinity.preferred_score(table.labels(i))
@@ -132,12 +157,12 @@ fn constrained_scores(
         };
         max_taint = max_taint.max(taint);
         max_affinity = max_affinity.max(affinity);
-        feasible.push((i, taint, affinity));
+        feasible.push((i, least, taint, affinity));
     }
     feasible
         .into_iter()
-        .map(|(i, taint, affinity)| {
-            let mut total = total_score(&table.rows()[i], pod, w);
+        .map(|(i, least, taint, affinity)| {
+            let mut total = total_with_least(least, &table.rows()[i], pod, w);
             if w.taint_toleration != 0 {
                 let t = taints::normalize_reversed(taint, max_taint);
                 total = total.wrapping_add(t.wrapping_mul(w.taint_toleration));
