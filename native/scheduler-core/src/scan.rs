@@ -83,11 +83,12 @@ pub fn schedule_batch(
     }
 }
 
-/// True when the taint or affinity filters or scores can change a decision: some node is
-/// tainted, the TaintToleration score has a weight (then every feasible node gets its 100), or
-/// the pod has a node selector or node affinity.
+/// True when the vectorised kernel cannot decide alone and the two-pass scan runs: some node
+/// is tainted, the pod has a node selector or node affinity, or the total is more than
+/// LeastAllocated at weight 1 (BalancedAllocation, TaintToleration — every feasible node then
+/// gets at least its 100 — or NodeAffinity weights).
 fn constraints_matter(table: &NodeTable, c: &Constraints) -> bool {
-    table.any_taints() || table.weights.taint_toleration != 0 || !c.affinity.is_empty()
+    table.any_taints() || !c.affinity.is_empty() || !table.weights.is_least_allocated_only()
 }
 
 /// The filters on row `i` in kube-scheduler's order: NodeUnschedulable, TaintToleration,
