@@ -505,6 +505,101 @@ mod tests {
         }
     }
 
+    /// Not a correctness test: the two-pass scan's cost without napi on tables shaped like
+    /// `measureCores({ constraints: true })` (taints on half the nodes, zone and pool labels;
+    /// the pod tolerates one team, requires 2 of 3 zones, prefers a pool; weights 1, 3, 2).
+    /// Run it with `cargo test --release -- --ignored --nocapture constrained_speed`.
+    #[test]
+    #[ignore]
+    fn constrained_speed() {
+        use crate::affinity::{Labels, Requirement, IN};
+        use crate::taints::{Taint, NO_SCHEDULE, PREFER_NO_SCHEDULE};
+        use std::time::Instant;
+        let mut r = Rng(0xC0FFEE);
+        // Interned ids: 1 dedicated, 2..5 teams, 6 spot, 7 true, 8 zone, 9..11 zones, 12 pool,
+        // 13..16 pools.
+        for nodes in [1000, 5000, 15000] {
+            let mut t = NodeTable::new();
+            for i in 0..nodes {
+                let row = t.upsert(&format!("node-{i:06}"), alloc(8000, 64 * GI, 110), false);
+                let mut taints = Vec::new();
+                if r.below(5) == 0 {
+                    let team = 2 + r.below(4) as u32;
+                    taints.push(Taint {
+                        key: 1,
+                        value: team,
+                        effect: NO_SCHEDULE,
+                    });
+                }
+                if r.below(10) < 3 {
+                    taints.push(Taint {
+                        key: 6,
+                        value: 7,
+                        effect: PREFER_NO_SCHEDULE,
+                    });
+                }
+                t.set_taints(row, taints);
+                let zone = 9.0 + r.below(3) as f64;
+                let pool = 13.0 + r.below(4) as f64;
+                let labels = [
+                    0.0,
+                    f64::NAN,
+                    2.0,
+                    8.0,
+                    zone,
+                    f64::NAN,
+                    12.0,
+                    pool,
+                    f64::NAN,
+                ];
+                t.set_labels(row, Labels::decode(&labels).unwrap());
+            }
+            t.weights = crate::balanced_allocation::Weights {
+                least_allocated: 1,
+                balanced_allocation: 0,
+                taint_toleration: 3,
+                node_affinity: 2,
+            };
+            let requirement = |key: u32, values: Vec<f64>| Requirement {
+                operator: IN,
+                field: false,
+                key,
+                values,
+            };
+            let c = Constraints {
+                tolerations: vec![Toleration {
+                    key: 1,
+                    value: 2,
+                    effect: NO_SCHEDULE,
+                }],
+                affinity: PodAffinity {
+                    selector: vec![],
+                    required: Some(vec![vec![requirement(8, vec![9.0, 10.0])]]),
+                    preferred: vec![(50, vec![requirement(12, vec![14.0])])],
+                },
+            };
+            let p = pod(500, GI);
+            let mut samples: Vec<f64> = (0..9)
+                .map(|_| {
+                    let start = Instant::now();
+                    let mut sink = 0i64;
+                    for _ in 0..50 {
+                        sink += schedule(&mut t, &p, &c).score;
+                    }
+                    assert!(sink > 0);
+                    start.elapsed().as_secs_f64() * 1e9 / 50.0
+                })
+                .collect();
+            samples.sort_by(f64::total_cmp);
+            let ns = samples[samples.len() / 2];
+            println!(
+                "{nodes} nodes, constrained: {:.1} us per pod, {:.1} ns per node",
+                ns / 1000.0,
+                ns / nodes as f64
+            );
+        }
+    }
+
     /// xorshift64*, for the randomized comparison below.
     struct Rng(u64);
     impl Rng {

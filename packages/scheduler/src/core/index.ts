@@ -5,7 +5,11 @@ import { TsSchedulerCore } from './ts-core.js';
 export { DEFAULT_MEMORY_REQUEST, DEFAULT_MILLI_CPU_REQUEST, DEFAULT_SCORING_WEIGHTS, emptyScheduleReasons } from './contract.js';
 export type {
   NodeResources,
+  NodeSelectorTerm,
+  NodeTaint,
+  PodNodeAffinity,
   PodRequests,
+  PodToleration,
   ScheduleReasons,
   ScheduleResult,
   SchedulerCore,
