@@ -203,11 +203,14 @@ impl NodeTable {
     }
 
     /// Replaces row `i`'s taints (row `i` must exist). A node update sends its taints again.
+    /// A tainted row leaves the scan layout (it becomes an exact row): the kernel never sees
+    /// a taint.
     pub fn set_taints(&mut self, i: usize, taints: Vec<Taint>) {
         let before = !self.taints[i].is_empty();
         let after = !taints.is_empty();
         self.tainted_rows = self.tainted_rows + u32::from(after) - u32::from(before);
         self.taints[i] = taints;
+        self.refresh_row(i);
     }
 
     /// The row index of `name`, if the node is known.
@@ -325,7 +328,7 @@ impl NodeTable {
         }
         self.set_exact(i, false);
         self.gate_counts.count(self.columns.gate[i], false);
-        self.set_taints(i, Vec::new());
+        self.tainted_rows -= u32::from(!self.taints[i].is_empty());
         self.names.swap_remove(i);
         self.rows.swap_remove(i);
         self.taints.swap_remove(i);
@@ -387,7 +390,10 @@ impl NodeTable {
 
     /// Re-derives row `i`'s scan values from its exact state.
     fn refresh_row(&mut self, i: usize) {
-        let values = ScanValues::of(&self.rows[i], self.ranks[i]).unwrap_or(ScanValues::EXACT);
+        let values = match self.taints[i].is_empty() {
+            true => ScanValues::of(&self.rows[i], self.ranks[i]).unwrap_or(ScanValues::EXACT),
+            false => ScanValues::EXACT,
+        };
         self.set_exact(i, values.gate == GATE_EXACT);
         self.gate_counts.count(self.columns.gate[i], false);
         self.gate_counts.count(values.gate, true);

@@ -129,11 +129,13 @@ fn filter_row(
     }
 }
 
-/// The path with constraints: a scalar pass that filters every row and keeps the feasible
+/// The two-pass scan over `rows`: a scalar pass that filters each row and keeps the feasible
 /// ones with their raw TaintToleration and NodeAffinity scores, then the totals with those
-/// normalized over the feasible rows. Returns `(row, total)` per feasible row, in table order.
+/// normalized over the feasible rows (the caller guarantees that rows left out score 0 raw).
+/// Returns `(row, total)` per feasible row, in the order of `rows`.
 fn constrained_scores(
     table: &NodeTable,
+    rows: impl Iterator<Item = usize>,
     pod: &Requests,
     c: &Constraints,
     reasons: &mut ReasonCounts,
@@ -142,7 +144,7 @@ fn constrained_scores(
     let terms = PodTerms::new(pod);
     let mut feasible: Vec<(usize, i64, i64, i64)> = Vec::new();
     let (mut max_taint, mut max_affinity) = (0i64, 0i64);
-    for i in 0..table.len() {
+    for i in rows {
         let least = match filter_row(table, i, pod, terms.as_ref(), c) {
             Ok(least) => least,
             Err(failures) => {
@@ -177,58 +179,45 @@ fn constrained_scores(
         .collect()
 }
 
-/// One decision on a prepared table.
+/// One decision on a prepared table. The vectorised kernel takes the rows of the scan layout
+/// when the total is LeastAllocated at weight 1 (plus a TaintToleration weight) and the pod
+/// has no node selector or affinity: the table keeps tainted rows out of the layout (they are
+/// exact rows), so every kernel row is untainted, scores 0 untolerated PreferNoSchedule
+/// taints and gets TaintToleration's full 100 whatever the maximum is. The exact rows, or
+/// every row when the kernel cannot decide, take the two-pass scan.
 fn decide(table: &NodeTable, pod: &Requests, c: &Constraints) -> Decision {
-    if constraints_matter(table, c) {
-        let mut reasons = ReasonCounts::default();
-        let scored = constrained_scores(table, pod, c, &mut reasons);
-        let mut best: Option<Best> = None;
-        for &(i, score) in &scored {
-            Best::offer(&mut best, score, table.rank(i));
-        }
-        return Decision {
-            best: best.map(|b| table.row_at_rank(b.rank)),
-            score: best.map_or(0, |b| b.score),
-            feasible: scored.len() as u32,
-            reasons,
-        };
-    }
+    let w = table.weights;
+    let kernel_fits = table.len() <= MAX_KERNEL_ROWS
+        && w.least_allocated == 1
+        && w.balanced_allocation == 0
+        && c.affinity.is_empty();
+    let terms = PodTerms::new(pod).filter(|_| kernel_fits);
     let mut reasons = ReasonCounts::default();
-    let mut feasible = 0u32;
-    let mut best: Option<Best> = None;
-    let mut exact = |i: usize| {
-        let row = &table.rows()[i];
-        let failures = filter(row, pod);
-        if failures.is_empty() {
-            feasible += 1;
-            Best::offer(
-                &mut best,
-                total_score(row, pod, table.weights),
-                table.rank(i),
-            );
-        } else {
-            reasons.record(failures);
+    let scored = match terms {
+        Some(_) => {
+            let rows = table.exact_rows().iter().map(|&i| i as usize);
+            constrained_scores(table, rows, pod, c, &mut reasons)
         }
+        None => constrained_scores(table, 0..table.len(), pod, c, &mut reasons),
     };
-    let kernel_fits = table.len() <= MAX_KERNEL_ROWS && table.weights.is_least_allocated_only();
-    match PodTerms::new(pod).filter(|_| kernel_fits) {
-        Some(terms) => {
-            for &i in table.exact_rows() {
-                exact(i as usize);
-            }
-            let s = kernel::scan(table.columns(), &terms);
-            if s.best_key >= 0 {
-                let (score, rank) = split_key(s.best_key);
-                Best::offer(&mut best, score, rank);
-            }
-            let gated = table.gate_counts();
-            feasible += s.feasible;
-            reasons.unschedulable += gated.unschedulable;
-            reasons.too_many_pods += gated.too_many_pods;
-            reasons.insufficient_cpu += s.insufficient_cpu;
-            reasons.insufficient_memory += s.insufficient_memory;
+    let mut feasible = scored.len() as u32;
+    let mut best: Option<Best> = None;
+    for &(i, score) in &scored {
+        Best::offer(&mut best, score, table.rank(i));
+    }
+    if let Some(terms) = terms {
+        let s = kernel::scan(table.columns(), &terms);
+        if s.best_key >= 0 {
+            let (score, rank) = split_key(s.best_key);
+            let taint = taints::normalize_reversed(0, 0).wrapping_mul(w.taint_toleration);
+            Best::offer(&mut best, score.wrapping_add(taint), rank);
         }
-        None => (0..table.len()).for_each(exact),
+        let gated = table.gate_counts();
+        feasible += s.feasible;
+        reasons.unschedulable += gated.unschedulable;
+        reasons.too_many_pods += gated.too_many_pods;
+        reasons.insufficient_cpu += s.insufficient_cpu;
+        reasons.insufficient_memory += s.insufficient_memory;
     }
     Decision {
         best: best.map(|b| table.row_at_rank(b.rank)),
@@ -245,7 +234,8 @@ pub fn score_all(table: &mut NodeTable, pod: &Requests, c: &Constraints) -> Vec<
     table.prepare();
     if constraints_matter(table, c) {
         let mut out = vec![-1.0; table.len()];
-        for (i, score) in constrained_scores(table, pod, c, &mut ReasonCounts::default()) {
+        let rows = 0..table.len();
+        for (i, score) in constrained_scores(table, rows, pod, c, &mut ReasonCounts::default()) {
             out[i] = score as f64;
         }
         return out;
