@@ -16,6 +16,10 @@ pub struct Weights {
     pub least_allocated: i64,
     /// Weight of the BalancedAllocation score; 0 leaves it out.
     pub balanced_allocation: i64,
+    /// Weight of the TaintToleration score (normalized, see [`crate::taints`]); 0 leaves it out.
+    pub taint_toleration: i64,
+    /// Weight of the NodeAffinity score (normalized, see [`crate::affinity`]); 0 leaves it out.
+    pub node_affinity: i64,
 }
 
 impl Default for Weights {
@@ -23,6 +27,8 @@ impl Default for Weights {
         Weights {
             least_allocated: 1,
             balanced_allocation: 0,
+            taint_toleration: 0,
+            node_affinity: 0,
         }
     }
 }
@@ -58,7 +64,12 @@ pub fn balanced_score(node: &Row, pod: &Requests) -> i64 {
 
 /// The weighted total of a feasible node for `pod`.
 pub fn total_score(node: &Row, pod: &Requests, w: Weights) -> i64 {
-    let mut total = least_allocated_score(node, pod).wrapping_mul(w.least_allocated);
+    total_with_least(least_allocated_score(node, pod), node, pod, w)
+}
+
+/// [`total_score`] with the LeastAllocated score already computed (`least`).
+pub fn total_with_least(least: i64, node: &Row, pod: &Requests, w: Weights) -> i64 {
+    let mut total = least.wrapping_mul(w.least_allocated);
     if w.balanced_allocation != 0 {
         total = total.wrapping_add(balanced_score(node, pod).wrapping_mul(w.balanced_allocation));
     }
@@ -119,6 +130,8 @@ mod tests {
         let w = Weights {
             least_allocated: 2,
             balanced_allocation: 3,
+            taint_toleration: 0,
+            node_affinity: 0,
         };
         assert_eq!(total_score(&r, &p, w), la * 2 + 87 * 3);
         assert_eq!(total_score(&r, &p, Weights::default()), la);

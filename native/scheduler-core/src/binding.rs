@@ -3,14 +3,16 @@
 //! Numbers arrive as JS numbers and are read as `i64` (napi truncates toward zero; NaN and
 //! ±Infinity read as 0). Callers must pass non-negative integers no larger than 2^53.
 
-use napi::bindgen_prelude::{Float64Array, Float64ArraySlice};
+use napi::bindgen_prelude::{Float64Array, Float64ArraySlice, Uint32Array};
 use napi::{Error, Result, Status};
 use napi_derive::napi;
 
+use crate::affinity::{Labels, PodAffinity};
 use crate::balanced_allocation::Weights;
 use crate::kernel::Isa;
 use crate::node_table::{Allocatable, NodeTable, Requests};
-use crate::scan::{self, Decision};
+use crate::scan::{self, Constraints, Decision};
+use crate::taints::{triples, Taint, Toleration};
 
 /// One node's schedulable resources, as the scheduler's node cache knows them.
 #[napi(object)]
@@ -67,6 +69,10 @@ pub struct ScheduleReasons {
     pub insufficient_cpu: u32,
     /// Nodes without enough unrequested memory.
     pub insufficient_memory: u32,
+    /// Nodes with a NoSchedule/NoExecute taint the pod does not tolerate (counted alone).
+    pub untolerated_taint: u32,
+    /// Nodes not matching the pod's node selector or required node affinity (counted alone).
+    pub node_affinity: u32,
 }
 
 /// The outcome of scheduling one pod.
@@ -85,7 +91,7 @@ pub struct ScheduleResult {
 
 /// How many numbers `SchedulerCore.scheduleInto` writes into its `out` array.
 #[napi]
-pub const SCHEDULE_INTO_LENGTH: u32 = 6;
+pub const SCHEDULE_INTO_LENGTH: u32 = 8;
 
 /// How many numbers `SchedulerCore.scheduleBatchInto` reads per pod.
 #[napi]
@@ -93,7 +99,7 @@ pub const BATCH_POD_LENGTH: u32 = 4;
 
 /// How many numbers `SchedulerCore.scheduleBatchInto` writes per pod.
 #[napi]
-pub const BATCH_RESULT_LENGTH: u32 = 7;
+pub const BATCH_RESULT_LENGTH: u32 = 9;
 
 /// Reads a number the way napi reads an `i64`: truncated toward zero, non-finite as 0.
 fn js_int(x: f64) -> i64 {
@@ -105,8 +111,8 @@ fn js_int(x: f64) -> i64 {
 }
 
 /// The numeric part of a decision: `[score, feasibleNodes, unschedulable, tooManyPods,
-/// insufficientCpu, insufficientMemory]`.
-fn numbers(d: &Decision) -> [f64; 6] {
+/// insufficientCpu, insufficientMemory, untoleratedTaint, nodeAffinity]`.
+fn numbers(d: &Decision) -> [f64; 8] {
     [
         d.score as f64,
         f64::from(d.feasible),
@@ -114,6 +120,8 @@ fn numbers(d: &Decision) -> [f64; 6] {
         f64::from(d.reasons.too_many_pods),
         f64::from(d.reasons.insufficient_cpu),
         f64::from(d.reasons.insufficient_memory),
+        f64::from(d.reasons.untolerated_taint),
+        f64::from(d.reasons.node_affinity),
     ]
 }
 
@@ -125,6 +133,9 @@ fn numbers(d: &Decision) -> [f64; 6] {
 #[napi]
 pub struct SchedulerCore {
     table: NodeTable,
+    /// The tolerations and node affinity of the pods the next calls schedule (see
+    /// `setTolerations`, `setAffinity`).
+    constraints: Constraints,
 }
 
 impl Default for SchedulerCore {
@@ -140,6 +151,7 @@ impl SchedulerCore {
     pub fn new() -> Self {
         SchedulerCore {
             table: NodeTable::new(),
+            constraints: Constraints::default(),
         }
     }
 
@@ -159,6 +171,44 @@ impl SchedulerCore {
             node.unschedulable,
         );
         row as u32
+    }
+
+    /// Replaces the taints of the node at `index` (table order) with `taints`: triples
+    /// `[key, value, effect]` of interned ids (key and value >= 1, effect 1 NoSchedule, 2
+    /// PreferNoSchedule, 3 NoExecute; the caller leaves out taints with another effect). The
+    /// TypeScript wrapper interns the strings and calls this after every upsertNode. An index
+    /// out of range is a no-op.
+    #[napi]
+    pub fn set_node_taints(&mut self, index: u32, taints: Uint32Array) {
+        self.set_node_taints_ids(index as usize, &taints);
+    }
+
+    /// Sets the tolerations of the pods that schedule, scheduleInto, scheduleBatch,
+    /// scheduleBatchInto and scoreAll place from now on: triples `[key, value, effect]` of
+    /// interned ids where key 0 is the empty key (every key), value 0 is operator Exists
+    /// (every value) and effect 0 the empty effect (every effect). An empty array: no
+    /// tolerations.
+    #[napi]
+    pub fn set_tolerations(&mut self, tolerations: Uint32Array) {
+        self.set_toleration_ids(&tolerations);
+    }
+
+    /// Replaces the labels of the node at `index` (table order): `[nameId, nameNumber, count,
+    /// (key, value, number)*]` with interned ids, `number` being the value (or the name) read
+    /// as an integer for Gt/Lt, NaN when it is not one (see `affinity.rs`). The wrapper calls
+    /// this after every upsertNode. An index out of range or a malformed array is ignored.
+    #[napi]
+    pub fn set_node_labels(&mut self, index: u32, labels: Float64ArraySlice) {
+        self.set_node_labels_values(index as usize, labels.as_ref());
+    }
+
+    /// Sets the node selector and node affinity of the pods the next calls schedule, in the
+    /// flat encoding of `affinity.rs` (an empty array: none). Throws on a malformed array.
+    #[napi]
+    pub fn set_affinity(&mut self, affinity: Float64ArraySlice) -> Result<()> {
+        self.constraints.affinity = PodAffinity::decode(affinity.as_ref())
+            .ok_or_else(|| Error::new(Status::InvalidArg, "setAffinity: malformed affinity"))?;
+        Ok(())
     }
 
     /// Forgets the node and its accounted pods; the last node moves into its place. Returns
@@ -224,7 +274,7 @@ impl SchedulerCore {
     /// the smallest node name (JavaScript string order).
     #[napi]
     pub fn schedule(&mut self, pod: PodRequests) -> ScheduleResult {
-        let d = scan::schedule(&mut self.table, &pod.into());
+        let d = scan::schedule(&mut self.table, &pod.into(), &self.constraints);
         self.result(&d)
     }
 
@@ -235,7 +285,9 @@ impl SchedulerCore {
     pub fn schedule_batch(&mut self, pods: Vec<PodRequests>) -> Vec<ScheduleResult> {
         let pods: Vec<Requests> = pods.into_iter().map(Requests::from).collect();
         let mut decisions = Vec::with_capacity(pods.len());
-        scan::schedule_batch(&mut self.table, &pods, |d| decisions.push(*d));
+        scan::schedule_batch(&mut self.table, &pods, &self.constraints, |d| {
+            decisions.push(*d)
+        });
         decisions.iter().map(|d| self.result(d)).collect()
     }
 
@@ -294,23 +346,35 @@ impl SchedulerCore {
 
     /// Sets the per-plugin weights of the total score that schedule, scheduleBatch and
     /// scoreAll report: `leastAllocated * leastAllocatedWeight + balancedAllocation *
-    /// balancedAllocationWeight` (integers; the default is 1 and 0, LeastAllocated alone).
+    /// balancedAllocationWeight + taintToleration * taintTolerationWeight` (integers; the
+    /// default is 1, 0 and 0, LeastAllocated alone) + nodeAffinity * nodeAffinityWeight. The
+    /// TaintToleration score is the count of untolerated PreferNoSchedule taints, normalized
+    /// reversed over the feasible nodes; the NodeAffinity score the summed weights of the
+    /// matching preferred terms, normalized over the feasible nodes.
     #[napi]
     pub fn configure_scoring(
         &mut self,
         least_allocated_weight: i64,
         balanced_allocation_weight: i64,
+        taint_toleration_weight: Option<i64>,
+        node_affinity_weight: Option<i64>,
     ) {
         self.table.weights = Weights {
             least_allocated: least_allocated_weight,
             balanced_allocation: balanced_allocation_weight,
+            taint_toleration: taint_toleration_weight.unwrap_or(0),
+            node_affinity: node_affinity_weight.unwrap_or(0),
         };
     }
 
     /// For tests: per node in nodeNames() order, the score, or -1 where a filter rejects.
     #[napi]
     pub fn score_all(&mut self, pod: PodRequests) -> Float64Array {
-        Float64Array::new(scan::score_all(&mut self.table, &pod.into()))
+        Float64Array::new(scan::score_all(
+            &mut self.table,
+            &pod.into(),
+            &self.constraints,
+        ))
     }
 
     /// Node names in table order.
@@ -334,6 +398,32 @@ impl SchedulerCore {
 }
 
 impl SchedulerCore {
+    /// `setNodeTaints` on a plain slice.
+    fn set_node_taints_ids(&mut self, index: usize, ids: &[u32]) {
+        if index >= self.table.len() {
+            return;
+        }
+        let taints = triples(ids)
+            .map(|[key, value, effect]| Taint { key, value, effect })
+            .collect();
+        self.table.set_taints(index, taints);
+    }
+
+    /// `setNodeLabels` on a plain slice.
+    fn set_node_labels_values(&mut self, index: usize, values: &[f64]) {
+        if let (true, Some(labels)) = (index < self.table.len(), Labels::decode(values)) {
+            self.table.set_labels(index, labels);
+        }
+    }
+
+    /// `setTolerations` on a plain slice.
+    fn set_toleration_ids(&mut self, ids: &[u32]) {
+        self.constraints.tolerations.clear();
+        self.constraints
+            .tolerations
+            .extend(triples(ids).map(|[key, value, effect]| Toleration { key, value, effect }));
+    }
+
     /// A decision as the object JavaScript sees.
     fn result(&self, d: &Decision) -> ScheduleResult {
         ScheduleResult {
@@ -345,6 +435,8 @@ impl SchedulerCore {
                 too_many_pods: d.reasons.too_many_pods,
                 insufficient_cpu: d.reasons.insufficient_cpu,
                 insufficient_memory: d.reasons.insufficient_memory,
+                untolerated_taint: d.reasons.untolerated_taint,
+                node_affinity: d.reasons.node_affinity,
             },
         }
     }
@@ -360,7 +452,7 @@ impl SchedulerCore {
         let Some(out) = out.get_mut(..SCHEDULE_INTO_LENGTH as usize) else {
             return Err(len);
         };
-        let d = scan::schedule(&mut self.table, &pod);
+        let d = scan::schedule(&mut self.table, &pod, &self.constraints);
         out.copy_from_slice(&numbers(&d));
         Ok(d.best.map_or(-1, |i| i as i32))
     }
@@ -397,7 +489,7 @@ impl SchedulerCore {
             .collect();
         let mut placed = 0u32;
         let mut slots = out.chunks_exact_mut(per_result);
-        scan::schedule_batch(&mut self.table, &requests, |d| {
+        scan::schedule_batch(&mut self.table, &requests, &self.constraints, |d| {
             if let Some(slot) = slots.next() {
                 slot[0] = d.best.map_or(-1.0, |i| i as f64);
                 slot[1..].copy_from_slice(&numbers(d));
@@ -444,10 +536,10 @@ mod tests {
         assert_eq!(r.node_name.as_deref(), Some("a"));
         assert_eq!(r.feasible_nodes, 1);
         assert_eq!(r.reasons.insufficient_cpu, 1);
-        let mut out = [0.0; 7];
+        let mut out = [0.0; 8];
         let row = core.schedule_into_slice(pod(600, 0).into(), &mut out);
         assert_eq!(row, Ok(0));
-        assert_eq!(out, [r.score as f64, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0]);
+        assert_eq!(out, [r.score as f64, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0]);
         assert!(core
             .schedule_into_slice(pod(600, 0).into(), &mut [0.0; 5])
             .is_err());
@@ -457,6 +549,38 @@ mod tests {
         let r = core.schedule(pod(600, 0));
         assert_eq!(r.node_name.as_deref(), Some("b"));
         assert!(["avx2", "baseline"].contains(&core.kernel()));
+    }
+
+    #[test]
+    fn taints_filter_and_score_with_the_pods_tolerations() {
+        let mut core = SchedulerCore::new();
+        for name in ["a", "b", "c"] {
+            core.upsert_node(node(name));
+        }
+        // a: NoSchedule k=v; b: PreferNoSchedule k=v; c: untainted.
+        core.set_node_taints_ids(0, &[1, 2, 1]);
+        core.set_node_taints_ids(1, &[1, 2, 2]);
+        core.set_node_taints_ids(9, &[1, 2, 1]); // out of range: ignored
+        core.configure_scoring(1, 0, Some(2), None);
+        let r = core.schedule(pod(100, 0));
+        assert_eq!(r.node_name.as_deref(), Some("c"));
+        assert_eq!((r.feasible_nodes, r.reasons.untolerated_taint), (2, 1));
+        // c: least-allocated 85 (cpu 90, memory 80) + 2 * 100; b: 85 + 2 * 0.
+        assert_eq!(r.score, 285);
+        let scores = scan::score_all(&mut core.table, &pod(100, 0).into(), &core.constraints);
+        assert_eq!(scores, [-1.0, 85.0, 285.0]);
+        // Tolerating every taint (empty key, Exists, every effect): all feasible, all 100.
+        core.set_toleration_ids(&[0, 0, 0]);
+        let r = core.schedule(pod(100, 0));
+        assert_eq!(
+            (r.node_name.as_deref(), r.feasible_nodes, r.score),
+            (Some("a"), 3, 285)
+        );
+        core.set_toleration_ids(&[]);
+        core.set_node_taints_ids(0, &[]);
+        core.remove_node("b".into());
+        core.configure_scoring(1, 0, None, None);
+        assert_eq!(core.schedule(pod(100, 0)).feasible_nodes, 2);
     }
 
     #[test]
@@ -480,11 +604,11 @@ mod tests {
                 ]
             })
             .collect();
-        let mut out = vec![0.0; pods.len() * 7];
+        let mut out = vec![0.0; pods.len() * 9];
         assert_eq!(b.schedule_batch_into_slice(&flat, &mut out), Ok(3));
         let names = ["x", "y"];
         for (k, r) in objects.iter().enumerate() {
-            let slot = &out[k * 7..k * 7 + 7];
+            let slot = &out[k * 9..k * 9 + 9];
             let name = (slot[0] >= 0.0).then(|| names[slot[0] as usize]);
             assert_eq!(r.node_name.as_deref(), name, "pod {k}");
             assert_eq!(slot[1], r.score as f64);

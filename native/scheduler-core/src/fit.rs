@@ -24,6 +24,12 @@ impl Failures {
     pub const INSUFFICIENT_CPU: Failures = Failures(1 << 2);
     /// Not enough unrequested memory.
     pub const INSUFFICIENT_MEMORY: Failures = Failures(1 << 3);
+    /// A `NoSchedule`/`NoExecute` taint the pod does not tolerate (TaintToleration, which runs
+    /// after NodeUnschedulable and before NodeResourcesFit: counted alone).
+    pub const UNTOLERATED_TAINT: Failures = Failures(1 << 4);
+    /// The node does not match the pod's node selector or required node affinity
+    /// (NodeAffinity, after TaintToleration: counted alone).
+    pub const NODE_AFFINITY: Failures = Failures(1 << 5);
 
     /// No failure: the node passes every filter.
     #[inline]
@@ -71,6 +77,8 @@ pub struct ReasonCounts {
     pub too_many_pods: u32,
     pub insufficient_cpu: u32,
     pub insufficient_memory: u32,
+    pub untolerated_taint: u32,
+    pub node_affinity: u32,
 }
 
 impl ReasonCounts {
@@ -81,6 +89,8 @@ impl ReasonCounts {
         self.too_many_pods += u32::from(f.contains(Failures::TOO_MANY_PODS));
         self.insufficient_cpu += u32::from(f.contains(Failures::INSUFFICIENT_CPU));
         self.insufficient_memory += u32::from(f.contains(Failures::INSUFFICIENT_MEMORY));
+        self.untolerated_taint += u32::from(f.contains(Failures::UNTOLERATED_TAINT));
+        self.node_affinity += u32::from(f.contains(Failures::NODE_AFFINITY));
     }
 }
 
@@ -172,7 +182,9 @@ mod tests {
                 unschedulable: 1,
                 too_many_pods: 0,
                 insufficient_cpu: 1,
-                insufficient_memory: 1
+                insufficient_memory: 1,
+                untolerated_taint: 0,
+                node_affinity: 0,
             }
         );
     }

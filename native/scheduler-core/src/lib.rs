@@ -14,9 +14,12 @@
 //! - [`balanced_allocation`]: BalancedAllocation and the weighted total (scalar, exact).
 //! - [`layout`]: the scan layout derived from the exact state, and why it is exact.
 //! - [`kernel`]: the vectorised filter + score + argmax loop over the layout.
+//! - [`affinity`]: NodeAffinity's filter and score over interned labels.
+//! - [`taints`]: TaintToleration's filter and score over interned taints and tolerations.
 //! - [`scan`]: one decision (or a batch) from the kernel and the reference rows.
 //! - [`binding`]: the napi-rs class `SchedulerCore` that JavaScript sees.
 
+pub mod affinity;
 pub mod balanced_allocation;
 pub mod binding;
 pub mod fit;
@@ -26,3 +29,4 @@ pub mod layout;
 pub mod least_allocated;
 pub mod node_table;
 pub mod scan;
+pub mod taints;

@@ -25,10 +25,12 @@ use std::collections::HashMap;
 
 use crate::balanced_allocation::Weights;
 
+use crate::affinity::Labels;
 use crate::js_order::cmp_js;
 use crate::layout::{
     gate, Columns, ScanValues, GATE_EXACT, GATE_TOO_MANY_PODS, GATE_UNSCHEDULABLE,
 };
+use crate::taints::Taint;
 
 /// A pod's requests in integer units (millicores, bytes).
 ///
@@ -142,6 +144,12 @@ pub struct NodeTable {
     exact_slot: Vec<u32>,
     /// How many kernel rows are gated [`GATE_UNSCHEDULABLE`] and [`GATE_TOO_MANY_PODS`].
     gate_counts: GateCounts,
+    /// Per row: the node's taints that filter or score (interned, see [`crate::taints`]).
+    taints: Vec<Vec<Taint>>,
+    /// Per row: the node's labels and name (interned, see [`crate::affinity`]).
+    labels: Vec<Labels>,
+    /// How many rows have at least one taint.
+    tainted_rows: u32,
     index: HashMap<String, usize>,
     pending: HashMap<String, Usage>,
     /// Per-plugin weights of the total score (see [`crate::balanced_allocation::Weights`]).
@@ -172,6 +180,37 @@ impl NodeTable {
     /// The exact state of every row, in table order.
     pub fn rows(&self) -> &[Row] {
         &self.rows
+    }
+
+    /// Row `i`'s taints (empty for an untainted node).
+    pub fn taints(&self, i: usize) -> &[Taint] {
+        &self.taints[i]
+    }
+
+    /// Row `i`'s labels.
+    pub fn labels(&self, i: usize) -> &Labels {
+        &self.labels[i]
+    }
+
+    /// Replaces row `i`'s labels (row `i` must exist). A node update sends them again.
+    pub fn set_labels(&mut self, i: usize, labels: Labels) {
+        self.labels[i] = labels;
+    }
+
+    /// True when some node has a taint: the scan then runs the taint filter and score.
+    pub fn any_taints(&self) -> bool {
+        self.tainted_rows > 0
+    }
+
+    /// Replaces row `i`'s taints (row `i` must exist). A node update sends its taints again.
+    /// A tainted row leaves the scan layout (it becomes an exact row): the kernel never sees
+    /// a taint.
+    pub fn set_taints(&mut self, i: usize, taints: Vec<Taint>) {
+        let before = !self.taints[i].is_empty();
+        let after = !taints.is_empty();
+        self.tainted_rows = self.tainted_rows + u32::from(after) - u32::from(before);
+        self.taints[i] = taints;
+        self.refresh_row(i);
     }
 
     /// The row index of `name`, if the node is known.
@@ -260,6 +299,8 @@ impl NodeTable {
             usage,
         });
         self.columns.push(&ScanValues::EXACT);
+        self.taints.push(Vec::new());
+        self.labels.push(Labels::default());
         self.ranks.push(0);
         self.by_name.insert(at, i as u32);
         self.ranks_stale = true;
@@ -287,8 +328,11 @@ impl NodeTable {
         }
         self.set_exact(i, false);
         self.gate_counts.count(self.columns.gate[i], false);
+        self.tainted_rows -= u32::from(!self.taints[i].is_empty());
         self.names.swap_remove(i);
         self.rows.swap_remove(i);
+        self.taints.swap_remove(i);
+        self.labels.swap_remove(i);
         self.ranks.swap_remove(i);
         self.exact_slot.swap_remove(i);
         self.columns.swap_remove(i);
@@ -346,7 +390,10 @@ impl NodeTable {
 
     /// Re-derives row `i`'s scan values from its exact state.
     fn refresh_row(&mut self, i: usize) {
-        let values = ScanValues::of(&self.rows[i], self.ranks[i]).unwrap_or(ScanValues::EXACT);
+        let values = match self.taints[i].is_empty() {
+            true => ScanValues::of(&self.rows[i], self.ranks[i]).unwrap_or(ScanValues::EXACT),
+            false => ScanValues::EXACT,
+        };
         self.set_exact(i, values.gate == GATE_EXACT);
         self.gate_counts.count(self.columns.gate[i], false);
         self.gate_counts.count(values.gate, true);

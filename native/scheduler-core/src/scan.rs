@@ -8,11 +8,20 @@
 //! The best node has the highest score; ties go to the smallest name in JavaScript string
 //! order, through the name ranks the table keeps, so the result does not depend on table order.
 
-use crate::balanced_allocation::total_score;
-use crate::fit::{filter, ReasonCounts};
+use crate::affinity::{self, PodAffinity};
+use crate::balanced_allocation::{total_score, total_with_least};
+use crate::fit::{filter, Failures, ReasonCounts};
 use crate::kernel;
 use crate::layout::{split_key, PodTerms, GATE_EXACT, MAX_KERNEL_ROWS};
 use crate::node_table::{NodeTable, Requests};
+use crate::taints::{self, Toleration};
+
+/// What a pod brings besides its requests: its tolerations and its node affinity.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Constraints {
+    pub tolerations: Vec<Toleration>,
+    pub affinity: PodAffinity,
+}
 
 /// The outcome of scheduling one pod.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -47,19 +56,25 @@ impl Best {
     }
 }
 
-/// Filters and scores every node for `pod` and picks the best.
-pub fn schedule(table: &mut NodeTable, pod: &Requests) -> Decision {
+/// Filters and scores every node for `pod` (with its constraints `c`) and picks the best.
+pub fn schedule(table: &mut NodeTable, pod: &Requests, c: &Constraints) -> Decision {
     table.prepare();
-    decide(table, pod)
+    decide(table, pod, c)
 }
 
 /// Schedules `pods` in order, each one seeing the ones before it: after each placement the pod
 /// is accounted on its node as [`NodeTable::add_pod`] does (and stays accounted). Calls `each`
 /// with every pod's decision, in order.
-pub fn schedule_batch(table: &mut NodeTable, pods: &[Requests], mut each: impl FnMut(&Decision)) {
+/// Every pod of the batch has the constraints `c`.
+pub fn schedule_batch(
+    table: &mut NodeTable,
+    pods: &[Requests],
+    c: &Constraints,
+    mut each: impl FnMut(&Decision),
+) {
     table.prepare();
     for pod in pods {
-        let d = decide(table, pod);
+        let d = decide(table, pod, c);
         if let Some(row) = d.best {
             // Accounting a pod changes one row's lane, never the ranks: no prepare() needed.
             table.add_pod_at(row, pod);
@@ -68,44 +83,141 @@ pub fn schedule_batch(table: &mut NodeTable, pods: &[Requests], mut each: impl F
     }
 }
 
-/// One decision on a prepared table.
-fn decide(table: &NodeTable, pod: &Requests) -> Decision {
-    let mut reasons = ReasonCounts::default();
-    let mut feasible = 0u32;
-    let mut best: Option<Best> = None;
-    let mut exact = |i: usize| {
-        let row = &table.rows()[i];
-        let failures = filter(row, pod);
-        if failures.is_empty() {
-            feasible += 1;
-            Best::offer(
-                &mut best,
-                total_score(row, pod, table.weights),
-                table.rank(i),
-            );
+/// True when the vectorised kernel cannot decide alone and the two-pass scan runs: some node
+/// is tainted, the pod has a node selector or node affinity, or the total is more than
+/// LeastAllocated at weight 1 (BalancedAllocation, TaintToleration — every feasible node then
+/// gets at least its 100 — or NodeAffinity weights).
+fn constraints_matter(table: &NodeTable, c: &Constraints) -> bool {
+    table.any_taints() || !c.affinity.is_empty() || !table.weights.is_least_allocated_only()
+}
+
+/// The filters on row `i` in kube-scheduler's order: NodeUnschedulable, TaintToleration,
+/// NodeAffinity, NodeResourcesFit (filtering stops at the first failing plugin); for a
+/// feasible row its LeastAllocated score, with the kernel's arithmetic ([`kernel::evaluate`],
+/// exact for the rows the kernel takes, see [`crate::layout`]) where it can, else the
+/// reference code.
+fn filter_row(
+    table: &NodeTable,
+    i: usize,
+    pod: &Requests,
+    terms: Option<&PodTerms>,
+    c: &Constraints,
+) -> Result<i64, Failures> {
+    let row = &table.rows()[i];
+    if row.unschedulable {
+        return Err(Failures::UNSCHEDULABLE);
+    }
+    if taints::rejects(table.taints(i), &c.tolerations) {
+        return Err(Failures::UNTOLERATED_TAINT);
+    }
+    if c.affinity.rejects(table.labels(i)) {
+        return Err(Failures::NODE_AFFINITY);
+    }
+    let values = table.scan_values(i);
+    if let (Some(t), true) = (terms, values.gate != GATE_EXACT) {
+        if let Some(least) = kernel::evaluate(&values, t) {
+            return Ok(least);
+        }
+        // Rejected by the resource checks: the reference names the reasons.
+        return Err(filter(row, pod));
+    }
+    let failures = filter(row, pod);
+    if failures.is_empty() {
+        Ok(crate::least_allocated::score(row, pod))
+    } else {
+        Err(failures)
+    }
+}
+
+/// The two-pass scan over `rows`: a scalar pass that filters each row and keeps the feasible
+/// ones with their raw TaintToleration and NodeAffinity scores, then the totals with those
+/// normalized over the feasible rows (the caller guarantees that rows left out score 0 raw).
+/// Returns `(row, total)` per feasible row, in the order of `rows`.
+fn constrained_scores(
+    table: &NodeTable,
+    rows: impl Iterator<Item = usize>,
+    pod: &Requests,
+    c: &Constraints,
+    reasons: &mut ReasonCounts,
+) -> Vec<(usize, i64)> {
+    let w = table.weights;
+    let terms = PodTerms::new(pod);
+    let mut feasible: Vec<(usize, i64, i64, i64)> = Vec::new();
+    let (mut max_taint, mut max_affinity) = (0i64, 0i64);
+    for i in rows {
+        let least = match filter_row(table, i, pod, terms.as_ref(), c) {
+            Ok(least) => least,
+            Err(failures) => {
+                reasons.record(failures);
+                continue;
+            }
+        };
+        let taint = taints::untolerated_preferred(table.taints(i), &c.tolerations);
+        let affinity = if w.node_affinity != 0 {
+            c.affinity.preferred_score(table.labels(i))
         } else {
-            reasons.record(failures);
+            0
+        };
+        max_taint = max_taint.max(taint);
+        max_affinity = max_affinity.max(affinity);
+        feasible.push((i, least, taint, affinity));
+    }
+    feasible
+        .into_iter()
+        .map(|(i, least, taint, affinity)| {
+            let mut total = total_with_least(least, &table.rows()[i], pod, w);
+            if w.taint_toleration != 0 {
+                let t = taints::normalize_reversed(taint, max_taint);
+                total = total.wrapping_add(t.wrapping_mul(w.taint_toleration));
+            }
+            if w.node_affinity != 0 {
+                let a = affinity::normalize(affinity, max_affinity);
+                total = total.wrapping_add(a.wrapping_mul(w.node_affinity));
+            }
+            (i, total)
+        })
+        .collect()
+}
+
+/// One decision on a prepared table. The vectorised kernel takes the rows of the scan layout
+/// when the total is LeastAllocated at weight 1 (plus a TaintToleration weight) and the pod
+/// has no node selector or affinity: the table keeps tainted rows out of the layout (they are
+/// exact rows), so every kernel row is untainted, scores 0 untolerated PreferNoSchedule
+/// taints and gets TaintToleration's full 100 whatever the maximum is. The exact rows, or
+/// every row when the kernel cannot decide, take the two-pass scan.
+fn decide(table: &NodeTable, pod: &Requests, c: &Constraints) -> Decision {
+    let w = table.weights;
+    let kernel_fits = table.len() <= MAX_KERNEL_ROWS
+        && w.least_allocated == 1
+        && w.balanced_allocation == 0
+        && c.affinity.is_empty();
+    let terms = PodTerms::new(pod).filter(|_| kernel_fits);
+    let mut reasons = ReasonCounts::default();
+    let scored = match terms {
+        Some(_) => {
+            let rows = table.exact_rows().iter().map(|&i| i as usize);
+            constrained_scores(table, rows, pod, c, &mut reasons)
         }
+        None => constrained_scores(table, 0..table.len(), pod, c, &mut reasons),
     };
-    let kernel_fits = table.len() <= MAX_KERNEL_ROWS && table.weights.is_least_allocated_only();
-    match PodTerms::new(pod).filter(|_| kernel_fits) {
-        Some(terms) => {
-            for &i in table.exact_rows() {
-                exact(i as usize);
-            }
-            let s = kernel::scan(table.columns(), &terms);
-            if s.best_key >= 0 {
-                let (score, rank) = split_key(s.best_key);
-                Best::offer(&mut best, score, rank);
-            }
-            let gated = table.gate_counts();
-            feasible += s.feasible;
-            reasons.unschedulable += gated.unschedulable;
-            reasons.too_many_pods += gated.too_many_pods;
-            reasons.insufficient_cpu += s.insufficient_cpu;
-            reasons.insufficient_memory += s.insufficient_memory;
+    let mut feasible = scored.len() as u32;
+    let mut best: Option<Best> = None;
+    for &(i, score) in &scored {
+        Best::offer(&mut best, score, table.rank(i));
+    }
+    if let Some(terms) = terms {
+        let s = kernel::scan(table.columns(), &terms);
+        if s.best_key >= 0 {
+            let (score, rank) = split_key(s.best_key);
+            let taint = taints::normalize_reversed(0, 0).wrapping_mul(w.taint_toleration);
+            Best::offer(&mut best, score.wrapping_add(taint), rank);
         }
-        None => (0..table.len()).for_each(exact),
+        let gated = table.gate_counts();
+        feasible += s.feasible;
+        reasons.unschedulable += gated.unschedulable;
+        reasons.too_many_pods += gated.too_many_pods;
+        reasons.insufficient_cpu += s.insufficient_cpu;
+        reasons.insufficient_memory += s.insufficient_memory;
     }
     Decision {
         best: best.map(|b| table.row_at_rank(b.rank)),
@@ -118,8 +230,16 @@ fn decide(table: &NodeTable, pod: &Requests) -> Decision {
 /// Per row in table order, the score for `pod`, or -1 where a filter rejects the node. Rows
 /// the kernel takes are evaluated with the kernel's own arithmetic, one node at a time, so the
 /// differential tests compare it node by node.
-pub fn score_all(table: &mut NodeTable, pod: &Requests) -> Vec<f64> {
+pub fn score_all(table: &mut NodeTable, pod: &Requests, c: &Constraints) -> Vec<f64> {
     table.prepare();
+    if constraints_matter(table, c) {
+        let mut out = vec![-1.0; table.len()];
+        let rows = 0..table.len();
+        for (i, score) in constrained_scores(table, rows, pod, c, &mut ReasonCounts::default()) {
+            out[i] = score as f64;
+        }
+        return out;
+    }
     let terms = PodTerms::new(pod).filter(|_| table.weights.is_least_allocated_only());
     (0..table.len())
         .map(|i| {
@@ -211,8 +331,11 @@ mod tests {
     #[test]
     fn empty_table_schedules_nowhere() {
         let mut t = NodeTable::new();
-        assert_eq!(schedule(&mut t, &pod(1, 1)), Decision::default());
-        assert!(score_all(&mut t, &pod(1, 1)).is_empty());
+        assert_eq!(
+            schedule(&mut t, &pod(1, 1), &Constraints::default()),
+            Decision::default()
+        );
+        assert!(score_all(&mut t, &pod(1, 1), &Constraints::default()).is_empty());
     }
 
     #[test]
@@ -221,12 +344,15 @@ mod tests {
         t.upsert("busy", alloc(4000, 8 * GI, 110), false);
         t.upsert("idle", alloc(4000, 8 * GI, 110), false);
         t.add_pod("busy", &pod(2000, 4 * GI));
-        let d = schedule(&mut t, &pod(500, GI));
+        let d = schedule(&mut t, &pod(500, GI), &Constraints::default());
         assert_eq!(d.best, t.position("idle"));
         assert_eq!(d.feasible, 2);
         // cpu (4000-500)*100/4000 = 87, memory (8-1)*100/8 = 87
         assert_eq!(d.score, 87);
-        assert_eq!(score_all(&mut t, &pod(500, GI)), vec![37.0, 87.0]);
+        assert_eq!(
+            score_all(&mut t, &pod(500, GI), &Constraints::default()),
+            vec![37.0, 87.0]
+        );
     }
 
     #[test]
@@ -235,10 +361,10 @@ mod tests {
         for name in ["node-b", "node-c", "node-a", "node-10"] {
             t.upsert(name, alloc(1000, GI, 10), false);
         }
-        let d = schedule(&mut t, &pod(100, MI));
+        let d = schedule(&mut t, &pod(100, MI), &Constraints::default());
         assert_eq!(d.best.map(|i| t.names()[i].as_str()), Some("node-10"));
         t.remove("node-10");
-        let d = schedule(&mut t, &pod(100, MI));
+        let d = schedule(&mut t, &pod(100, MI), &Constraints::default());
         assert_eq!(d.best.map(|i| t.names()[i].as_str()), Some("node-a"));
     }
 
@@ -248,7 +374,7 @@ mod tests {
         t.upsert("cordoned", alloc(0, 0, 0), true);
         t.upsert("small", alloc(100, MI, 0), false);
         t.upsert("cpu-only", alloc(100, 10 * GI, 10), false);
-        let d = schedule(&mut t, &pod(200, 2 * MI));
+        let d = schedule(&mut t, &pod(200, 2 * MI), &Constraints::default());
         assert_eq!(d.best, None);
         assert_eq!(d.score, 0);
         assert_eq!(d.feasible, 0);
@@ -259,9 +385,14 @@ mod tests {
                 too_many_pods: 1,
                 insufficient_cpu: 2,
                 insufficient_memory: 1,
+                untolerated_taint: 0,
+                node_affinity: 0,
             }
         );
-        assert_eq!(score_all(&mut t, &pod(200, 2 * MI)), vec![-1.0, -1.0, -1.0]);
+        assert_eq!(
+            score_all(&mut t, &pod(200, 2 * MI), &Constraints::default()),
+            vec![-1.0, -1.0, -1.0]
+        );
     }
 
     #[test]
@@ -272,7 +403,7 @@ mod tests {
         t.upsert("huge", alloc(4000, huge, 110), false);
         t.upsert("fast-b", alloc(4000, 64 * GI, 110), false);
         // Same cpu, "huge" frees more memory: it wins, from the exact path.
-        let d = schedule(&mut t, &pod(100, GI));
+        let d = schedule(&mut t, &pod(100, GI), &Constraints::default());
         assert_eq!(d.best, t.position("huge"));
         assert_eq!(d.feasible, 3);
         assert_eq!(d, reference(&t, &pod(100, GI)));
@@ -281,8 +412,14 @@ mod tests {
             non_zero_memory_bytes: -1,
             ..pod(100, GI)
         };
-        assert_eq!(schedule(&mut t, &odd), reference(&t, &odd));
-        assert_eq!(score_all(&mut t, &odd), reference_scores(&t, &odd));
+        assert_eq!(
+            schedule(&mut t, &odd, &Constraints::default()),
+            reference(&t, &odd)
+        );
+        assert_eq!(
+            score_all(&mut t, &odd, &Constraints::default()),
+            reference_scores(&t, &odd)
+        );
     }
 
     #[test]
@@ -292,7 +429,9 @@ mod tests {
         t.upsert("b", alloc(1000, GI, 2), false);
         let pods = [pod(400, 0); 5];
         let mut got = Vec::new();
-        schedule_batch(&mut t, &pods, |d| got.push(d.best.map(t_name)));
+        schedule_batch(&mut t, &pods, &Constraints::default(), |d| {
+            got.push(d.best.map(t_name))
+        });
         fn t_name(i: usize) -> &'static str {
             ["a", "b"][i]
         }
@@ -353,6 +492,101 @@ mod tests {
                     ns / nodes as f64
                 );
             }
+        }
+    }
+
+    /// Not a correctness test: the two-pass scan's cost without napi on tables shaped like
+    /// `measureCores({ constraints: true })` (taints on half the nodes, zone and pool labels;
+    /// the pod tolerates one team, requires 2 of 3 zones, prefers a pool; weights 1, 3, 2).
+    /// Run it with `cargo test --release -- --ignored --nocapture constrained_speed`.
+    #[test]
+    #[ignore]
+    fn constrained_speed() {
+        use crate::affinity::{Labels, Requirement, IN};
+        use crate::taints::{Taint, NO_SCHEDULE, PREFER_NO_SCHEDULE};
+        use std::time::Instant;
+        let mut r = Rng(0xC0FFEE);
+        // Interned ids: 1 dedicated, 2..5 teams, 6 spot, 7 true, 8 zone, 9..11 zones, 12 pool,
+        // 13..16 pools.
+        for nodes in [1000, 5000, 15000] {
+            let mut t = NodeTable::new();
+            for i in 0..nodes {
+                let row = t.upsert(&format!("node-{i:06}"), alloc(8000, 64 * GI, 110), false);
+                let mut taints = Vec::new();
+                if r.below(5) == 0 {
+                    let team = 2 + r.below(4) as u32;
+                    taints.push(Taint {
+                        key: 1,
+                        value: team,
+                        effect: NO_SCHEDULE,
+                    });
+                }
+                if r.below(10) < 3 {
+                    taints.push(Taint {
+                        key: 6,
+                        value: 7,
+                        effect: PREFER_NO_SCHEDULE,
+                    });
+                }
+                t.set_taints(row, taints);
+                let zone = 9.0 + r.below(3) as f64;
+                let pool = 13.0 + r.below(4) as f64;
+                let labels = [
+                    0.0,
+                    f64::NAN,
+                    2.0,
+                    8.0,
+                    zone,
+                    f64::NAN,
+                    12.0,
+                    pool,
+                    f64::NAN,
+                ];
+                t.set_labels(row, Labels::decode(&labels).unwrap());
+            }
+            t.weights = crate::balanced_allocation::Weights {
+                least_allocated: 1,
+                balanced_allocation: 0,
+                taint_toleration: 3,
+                node_affinity: 2,
+            };
+            let requirement = |key: u32, values: Vec<f64>| Requirement {
+                operator: IN,
+                field: false,
+                key,
+                values,
+            };
+            let c = Constraints {
+                tolerations: vec![Toleration {
+                    key: 1,
+                    value: 2,
+                    effect: NO_SCHEDULE,
+                }],
+                affinity: PodAffinity {
+                    selector: vec![],
+                    required: Some(vec![vec![requirement(8, vec![9.0, 10.0])]]),
+                    preferred: vec![(50, vec![requirement(12, vec![14.0])])],
+                },
+            };
+            let p = pod(500, GI);
+            let mut samples: Vec<f64> = (0..9)
+                .map(|_| {
+                    let start = Instant::now();
+                    let mut sink = 0i64;
+                    for _ in 0..50 {
+                        sink += schedule(&mut t, &p, &c).score;
+                    }
+                    assert!(sink > 0);
+                    start.elapsed().as_secs_f64() * 1e9 / 50.0
+                })
+                .collect();
+            samples.sort_by(f64::total_cmp);
+            let ns = samples[samples.len() / 2];
+            println!(
+                "{nodes} nodes, constrained: {:.1} us per pod, {:.1} ns per node",
+                ns / 1000.0,
+                ns / nodes as f64
+            );
         }
     }
 
@@ -427,21 +661,24 @@ mod tests {
                 }
                 let p = random_pod(&mut r);
                 let expected = reference(&t, &p);
-                let got = schedule(&mut t, &p);
+                let got = schedule(&mut t, &p, &Constraints::default());
                 assert_eq!(got, expected, "round {round} step {step} pod {p:?}");
-                assert_eq!(score_all(&mut t, &p), reference_scores(&t, &p));
+                assert_eq!(
+                    score_all(&mut t, &p, &Constraints::default()),
+                    reference_scores(&t, &p)
+                );
             }
             // A batch equals one decision and one add_pod at a time.
             let pods: Vec<Requests> = (0..20).map(|_| random_pod(&mut r)).collect();
             let mut batch = Vec::new();
-            schedule_batch(&mut t, &pods, |d| batch.push(*d));
+            schedule_batch(&mut t, &pods, &Constraints::default(), |d| batch.push(*d));
             for (k, d) in batch.iter().enumerate() {
                 if let Some(row) = d.best {
                     t.remove_pod(&t.names()[row].clone(), &pods[k]);
                 }
             }
             for (k, p) in pods.iter().enumerate() {
-                let d = schedule(&mut t, p);
+                let d = schedule(&mut t, p, &Constraints::default());
                 assert_eq!(d, batch[k], "round {round} batch pod {k}");
                 if let Some(row) = d.best {
                     t.add_pod_at(row, p);

@@ -18,6 +18,8 @@ export function nodeResources(node: Node): NodeResources {
     allocatableMemoryBytes: alloc['memory'] === undefined ? 0 : bytes(alloc['memory']),
     allocatablePods: alloc['pods'] === undefined ? 0 : Number(alloc['pods']),
     unschedulable: node.spec?.unschedulable === true,
+    taints: node.spec?.taints ?? [],
+    labels: node.metadata?.labels ?? {},
   };
 }
 

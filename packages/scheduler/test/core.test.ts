@@ -16,6 +16,9 @@ import {
   type SchedulerCoreKind,
   type ScoringWeights,
 } from '../src/core/index.js';
+import { emptyScheduleReasons, type NodeSelectorTerm, type NodeTaint, type PodToleration } from '../src/core/contract.js';
+import type { NativeBinding } from '../src/core/native-core.js';
+import type { RequirementLike } from '../src/plugins/node-selector.js';
 
 const MI = 1024 ** 2;
 const GI = 1024 ** 3;
@@ -41,7 +44,7 @@ function pod(cpu: number, memory: number): PodRequests {
 }
 
 function noReasons(): ScheduleResult['reasons'] {
-  return { unschedulable: 0, tooManyPods: 0, insufficientCpu: 0, insufficientMemory: 0 };
+  return emptyScheduleReasons();
 }
 
 const kinds: SchedulerCoreKind[] = ['ts', 'native'];
@@ -140,6 +143,8 @@ describe.each(kinds)('%s core', (kind) => {
         tooManyPods: 1,
         insufficientCpu: 2,
         insufficientMemory: 2,
+        untoleratedTaint: 0,
+        nodeAffinity: 0,
       });
     });
   });
@@ -241,6 +246,101 @@ describe.each(kinds)('%s core', (kind) => {
       core.addPod('even', pod(1000, GI));
       core.configureScoring({ leastAllocatedWeight: 1, balancedAllocationWeight: 10 });
       expect(core.schedule(pod(500, 512 * MI)).nodeName).toBe('even');
+    });
+  });
+
+  describe('taint toleration', () => {
+    const tainted = (name: string, ...taints: NodeTaint[]): NodeResources => ({ ...node(name, 4000, 8 * GI), taints });
+    const tolerating = (...tolerations: PodToleration[]): PodRequests => ({ ...pod(100, 0), tolerations });
+
+    it('rejects an untolerated NoSchedule/NoExecute taint with that reason only, after unschedulable', () => {
+      const core = make();
+      core.upsertNode(tainted('no-schedule', { key: 'k', value: 'v', effect: 'NoSchedule' }));
+      core.upsertNode(tainted('no-execute', { key: 'k', effect: 'NoExecute' }));
+      core.upsertNode({ ...tainted('cordoned', { key: 'k', effect: 'NoSchedule' }), unschedulable: true });
+      core.upsertNode(tainted('full', { key: 'k', effect: 'PreferNoSchedule' }, { key: 'other', effect: 'Custom' }));
+      const result = core.schedule(pod(100, 0));
+      expect(result.nodeName).toBe('full');
+      expect(result.reasons).toEqual({ ...noReasons(), unschedulable: 1, untoleratedTaint: 2 });
+      expect(core.schedule(tolerating({ key: 'k', operator: 'Equal', value: 'v', effect: 'NoSchedule' })).feasibleNodes).toBe(2);
+      expect(core.schedule(tolerating({ key: 'k', operator: 'Exists' })).feasibleNodes).toBe(3);
+      expect(core.schedule(tolerating({ operator: 'Exists' })).feasibleNodes).toBe(3);
+      expect(core.schedule(tolerating({ key: 'k', value: 'w' })).feasibleNodes).toBe(1);
+      expect(core.schedule(tolerating({ key: 'k', operator: 'Bogus' })).feasibleNodes).toBe(1);
+      // An update replaces the taints.
+      core.upsertNode(node('no-schedule', 4000, 8 * GI));
+      expect(core.schedule(pod(100, 0)).feasibleNodes).toBe(2);
+    });
+
+    it('scores untolerated PreferNoSchedule taints normalized and reversed, at its weight', () => {
+      const core = make();
+      const prefer = (key: string): NodeTaint => ({ key, effect: 'PreferNoSchedule' });
+      core.upsertNode(tainted('two', prefer('a'), prefer('b')));
+      core.upsertNode(tainted('one', prefer('a')));
+      core.upsertNode(tainted('none'));
+      core.configureScoring({ leastAllocatedWeight: 1, balancedAllocationWeight: 0, taintTolerationWeight: 2 });
+      // LeastAllocated: cpu 97, memory 97 -> 97; taints 0, 50, 100.
+      expect(Array.from(core.scoreAll(pod(100, 0)))).toEqual([97, 197, 297]);
+      expect(core.schedule(pod(100, 0))).toMatchObject({ nodeName: 'none', score: 297 });
+      // Tolerating "a" with the PreferNoSchedule effect: max 1 -> 0, 100, 100.
+      const p = tolerating({ key: 'a', operator: 'Exists', effect: 'PreferNoSchedule' });
+      expect(Array.from(core.scoreAll(p))).toEqual([97, 297, 297]);
+      // Every count 0: all 100.
+      expect(Array.from(core.scoreAll(tolerating({ operator: 'Exists' })))).toEqual([297, 297, 297]);
+    });
+  });
+
+  describe('node affinity', () => {
+    const labelled = (name: string, labels: Record<string, string>): NodeResources => ({ ...node(name, 4000, 8 * GI), labels });
+
+    it('filters on nodeSelector and required terms, counting nodeAffinity alone', () => {
+      const core = make();
+      core.upsertNode(labelled('a', { zone: 'x', size: '16' }));
+      core.upsertNode(labelled('b', { zone: 'y', size: '4' }));
+      core.upsertNode({ ...labelled('c', { zone: 'x' }), unschedulable: true });
+      const bySelector = core.schedule({ ...pod(100, 0), nodeSelector: { zone: 'x' } });
+      expect(bySelector.nodeName).toBe('a');
+      expect(bySelector.reasons).toEqual({ ...noReasons(), unschedulable: 1, nodeAffinity: 1 });
+      const required = (key: string, operator: string, values?: string[]): PodRequests => ({
+        ...pod(100, 0),
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key, operator, values }] }] },
+        },
+      });
+      expect(core.schedule(required('size', 'Lt', ['10'])).nodeName).toBe('b');
+      expect(core.schedule(required('size', 'Gt', ['x'])).feasibleNodes).toBe(0);
+      expect(core.schedule(required('zone', 'NotIn', ['x'])).nodeName).toBe('b');
+      const byName: PodRequests = {
+        ...pod(100, 0),
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: {
+            nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: ['b'] }] }],
+          },
+        },
+      };
+      expect(core.schedule(byName).nodeName).toBe('b');
+      // Labels follow node updates.
+      core.upsertNode(labelled('b', { zone: 'x' }));
+      expect(core.schedule({ ...pod(100, 0), nodeSelector: { zone: 'x' } }).feasibleNodes).toBe(2);
+    });
+
+    it('scores the weights of matching preferred terms, normalized, at its weight', () => {
+      const core = make();
+      core.upsertNode(labelled('ssd', { disk: 'ssd' }));
+      core.upsertNode(labelled('hdd', { disk: 'hdd' }));
+      core.configureScoring({ leastAllocatedWeight: 1, balancedAllocationWeight: 0, nodeAffinityWeight: 2 });
+      const p: PodRequests = {
+        ...pod(100, 0),
+        nodeAffinity: {
+          preferredDuringSchedulingIgnoredDuringExecution: [
+            { weight: 30, preference: { matchExpressions: [{ key: 'disk', operator: 'In', values: ['ssd'] }] } },
+            { weight: 10, preference: { matchExpressions: [{ key: 'disk', operator: 'Exists' }] } },
+          ],
+        },
+      };
+      // 40 and 10: normalized 100 and 25; LeastAllocated 97.
+      expect(Array.from(core.scoreAll(p))).toEqual([297, 147]);
+      expect(core.schedule(p)).toMatchObject({ nodeName: 'ssd', score: 297 });
     });
   });
 
@@ -522,14 +622,14 @@ function sameResult(a: ScheduleResult, b: ScheduleResult): boolean {
     a.reasons.tooManyPods === b.reasons.tooManyPods &&
     a.reasons.insufficientCpu === b.reasons.insufficientCpu &&
     a.reasons.insufficientMemory === b.reasons.insufficientMemory &&
+    a.reasons.untoleratedTaint === b.reasons.untoleratedTaint &&
+    a.reasons.nodeAffinity === b.reasons.nodeAffinity &&
     Object.keys(a.reasons).sort().join() === Object.keys(b.reasons).sort().join()
   );
 }
 
 /** The napi class's shape: the contract, with weights as two numbers. */
-type RawCore = Omit<SchedulerCore, 'configureScoring'> & {
-  configureScoring(leastAllocatedWeight: number, balancedAllocationWeight: number): void;
-};
+type RawCore = Omit<SchedulerCore, 'configureScoring'> & Pick<NativeBinding, 'configureScoring'>;
 
 /** Weights the differential test switches between: LeastAllocated alone (the kernel), and sums with BalancedAllocation. */
 const WEIGHT_CHOICES: readonly ScoringWeights[] = [
@@ -538,7 +638,83 @@ const WEIGHT_CHOICES: readonly ScoringWeights[] = [
   { leastAllocatedWeight: 3, balancedAllocationWeight: 2 },
   { leastAllocatedWeight: 1, balancedAllocationWeight: 10 },
   { leastAllocatedWeight: 2, balancedAllocationWeight: 0 },
+  { leastAllocatedWeight: 1, balancedAllocationWeight: 0, taintTolerationWeight: 1 },
+  { leastAllocatedWeight: 1, balancedAllocationWeight: 1, taintTolerationWeight: 3 },
+  { leastAllocatedWeight: 2, balancedAllocationWeight: 0, taintTolerationWeight: 0 },
+  { leastAllocatedWeight: 1, balancedAllocationWeight: 1, taintTolerationWeight: 3, nodeAffinityWeight: 2 },
+  { leastAllocatedWeight: 1, balancedAllocationWeight: 0, taintTolerationWeight: 0, nodeAffinityWeight: 5 },
 ];
+
+const LABEL_KEYS = ['zone', 'size', 'ssd', 'pool'];
+const LABEL_VALUES = ['a', 'b', '3', '16', '-2', '+7', '', 'x1'];
+
+/** 0..4 labels from few keys and values (some integers, some not). */
+function randomLabels(r: Random): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (let i = r.int(5); i > 0; i--) labels[r.pick(LABEL_KEYS)] = r.pick(LABEL_VALUES);
+  return labels;
+}
+
+/** One requirement with every operator (and a bogus one), on labels or on fields. */
+function randomRequirement(r: Random, field: boolean): RequirementLike {
+  const operator = r.pick(['In', 'NotIn', 'Exists', 'DoesNotExist', 'Gt', 'Lt', 'Bogus']);
+  const key = field ? r.pick(['metadata.name', 'metadata.name', 'spec.other']) : r.pick(LABEL_KEYS);
+  const values =
+    operator === 'Gt' || operator === 'Lt'
+      ? r.chance(0.8)
+        ? [r.pick(['0', '3', '10', '-5', 'x'])]
+        : ['1', '2']
+      : Array.from({ length: r.int(3) }, () => (field ? `node-${r.int(20)}` : r.pick(LABEL_VALUES)));
+  return { key, operator, values };
+}
+
+function randomTerm(r: Random): NodeSelectorTerm {
+  return {
+    matchExpressions: Array.from({ length: r.int(3) }, () => randomRequirement(r, false)),
+    ...(r.chance(0.2) ? { matchFields: [randomRequirement(r, true)] } : {}),
+  };
+}
+
+/** A node selector and node affinity, each part present or not. */
+function randomAffinity(r: Random): Pick<PodRequests, 'nodeSelector' | 'nodeAffinity'> {
+  const out: Pick<PodRequests, 'nodeSelector' | 'nodeAffinity'> = {};
+  if (r.chance(0.3)) out.nodeSelector = { [r.pick(LABEL_KEYS)]: r.pick(LABEL_VALUES) };
+  if (r.chance(0.7)) {
+    out.nodeAffinity = {
+      ...(r.chance(0.5)
+        ? { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: Array.from({ length: r.int(3) }, () => randomTerm(r)) } }
+        : {}),
+      ...(r.chance(0.6)
+        ? {
+            preferredDuringSchedulingIgnoredDuringExecution: Array.from({ length: 1 + r.int(3) }, () => ({
+              weight: r.int(101),
+              preference: randomTerm(r),
+            })),
+          }
+        : {}),
+    };
+  }
+  return out;
+}
+
+const TAINT_KEYS = ['dedicated', 'gpu', 'zone', ''];
+const TAINT_VALUES = [undefined, '', 'x', 'y'];
+const EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute', 'Other'];
+
+/** 0..3 taints from few keys, values and effects (including one the core ignores). */
+function randomTaints(r: Random): NodeTaint[] {
+  return Array.from({ length: r.int(4) }, () => ({ key: r.pick(TAINT_KEYS), value: r.pick(TAINT_VALUES), effect: r.pick(EFFECTS) }));
+}
+
+/** 0..3 tolerations with every operator and effect form, valid or not. */
+function randomTolerations(r: Random): PodToleration[] {
+  return Array.from({ length: r.int(4) }, () => ({
+    key: r.pick([undefined, ...TAINT_KEYS]),
+    operator: r.pick([undefined, '', 'Equal', 'Exists', 'Exists', 'Bogus']),
+    value: r.pick(TAINT_VALUES),
+    effect: r.pick([undefined, '', ...EFFECTS]),
+  }));
+}
 
 /** The napi class itself, whose object-in/object-out `schedule` the wrapper bypasses. */
 const RawNativeCore = (
@@ -551,20 +727,43 @@ const RawNativeCore = (
  * Runs one random cluster's life in the TypeScript core, the native wrapper and the raw napi
  * class; returns mismatches and how much was compared.
  */
-function runCluster(seed: number): { mismatches: Mismatch[]; schedules: number; scheduled: number; batched: number } {
+function runCluster(seed: number): {
+  mismatches: Mismatch[];
+  schedules: number;
+  scheduled: number;
+  batched: number;
+  taintRejections: number;
+  affinityRejections: number;
+} {
   const r = new Random(prng(seed));
   const native = new NativeSchedulerCore();
   const ts = new TsSchedulerCore();
   const raw = new RawNativeCore();
+  // Half the clusters have taints, labels, tolerations and node affinity; the raw napi class
+  // (which the wrapper feeds those as interned ids) is compared on the other half only.
+  const tainted = r.chance(0.5);
   const both = (f: (core: Pick<SchedulerCore, 'addPod' | 'removePod' | 'upsertNode' | 'removeNode'>) => void): void => {
     f(native);
     f(ts);
-    f(raw);
+    if (!tainted) f(raw);
+  };
+  const newNode = (): NodeResources => {
+    const n = randomNode(r, nodeName(r, universe), huge);
+    if (tainted && r.chance(0.6)) n.taints = randomTaints(r);
+    if (tainted && r.chance(0.8)) n.labels = randomLabels(r);
+    return n;
+  };
+  const newPod = (): PodRequests => {
+    const p = randomPod(r);
+    if (tainted && r.chance(0.7)) p.tolerations = randomTolerations(r);
+    return tainted && r.chance(0.6) ? { ...p, ...randomAffinity(r) } : p;
   };
   const mismatches: Mismatch[] = [];
   let schedules = 0;
   let scheduled = 0;
   let batched = 0;
+  let taintRejections = 0;
+  let affinityRejections = 0;
   const huge = r.chance(0.5);
   const nodeTarget = 1 + r.int(200);
   const universe = Math.max(2, Math.ceil(nodeTarget * 1.3));
@@ -578,7 +777,7 @@ function runCluster(seed: number): { mismatches: Mismatch[]; schedules: number; 
     bound.push([name, p]);
   }
   for (let i = 0; i < nodeTarget; i++) {
-    const n = randomNode(r, nodeName(r, universe), huge);
+    const n = newNode();
     both((c) => c.upsertNode(n));
   }
   for (let i = r.int(3 * nodeTarget); i > 0; i--) {
@@ -594,15 +793,15 @@ function runCluster(seed: number): { mismatches: Mismatch[]; schedules: number; 
       const w = r.pick(WEIGHT_CHOICES);
       native.configureScoring(w);
       ts.configureScoring(w);
-      raw.configureScoring(w.leastAllocatedWeight, w.balancedAllocationWeight);
+      raw.configureScoring(w.leastAllocatedWeight, w.balancedAllocationWeight, w.taintTolerationWeight, w.nodeAffinityWeight);
     }
     const op = r.next();
     if (op < 0.1) {
       // A batch: every pod placed is accounted in all three, as addPod would.
-      const pods = Array.from({ length: 1 + r.int(12) }, () => randomPod(r));
+      const pods = Array.from({ length: 1 + r.int(12) }, newPod);
       const a = native.scheduleBatch(pods);
       const b = ts.scheduleBatch(pods);
-      const c = raw.scheduleBatch(pods);
+      const c = tainted ? b : raw.scheduleBatch(pods);
       if (!sameResults(a, b)) mismatches.push({ seed, step: `scheduleBatch#${step}`, native: a, ts: b });
       if (!sameResults(c, b)) mismatches.push({ seed, step: `raw scheduleBatch#${step}`, native: c, ts: b });
       b.forEach((result, k) => {
@@ -611,12 +810,14 @@ function runCluster(seed: number): { mismatches: Mismatch[]; schedules: number; 
         bound.push([result.nodeName, pods[k]!]);
       });
     } else if (op < 0.5) {
-      const p = randomPod(r);
+      const p = newPod();
       const a = native.schedule(p);
       const b = ts.schedule(p);
       schedules++;
+      if (b.reasons.untoleratedTaint > 0) taintRejections++;
+      if (b.reasons.nodeAffinity > 0) affinityRejections++;
       if (!sameResult(a, b)) mismatches.push({ seed, step: `schedule#${step}`, native: a, ts: b });
-      const c = raw.schedule(p);
+      const c = tainted ? b : raw.schedule(p);
       if (!sameResult(c, b)) mismatches.push({ seed, step: `raw schedule#${step}`, native: c, ts: b });
       const sa = native.scoreAll(p);
       const sb = ts.scoreAll(p);
@@ -634,7 +835,7 @@ function runCluster(seed: number): { mismatches: Mismatch[]; schedules: number; 
       const [name, p] = bound.splice(r.int(bound.length), 1)[0]!;
       both((c) => c.removePod(name, p));
     } else if (op < 0.75) {
-      const n = randomNode(r, nodeName(r, universe), huge); // new node or an update of a known one
+      const n = newNode(); // new node or an update of a known one
       both((c) => c.upsertNode(n));
     } else if (op < 0.85) {
       const names = native.nodeNames();
@@ -652,14 +853,14 @@ function runCluster(seed: number): { mismatches: Mismatch[]; schedules: number; 
     const nb = ts.nodeNames();
     if (
       na.join('\0') !== nb.join('\0') ||
-      na.join('\0') !== raw.nodeNames().join('\0') ||
+      (!tainted && na.join('\0') !== raw.nodeNames().join('\0')) ||
       native.nodeCount !== ts.nodeCount ||
       na.length !== native.nodeCount
     ) {
       mismatches.push({ seed, step: `nodeNames#${step}`, native: na, ts: nb });
     }
   }
-  return { mismatches, schedules, scheduled, batched };
+  return { mismatches, schedules, scheduled, batched, taintRejections, affinityRejections };
 }
 
 describe('differential: native core vs TypeScript core', () => {
@@ -669,6 +870,8 @@ describe('differential: native core vs TypeScript core', () => {
     let schedules = 0;
     let scheduled = 0;
     let batched = 0;
+    let taintRejections = 0;
+    let affinityRejections = 0;
     for (let i = 0; i < clusters; i++) {
       const seed = 0x9e3779b9 ^ (i * 2654435761);
       const run = runCluster(seed >>> 0);
@@ -676,6 +879,8 @@ describe('differential: native core vs TypeScript core', () => {
       schedules += run.schedules;
       scheduled += run.scheduled;
       batched += run.batched;
+      taintRejections += run.taintRejections;
+      affinityRejections += run.affinityRejections;
       if (mismatches.length >= 5) break;
     }
     expect(mismatches).toEqual([]);
@@ -684,6 +889,8 @@ describe('differential: native core vs TypeScript core', () => {
     expect(scheduled).toBeGreaterThan(clusters);
     expect(schedules - scheduled).toBeGreaterThan(clusters / 2);
     expect(batched).toBeGreaterThan(clusters);
+    expect(taintRejections).toBeGreaterThan(clusters / 2);
+    expect(affinityRejections).toBeGreaterThan(clusters / 2);
     // A few seconds on a quiet machine; the shared 2-core machines run it ten times slower under load.
   }, 120_000);
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Node, Pod } from '@skiff/api';
 import { ClusterState, createSchedulerCore, SchedulingQueue, unschedulableMessage, needsScheduling } from '@skiff/scheduler';
+import { emptyScheduleReasons } from '../src/core/contract.js';
 
 function node(name: string, cpu: string, memory: string, pods = '110', unschedulable = false): Node {
   return { metadata: { name }, spec: { unschedulable }, status: { allocatable: { cpu, memory, pods } } };
@@ -19,12 +20,17 @@ function pod(name: string, cpu?: string, memory?: string, nodeName?: string): Po
 
 describe('unschedulableMessage', () => {
   it('sorts "<count> <reason>" strings, as kube-scheduler does', () => {
-    expect(unschedulableMessage(3, { unschedulable: 1, tooManyPods: 0, insufficientCpu: 2, insufficientMemory: 1 })).toBe(
-      '0/3 nodes are available: 1 Insufficient memory, 1 node(s) were unschedulable, 2 Insufficient cpu.',
-    );
-    expect(unschedulableMessage(0, { unschedulable: 0, tooManyPods: 0, insufficientCpu: 0, insufficientMemory: 0 })).toBe(
-      'no nodes available to schedule pods',
-    );
+    expect(
+      unschedulableMessage(3, {
+        unschedulable: 1,
+        tooManyPods: 0,
+        insufficientCpu: 2,
+        insufficientMemory: 1,
+        untoleratedTaint: 0,
+        nodeAffinity: 0,
+      }),
+    ).toBe('0/3 nodes are available: 1 Insufficient memory, 1 node(s) were unschedulable, 2 Insufficient cpu.');
+    expect(unschedulableMessage(0, emptyScheduleReasons())).toBe('no nodes available to schedule pods');
   });
 });
 

@@ -21,8 +21,23 @@
  *   computes it: per resource `fraction = min((node's real requested + pod's real request) /
  *   allocatable, 1)`, -1 when allocatable is 0; with both >= 0 the score is
  *   `trunc((1 - |(cpu - memory) / 2|) * 100)`, else 100.
+ * - `TaintToleration` (filter, after NodeUnschedulable and before NodeResourcesFit; a node it
+ *   rejects counts under `untoleratedTaint` alone): a `NoSchedule`/`NoExecute` taint of the
+ *   node that none of the pod's tolerations tolerates rejects it. Score: how many
+ *   `PreferNoSchedule` taints are not tolerated, normalized reversed over the feasible nodes
+ *   (`100 - trunc(100 * count / max)`, 100 for all when max is 0). Matching as Kubernetes'
+ *   `ToleratesTaint`: an empty effect tolerates every effect, an empty key every key;
+ *   `Exists` ignores the value, `Equal` (or no operator) needs the same value (absent = "");
+ *   other operators never match. Taints with other effects are ignored.
+ * - `NodeAffinity` (filter, after TaintToleration; a node it rejects counts under
+ *   `nodeAffinity` alone): every `nodeSelector` label equal, and, when the pod has required
+ *   node affinity, some term matching (terms as `node-selector.ts`: In, NotIn, Exists,
+ *   DoesNotExist, Gt, Lt on labels, `matchFields` on `metadata.name`; an empty term matches
+ *   nothing). Score: the summed weights of the preferred terms the node matches, normalized
+ *   over the feasible nodes (`trunc(100 * sum / max)`, 0 for all when max is 0).
  * - The reported score is `leastAllocated * leastAllocatedWeight + balancedAllocation *
- *   balancedAllocationWeight` ({@link ScoringWeights}, default 1 and 0).
+ *   balancedAllocationWeight + taintToleration * taintTolerationWeight + nodeAffinity *
+ *   nodeAffinityWeight` ({@link ScoringWeights}, default 1, 0, 0 and 0).
  * - The best node has the highest score; ties go to the smallest name in JavaScript string
  *   order (`a < b`, UTF-16 code units), so the choice does not depend on table order.
  *
@@ -34,11 +49,43 @@
  * `removeNode` moves the last node into the removed node's place (swap-remove).
  */
 
+import type { RequirementLike } from '../plugins/node-selector.js';
+
 /** A container without a cpu request counts as this many millicores when scoring. */
 export const DEFAULT_MILLI_CPU_REQUEST = 100;
 
 /** A container without a memory request counts as this many bytes (200Mi) when scoring. */
 export const DEFAULT_MEMORY_REQUEST = 209_715_200;
+
+/** A node selector term (`nodeSelectorTerms[]`, a preferred term's `preference`). */
+export interface NodeSelectorTerm {
+  readonly matchExpressions?: RequirementLike[];
+  readonly matchFields?: RequirementLike[];
+}
+
+/** A pod's `spec.affinity.nodeAffinity`. */
+export interface PodNodeAffinity {
+  readonly requiredDuringSchedulingIgnoredDuringExecution?: { readonly nodeSelectorTerms: NodeSelectorTerm[] };
+  readonly preferredDuringSchedulingIgnoredDuringExecution?: ReadonlyArray<{
+    readonly weight: number;
+    readonly preference: NodeSelectorTerm;
+  }>;
+}
+
+/** A node taint (`spec.taints[]`). */
+export interface NodeTaint {
+  readonly key: string;
+  readonly value?: string;
+  readonly effect: string;
+}
+
+/** A pod toleration (`spec.tolerations[]`). */
+export interface PodToleration {
+  readonly key?: string;
+  readonly operator?: string;
+  readonly value?: string;
+  readonly effect?: string;
+}
 
 /** One node's schedulable resources, as the scheduler's node cache knows them. */
 export interface NodeResources {
@@ -52,6 +99,10 @@ export interface NodeResources {
   allocatablePods: number;
   /** `spec.unschedulable` (cordoned): the node accepts no new pod. */
   unschedulable: boolean;
+  /** `spec.taints` (none when absent); an update replaces them. */
+  taints?: readonly NodeTaint[];
+  /** `metadata.labels` (none when absent); an update replaces them. */
+  labels?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -68,6 +119,12 @@ export interface PodRequests {
   nonZeroMilliCpu: number;
   /** Memory in bytes with the 200Mi per-container default (used by the score). */
   nonZeroMemoryBytes: number;
+  /** `spec.tolerations` (none when absent), for TaintToleration's filter and score. */
+  tolerations?: readonly PodToleration[];
+  /** `spec.nodeSelector` (none when absent), for NodeAffinity's filter. */
+  nodeSelector?: Readonly<Record<string, string>>;
+  /** `spec.affinity.nodeAffinity` (none when absent), for NodeAffinity's filter and score. */
+  nodeAffinity?: PodNodeAffinity;
 }
 
 /** Per filter reason, how many nodes failed with it; a node may count under several. */
@@ -80,6 +137,15 @@ export interface ScheduleReasons {
   insufficientCpu: number;
   /** Nodes without enough unrequested memory. */
   insufficientMemory: number;
+  /** Nodes with a NoSchedule/NoExecute taint the pod does not tolerate (counted alone). */
+  untoleratedTaint: number;
+  /** Nodes not matching the pod's node selector or required node affinity (counted alone). */
+  nodeAffinity: number;
+}
+
+/** Reason counts of zero, to count into. */
+export function emptyScheduleReasons(): ScheduleReasons {
+  return { unschedulable: 0, tooManyPods: 0, insufficientCpu: 0, insufficientMemory: 0, untoleratedTaint: 0, nodeAffinity: 0 };
 }
 
 /** The outcome of scheduling one pod. */
@@ -100,17 +166,26 @@ export interface ScoringWeights {
   leastAllocatedWeight: number;
   /** Weight of BalancedAllocation; 0 leaves it out. */
   balancedAllocationWeight: number;
+  /** Weight of TaintToleration's score; 0 (or absent) leaves it out. */
+  taintTolerationWeight?: number;
+  /** Weight of NodeAffinity's score; 0 (or absent) leaves it out. */
+  nodeAffinityWeight?: number;
 }
 
 /** The weights a new core starts with: LeastAllocated alone. */
-export const DEFAULT_SCORING_WEIGHTS: Readonly<ScoringWeights> = { leastAllocatedWeight: 1, balancedAllocationWeight: 0 };
+export const DEFAULT_SCORING_WEIGHTS: Readonly<ScoringWeights> = {
+  leastAllocatedWeight: 1,
+  balancedAllocationWeight: 0,
+  taintTolerationWeight: 0,
+  nodeAffinityWeight: 0,
+};
 
 /** The filter+score core: a node table with per-node pod accounting. */
 export interface SchedulerCore {
   /** Sets the weights of the score that `schedule`, `scheduleBatch` and `scoreAll` report from now on. */
   configureScoring(weights: ScoringWeights): void;
   /**
-   * Adds a node, or replaces a known node's allocatable resources and unschedulable flag.
+   * Adds a node, or replaces a known node's allocatable resources, unschedulable flag and taints.
    * A known node keeps its place and its accounted pods; a new node is appended and takes
    * over the pods added under its name before it was known.
    */

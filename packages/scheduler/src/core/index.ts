@@ -2,10 +2,14 @@ import type { SchedulerCore, SchedulerCoreKind } from './contract.js';
 import { NativeSchedulerCore } from './native-core.js';
 import { TsSchedulerCore } from './ts-core.js';
 
-export { DEFAULT_MEMORY_REQUEST, DEFAULT_MILLI_CPU_REQUEST, DEFAULT_SCORING_WEIGHTS } from './contract.js';
+export { DEFAULT_MEMORY_REQUEST, DEFAULT_MILLI_CPU_REQUEST, DEFAULT_SCORING_WEIGHTS, emptyScheduleReasons } from './contract.js';
 export type {
   NodeResources,
+  NodeSelectorTerm,
+  NodeTaint,
+  PodNodeAffinity,
   PodRequests,
+  PodToleration,
   ScheduleReasons,
   ScheduleResult,
   SchedulerCore,

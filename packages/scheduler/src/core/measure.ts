@@ -4,7 +4,9 @@ import {
   DEFAULT_MEMORY_REQUEST,
   DEFAULT_MILLI_CPU_REQUEST,
   type NodeResources,
+  type NodeTaint,
   type PodRequests,
+  type PodToleration,
   type SchedulerCore,
   type SchedulerCoreKind,
 } from './contract.js';
@@ -29,6 +31,46 @@ export interface CoreMeasurement {
 export interface MeasureOptions {
   /** Also time `scheduleBatch` (default false). */
   batch?: boolean;
+  /**
+   * Taints, labels, tolerations and node affinity (default false): 20% of the nodes dedicated
+   * to one of 4 teams (NoSchedule), 30% spot (PreferNoSchedule), 2% NoExecute, each in one of
+   * 3 zones and one of 4 pools; every pod tolerates its team (half also spot), requires two
+   * of the zones and prefers a pool; TaintToleration and NodeAffinity scored at upstream's
+   * default weights (3 and 2).
+   */
+  constraints?: boolean;
+}
+
+const TEAMS = ['a', 'b', 'c', 'd'];
+
+/** A node's taints for the tainted cluster. */
+function randomTaints(rand: () => number): NodeTaint[] {
+  const taints: NodeTaint[] = [];
+  if (rand() < 0.2) taints.push({ key: 'dedicated', value: pick(rand, TEAMS), effect: 'NoSchedule' });
+  if (rand() < 0.3) taints.push({ key: 'spot', value: 'true', effect: 'PreferNoSchedule' });
+  if (rand() < 0.02) taints.push({ key: 'node.kubernetes.io/not-ready', effect: 'NoExecute' });
+  return taints;
+}
+
+const ZONES = ['zone-a', 'zone-b', 'zone-c'];
+const POOLS = ['general', 'compute', 'memory', 'batch'];
+
+/** A pod's tolerations and node affinity for the constrained cluster. */
+function randomConstraints(rand: () => number): Pick<PodRequests, 'tolerations' | 'nodeAffinity'> {
+  const tolerations: PodToleration[] = [{ key: 'dedicated', operator: 'Equal', value: pick(rand, TEAMS), effect: 'NoSchedule' }];
+  if (rand() < 0.5) tolerations.push({ key: 'spot', operator: 'Exists' });
+  const skipped = pick(rand, ZONES);
+  return {
+    tolerations,
+    nodeAffinity: {
+      requiredDuringSchedulingIgnoredDuringExecution: {
+        nodeSelectorTerms: [{ matchExpressions: [{ key: 'zone', operator: 'In', values: ZONES.filter((z) => z !== skipped) }] }],
+      },
+      preferredDuringSchedulingIgnoredDuringExecution: [
+        { weight: 50, preference: { matchExpressions: [{ key: 'pool', operator: 'In', values: [pick(rand, POOLS)] }] } },
+      ],
+    },
+  };
 }
 
 const RUNS = 5;
@@ -131,6 +173,8 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
  * and they are removed after each run, so every run sees the same cluster): one warm-up run,
  * then {@link RUNS} timed runs per implementation and call, interleaved; reports the median µs
  * per pod. Yields to the event loop between runs. Throws when the native addon is not built.
+ * With `options.constraints`, the nodes carry taints and labels, the pods tolerations and
+ * node affinity.
  */
 export async function measureCores(nodeCounts: number[], podsPerRun: number, options: MeasureOptions = {}): Promise<CoreMeasurement[]> {
   if (!Number.isInteger(podsPerRun) || podsPerRun < 1) {
@@ -143,11 +187,23 @@ export async function measureCores(nodeCounts: number[], podsPerRun: number, opt
     }
     const rand = prng(0x5eed ^ nodeCount);
     const cluster = randomCluster(nodeCount, rand);
-    const pods = Array.from({ length: podsPerRun }, () => randomPod(rand));
+    let pods = Array.from({ length: podsPerRun }, () => randomPod(rand));
+    if (options.constraints === true) {
+      cluster.nodes = cluster.nodes.map((node) => ({
+        ...node,
+        taints: randomTaints(rand),
+        labels: { zone: pick(rand, ZONES), pool: pick(rand, POOLS) },
+      }));
+      pods = pods.map((pod) => ({ ...pod, ...randomConstraints(rand) }));
+    }
     const cores: Array<[SchedulerCoreKind, SchedulerCore]> = [
       ['native', build(new NativeSchedulerCore(), cluster)],
       ['ts', build(new TsSchedulerCore(), cluster)],
     ];
+    if (options.constraints === true) {
+      const weights = { leastAllocatedWeight: 1, balancedAllocationWeight: 0, taintTolerationWeight: 3, nodeAffinityWeight: 2 };
+      for (const [, core] of cores) core.configureScoring(weights);
+    }
     const calls: Array<[MeasuredCall, (core: SchedulerCore, pods: readonly PodRequests[]) => number]> = [['schedule', timeRun]];
     if (options.batch === true) calls.push(['scheduleBatch', timeBatch]);
     for (const [call, time] of calls) {

@@ -1,6 +1,16 @@
 import { createRequire } from 'node:module';
 
-import type { NodeResources, PodRequests, ScheduleResult, SchedulerCore, ScoringWeights } from './contract.js';
+import { parseInteger, type RequirementLike } from '../plugins/node-selector.js';
+import type {
+  NodeResources,
+  NodeSelectorTerm,
+  NodeTaint,
+  PodRequests,
+  PodToleration,
+  ScheduleResult,
+  SchedulerCore,
+  ScoringWeights,
+} from './contract.js';
 
 /**
  * The napi class `SchedulerCore` exported by `@skiff/scheduler-core`, as this wrapper uses
@@ -8,7 +18,7 @@ import type { NodeResources, PodRequests, ScheduleResult, SchedulerCore, Scoring
  * gitignored and exists only after `napi build`), so this file type-checks before the native
  * build; the differential test keeps the two in step at run time.
  */
-interface NativeBinding {
+export interface NativeBinding {
   /** Returns the node's index in table order (a new node's is the old nodeCount). */
   upsertNode(node: NodeResources): number;
   /** Returns the index the node had, or -1 for an unknown name. */
@@ -24,7 +34,20 @@ interface NativeBinding {
   /** 4 numbers per pod in, 7 per pod out (`[nodeIndex or -1, score, feasibleNodes, ...reasons]`). */
   scheduleBatchInto(pods: Float64Array, out: Float64Array): number;
   scoreAll(pod: PodRequests): Float64Array;
-  configureScoring(leastAllocatedWeight: number, balancedAllocationWeight: number): void;
+  configureScoring(
+    leastAllocatedWeight: number,
+    balancedAllocationWeight: number,
+    taintTolerationWeight?: number,
+    nodeAffinityWeight?: number,
+  ): void;
+  /** `[nameId, nameNumber, count, (key, value, number)*]` for the node at `index`. */
+  setNodeLabels(index: number, labels: Float64Array): void;
+  /** The flat node selector + node affinity of the pods scheduled from now on (`affinity.rs`). */
+  setAffinity(affinity: Float64Array): void;
+  /** Triples `[key, value, effect]` of interned ids for the node at `index`. */
+  setNodeTaints(index: number, taints: Uint32Array): void;
+  /** Triples `[key or 0, value or 0, effect or 0]` for the pods scheduled from now on. */
+  setTolerations(tolerations: Uint32Array): void;
   nodeNames(): string[];
   readonly nodeCount: number;
   /** Which build of the scan loop runs: `'avx2'` or `'baseline'`. */
@@ -43,6 +66,137 @@ interface NativeModule {
 }
 
 let nativeModule: NativeModule | undefined;
+
+/** True when the pod has tolerations, a node selector or node affinity. */
+function hasConstraints(pod: PodRequests): boolean {
+  return (
+    (pod.tolerations !== undefined && pod.tolerations.length > 0) ||
+    (pod.nodeSelector !== undefined && Object.keys(pod.nodeSelector).length > 0) ||
+    pod.nodeAffinity !== undefined
+  );
+}
+
+/** The native core's effect codes (`taints.rs`); other effects are left out. */
+const EFFECT_CODES: ReadonlyMap<string, number> = new Map([
+  ['NoSchedule', 1],
+  ['PreferNoSchedule', 2],
+  ['NoExecute', 3],
+]);
+
+const NO_TOLERATIONS = new Uint32Array(0);
+const NO_AFFINITY = new Float64Array(0);
+
+/** Requirement operator codes of `affinity.rs`; an unknown operator never matches (0). */
+const OPERATOR_CODES: ReadonlyMap<string, number> = new Map([
+  ['In', 1],
+  ['NotIn', 2],
+  ['Exists', 3],
+  ['DoesNotExist', 4],
+  ['Gt', 5],
+  ['Lt', 6],
+]);
+
+/** A Gt/Lt operand or label value as a number, NaN when it is not an integer. */
+function integerOrNaN(text: string): number {
+  return parseInteger(text) ?? Number.NaN;
+}
+
+/**
+ * Interns taint and toleration strings to ids >= 1 for the native core, which compares ids
+ * only. Keys and values share one table; it only grows (the distinct keys and values of a
+ * cluster's taints and pods' tolerations are few).
+ */
+class Interner {
+  readonly #ids = new Map<string, number>();
+
+  id(text: string): number {
+    let id = this.#ids.get(text);
+    if (id === undefined) {
+      id = this.#ids.size + 1;
+      this.#ids.set(text, id);
+    }
+    return id;
+  }
+
+  /** A node's taints as triples; taints with an effect the core ignores are left out. */
+  taints(taints: readonly NodeTaint[] | undefined): Uint32Array {
+    const out: number[] = [];
+    for (const t of taints ?? []) {
+      const effect = EFFECT_CODES.get(t.effect);
+      if (effect !== undefined) out.push(this.id(t.key), this.id(t.value ?? ''), effect);
+    }
+    return Uint32Array.from(out);
+  }
+
+  /**
+   * A pod's tolerations as triples with 0 for "any": an empty key, operator Exists, an empty
+   * effect. A toleration that can match no taint the core keeps (an unknown operator or
+   * effect) is left out.
+   */
+  tolerations(tolerations: readonly PodToleration[] | undefined): Uint32Array {
+    if (tolerations === undefined || tolerations.length === 0) return NO_TOLERATIONS;
+    const out: number[] = [];
+    for (const t of tolerations) {
+      const effect = t.effect === undefined || t.effect === '' ? 0 : EFFECT_CODES.get(t.effect);
+      const exists = t.operator === 'Exists';
+      const equal = t.operator === undefined || t.operator === '' || t.operator === 'Equal';
+      if (effect === undefined || !(exists || equal)) continue;
+      const key = t.key === undefined || t.key === '' ? 0 : this.id(t.key);
+      out.push(key, exists ? 0 : this.id(t.value ?? ''), effect);
+    }
+    return Uint32Array.from(out);
+  }
+
+  /** A node's name and labels: `[nameId, nameNumber, count, (key, value, number)*]`. */
+  labels(name: string, labels: Readonly<Record<string, string>> | undefined): Float64Array {
+    const entries = Object.entries(labels ?? {});
+    const out = [this.id(name), integerOrNaN(name), entries.length];
+    for (const [k, v] of entries) out.push(this.id(k), this.id(v), integerOrNaN(v));
+    return Float64Array.from(out);
+  }
+
+  /** A pod's node selector and node affinity in `affinity.rs`'s flat encoding. */
+  affinity(pod: PodRequests): Float64Array {
+    const selector = Object.entries(pod.nodeSelector ?? {});
+    const required = pod.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
+    const preferred = pod.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? [];
+    if (selector.length === 0 && required === undefined && preferred.length === 0) return NO_AFFINITY;
+    const out: number[] = [selector.length];
+    for (const [k, v] of selector) out.push(this.id(k), this.id(v));
+    out.push(required === undefined ? 0 : 1, required?.nodeSelectorTerms.length ?? 0);
+    for (const term of required?.nodeSelectorTerms ?? []) this.#term(term, out);
+    out.push(preferred.length);
+    for (const { weight, preference } of preferred) {
+      out.push(Math.trunc(weight));
+      this.#term(preference, out);
+    }
+    return Float64Array.from(out);
+  }
+
+  /** `[count, (operator, field, key, valueCount, value*)*]`. */
+  #term(term: NodeSelectorTerm, out: number[]): void {
+    const expressions = term.matchExpressions ?? [];
+    const fields = term.matchFields ?? [];
+    out.push(expressions.length + fields.length);
+    for (const r of expressions) this.#requirement(r, false, out);
+    for (const r of fields) this.#requirement(r, true, out);
+  }
+
+  #requirement(r: RequirementLike, field: boolean, out: number[]): void {
+    let operator = OPERATOR_CODES.get(r.operator) ?? 0;
+    const values = r.values ?? [];
+    let encoded: number[] = [];
+    if (operator === 1 || operator === 2) encoded = values.map((v) => this.id(v));
+    else if (operator === 5 || operator === 6) {
+      const bound = values.length === 1 ? parseInteger(values[0]!) : undefined;
+      if (bound === undefined) operator = 0;
+      else encoded = [bound];
+    }
+    // matchFields knows only metadata.name.
+    if (field && r.key !== 'metadata.name') operator = 0;
+    out.push(operator, field ? 1 : 0, field ? 0 : this.id(r.key), encoded.length, ...encoded);
+  }
+}
 
 /**
  * Loads `@skiff/scheduler-core` once (CommonJS, via `createRequire`). Throws when the addon
@@ -85,6 +239,11 @@ export class NativeSchedulerCore implements SchedulerCore {
   readonly #resultLength: number;
   /** Node names in the native table's order. */
   readonly #names: string[] = [];
+  readonly #interner = new Interner();
+  /** True while the native core holds no tolerations (skips setting none again). */
+  #noTolerations = true;
+  /** True while the native core holds no node selector or affinity. */
+  #noAffinity = true;
 
   /** Throws when the native addon cannot be loaded (see {@link isNativeSchedulerCoreAvailable}). */
   constructor() {
@@ -107,6 +266,8 @@ export class NativeSchedulerCore implements SchedulerCore {
   upsertNode(node: NodeResources): void {
     const at = this.#native.upsertNode(node);
     if (at === this.#names.length) this.#names.push(node.name);
+    this.#native.setNodeTaints(at, this.#interner.taints(node.taints));
+    this.#native.setNodeLabels(at, this.#interner.labels(node.name, node.labels));
   }
 
   removeNode(name: string): void {
@@ -126,12 +287,22 @@ export class NativeSchedulerCore implements SchedulerCore {
   }
 
   schedule(pod: PodRequests): ScheduleResult {
+    this.#constrain(pod);
     const out = this.#out;
     const at = this.#native.scheduleInto(pod.milliCpu, pod.memoryBytes, pod.nonZeroMilliCpu, pod.nonZeroMemoryBytes, out);
     return this.#result(at, out, 0);
   }
 
   scheduleBatch(pods: readonly PodRequests[]): ScheduleResult[] {
+    if (pods.some((pod) => hasConstraints(pod))) {
+      // Tolerations and affinity are per pod: one call each, accounted as the batch would.
+      return pods.map((pod) => {
+        const result = this.schedule(pod);
+        if (result.nodeName !== null) this.addPod(result.nodeName, pod);
+        return result;
+      });
+    }
+    this.#constrain(undefined);
     const podLength = this.#podLength;
     const resultLength = this.#resultLength;
     const input = new Float64Array(pods.length * podLength);
@@ -151,18 +322,42 @@ export class NativeSchedulerCore implements SchedulerCore {
   }
 
   configureScoring(weights: ScoringWeights): void {
-    this.#native.configureScoring(weights.leastAllocatedWeight, weights.balancedAllocationWeight);
+    this.#native.configureScoring(
+      weights.leastAllocatedWeight,
+      weights.balancedAllocationWeight,
+      weights.taintTolerationWeight ?? 0,
+      weights.nodeAffinityWeight ?? 0,
+    );
   }
 
   scoreAll(pod: PodRequests): Float64Array {
+    this.#constrain(pod);
     return this.#native.scoreAll(pod);
+  }
+
+  /**
+   * Hands the pod's tolerations, node selector and node affinity to the native core (no call
+   * when it has none and the core holds none).
+   */
+  #constrain(pod: PodRequests | undefined): void {
+    const tolerations = pod?.tolerations;
+    const noTolerations = tolerations === undefined || tolerations.length === 0;
+    if (!(noTolerations && this.#noTolerations)) {
+      this.#native.setTolerations(this.#interner.tolerations(tolerations));
+      this.#noTolerations = noTolerations;
+    }
+    const affinity = pod === undefined ? NO_AFFINITY : this.#interner.affinity(pod);
+    if (!(affinity.length === 0 && this.#noAffinity)) {
+      this.#native.setAffinity(affinity);
+      this.#noAffinity = affinity.length === 0;
+    }
   }
 
   nodeNames(): string[] {
     return [...this.#names];
   }
 
-  /** A result from a node index (-1 for none) and six numbers of `out` from `at`. */
+  /** A result from a node index (-1 for none) and eight numbers of `out` from `at`. */
   #result(index: number, out: Float64Array, at: number): ScheduleResult {
     return {
       nodeName: index < 0 ? null : this.#names[index]!,
@@ -173,6 +368,8 @@ export class NativeSchedulerCore implements SchedulerCore {
         tooManyPods: out[at + 3]!,
         insufficientCpu: out[at + 4]!,
         insufficientMemory: out[at + 5]!,
+        untoleratedTaint: out[at + 6]!,
+        nodeAffinity: out[at + 7]!,
       },
     };
   }

@@ -1,12 +1,28 @@
-import { DEFAULT_SCORING_WEIGHTS } from './contract.js';
-import type { NodeResources, PodRequests, ScheduleReasons, ScheduleResult, SchedulerCore, ScoringWeights } from './contract.js';
+import { emptyScheduleReasons } from './contract.js';
+import type {
+  NodeResources,
+  NodeTaint,
+  PodNodeAffinity,
+  PodRequests,
+  PodToleration,
+  ScheduleReasons,
+  ScheduleResult,
+  SchedulerCore,
+  ScoringWeights,
+} from './contract.js';
+import type { Node } from '@skiff/api';
+import { anyTermMatches, termMatches } from '../plugins/node-selector.js';
+import { toleratesTaint } from '../plugins/tolerations.js';
 
-/** Pod requests after `toInt`, so the arithmetic below sees integers only. */
+/** Pod requests after `toInt`, so the arithmetic below sees integers only, and tolerations. */
 interface Requests {
   milliCpu: number;
   memoryBytes: number;
   nonZeroMilliCpu: number;
   nonZeroMemoryBytes: number;
+  tolerations: readonly PodToleration[];
+  nodeSelector: Readonly<Record<string, string>>;
+  nodeAffinity: PodNodeAffinity;
 }
 
 /** What the pods accounted on one node add up to. */
@@ -25,6 +41,9 @@ interface NodeRow extends Usage {
   allocatableMemoryBytes: number;
   allocatablePods: number;
   unschedulable: boolean;
+  taints: readonly NodeTaint[];
+  /** The node's name and labels, as the NodeAffinity plugin's helpers read them. */
+  node: Node;
 }
 
 const MAX_NODE_SCORE = 100;
@@ -43,6 +62,9 @@ function toRequests(pod: PodRequests): Requests {
     memoryBytes: toInt(pod.memoryBytes),
     nonZeroMilliCpu: toInt(pod.nonZeroMilliCpu),
     nonZeroMemoryBytes: toInt(pod.nonZeroMemoryBytes),
+    tolerations: pod.tolerations ?? [],
+    nodeSelector: pod.nodeSelector ?? {},
+    nodeAffinity: pod.nodeAffinity ?? {},
   };
 }
 
@@ -96,14 +118,62 @@ export function leastRequestedScore(requested: number, allocatable: number): num
   return Number((BigInt(free) * BigInt(MAX_NODE_SCORE)) / BigInt(allocatable));
 }
 
+function tolerated(tolerations: readonly PodToleration[], taint: NodeTaint): boolean {
+  return tolerations.some((t) => toleratesTaint(t, taint));
+}
+
+/** TaintToleration's filter: some NoSchedule/NoExecute taint is not tolerated. */
+function untoleratedHardTaint(node: NodeRow, pod: Requests): boolean {
+  return node.taints.some((t) => (t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !tolerated(pod.tolerations, t));
+}
+
+/** TaintToleration's raw score: the PreferNoSchedule taints not tolerated. */
+function untoleratedPreferred(node: NodeRow, pod: Requests): number {
+  let count = 0;
+  for (const t of node.taints) if (t.effect === 'PreferNoSchedule' && !tolerated(pod.tolerations, t)) count += 1;
+  return count;
+}
+
+/** NodeAffinity's filter: some nodeSelector label differs, or no required term matches. */
+function affinityRejects(node: NodeRow, pod: Requests): boolean {
+  const labels = node.node.metadata?.labels ?? {};
+  for (const [k, v] of Object.entries(pod.nodeSelector)) if (labels[k] !== v) return true;
+  const required = pod.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution;
+  return required !== undefined && !anyTermMatches(required.nodeSelectorTerms, node.node);
+}
+
+/** NodeAffinity's raw score: the weights of the preferred terms the node matches. */
+function preferredAffinity(node: NodeRow, pod: Requests): number {
+  let total = 0;
+  for (const term of pod.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution ?? []) {
+    if (term.weight !== 0 && termMatches(term.preference, node.node)) total += term.weight;
+  }
+  return total;
+}
+
+/** The row's node as the NodeAffinity helpers read it. */
+function nodeObject(node: NodeResources): Node {
+  return { metadata: { name: node.name, labels: { ...(node.labels ?? {}) } } };
+}
+
 /**
- * NodeUnschedulable, then NodeResourcesFit. An unschedulable node counts only under
- * `unschedulable`; otherwise every failing resource check is counted. Returns true when the
- * node is feasible. `reasons` may be null when only the verdict is wanted.
+ * NodeUnschedulable, TaintToleration, NodeAffinity, then NodeResourcesFit. An unschedulable
+ * node counts only under `unschedulable`, a node with an untolerated taint only under
+ * `untoleratedTaint`, one NodeAffinity rejects only under `nodeAffinity`; otherwise every
+ * failing resource check is counted. Returns true when the node is feasible.
+ * `reasons` may be null when only the verdict is wanted.
  */
 function passesFilters(node: NodeRow, pod: Requests, reasons: ScheduleReasons | null): boolean {
   if (node.unschedulable) {
     if (reasons !== null) reasons.unschedulable += 1;
+    return false;
+  }
+  if (node.taints.length > 0 && untoleratedHardTaint(node, pod)) {
+    if (reasons !== null) reasons.untoleratedTaint += 1;
+    return false;
+  }
+  if (affinityRejects(node, pod)) {
+    if (reasons !== null) reasons.nodeAffinity += 1;
     return false;
   }
   const tooManyPods = node.podCount + 1 > node.allocatablePods;
@@ -137,10 +207,64 @@ function balancedAllocationScore(node: NodeRow, pod: Requests): number {
   return MAX_NODE_SCORE;
 }
 
-/** The weighted total. Call only for feasible nodes. */
-function scoreNode(node: NodeRow, pod: Requests, w: ScoringWeights): number {
+/** The weighted total of the unnormalized scores. Call only for feasible nodes. */
+function scoreNode(node: NodeRow, pod: Requests, w: Required<ScoringWeights>): number {
   const least = leastAllocatedScore(node, pod) * w.leastAllocatedWeight;
   return w.balancedAllocationWeight === 0 ? least : least + balancedAllocationScore(node, pod) * w.balancedAllocationWeight;
+}
+
+/** `DefaultNormalizeScore` for one raw score and the highest. */
+function normalized(raw: number, max: number): number {
+  return max === 0 ? 0 : Math.trunc((MAX_NODE_SCORE * raw) / max);
+}
+
+/** `DefaultNormalizeScore` reversed. */
+function normalizeReversed(raw: number, max: number): number {
+  return MAX_NODE_SCORE - (max === 0 ? 0 : normalized(raw, max));
+}
+
+/** Per row in table order: feasible or not, and the total score of a feasible row. */
+interface RowScores {
+  readonly feasible: Uint8Array;
+  readonly totals: Float64Array;
+}
+
+/**
+ * Filters every row and scores the feasible ones, TaintToleration's and NodeAffinity's scores
+ * normalized over the feasible rows.
+ */
+function scoreRows(rows: readonly NodeRow[], pod: Requests, w: Required<ScoringWeights>, reasons: ScheduleReasons | null): RowScores {
+  const feasible = new Uint8Array(rows.length);
+  const totals = new Float64Array(rows.length);
+  const raw = new Float64Array(rows.length);
+  const rawAffinity = new Float64Array(rows.length);
+  let max = 0;
+  let maxAffinity = 0;
+  for (let i = 0; i < rows.length; i++) {
+    const node = rows[i]!;
+    if (!passesFilters(node, pod, reasons)) {
+      totals[i] = -1;
+      continue;
+    }
+    feasible[i] = 1;
+    totals[i] = scoreNode(node, pod, w);
+    if (w.taintTolerationWeight !== 0) {
+      raw[i] = untoleratedPreferred(node, pod);
+      if (raw[i]! > max) max = raw[i]!;
+    }
+    if (w.nodeAffinityWeight !== 0) {
+      rawAffinity[i] = preferredAffinity(node, pod);
+      if (rawAffinity[i]! > maxAffinity) maxAffinity = rawAffinity[i]!;
+    }
+  }
+  if (w.taintTolerationWeight !== 0) {
+    for (let i = 0; i < rows.length; i++) if (feasible[i] === 1) totals[i]! += normalizeReversed(raw[i]!, max) * w.taintTolerationWeight;
+  }
+  if (w.nodeAffinityWeight !== 0) {
+    for (let i = 0; i < rows.length; i++)
+      if (feasible[i] === 1) totals[i]! += normalized(rawAffinity[i]!, maxAffinity) * w.nodeAffinityWeight;
+  }
+  return { feasible, totals };
 }
 
 /**
@@ -151,7 +275,12 @@ export class TsSchedulerCore implements SchedulerCore {
   private readonly rows: NodeRow[] = [];
   private readonly index = new Map<string, number>();
   private readonly pending = new Map<string, Usage>();
-  private weights: ScoringWeights = { ...DEFAULT_SCORING_WEIGHTS };
+  private weights: Required<ScoringWeights> = {
+    leastAllocatedWeight: 1,
+    balancedAllocationWeight: 0,
+    taintTolerationWeight: 0,
+    nodeAffinityWeight: 0,
+  };
 
   get nodeCount(): number {
     return this.rows.length;
@@ -161,6 +290,8 @@ export class TsSchedulerCore implements SchedulerCore {
     this.weights = {
       leastAllocatedWeight: toInt(weights.leastAllocatedWeight),
       balancedAllocationWeight: toInt(weights.balancedAllocationWeight),
+      taintTolerationWeight: toInt(weights.taintTolerationWeight ?? 0),
+      nodeAffinityWeight: toInt(weights.nodeAffinityWeight ?? 0),
     };
   }
 
@@ -172,6 +303,8 @@ export class TsSchedulerCore implements SchedulerCore {
       row.allocatableMemoryBytes = toInt(node.allocatableMemoryBytes);
       row.allocatablePods = toInt(node.allocatablePods);
       row.unschedulable = node.unschedulable;
+      row.taints = node.taints ?? [];
+      row.node = nodeObject(node);
       return;
     }
     const usage = this.pending.get(node.name) ?? emptyUsage();
@@ -183,6 +316,8 @@ export class TsSchedulerCore implements SchedulerCore {
       allocatableMemoryBytes: toInt(node.allocatableMemoryBytes),
       allocatablePods: toInt(node.allocatablePods),
       unschedulable: node.unschedulable,
+      taints: node.taints ?? [],
+      node: nodeObject(node),
       requestedMilliCpu: usage.requestedMilliCpu,
       requestedMemoryBytes: usage.requestedMemoryBytes,
       nonZeroMilliCpu: usage.nonZeroMilliCpu,
@@ -234,19 +369,16 @@ export class TsSchedulerCore implements SchedulerCore {
 
   schedule(pod: PodRequests): ScheduleResult {
     const p = toRequests(pod);
-    const reasons: ScheduleReasons = {
-      unschedulable: 0,
-      tooManyPods: 0,
-      insufficientCpu: 0,
-      insufficientMemory: 0,
-    };
+    const reasons = emptyScheduleReasons();
+    const { feasible, totals } = scoreRows(this.rows, p, this.weights, reasons);
     let best: NodeRow | undefined;
     let bestScore = 0;
     let feasibleNodes = 0;
-    for (const node of this.rows) {
-      if (!passesFilters(node, p, reasons)) continue;
+    for (let i = 0; i < this.rows.length; i++) {
+      const node = this.rows[i]!;
+      if (feasible[i] === 0) continue;
+      const score = totals[i]!;
       feasibleNodes += 1;
-      const score = scoreNode(node, p, this.weights);
       if (best === undefined || score > bestScore || (score === bestScore && node.name < best.name)) {
         best = node;
         bestScore = score;
@@ -269,14 +401,7 @@ export class TsSchedulerCore implements SchedulerCore {
   }
 
   scoreAll(pod: PodRequests): Float64Array {
-    const p = toRequests(pod);
-    const out = new Float64Array(this.rows.length);
-    for (let i = 0; i < this.rows.length; i++) {
-      const node = this.rows[i]!;
-      const feasible = passesFilters(node, p, null);
-      out[i] = feasible ? scoreNode(node, p, this.weights) : -1;
-    }
-    return out;
+    return scoreRows(this.rows, toRequests(pod), this.weights, null).totals;
   }
 
   nodeNames(): string[] {

@@ -5,11 +5,13 @@
  * The scheduler core (native by default) is the executor of NodeUnschedulable +
  * NodeResourcesFit (LeastAllocated on cpu and memory) over all nodes: when the profile has
  * both at their defaults and the pod requests only cpu and memory and does not tolerate the
- * unschedulable taint, the core filters and scores every node in one call (`scoreAll`) and
- * the other plugins run in TypeScript around it on the nodes it passed. When every other
- * filter skips the pod and the only score plugins that do not skip are NodeResourcesFit and
- * BalancedAllocation on cpu and memory (`coreWeights`), the core alone decides (`schedule`,
- * with those plugins' weights): the fast path. Otherwise every plugin runs in TypeScript over
+ * unschedulable taint, the core filters (with TaintToleration and NodeAffinity, given the
+ * pod's tolerations, node selector and node affinity) and scores every node in one call
+ * (`scoreAll`) and the other plugins run in TypeScript around it on the nodes it passed. When
+ * every other filter skips the pod and the only score plugins that do not skip are
+ * NodeResourcesFit, BalancedAllocation on cpu and memory, TaintToleration and NodeAffinity
+ * (`coreWeights`), the core alone decides (`schedule`, with those plugins'
+ * weights): the fast path. Otherwise every plugin runs in TypeScript over
  * the node snapshot.
  *
  * Nominated pods (preemptors waiting for their victims to go) count on their node in Filter
@@ -28,10 +30,12 @@ import { DEFAULT_SCORING_WEIGHTS, type PodRequests, type SchedulerCore } from '.
 import { DEFAULT_BINDER } from '../plugins/default-binder.js';
 import { NODE_RESOURCES_FIT } from '../plugins/node-resources-fit.js';
 import { NODE_UNSCHEDULABLE, toleratesUnschedulable } from '../plugins/node-unschedulable.js';
+import { NODE_AFFINITY } from '../plugins/node-affinity.js';
+import { TAINT_TOLERATION } from '../plugins/taint-toleration.js';
 import { createPlugin, type PluginContext, type PluginFactory } from '../plugins/registry.js';
 import type { BindFunction } from '../plugins/default-binder.js';
 import type { ExtensionPointName, Profile } from './config.js';
-import { coreWeights } from './core-weights.js';
+import { CORE_FILTERS, coreQuery, coreWeights, type CoreFilters } from './core-weights.js';
 import { fitErrorMessage } from './diagnosis.js';
 import type { ClusterEvent } from './events.js';
 import {
@@ -118,9 +122,6 @@ export function podInfo(pod: Pod): PodInfo {
   return { pod, key: namespacedName(pod), resources: podResources(pod) };
 }
 
-/** The plugins the core executes (filters) when the profile allows it. */
-const CORE_FILTERS: ReadonlySet<string> = new Set([NODE_UNSCHEDULABLE, NODE_RESOURCES_FIT]);
-
 function has<K extends string>(plugin: Plugin, method: K): boolean {
   return typeof (plugin as unknown as Record<K, unknown>)[method] === 'function';
 }
@@ -148,6 +149,8 @@ export class Framework implements FrameworkHandle {
   readonly nominator: Nominator;
   /** Pod key → the pod held at Permit. */
   private readonly waiting = new Map<string, WaitingPod>();
+  /** Which of the core's optional filters (TaintToleration, NodeAffinity) the profile runs. */
+  private readonly coreFilters: CoreFilters;
 
   constructor(options: FrameworkOptions) {
     const { profile } = options;
@@ -195,6 +198,7 @@ export class Framework implements FrameworkHandle {
       s.resources.some((r) => r.name === 'cpu') &&
       s.resources.some((r) => r.name === 'memory') &&
       s.resources[0]!.weight === s.resources[1]!.weight;
+    this.coreFilters = { taints: names.has(TAINT_TOLERATION), affinity: names.has(NODE_AFFINITY) };
     this.fitWeight = this.scores.find((x) => x.plugin.name === NODE_RESOURCES_FIT)?.weight ?? 0;
   }
 
@@ -245,14 +249,14 @@ export class Framework implements FrameworkHandle {
     if (useCore && filters.every((f) => CORE_FILTERS.has(f.name)) && this.fitWeight > 0) {
       const skippedScores = this.runPreScore(state, info, nodes, sampled);
       const active = this.scores.filter((x) => !skippedScores.has(x.plugin.name));
-      const weights = coreWeights(active);
+      const weights = coreWeights(active, this.coreFilters);
       if (weights !== null) {
         const result = this.point(
           'Filter',
           () => null,
           () => {
             this.core.configureScoring(weights);
-            return this.core.schedule(coreRequests(info));
+            return this.core.schedule(coreQuery(coreRequests(info), info, this.coreFilters));
           },
         );
         if (result.nodeName === null) {
@@ -276,7 +280,7 @@ export class Framework implements FrameworkHandle {
     let coreScores: Float64Array | null = null;
     if (useCore) {
       this.core.configureScoring(DEFAULT_SCORING_WEIGHTS);
-      coreScores = this.core.scoreAll(coreRequests(info));
+      coreScores = this.core.scoreAll(coreQuery(coreRequests(info), info, this.coreFilters));
     }
     const { diagnosis, feasible, fitScores } = this.point(
       'Filter',

@@ -15,7 +15,7 @@ export interface TermLike {
 }
 
 /** Parses a Gt/Lt operand the way Go's `strconv.ParseInt` does (decimal, optional sign). */
-function parseInteger(text: string): number | undefined {
+export function parseInteger(text: string): number | undefined {
   return /^[+-]?\d+$/.test(text) ? Number(text) : undefined;
 }
 

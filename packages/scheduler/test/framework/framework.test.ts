@@ -23,6 +23,7 @@ import {
   SchedulingQueue,
   type CycleResult,
   type Profile,
+  type SchedulerCore,
   type SchedulerCoreKind,
 } from '@skiff/scheduler';
 import { isNativeSchedulerCoreAvailable } from '../../src/core/native-core.js';
@@ -109,8 +110,19 @@ interface Setup {
   state: ClusterState;
 }
 
-function setup(core: SchedulerCoreKind, useCore: boolean, profile: Profile = defaultProfiles()[0]!): Setup {
-  const state = new ClusterState(createSchedulerCore(core));
+/** A core that counts its `schedule` calls: the framework's fast path. */
+function countingCore(kind: SchedulerCoreKind, counter: { fast: number }): SchedulerCore {
+  const core = createSchedulerCore(kind);
+  const schedule = core.schedule.bind(core);
+  core.schedule = (pod) => {
+    counter.fast += 1;
+    return schedule(pod);
+  };
+  return core;
+}
+
+function setup(core: SchedulerCoreKind, useCore: boolean, profile: Profile = defaultProfiles()[0]!, counter = { fast: 0 }): Setup {
+  const state = new ClusterState(countingCore(core, counter));
   const framework = new Framework({ profile, nodes: state.nodes, core: state.core, bind: () => Promise.resolve(), useCore });
   return { framework, state };
 }
@@ -121,32 +133,78 @@ function summary(r: CycleResult): string {
 
 const cores: SchedulerCoreKind[] = isNativeSchedulerCoreAvailable() ? ['native', 'ts'] : ['ts'];
 
-describe('differential: core-assisted framework vs pure TypeScript plugins', () => {
-  it('choose the same node, score and message over thousands of random pods', () => {
-    let decisions = 0;
-    let scheduled = 0;
-    for (let c = 0; c < 300; c++) {
-      const r = rng(c + 1);
-      const setups = [...cores.map((k) => setup(k, true)), setup('ts', false)];
-      const nodes = Array.from({ length: 2 + Math.floor(r() * 30) }, (_, i) => randomNode(r, i));
-      for (const s of setups) for (const n of nodes) s.state.upsertNode(n);
-      for (let k = 0; k < 12; k++) {
-        const pod = randomPod(r, `p${k}`);
-        const results = setups.map((s) => s.framework.schedulePod(pod));
-        const expected = summary(results[results.length - 1]!);
-        for (const res of results) expect(summary(res), `cluster ${c} pod ${k}`).toBe(expected);
-        decisions += 1;
-        const first = results[0]!;
-        if (first.kind === 'scheduled') {
-          scheduled += 1;
-          for (const s of setups) s.state.assume(pod, first.nodeName);
-        }
+/** Random cluster generators for {@link differential}, and the first cluster's seed. */
+interface Generators {
+  readonly node: (r: () => number, i: number) => Node;
+  readonly pod: (r: () => number, name: string) => Pod;
+  readonly seed: number;
+}
+
+const RANDOM: Generators = { node: randomNode, pod: randomPod, seed: 1 };
+
+/**
+ * Schedules 12 random pods on each of `clusters` random clusters with the core-assisted
+ * framework over each core and with the pure-TypeScript plugins, expecting the same summary.
+ * Returns the counts, and how often the core alone decided (over all core-assisted setups).
+ */
+function differential(clusters: number, profile: Profile, gen = RANDOM): { decisions: number; scheduled: number; fast: number } {
+  let decisions = 0;
+  let scheduled = 0;
+  const counter = { fast: 0 };
+  for (let c = 0; c < clusters; c++) {
+    const r = rng(gen.seed + c);
+    const setups = [...cores.map((k) => setup(k, true, profile, counter)), setup('ts', false, profile)];
+    const nodes = Array.from({ length: 2 + Math.floor(r() * 30) }, (_, i) => gen.node(r, i));
+    for (const s of setups) for (const n of nodes) s.state.upsertNode(n);
+    for (let k = 0; k < 12; k++) {
+      const pod = gen.pod(r, `p${k}`);
+      const results = setups.map((s) => s.framework.schedulePod(pod));
+      const expected = summary(results[results.length - 1]!);
+      for (const res of results) expect(summary(res), `cluster ${c} pod ${k}`).toBe(expected);
+      decisions += 1;
+      const first = results[0]!;
+      if (first.kind === 'scheduled') {
+        scheduled += 1;
+        for (const s of setups) s.state.assume(pod, first.nodeName);
       }
     }
+  }
+  return { decisions, scheduled, fast: counter.fast };
+}
+
+/** The default profile with `changes` (a KubeSchedulerConfiguration profile's plugins). */
+function profileWith(plugins: Record<string, unknown>): Profile {
+  return parseSchedulerConfiguration(
+    { kind: 'KubeSchedulerConfiguration', profiles: [{ schedulerName: 'default-scheduler', plugins }] },
+    KNOWN_PLUGINS,
+  )[0]!;
+}
+
+describe('differential: core-assisted framework vs pure TypeScript plugins', () => {
+  it('choose the same node, score and message over thousands of random pods', () => {
+    const { decisions, scheduled } = differential(300, defaultProfiles()[0]!);
     expect(decisions).toBe(3600);
     // The cases exercise both outcomes.
     expect(scheduled).toBeGreaterThan(300);
     expect(decisions - scheduled).toBeGreaterThan(300);
+  });
+
+  it('agree when the core alone decides pods with tolerations, node selectors and node affinity', () => {
+    // Without ImageLocality, pods with tolerations and no node affinity take the fast path.
+    const { decisions, scheduled, fast } = differential(200, profileWith({ score: { disabled: [{ name: 'ImageLocality' }] } }));
+    expect(scheduled).toBeGreaterThan(200);
+    expect(decisions - scheduled).toBeGreaterThan(200);
+    expect(fast).toBeGreaterThan(decisions / 2);
+  });
+
+  it.each(['NodeAffinity', 'TaintToleration'])('agree when the profile scores with %s but does not filter with it', (name) => {
+    const profile = profileWith({
+      filter: { disabled: [{ name }] },
+      score: { disabled: [{ name: 'ImageLocality' }] },
+    });
+    const { scheduled, fast } = differential(100, profile);
+    expect(scheduled).toBeGreaterThan(100);
+    expect(fast).toBeGreaterThan(100);
   });
 });
 
@@ -341,30 +399,9 @@ describe('differential: the fast path (core alone, LeastAllocated + BalancedAllo
     [1, 7],
   ])('fit weight %i, balanced weight %i: same node and score, and the core decides alone', (fitWeight, balancedWeight) => {
     const profile = weightedProfile(fitWeight, balancedWeight);
-    let fastDecisions = 0;
-    for (let c = 0; c < 150; c++) {
-      const r = rng(1000 + c);
-      const setups = [...cores.map((k) => setup(k, true, profile)), setup('ts', false, profile)];
-      for (const s of setups.slice(0, -1)) {
-        const schedule = s.state.core.schedule.bind(s.state.core);
-        s.state.core.schedule = (pod) => {
-          fastDecisions += 1;
-          return schedule(pod);
-        };
-      }
-      const nodes = Array.from({ length: 2 + Math.floor(r() * 30) }, (_, i) => plainNode(r, i));
-      for (const s of setups) for (const n of nodes) s.state.upsertNode(n);
-      for (let k = 0; k < 12; k++) {
-        const pod = plainPod(r, `p${k}`);
-        const results = setups.map((s) => s.framework.schedulePod(pod));
-        const expected = summary(results[results.length - 1]!);
-        for (const res of results) expect(summary(res), `cluster ${c} pod ${k}`).toBe(expected);
-        const first = results[0]!;
-        if (first.kind === 'scheduled') for (const s of setups) s.state.assume(pod, first.nodeName);
-      }
-    }
+    const { fast } = differential(150, profile, { node: plainNode, pod: plainPod, seed: 1000 });
     // Every core-assisted decision of a plain pod went through the core alone.
-    expect(fastDecisions).toBe(150 * 12 * cores.length);
+    expect(fast).toBe(150 * 12 * cores.length);
   });
 });
 
@@ -384,16 +421,9 @@ describe('framework metrics', () => {
     state.upsertNode({ metadata: { name: 'a' }, spec: {}, status: { allocatable: { cpu: '1', memory: '1Gi', pods: '10' } } });
     framework.schedulePod({
       metadata: { name: 'p', namespace: 'default' },
-      // A preferred node affinity term keeps the pod off the fast path, where every plugin runs.
+      // A host port (NodePorts, not in the core) keeps the pod off the fast path, where every plugin runs.
       spec: {
-        containers: [{ name: 'c', image: 'x', resources: { requests: { cpu: '100m' } } }],
-        affinity: {
-          nodeAffinity: {
-            preferredDuringSchedulingIgnoredDuringExecution: [
-              { weight: 1, preference: { matchExpressions: [{ key: 'zone', operator: 'Exists' }] } },
-            ],
-          },
-        },
+        containers: [{ name: 'c', image: 'x', resources: { requests: { cpu: '100m' } }, ports: [{ containerPort: 80, hostPort: 8080 }] }],
       },
     });
     const text = await registry.metrics();
