@@ -42,6 +42,7 @@ export function podHoldings(pod: Pod): { requests: PodRequests; usage: PodUsage 
     nonZeroMilliCpu: info.resources.nonZeroMilliCpu,
     nonZeroMemoryBytes: info.resources.nonZeroMemoryBytes,
     ports: podHostPorts(pod),
+    pod,
   };
   return { requests: coreRequests(info), usage };
 }
@@ -77,6 +78,12 @@ export class ClusterState {
     const node = pod.spec?.nodeName ?? '';
     if (held !== undefined && held.node === node) {
       held.assumed = false;
+      // The inter-pod plugins read labels and affinity terms from the latest object.
+      const previous = held.usage.pod;
+      if (previous !== undefined && previous !== pod) {
+        this.nodes.replacePod(node, previous, pod);
+        held.usage = { ...held.usage, pod };
+      }
       return;
     }
     if (held !== undefined) this.forget(key);

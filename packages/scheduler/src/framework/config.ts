@@ -32,14 +32,32 @@ const p = (name: string, weight = 0): EnabledPlugin => ({ name, weight });
 /** Upstream's default profile, restricted to the plugins Skiff has, in upstream's order. */
 export const DEFAULT_PLUGINS: Readonly<Record<ExtensionPointName, readonly EnabledPlugin[]>> = {
   // TaintToleration's PreFilter is Skiff's (Skip when no node has a hard taint).
-  preFilter: [p('NodeAffinity'), p('NodePorts'), p('NodeName'), p('TaintToleration')],
-  filter: [p('NodeUnschedulable'), p('NodeName'), p('TaintToleration'), p('NodeAffinity'), p('NodePorts'), p('NodeResourcesFit')],
+  preFilter: [p('NodeAffinity'), p('NodePorts'), p('NodeName'), p('TaintToleration'), p('PodTopologySpread'), p('InterPodAffinity')],
+  filter: [
+    p('NodeUnschedulable'),
+    p('NodeName'),
+    p('TaintToleration'),
+    p('NodeAffinity'),
+    p('NodePorts'),
+    p('NodeResourcesFit'),
+    p('PodTopologySpread'),
+    p('InterPodAffinity'),
+  ],
   postFilter: [],
-  preScore: [p('TaintToleration'), p('NodeAffinity'), p('NodeResourcesBalancedAllocation'), p('ImageLocality')],
+  preScore: [
+    p('TaintToleration'),
+    p('NodeAffinity'),
+    p('PodTopologySpread'),
+    p('InterPodAffinity'),
+    p('NodeResourcesBalancedAllocation'),
+    p('ImageLocality'),
+  ],
   score: [
     p('TaintToleration', 3),
     p('NodeAffinity', 2),
     p('NodeResourcesFit', 1),
+    p('PodTopologySpread', 2),
+    p('InterPodAffinity', 2),
     p('NodeResourcesBalancedAllocation', 1),
     p('ImageLocality', 1),
   ],

@@ -9,6 +9,7 @@
  * Unreserve in reverse order and returns the pod to the queue.
  */
 import type { Pod } from '@skiff/api';
+import type { ClusterObjects } from './cluster-objects.js';
 import type { ClusterEvent } from './events.js';
 import type { NodeInfo, NodeInfoStore } from './node-info.js';
 import type { PodResources } from './resources.js';
@@ -39,9 +40,10 @@ export interface PodInfo {
   readonly resources: PodResources;
 }
 
-/** What the framework lends plugins: the node snapshot. */
+/** What the framework lends plugins: the node snapshot and the cluster objects the inter-pod plugins read. */
 export interface FrameworkHandle {
   readonly nodes: NodeInfoStore;
+  readonly objects: ClusterObjects;
 }
 
 /** The base of every plugin. */

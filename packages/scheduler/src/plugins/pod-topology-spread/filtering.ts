@@ -1,0 +1,55 @@
+/**
+ * PodTopologySpread's PreFilter state and Filter check (kube-scheduler's `filtering.go`):
+ * matching pods per domain for each DoNotSchedule constraint, counted once per cycle over the
+ * nodes that have every topology key and pass the constraint's inclusion policies, and the
+ * smallest count (the "global minimum", 0 while fewer domains than minDomains exist).
+ */
+import type { Node, Pod } from '@skiff/api';
+import type { NodeInfo } from '../../framework/node-info.js';
+import { countMatching, hasAllTopologyKeys, nodeIncluded, selects, type SpreadConstraint } from './constraints.js';
+
+export interface SpreadFilterState {
+  readonly constraints: readonly SpreadConstraint[];
+  /** Per constraint: topology value → matching pods in that domain. */
+  readonly counts: ReadonlyArray<ReadonlyMap<string, number>>;
+}
+
+export function spreadFilterState(pod: Pod, constraints: readonly SpreadConstraint[], nodes: readonly NodeInfo[]): SpreadFilterState {
+  const ns = pod.metadata?.namespace ?? 'default';
+  const counts = constraints.map(() => new Map<string, number>());
+  for (const node of nodes) {
+    if (!hasAllTopologyKeys(node.node, constraints)) continue;
+    constraints.forEach((c, i) => {
+      if (!nodeIncluded(c, pod, node.node)) return;
+      const value = node.node.metadata!.labels![c.topologyKey]!;
+      const m = counts[i]!;
+      m.set(value, (m.get(value) ?? 0) + countMatching(c, node, ns));
+    });
+  }
+  return { constraints, counts };
+}
+
+/** The smallest domain count; 0 when fewer domains than minDomains exist. */
+function globalMinimum(c: SpreadConstraint, counts: ReadonlyMap<string, number>): number {
+  if (counts.size < c.minDomains) return 0;
+  let min = Infinity;
+  for (const n of counts.values()) if (n < min) min = n;
+  return min;
+}
+
+/** The outcome of one node. */
+export type SpreadVerdict = 'fits' | 'missing-label' | 'skew';
+
+/** `count in the node's domain + (1 if the pod matches itself) - global minimum <= maxSkew`, per constraint. */
+export function spreadVerdict(state: SpreadFilterState, pod: Pod, node: Node): SpreadVerdict {
+  const labels = node.metadata?.labels ?? {};
+  for (let i = 0; i < state.constraints.length; i++) {
+    const c = state.constraints[i]!;
+    const value = labels[c.topologyKey];
+    if (value === undefined) return 'missing-label';
+    const counts = state.counts[i]!;
+    const self = selects(c, pod) ? 1 : 0;
+    if ((counts.get(value) ?? 0) + self - globalMinimum(c, counts) > c.maxSkew) return 'skew';
+  }
+  return 'fits';
+}
