@@ -140,8 +140,15 @@ describe('PodTopologySpread: ScheduleAnyway and default constraints', () => {
     const selected = podInfo(labelledPod('s', { app: 'svc' }));
     expect(plugin.preFilter(new CycleState(), selected)?.code).toBe(Code.Skip);
     expect(plugin.preScore(new CycleState(), selected, state.nodes.list())).toBeNull();
-    // Replicas of the service spread over hosts and zones.
-    const nodes = [0, 1, 2].map((i) => scheduleAndAssume(state, framework, labelledPod(`s-${i}`, { app: 'svc' })));
-    expect(new Set(nodes)).toEqual(new Set(['n1', 'n2', 'n3']));
+    // n2 and n3 hold a big unrelated pod each, so LeastAllocated alone keeps choosing n1.
+    const big = labelledPod('big', { app: 'other' });
+    big.spec!.containers[0]!.resources = { requests: { cpu: '1', memory: '2Gi' } };
+    bound(state, { ...big, metadata: { ...big.metadata, name: 'big-2' } }, 'n2');
+    bound(state, { ...big, metadata: { ...big.metadata, name: 'big-3' } }, 'n3');
+    expect(scheduleAndAssume(state, framework, labelledPod('plain-1', { app: 'plain' }))).toBe('n1');
+    expect(scheduleAndAssume(state, framework, labelledPod('plain-2', { app: 'plain' }))).toBe('n1');
+    // The service's replicas: the first takes n1, the second goes to the other zone (n3), not to n1 again.
+    expect(scheduleAndAssume(state, framework, labelledPod('s-1', { app: 'svc' }))).toBe('n1');
+    expect(scheduleAndAssume(state, framework, labelledPod('s-2', { app: 'svc' }))).toBe('n3');
   });
 });
