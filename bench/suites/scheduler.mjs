@@ -12,9 +12,11 @@
 // npm run bench -- scheduler [--nodes=5000] [--pods=10000] [--initial=1000]
 //   [--cores=native,ts] [--runs=1] [--profile] [--apiserver=process]
 //   [--variants=basic,node-affinity,taints,anti-affinity,topology-spread | all]
-// --variants picks the workloads: basic is SchedulingBasic (its counts set by
-// --nodes/--pods/--initial, run with every core in --cores); the others
-// (bench/scheduler/variants.mjs) use upstream's counts and the native core.
+// --variants picks the workloads (default basic,anti-affinity,topology-spread,
+// about 3 minutes; `all` adds node-affinity and taints, about 5): basic is
+// SchedulingBasic (its counts set by --nodes/--pods/--initial, run with every
+// core in --cores); the others (bench/scheduler/variants.mjs) use upstream's
+// counts and the native core.
 // --profile writes a V8 CPU profile of the scheduling window per run and
 // prints where the time went; --apiserver=process runs `skiff apiserver` as a
 // child process (its own event loop, as `skiff up` runs it) instead of in this
@@ -203,7 +205,7 @@ export async function run(args) {
   const cores = option(args, 'cores', 'native,ts').split(',');
   const profile = option(args, 'profile', 'false') === 'true';
   const apiserver = option(args, 'apiserver', 'in-process');
-  const picked = option(args, 'variants', 'basic');
+  const picked = option(args, 'variants', 'basic,anti-affinity,topology-spread');
   const names = picked === 'all' ? ['basic', ...Object.keys(VARIANTS)] : picked.split(',');
   for (const name of names) {
     if (name !== 'basic' && VARIANTS[name] === undefined)

@@ -32,6 +32,20 @@ export function hasPodAffinityTerms(pod: Pod): boolean {
   return a?.podAffinity !== undefined || a?.podAntiAffinity !== undefined;
 }
 
+/**
+ * True when the pod's terms can score other pods' placement: pod affinity (required, through
+ * hardPodAffinityWeight, or preferred) or preferred anti-affinity.
+ */
+export function scoresOtherPods(pod: Pod): boolean {
+  const a = pod.spec?.affinity;
+  const affinity = a?.podAffinity;
+  return (
+    (affinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []).length > 0 ||
+    (affinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []).length > 0 ||
+    (a?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []).length > 0
+  );
+}
+
 /** True when the pod has required pod anti-affinity terms. */
 export function hasRequiredAntiAffinity(pod: Pod): boolean {
   return (pod.spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []).length > 0;
@@ -124,15 +138,12 @@ function removeItem<T>(list: T[], item: T): void {
   if (i >= 0) list.splice(i, 1);
 }
 
-/** Adds or removes the pod in the node's pod lists; returns how the affinity counts changed. */
-function trackPod(info: NodeInfo, pod: Pod, sign: 1 | -1): { affinity: number; requiredAntiAffinity: number } {
-  const affinity = hasPodAffinityTerms(pod);
-  const anti = hasRequiredAntiAffinity(pod);
+/** Adds or removes the pod in the node's pod lists. */
+function trackPod(info: NodeInfo, pod: Pod, sign: 1 | -1): void {
   const edit = sign === 1 ? (l: Pod[]): void => void l.push(pod) : (l: Pod[]): void => removeItem(l, pod);
   edit(info.pods);
-  if (affinity) edit(info.podsWithAffinity);
-  if (anti) edit(info.podsWithRequiredAntiAffinity);
-  return { affinity: affinity ? sign : 0, requiredAntiAffinity: anti ? sign : 0 };
+  if (hasPodAffinityTerms(pod)) edit(info.podsWithAffinity);
+  if (hasRequiredAntiAffinity(pod)) edit(info.podsWithRequiredAntiAffinity);
 }
 
 function account(info: NodeInfo, usage: PodUsage, sign: 1 | -1): void {
@@ -162,10 +173,12 @@ export class NodeInfoStore {
   private preferNoScheduleNodes = 0;
   /** How many nodes carry at least one NoSchedule or NoExecute taint. */
   private hardTaintNodes = 0;
-  /** How many accounted pods have pod affinity or anti-affinity terms. */
-  private affinityPods = 0;
-  /** How many accounted pods have required pod anti-affinity terms. */
-  private requiredAntiAffinityPods = 0;
+  /** Nodes holding pods with pod affinity or anti-affinity terms. */
+  private readonly affinityNodes = new Set<NodeInfo>();
+  /** Nodes holding pods with required pod anti-affinity terms. */
+  private readonly antiAffinityNodes = new Set<NodeInfo>();
+  /** How many accounted pods have terms that score other pods ({@link scoresOtherPods}). */
+  private scoringPods = 0;
 
   /** Nodes in table order (the live array: do not modify). */
   list(): readonly NodeInfo[] {
@@ -196,14 +209,19 @@ export class NodeInfoStore {
     return this.hardTaintNodes > 0;
   }
 
-  /** True when some accounted pod has pod affinity or anti-affinity terms (InterPodAffinity's scoring looks at them). */
-  anyPodWithAffinity(): boolean {
-    return this.affinityPods > 0;
+  /** The nodes holding pods with pod affinity or anti-affinity terms (InterPodAffinity's scoring looks at them). */
+  nodesWithPodAffinity(): ReadonlySet<NodeInfo> {
+    return this.affinityNodes;
   }
 
-  /** True when some accounted pod has required anti-affinity terms (InterPodAffinity's filter checks them). */
-  anyPodWithRequiredAntiAffinity(): boolean {
-    return this.requiredAntiAffinityPods > 0;
+  /** True when some accounted pod has terms that score other pods' placement. */
+  anyPodScoringOthers(): boolean {
+    return this.scoringPods > 0;
+  }
+
+  /** The nodes holding pods with required anti-affinity terms (InterPodAffinity's filter checks them). */
+  nodesWithRequiredAntiAffinity(): ReadonlySet<NodeInfo> {
+    return this.antiAffinityNodes;
   }
 
   /** Adds a node or refreshes a known one in place (same order rules as the core table). */
@@ -261,17 +279,20 @@ export class NodeInfoStore {
     this.countPod(info, next, 1);
   }
 
-  /** The node's pods leave the affinity counts (the node is gone). */
+  /** The node's pods leave the affinity sets (the node is gone). */
   private forgetPods(info: NodeInfo): void {
-    this.affinityPods -= info.podsWithAffinity.length;
-    this.requiredAntiAffinityPods -= info.podsWithRequiredAntiAffinity.length;
+    for (const pod of info.podsWithAffinity) if (scoresOtherPods(pod)) this.scoringPods -= 1;
+    this.affinityNodes.delete(info);
+    this.antiAffinityNodes.delete(info);
   }
 
   private countPod(info: NodeInfo, pod: Pod, sign: 1 | -1): void {
-    const d = trackPod(info, pod, sign);
+    trackPod(info, pod, sign);
+    if (scoresOtherPods(pod)) this.scoringPods += sign;
     // Pods on a pending (not yet known) node count too: they join the node when it arrives.
-    this.affinityPods += d.affinity;
-    this.requiredAntiAffinityPods += d.requiredAntiAffinity;
+    const mark = (set: Set<NodeInfo>, has: boolean): void => void (has ? set.add(info) : set.delete(info));
+    mark(this.affinityNodes, info.podsWithAffinity.length > 0);
+    mark(this.antiAffinityNodes, info.podsWithRequiredAntiAffinity.length > 0);
   }
 
   /** Undoes {@link addPod} with the same usage. */

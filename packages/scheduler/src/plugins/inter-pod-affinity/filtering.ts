@@ -6,10 +6,7 @@
 import type { Node, Pod } from '@skiff/api';
 import type { ClusterObjects } from '../../framework/cluster-objects.js';
 import type { NodeInfo } from '../../framework/node-info.js';
-import { affinityTerms, termMatchesPod, topologyPair, type AffinityTerm, type PodAffinityTerms } from './terms.js';
-
-/** Matching pods per topology pair (see {@link topologyPair}). */
-export type TopologyCounts = Map<string, number>;
+import { addToDomain as add, affinityTerms, domainCount, termMatchesPod, type AffinityTerm, type PodAffinityTerms, type TopologyCounts } from './terms.js';
 
 /** What PreFilter computed for one pod. */
 export interface AffinityFilterState {
@@ -22,13 +19,6 @@ export interface AffinityFilterState {
   readonly antiAffinityCounts: TopologyCounts;
 }
 
-function add(counts: TopologyCounts, node: Node, topologyKey: string, n: number): void {
-  const value = node.metadata?.labels?.[topologyKey];
-  if (value === undefined) return;
-  const pair = topologyPair(topologyKey, value);
-  counts.set(pair, (counts.get(pair) ?? 0) + n);
-}
-
 /** True when `pod` matches every term (an affinity series needs all of them). */
 export function matchesAllTerms(terms: readonly AffinityTerm[], pod: Pod, objects: ClusterObjects): boolean {
   for (const t of terms) if (!termMatchesPod(t, pod, objects)) return false;
@@ -39,7 +29,7 @@ export function matchesAllTerms(terms: readonly AffinityTerm[], pod: Pod, object
  * Existing pods' required anti-affinity terms that select the incoming pod, counted in the
  * domains of the nodes those pods run on.
  */
-function existingAntiAffinity(pod: Pod, nodes: readonly NodeInfo[], objects: ClusterObjects): TopologyCounts {
+function existingAntiAffinity(pod: Pod, nodes: Iterable<NodeInfo>, objects: ClusterObjects): TopologyCounts {
   const counts: TopologyCounts = new Map();
   for (const node of nodes) {
     for (const existing of node.podsWithRequiredAntiAffinity) {
@@ -51,8 +41,13 @@ function existingAntiAffinity(pod: Pod, nodes: readonly NodeInfo[], objects: Clu
   return counts;
 }
 
-/** The state for one cycle; `withExisting` false skips the existing pods' terms (none has any). */
-export function preFilterState(pod: Pod, nodes: readonly NodeInfo[], objects: ClusterObjects, withExisting: boolean): AffinityFilterState {
+/** The state for one cycle: `nodes` every node, `antiAffinityNodes` those holding pods with required anti-affinity. */
+export function preFilterState(
+  pod: Pod,
+  nodes: readonly NodeInfo[],
+  antiAffinityNodes: Iterable<NodeInfo>,
+  objects: ClusterObjects,
+): AffinityFilterState {
   const terms = affinityTerms(pod);
   const affinityCounts: TopologyCounts = new Map();
   const antiAffinityCounts: TopologyCounts = new Map();
@@ -71,7 +66,7 @@ export function preFilterState(pod: Pod, nodes: readonly NodeInfo[], objects: Cl
   }
   return {
     terms,
-    existingAntiAffinityCounts: withExisting ? existingAntiAffinity(pod, nodes, objects) : new Map<string, number>(),
+    existingAntiAffinityCounts: existingAntiAffinity(pod, antiAffinityNodes, objects),
     affinityCounts,
     antiAffinityCounts,
   };
@@ -90,7 +85,7 @@ export function satisfiesPodAffinity(state: AffinityFilterState, pod: Pod, node:
     const value = labels[t.topologyKey];
     // Every topology key must be on the node.
     if (value === undefined) return false;
-    if ((state.affinityCounts.get(topologyPair(t.topologyKey, value)) ?? 0) <= 0) podsExist = false;
+    if (domainCount(state.affinityCounts, t.topologyKey, value) <= 0) podsExist = false;
   }
   if (podsExist) return true;
   return state.affinityCounts.size === 0 && matchesAllTerms(terms, pod, objects);
@@ -102,7 +97,7 @@ export function satisfiesPodAntiAffinity(state: AffinityFilterState, node: Node)
   const labels = node.metadata?.labels ?? {};
   for (const t of state.terms.requiredAntiAffinity) {
     const value = labels[t.topologyKey];
-    if (value !== undefined && (state.antiAffinityCounts.get(topologyPair(t.topologyKey, value)) ?? 0) > 0) return false;
+    if (value !== undefined && domainCount(state.antiAffinityCounts, t.topologyKey, value) > 0) return false;
   }
   return true;
 }
@@ -110,8 +105,10 @@ export function satisfiesPodAntiAffinity(state: AffinityFilterState, node: Node)
 /** No existing pod's required anti-affinity term rejects the incoming pod in the node's domains. */
 export function satisfiesExistingPodsAntiAffinity(state: AffinityFilterState, node: Node): boolean {
   if (state.existingAntiAffinityCounts.size === 0) return true;
-  for (const [key, value] of Object.entries(node.metadata?.labels ?? {})) {
-    if ((state.existingAntiAffinityCounts.get(topologyPair(key, value)) ?? 0) > 0) return false;
+  const labels = node.metadata?.labels ?? {};
+  for (const [key, byValue] of state.existingAntiAffinityCounts) {
+    const value = labels[key];
+    if (value !== undefined && (byValue.get(value) ?? 0) > 0) return false;
   }
   return true;
 }

@@ -52,9 +52,10 @@ export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScore
 
   preFilter(state: CycleState, pod: PodInfo): Status | null {
     const terms = affinityTerms(pod.pod);
-    const withExisting = this.handle.nodes.anyPodWithRequiredAntiAffinity();
-    if (terms.requiredAffinity.length === 0 && terms.requiredAntiAffinity.length === 0 && !withExisting) return SKIP;
-    state.write(FILTER_KEY, preFilterState(pod.pod, this.handle.nodes.list(), this.handle.objects, withExisting));
+    const { nodes, objects } = this.handle;
+    const antiAffinityNodes = nodes.nodesWithRequiredAntiAffinity();
+    if (terms.requiredAffinity.length === 0 && terms.requiredAntiAffinity.length === 0 && antiAffinityNodes.size === 0) return SKIP;
+    state.write(FILTER_KEY, preFilterState(pod.pod, nodes.list(), antiAffinityNodes, objects));
     return null;
   }
 
@@ -70,12 +71,14 @@ export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScore
     return null;
   }
 
-  /** Skip when neither the pod nor any placed pod has affinity terms, or no domain got a weight. */
+  /** Skip when neither the pod nor any placed pod has terms that score, or no domain got a weight. */
   preScore(state: CycleState, pod: PodInfo): Status | null {
     const terms = affinityTerms(pod.pod);
     const hasPreferred = terms.preferredAffinity.length > 0 || terms.preferredAntiAffinity.length > 0;
-    if (!hasPreferred && !this.handle.nodes.anyPodWithAffinity()) return SKIP;
-    const scores = topologyScores(pod.pod, this.handle.nodes.list(), this.handle.objects, this.hardPodAffinityWeight);
+    const { nodes, objects } = this.handle;
+    const affinityNodes = nodes.nodesWithPodAffinity();
+    if (!hasPreferred && !nodes.anyPodScoringOthers()) return SKIP;
+    const scores = topologyScores(pod.pod, nodes.list(), affinityNodes, objects, this.hardPodAffinityWeight);
     if (scores.size === 0) return SKIP;
     state.write(SCORE_KEY, scores);
     return null;

@@ -9,23 +9,10 @@ import type { Node, Pod } from '@skiff/api';
 import type { ClusterObjects } from '../../framework/cluster-objects.js';
 import { MAX_NODE_SCORE } from '../../framework/interfaces.js';
 import type { NodeInfo } from '../../framework/node-info.js';
-import { affinityTerms, termMatchesPod, topologyPair, type AffinityTerm } from './terms.js';
-import type { TopologyCounts } from './filtering.js';
+import { addToDomain, affinityTerms, termMatchesPod, type AffinityTerm, type TopologyCounts } from './terms.js';
 
-/** Topology key → (topology pair → score). Grouped by key so a node sums one value per key. */
-export type TopologyScores = Map<string, TopologyCounts>;
-
-function addScore(scores: TopologyScores, key: string, node: Node, weight: number): void {
-  const value = node.metadata?.labels?.[key];
-  if (value === undefined) return;
-  let byPair = scores.get(key);
-  if (byPair === undefined) {
-    byPair = new Map();
-    scores.set(key, byPair);
-  }
-  const pair = topologyPair(key, value);
-  byPair.set(pair, (byPair.get(pair) ?? 0) + weight);
-}
+/** Topology key → label value → score. */
+export type TopologyScores = TopologyCounts;
 
 function scoreTerms(
   scores: TopologyScores,
@@ -36,23 +23,24 @@ function scoreTerms(
   objects: ClusterObjects,
   weight?: number,
 ): void {
-  for (const t of terms) if (termMatchesPod(t, target, objects)) addScore(scores, t.topologyKey, node, sign * (weight ?? t.weight));
+  for (const t of terms) if (termMatchesPod(t, target, objects)) addToDomain(scores, node, t.topologyKey, sign * (weight ?? t.weight));
 }
 
 /**
- * The per-domain scores. With preferred terms on the incoming pod every pod counts; without,
- * only pods with affinity terms can contribute.
+ * The per-domain scores. With preferred terms on the incoming pod every pod on every node
+ * counts; without, only the pods with affinity terms (on `affinityNodes`).
  */
 export function topologyScores(
   pod: Pod,
   nodes: readonly NodeInfo[],
+  affinityNodes: Iterable<NodeInfo>,
   objects: ClusterObjects,
   hardPodAffinityWeight: number,
 ): TopologyScores {
   const own = affinityTerms(pod);
   const hasOwn = own.preferredAffinity.length > 0 || own.preferredAntiAffinity.length > 0;
   const scores: TopologyScores = new Map();
-  for (const node of nodes) {
+  for (const node of hasOwn ? nodes : affinityNodes) {
     for (const existing of hasOwn ? node.pods : node.podsWithAffinity) {
       // The incoming pod's preferences about the existing pod.
       scoreTerms(scores, own.preferredAffinity, existing, node.node, 1, objects);
@@ -71,9 +59,9 @@ export function topologyScores(
 export function nodeScore(scores: TopologyScores, node: Node): number {
   const labels = node.metadata?.labels ?? {};
   let total = 0;
-  for (const [key, byPair] of scores) {
+  for (const [key, byValue] of scores) {
     const value = labels[key];
-    if (value !== undefined) total += byPair.get(topologyPair(key, value)) ?? 0;
+    if (value !== undefined) total += byValue.get(value) ?? 0;
   }
   return total;
 }

@@ -3,18 +3,19 @@
  * over pods, the namespaces it applies to, and the node label (topology key) that defines
  * "the same place". Parsed once per Pod object and cached.
  */
-import { structuredSelectorMatches, type LabelSelectorSpec, type Pod } from '@skiff/api';
+import type { LabelSelectorSpec, Node, Pod } from '@skiff/api';
 import type { ClusterObjects } from '../../framework/cluster-objects.js';
+import { compileSelector, type LabelMatcher } from '../label-selector.js';
 
 /** One term. `weight` is 0 for required terms. */
 export interface AffinityTerm {
   readonly topologyKey: string;
-  /** Null (no selector) matches no pod; `{}` matches every pod. */
-  readonly selector: LabelSelectorSpec | null;
+  /** The label selector over pods: none matches no pod; `{}` matches every pod. */
+  readonly selects: LabelMatcher;
   /** Namespaces named by the term (the pod's own when neither these nor a selector are given). */
   readonly namespaces: ReadonlySet<string>;
-  /** Null: only {@link namespaces}; `{}`: every namespace. */
-  readonly namespaceSelector: LabelSelectorSpec | null;
+  /** Null: only {@link namespaces}; `{}`: every namespace; else namespaces whose labels it matches. */
+  readonly namespaceSelector: LabelMatcher | null;
   readonly weight: number;
 }
 
@@ -38,9 +39,9 @@ function term(raw: RawTerm, namespace: string, weight: number): AffinityTerm {
   const namespaceSelector = raw.namespaceSelector ?? null;
   return {
     topologyKey: raw.topologyKey,
-    selector: raw.labelSelector ?? null,
+    selects: compileSelector(raw.labelSelector ?? null),
     namespaces: new Set(namespaces.length === 0 && namespaceSelector === null ? [namespace] : namespaces),
-    namespaceSelector,
+    namespaceSelector: namespaceSelector === null ? null : compileSelector(namespaceSelector),
     weight,
   };
 }
@@ -66,23 +67,29 @@ export function affinityTerms(pod: Pod): PodAffinityTerms {
   return terms;
 }
 
-function isEmptySelector(s: LabelSelectorSpec): boolean {
-  return Object.keys(s.matchLabels ?? {}).length === 0 && (s.matchExpressions ?? []).length === 0;
-}
-
 /** True when the term selects `pod`: its namespace is one of the term's and its labels match. */
 export function termMatchesPod(t: AffinityTerm, pod: Pod, objects: ClusterObjects): boolean {
-  if (t.selector === null) return false;
+  if (!t.selects(pod.metadata?.labels)) return false;
   const ns = pod.metadata?.namespace ?? 'default';
-  if (!t.namespaces.has(ns)) {
-    const sel = t.namespaceSelector;
-    if (sel === null) return false;
-    if (!isEmptySelector(sel) && !structuredSelectorMatches(sel, objects.namespaceLabels(ns) ?? {})) return false;
-  }
-  return structuredSelectorMatches(t.selector, pod.metadata?.labels);
+  return t.namespaces.has(ns) || (t.namespaceSelector !== null && t.namespaceSelector(objects.namespaceLabels(ns) ?? {}));
 }
 
-/** The key of a topology domain: a node label key and its value. */
-export function topologyPair(key: string, value: string): string {
-  return `${key}\u0000${value}`;
+/** Counts (or scores) per topology domain: node label key → label value → number. */
+export type TopologyCounts = Map<string, Map<string, number>>;
+
+/** Adds `n` to the domain of `node` for `topologyKey` (nothing when the node lacks the label). */
+export function addToDomain(counts: TopologyCounts, node: Node, topologyKey: string, n: number): void {
+  const value = node.metadata?.labels?.[topologyKey];
+  if (value === undefined) return;
+  let byValue = counts.get(topologyKey);
+  if (byValue === undefined) {
+    byValue = new Map();
+    counts.set(topologyKey, byValue);
+  }
+  byValue.set(value, (byValue.get(value) ?? 0) + n);
+}
+
+/** The number of the domain `value` of `topologyKey` (0 when none). */
+export function domainCount(counts: TopologyCounts, topologyKey: string, value: string): number {
+  return counts.get(topologyKey)?.get(value) ?? 0;
 }

@@ -4,9 +4,10 @@
  * selector built from the Services/ReplicaSets/... that select the pod. Also the node
  * inclusion policies and the pod count per node.
  */
-import { structuredSelectorMatches, type LabelSelectorSpec, type Node, type Pod } from '@skiff/api';
+import type { LabelSelectorSpec, Node, Pod } from '@skiff/api';
 import type { ClusterObjects } from '../../framework/cluster-objects.js';
 import type { NodeInfo } from '../../framework/node-info.js';
+import { compileSelector, type LabelMatcher } from '../label-selector.js';
 import { anyTermMatches } from '../node-selector.js';
 import { podTolerations, tolerated } from '../tolerations.js';
 
@@ -21,8 +22,8 @@ export interface SpreadConstraint {
   readonly maxSkew: number;
   readonly topologyKey: string;
   readonly whenUnsatisfiable: WhenUnsatisfiable;
-  /** Null matches no pod. */
-  readonly selector: LabelSelectorSpec | null;
+  /** The label selector over pods (none matches no pod). */
+  readonly selects: LabelMatcher;
   readonly minDomains: number;
   readonly nodeAffinityPolicy: InclusionPolicy;
   readonly nodeTaintsPolicy: InclusionPolicy;
@@ -78,7 +79,7 @@ export function podConstraints(
         maxSkew: c.maxSkew,
         topologyKey: c.topologyKey,
         whenUnsatisfiable: when,
-        selector: withMatchLabelKeys(c.labelSelector ?? null, c.matchLabelKeys ?? [], pod),
+        selects: compileSelector(withMatchLabelKeys(c.labelSelector ?? null, c.matchLabelKeys ?? [], pod)),
         minDomains: c.minDomains ?? 1,
         nodeAffinityPolicy: c.nodeAffinityPolicy === 'Ignore' ? 'Ignore' : 'Honor',
         nodeTaintsPolicy: c.nodeTaintsPolicy === 'Honor' ? 'Honor' : 'Ignore',
@@ -88,7 +89,8 @@ export function podConstraints(
   if (chosen.length === 0) return [];
   const selector = mergeSelectors(objects.podSelectors(pod));
   if (selector === null) return [];
-  return chosen.map((d) => ({ ...d, selector, minDomains: 1, nodeAffinityPolicy: 'Honor', nodeTaintsPolicy: 'Ignore' }));
+  const selects = compileSelector(selector);
+  return chosen.map((d) => ({ ...d, selects, minDomains: 1, nodeAffinityPolicy: 'Honor', nodeTaintsPolicy: 'Ignore' }));
 }
 
 /** The pod's nodeSelector and required node affinity (NodeAffinity's filter). */
@@ -99,27 +101,35 @@ export function matchesRequiredNodeAffinity(pod: Pod, node: Node): boolean {
   return required === undefined || anyTermMatches(required.nodeSelectorTerms, node);
 }
 
-/** True when the node counts for the constraint under its nodeAffinityPolicy and nodeTaintsPolicy. */
-export function nodeIncluded(c: SpreadConstraint, pod: Pod, node: Node): boolean {
-  if (c.nodeAffinityPolicy === 'Honor' && !matchesRequiredNodeAffinity(pod, node)) return false;
-  if (c.nodeTaintsPolicy === 'Honor') {
-    const tolerations = podTolerations(pod);
-    for (const t of node.spec?.taints ?? []) {
-      if ((t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !tolerated(tolerations, t)) return false;
+/**
+ * Decides whether a node counts for a constraint under its nodeAffinityPolicy and
+ * nodeTaintsPolicy; the pod's parts are read once, for every node of a cycle.
+ */
+export function inclusionCheck(pod: Pod): (c: SpreadConstraint, node: Node) => boolean {
+  const spec = pod.spec;
+  const affinityMatters = Object.keys(spec?.nodeSelector ?? {}).length > 0 || spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution !== undefined;
+  const tolerations = podTolerations(pod);
+  return (c, node) => {
+    if (affinityMatters && c.nodeAffinityPolicy === 'Honor' && !matchesRequiredNodeAffinity(pod, node)) return false;
+    if (c.nodeTaintsPolicy === 'Honor') {
+      for (const t of node.spec?.taints ?? []) {
+        if ((t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !tolerated(tolerations, t)) return false;
+      }
     }
-  }
-  return true;
+    return true;
+  };
 }
 
 /** True when the node has every constraint's topology key. */
 export function hasAllTopologyKeys(node: Node, constraints: readonly SpreadConstraint[]): boolean {
   const labels = node.metadata?.labels ?? {};
-  return constraints.every((c) => labels[c.topologyKey] !== undefined);
+  for (const c of constraints) if (labels[c.topologyKey] === undefined) return false;
+  return true;
 }
 
 /** True when the constraint's selector matches the pod's labels. */
 export function selects(c: SpreadConstraint, pod: Pod): boolean {
-  return c.selector !== null && structuredSelectorMatches(c.selector, pod.metadata?.labels);
+  return c.selects(pod.metadata?.labels);
 }
 
 /** Pods on the node in `namespace`, not terminating, that the constraint selects. */

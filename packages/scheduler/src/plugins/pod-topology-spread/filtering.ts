@@ -6,27 +6,38 @@
  */
 import type { Node, Pod } from '@skiff/api';
 import type { NodeInfo } from '../../framework/node-info.js';
-import { countMatching, hasAllTopologyKeys, nodeIncluded, selects, type SpreadConstraint } from './constraints.js';
+import { countMatching, hasAllTopologyKeys, inclusionCheck, selects, type SpreadConstraint } from './constraints.js';
 
 export interface SpreadFilterState {
   readonly constraints: readonly SpreadConstraint[];
   /** Per constraint: topology value → matching pods in that domain. */
   readonly counts: ReadonlyArray<ReadonlyMap<string, number>>;
+  /** Per constraint: 1 when its selector matches the incoming pod itself. */
+  readonly selfMatch: readonly number[];
+  /** Per constraint: the global minimum (see {@link globalMinimum}). */
+  readonly minimum: readonly number[];
 }
 
 export function spreadFilterState(pod: Pod, constraints: readonly SpreadConstraint[], nodes: readonly NodeInfo[]): SpreadFilterState {
   const ns = pod.metadata?.namespace ?? 'default';
   const counts = constraints.map(() => new Map<string, number>());
+  const included = inclusionCheck(pod);
   for (const node of nodes) {
     if (!hasAllTopologyKeys(node.node, constraints)) continue;
-    constraints.forEach((c, i) => {
-      if (!nodeIncluded(c, pod, node.node)) return;
+    for (let i = 0; i < constraints.length; i++) {
+      const c = constraints[i]!;
+      if (!included(c, node.node)) continue;
       const value = node.node.metadata!.labels![c.topologyKey]!;
       const m = counts[i]!;
       m.set(value, (m.get(value) ?? 0) + countMatching(c, node, ns));
-    });
+    }
   }
-  return { constraints, counts };
+  return {
+    constraints,
+    counts,
+    selfMatch: constraints.map((c) => (selects(c, pod) ? 1 : 0)),
+    minimum: constraints.map((c, i) => globalMinimum(c, counts[i]!)),
+  };
 }
 
 /** The smallest domain count; 0 when fewer domains than minDomains exist. */
@@ -41,15 +52,13 @@ function globalMinimum(c: SpreadConstraint, counts: ReadonlyMap<string, number>)
 export type SpreadVerdict = 'fits' | 'missing-label' | 'skew';
 
 /** `count in the node's domain + (1 if the pod matches itself) - global minimum <= maxSkew`, per constraint. */
-export function spreadVerdict(state: SpreadFilterState, pod: Pod, node: Node): SpreadVerdict {
+export function spreadVerdict(state: SpreadFilterState, node: Node): SpreadVerdict {
   const labels = node.metadata?.labels ?? {};
   for (let i = 0; i < state.constraints.length; i++) {
     const c = state.constraints[i]!;
     const value = labels[c.topologyKey];
     if (value === undefined) return 'missing-label';
-    const counts = state.counts[i]!;
-    const self = selects(c, pod) ? 1 : 0;
-    if ((counts.get(value) ?? 0) + self - globalMinimum(c, counts) > c.maxSkew) return 'skew';
+    if ((state.counts[i]!.get(value) ?? 0) + state.selfMatch[i]! - state.minimum[i]! > c.maxSkew) return 'skew';
   }
   return 'fits';
 }

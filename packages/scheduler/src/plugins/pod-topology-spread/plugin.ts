@@ -49,7 +49,7 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
   filter(state: CycleState, pod: PodInfo, node: NodeInfo): Status | null {
     const s = state.read<SpreadFilterState>(FILTER_KEY);
     if (s === undefined) return status(Code.Error, `${POD_TOPOLOGY_SPREAD}: no PreFilter state`);
-    const verdict = spreadVerdict(s, pod.pod, node.node);
+    const verdict = spreadVerdict(s, node.node);
     if (verdict === 'missing-label') return status(Code.UnschedulableAndUnresolvable, ERR_REASON_NODE_LABEL_NOT_MATCH);
     if (verdict === 'skew') return status(Code.Unschedulable, ERR_REASON_CONSTRAINTS_NOT_MATCH);
     return null;

@@ -8,7 +8,7 @@
 import type { Pod } from '@skiff/api';
 import { MAX_NODE_SCORE } from '../../framework/interfaces.js';
 import type { NodeInfo } from '../../framework/node-info.js';
-import { countMatching, hasAllTopologyKeys, LABEL_HOSTNAME, nodeIncluded, type SpreadConstraint } from './constraints.js';
+import { countMatching, hasAllTopologyKeys, inclusionCheck, LABEL_HOSTNAME, type SpreadConstraint } from './constraints.js';
 
 export interface SpreadScoreState {
   readonly constraints: readonly SpreadConstraint[];
@@ -44,13 +44,14 @@ export function spreadScoreState(
     Math.log((c.topologyKey === LABEL_HOSTNAME ? feasible.length - ignored.size : counts[i]!.size) + 2),
   );
   const ns = pod.metadata?.namespace ?? 'default';
+  const included = inclusionCheck(pod);
   for (const node of all) {
     if (requireAllTopologies && !hasAllTopologyKeys(node.node, constraints)) continue;
     constraints.forEach((c, i) => {
       if (c.topologyKey === LABEL_HOSTNAME) return;
       const value = node.node.metadata?.labels?.[c.topologyKey];
       const m = counts[i]!;
-      if (value === undefined || !m.has(value) || !nodeIncluded(c, pod, node.node)) return;
+      if (value === undefined || !m.has(value) || !included(c, node.node)) return;
       m.set(value, m.get(value)! + countMatching(c, node, ns));
     });
   }
