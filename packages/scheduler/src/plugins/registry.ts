@@ -31,8 +31,8 @@ const FACTORIES: ReadonlyMap<string, Factory> = new Map<string, Factory>([
   ['NodeResourcesFit', (ctx) => new NodeResourcesFit(ctx.profile.fitStrategy)],
   ['NodeResourcesBalancedAllocation', () => new BalancedAllocation()],
   ['ImageLocality', (ctx) => new ImageLocality(ctx.handle)],
-  ['PodTopologySpread', (ctx) => new PodTopologySpread(ctx.handle)],
-  ['InterPodAffinity', (ctx) => new InterPodAffinity(ctx.handle)],
+  ['PodTopologySpread', (ctx) => new PodTopologySpread(ctx.handle, ctx.profile.spreadDefaults)],
+  ['InterPodAffinity', (ctx) => new InterPodAffinity(ctx.handle, ctx.profile.hardPodAffinityWeight)],
   ['DefaultBinder', (ctx) => new DefaultBinder(ctx.bind)],
 ]);
 

@@ -197,3 +197,28 @@ describe('InterPodAffinity: skipping', () => {
     expect(plugin.eventsToRegister().map((e) => e.resource)).toEqual(['Pod', 'Node']);
   });
 });
+
+describe('NodeInfoStore: the pods the inter-pod plugins read', () => {
+  it('tracks bound and assumed pods, relabels, and forgets them with their node', () => {
+    const { state } = inCluster([zonedNode('n1'), zonedNode('n2')]);
+    const guard = labelledPod(
+      'guard',
+      { app: 'g' },
+      { affinity: antiAffinity({ labelSelector: { matchLabels: { app: 'web' } }, topologyKey: HOST }) },
+    );
+    const placed = bound(state, guard, 'n1');
+    const assumed = labelledPod('assumed', { app: 'web' });
+    state.assume(assumed, 'n2');
+    expect(state.nodes.get('n1')!.pods).toEqual([placed]);
+    expect(state.nodes.get('n2')!.pods).toEqual([assumed]);
+    expect([...state.nodes.nodesWithRequiredAntiAffinity()].map((n) => n.name)).toEqual(['n1']);
+    expect(state.nodes.anyPodScoringOthers()).toBe(false);
+    // A label change on a bound pod replaces the object the plugins read.
+    const relabelled = { ...placed, metadata: { ...placed.metadata, labels: { app: 'g2' } } };
+    state.observePod(relabelled);
+    expect(state.nodes.get('n1')!.pods).toEqual([relabelled]);
+    state.removeNode(zonedNode('n1'));
+    expect(state.nodes.nodesWithRequiredAntiAffinity().size).toBe(0);
+    expect(state.nodes.nodesWithPodAffinity().size).toBe(0);
+  });
+});

@@ -2,13 +2,18 @@
 import { describe, expect, it } from 'vitest';
 import type { Pod } from '@skiff/api';
 import {
+  ClusterState,
   Code,
+  createSchedulerCore,
   CycleState,
+  Framework,
+  KNOWN_PLUGINS,
+  parseSchedulerConfiguration,
+  SYSTEM_DEFAULT_CONSTRAINTS,
   ERR_REASON_CONSTRAINTS_NOT_MATCH,
   ERR_REASON_NODE_LABEL_NOT_MATCH,
   PodTopologySpread,
   podInfo,
-  type Framework,
 } from '@skiff/scheduler';
 import { bound, inCluster, labelledPod, scheduleAndAssume, zonedNode } from './inter-pod-fixtures.js';
 
@@ -150,5 +155,60 @@ describe('PodTopologySpread: ScheduleAnyway and default constraints', () => {
     // The service's replicas: the first takes n1, the second goes to the other zone (n3), not to n1 again.
     expect(scheduleAndAssume(state, framework, labelledPod('s-1', { app: 'svc' }))).toBe('n1');
     expect(scheduleAndAssume(state, framework, labelledPod('s-2', { app: 'svc' }))).toBe('n3');
+  });
+});
+
+describe('pluginConfig of the inter-pod plugins', () => {
+  const parse = (pluginConfig: unknown[]): ReturnType<typeof parseSchedulerConfiguration> =>
+    parseSchedulerConfiguration({ kind: 'KubeSchedulerConfiguration', profiles: [{ pluginConfig }] }, KNOWN_PLUGINS);
+
+  it('reads hardPodAffinityWeight and List default constraints, and names bad fields', () => {
+    const [profile] = parse([
+      { name: 'InterPodAffinity', args: { hardPodAffinityWeight: 0 } },
+      {
+        name: 'PodTopologySpread',
+        args: { defaultingType: 'List', defaultConstraints: [{ maxSkew: 1, topologyKey: ZONE, whenUnsatisfiable: 'DoNotSchedule' }] },
+      },
+    ]);
+    expect(profile!.hardPodAffinityWeight).toBe(0);
+    expect(profile!.spreadDefaults).toEqual([{ maxSkew: 1, topologyKey: ZONE, whenUnsatisfiable: 'DoNotSchedule' }]);
+    expect(parse([{ name: 'PodTopologySpread', args: {} }])[0]!.spreadDefaults).toEqual(SYSTEM_DEFAULT_CONSTRAINTS);
+    expect(() => parse([{ name: 'InterPodAffinity', args: { hardPodAffinityWeight: 101 } }])).toThrow(
+      'profiles[0].pluginConfig[0].args.hardPodAffinityWeight: must be an integer in [0, 100]',
+    );
+    expect(() =>
+      parse([
+        {
+          name: 'PodTopologySpread',
+          args: {
+            defaultingType: 'List',
+            defaultConstraints: [{ maxSkew: 1, topologyKey: ZONE, whenUnsatisfiable: 'DoNotSchedule', labelSelector: {} }],
+          },
+        },
+      ]),
+    ).toThrow('profiles[0].pluginConfig[0].args.defaultConstraints[0].labelSelector: must not be set for default constraints');
+  });
+
+  it('hardPodAffinityWeight 0 turns off the pull of placed pods’ required affinity', () => {
+    const [profile] = parse([{ name: 'InterPodAffinity', args: { hardPodAffinityWeight: 0 } }]);
+    const state = new ClusterState(createSchedulerCore('ts'));
+    for (const n of [zonedNode('n1'), zonedNode('n2')]) state.upsertNode(n);
+    const framework = new Framework({ profile: profile!, nodes: state.nodes, core: state.core, bind: () => Promise.resolve() });
+    const client = labelledPod(
+      'client',
+      { app: 'client' },
+      {
+        affinity: {
+          podAffinity: {
+            requiredDuringSchedulingIgnoredDuringExecution: [
+              { labelSelector: { matchLabels: { app: 'server' } }, topologyKey: 'kubernetes.io/hostname' },
+            ],
+          },
+        },
+      },
+    );
+    bound(state, client, 'n2');
+    // Without the pull, the emptier node wins.
+    expect(placedOn(framework.schedulePod(labelledPod('server', { app: 'server' })))).toBe('n1');
   });
 });
