@@ -6,7 +6,15 @@
 import type { Node, Pod } from '@skiff/api';
 import type { ClusterObjects } from '../../framework/cluster-objects.js';
 import type { NodeInfo } from '../../framework/node-info.js';
-import { addToDomain as add, affinityTerms, domainCount, termMatchesPod, type AffinityTerm, type PodAffinityTerms, type TopologyCounts } from './terms.js';
+import {
+  addToDomain as add,
+  affinityTerms,
+  domainCount,
+  termMatchesPod,
+  type AffinityTerm,
+  type PodAffinityTerms,
+  type TopologyCounts,
+} from './terms.js';
 
 /** What PreFilter computed for one pod. */
 export interface AffinityFilterState {

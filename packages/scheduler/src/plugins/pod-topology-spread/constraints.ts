@@ -107,7 +107,9 @@ export function matchesRequiredNodeAffinity(pod: Pod, node: Node): boolean {
  */
 export function inclusionCheck(pod: Pod): (c: SpreadConstraint, node: Node) => boolean {
   const spec = pod.spec;
-  const affinityMatters = Object.keys(spec?.nodeSelector ?? {}).length > 0 || spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution !== undefined;
+  const affinityMatters =
+    Object.keys(spec?.nodeSelector ?? {}).length > 0 ||
+    spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution !== undefined;
   const tolerations = podTolerations(pod);
   return (c, node) => {
     if (affinityMatters && c.nodeAffinityPolicy === 'Honor' && !matchesRequiredNodeAffinity(pod, node)) return false;
