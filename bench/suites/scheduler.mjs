@@ -11,6 +11,12 @@
 //
 // npm run bench -- scheduler [--nodes=5000] [--pods=10000] [--initial=1000]
 //   [--cores=native,ts] [--runs=1] [--profile] [--apiserver=process]
+//   [--variants=basic,node-affinity,taints,anti-affinity,topology-spread | all]
+// --variants picks the workloads (default basic,anti-affinity,topology-spread,
+// about 3 minutes; `all` adds node-affinity and taints, about 5): basic is
+// SchedulingBasic (its counts set by --nodes/--pods/--initial, run with every
+// core in --cores); the others (bench/scheduler/variants.mjs) use upstream's
+// counts and the native core.
 // --profile writes a V8 CPU profile of the scheduling window per run and
 // prints where the time went; --apiserver=process runs `skiff apiserver` as a
 // child process (its own event loop, as `skiff up` runs it) instead of in this
@@ -25,6 +31,7 @@ import { createMetricsRegistry, silentLogger } from '@skiff/telemetry';
 import { figure, machine, table } from '../report.mjs';
 import { apiClients, createObjects, nodeObject, podObject, procCpuMs, startCluster } from '../scheduler/cluster.mjs';
 import { startProfile, summarize } from '../scheduler/profile.mjs';
+import { namespaceObject, VARIANTS } from '../scheduler/variants.mjs';
 
 const ALLOCATABLE = { cpu: '4', memory: '32Gi', pods: '110' };
 const REQUESTS = { cpu: '100m', memory: '100Mi' };
@@ -51,15 +58,33 @@ async function attempts(metrics) {
   return { scheduled, failed };
 }
 
-/** One SchedulingBasic run on a fresh cluster with the given core. */
-async function runOnce(core, { nodes, pods, initial, profile, apiserver }) {
+/** SchedulingBasic: plain nodes and pods (100m / 100Mi). */
+function basicWorkload(nodes, initial, pods) {
+  return {
+    name: 'SchedulingBasic',
+    upstream: { threshold: 680, workload: 'misc/SchedulingBasic 5000Nodes_10000Pods' },
+    nodes,
+    initial,
+    pods,
+    namespaces: [],
+    node: (i) => nodeObject(`node-${i}`, ALLOCATABLE),
+    initialPod: (i, nodeName) => podObject('default', `initial-${i}`, REQUESTS, nodeName),
+    pod: (i) => podObject('default', `pod-${i}`, REQUESTS),
+  };
+}
+
+/** One run of a workload on a fresh cluster with the given core. */
+async function runOnce(core, workload, { profile, apiserver }) {
+  const { nodes, initial, pods } = workload;
   const cluster = await startCluster({ apiserver });
   try {
     const clients = apiClients(cluster.apiUrl, CLIENTS);
     const loadStart = performance.now();
-    await createObjects(clients, nodes, (i) => nodeObject(`node-${i}`, ALLOCATABLE), IN_FLIGHT);
-    await createObjects(clients, initial, (i) => podObject('default', `initial-${i}`, REQUESTS, `node-${i % nodes}`), IN_FLIGHT);
-    await createObjects(clients, pods, (i) => podObject('default', `pod-${i}`, REQUESTS), IN_FLIGHT);
+    await createObjects(clients, workload.namespaces.length, (i) => namespaceObject(workload.namespaces[i]), IN_FLIGHT);
+    await createObjects(clients, nodes, (i) => workload.node(i), IN_FLIGHT);
+    const initialNode = workload.initialNode ?? ((i) => `node-${i % nodes}`);
+    await createObjects(clients, initial, (i) => workload.initialPod(i, initialNode(i, nodes)), IN_FLIGHT);
+    await createObjects(clients, pods, (i) => workload.pod(i), IN_FLIGHT);
     const loadMs = performance.now() - loadStart;
     await cluster.waitPublished();
     const startRevision = await cluster.storeRevision();
@@ -139,36 +164,18 @@ function printSummary(run) {
   );
 }
 
-export async function run(args) {
-  if (option(args, 'workload', 'SchedulingBasic') === 'PreemptionAsync')
-    return (await import('../scheduler/preemption-async.mjs')).run(args);
-  const nodes = Number(option(args, 'nodes', '5000'));
-  const pods = Number(option(args, 'pods', '10000'));
-  const initial = Number(option(args, 'initial', '1000'));
-  const runs = Number(option(args, 'runs', '1'));
-  const cores = option(args, 'cores', 'native,ts').split(',');
-  const profile = option(args, 'profile', 'false') === 'true';
-  const apiserver = option(args, 'apiserver', 'in-process');
-  process.stdout.write(`scheduler on ${machine()}\n`);
-  process.stdout.write(
-    `SchedulingBasic: ${nodes} nodes, ${initial} initial pods, ${pods} measured pods; apiserver ${apiserver}; ${runs} run(s) per core\n`,
-  );
-  const results = new Map(cores.map((c) => [c, []]));
-  for (let r = 0; r < runs; r++) {
-    for (const core of cores) {
-      const result = await runOnce(core, { nodes, pods, initial, profile, apiserver });
-      results.get(core).push(result);
-      process.stderr.write(`  run ${r + 1} ${core}: ${result.podsPerSecond.toFixed(0)} pods/s\n`);
-      if (result.summary !== undefined) printSummary(result);
-    }
-  }
+/** The pods/s rows and figures of one workload, per core. */
+function report(workload, results, cores, apiserver) {
+  const { nodes, pods } = workload;
   const rows = [];
   for (const core of cores) {
     const all = results.get(core);
     const pick = (f) => median(all.map(f));
     rows.push({
+      workload: workload.name,
       core,
       'pods/s': pick((x) => x.podsPerSecond).toFixed(0),
+      'upstream CI threshold': workload.upstream.threshold ?? '-',
       'first→last bind s': pick((x) => x.seconds).toFixed(2),
       'scheduler sync s': pick((x) => x.syncMs / 1000).toFixed(2),
       'node CPU (cores)': pick((x) => x.nodeCpu).toFixed(2),
@@ -180,13 +187,52 @@ export async function run(args) {
       'max pods/node': pick((x) => x.maxPerNode),
       'load s': pick((x) => x.loadMs / 1000).toFixed(1),
     });
-    const metric = `SchedulingBasic_${nodes}Nodes_${pods}Pods${core === 'native' ? '' : `_${core}`}${apiserver === 'process' ? '_apiserverProcess' : ''}`;
+    const metric = `${workload.name}_${nodes}Nodes_${pods}Pods${core === 'native' ? '' : `_${core}`}${apiserver === 'process' ? '_apiserverProcess' : ''}`;
     figure(
       'scheduler',
       metric,
       pick((x) => x.podsPerSecond),
       'pods/s',
     );
+  }
+  return rows;
+}
+
+export async function run(args) {
+  // --workload=PreemptionAsync: upstream's preemption workload (bench/scheduler/preemption-async.mjs).
+  if (option(args, 'workload', 'SchedulingBasic') === 'PreemptionAsync')
+    return (await import('../scheduler/preemption-async.mjs')).run(args);
+  const nodes = Number(option(args, 'nodes', '5000'));
+  const pods = Number(option(args, 'pods', '10000'));
+  const initial = Number(option(args, 'initial', '1000'));
+  const runs = Number(option(args, 'runs', '1'));
+  const cores = option(args, 'cores', 'native,ts').split(',');
+  const profile = option(args, 'profile', 'false') === 'true';
+  const apiserver = option(args, 'apiserver', 'in-process');
+  const picked = option(args, 'variants', 'basic,anti-affinity,topology-spread');
+  const names = picked === 'all' ? ['basic', ...Object.keys(VARIANTS)] : picked.split(',');
+  for (const name of names) {
+    if (name !== 'basic' && VARIANTS[name] === undefined)
+      throw new Error(`unknown variant ${name}; known: basic, ${Object.keys(VARIANTS).join(', ')}`);
+  }
+  process.stdout.write(`scheduler on ${machine()}\n`);
+  const rows = [];
+  for (const name of names) {
+    const workload = name === 'basic' ? basicWorkload(nodes, initial, pods) : VARIANTS[name];
+    const workloadCores = name === 'basic' ? cores : ['native'];
+    process.stdout.write(
+      `${workload.name}: ${workload.nodes} nodes, ${workload.initial} initial pods, ${workload.pods} measured pods; apiserver ${apiserver}; ${runs} run(s) per core\n`,
+    );
+    const results = new Map(workloadCores.map((c) => [c, []]));
+    for (let r = 0; r < runs; r++) {
+      for (const core of workloadCores) {
+        const result = await runOnce(core, workload, { profile, apiserver });
+        results.get(core).push(result);
+        process.stderr.write(`  ${workload.name} run ${r + 1} ${core}: ${result.podsPerSecond.toFixed(0)} pods/s\n`);
+        if (result.summary !== undefined) printSummary(result);
+      }
+    }
+    rows.push(...report(workload, results, workloadCores, apiserver));
   }
   table(rows);
 }

@@ -46,6 +46,7 @@ export function podHoldings(pod: Pod): { requests: PodRequests; usage: PodUsage 
     nonZeroMilliCpu: info.resources.nonZeroMilliCpu,
     nonZeroMemoryBytes: info.resources.nonZeroMemoryBytes,
     ports: podHostPorts(pod),
+    pod,
   };
   return { requests: coreRequests(info), usage };
 }
@@ -84,6 +85,12 @@ export class ClusterState {
     if (held !== undefined && held.node === node) {
       held.assumed = false;
       held.pod = pod;
+      // The inter-pod plugins read labels and affinity terms from the latest object.
+      const previous = held.usage.pod;
+      if (previous !== undefined && previous !== pod) {
+        this.nodes.replacePod(node, previous, pod);
+        held.usage = { ...held.usage, pod };
+      }
       return;
     }
     if (held !== undefined) this.forget(key);

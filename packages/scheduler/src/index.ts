@@ -73,3 +73,18 @@ export { brokenLinear, leastRequested, mostRequested, strategyScore, DEFAULT_SCO
 export type { ScoringStrategy, ResourceWeight, ShapePoint } from './plugins/scoring-strategies.js';
 export { untoleratedTaintReason } from './plugins/taint-toleration.js';
 export { toleratesTaint } from './plugins/tolerations.js';
+export { NO_CLUSTER_OBJECTS } from './framework/cluster-objects.js';
+export type { ClusterObjects } from './framework/cluster-objects.js';
+export { ClusterObjectInformers } from './cluster-objects.js';
+export {
+  InterPodAffinity,
+  ERR_REASON_AFFINITY_RULES_NOT_MATCH,
+  ERR_REASON_ANTI_AFFINITY_RULES_NOT_MATCH,
+  ERR_REASON_EXISTING_ANTI_AFFINITY_RULES_NOT_MATCH,
+} from './plugins/inter-pod-affinity/plugin.js';
+export {
+  PodTopologySpread,
+  ERR_REASON_CONSTRAINTS_NOT_MATCH,
+  ERR_REASON_NODE_LABEL_NOT_MATCH,
+} from './plugins/pod-topology-spread/plugin.js';
+export { SYSTEM_DEFAULT_CONSTRAINTS } from './plugins/pod-topology-spread/constraints.js';

@@ -23,6 +23,7 @@ import {
 import { ApiClient, EventRecorder, Informer } from '@skiff/client';
 import { context, SpanStatusCode, trace } from '@opentelemetry/api';
 import { contextOfObject, lifecyclePhaseHistogram, tracer, type Logger } from '@skiff/telemetry';
+import { ClusterObjectInformers } from './cluster-objects.js';
 import { ClusterState, occupiesNode } from './cluster-state.js';
 import { createSchedulerCore } from './core/index.js';
 import type { SchedulerCoreKind } from './core/contract.js';
@@ -50,6 +51,14 @@ export interface SchedulerOptions {
 
 const schedulerTracer = tracer('scheduler');
 
+/** True when both versions carry the same labels (the inter-pod plugins' input). */
+function sameLabels(a: Pod, b: Pod): boolean {
+  const x = a.metadata?.labels ?? {};
+  const y = b.metadata?.labels ?? {};
+  const keys = Object.keys(x);
+  return keys.length === Object.keys(y).length && keys.every((k) => x[k] === y[k]);
+}
+
 /** True when the scheduler should try to place this pod (one of its profiles is the pod's schedulerName). */
 export function needsScheduling(pod: Pod, schedulerNames: string | ReadonlySet<string>): boolean {
   const name = pod.spec?.schedulerName ?? 'default-scheduler';
@@ -67,6 +76,8 @@ export class Scheduler {
   private readonly state: ClusterState;
   private readonly pods: Informer<Pod>;
   private readonly nodes: Informer<Node>;
+  /** Namespaces, Services, ReplicaSets: for InterPodAffinity and PodTopologySpread. */
+  private readonly objects: ClusterObjectInformers;
   private readonly recorder: EventRecorder;
   /** Profile name → its framework. */
   private readonly frameworks = new Map<string, Framework>();
@@ -98,11 +109,13 @@ export class Scheduler {
       schedulerName: profiles[0]?.schedulerName ?? 'default-scheduler',
       metrics: options.metrics,
     });
+    this.objects = new ClusterObjectInformers(options);
     for (const profile of profiles) {
       const framework = new Framework({
         profile,
         nodes: this.state.nodes,
         core: this.state.core,
+        objects: this.objects,
         metrics: frameworkMetrics,
         bind: (pod, node) => this.bind(pod, node),
         nominator: this.nominator,
@@ -136,10 +149,15 @@ export class Scheduler {
       logger,
       desc: PODS,
       handlers: {
-        onAdd: (p) => this.observe(p),
+        onAdd: (p) => {
+          this.observe(p);
+          if (occupiesNode(p)) this.onClusterEvent({ resource: 'Pod', actions: ActionType.Add });
+        },
         onUpdate: (old, p) => {
           this.observe(p, old);
           if (occupiesNode(old) && !occupiesNode(p)) this.onClusterEvent({ resource: 'Pod', actions: ActionType.Delete });
+          else if (!occupiesNode(old) && occupiesNode(p)) this.onClusterEvent({ resource: 'Pod', actions: ActionType.Add });
+          else if (occupiesNode(p) && !sameLabels(old, p)) this.onClusterEvent({ resource: 'Pod', actions: ActionType.Update });
         },
         onDelete: (p) => {
           this.state.deletePod(p);
@@ -189,6 +207,7 @@ export class Scheduler {
 
   /** Syncs both informers, then starts the scheduling loop. */
   async start(): Promise<void> {
+    await this.objects.start();
     await this.nodes.start();
     await this.pods.start();
     this.running = true;
@@ -204,6 +223,7 @@ export class Scheduler {
     await this.preemption.drain();
     await this.pods.stop();
     await this.nodes.stop();
+    await this.objects.stop();
   }
 
   private observe(pod: Pod, old?: Pod): void {

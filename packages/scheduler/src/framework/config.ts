@@ -5,6 +5,8 @@
  * as upstream does: the default list minus `disabled` (`*` disables every default), an
  * enabled plugin that is a default keeps its place with the new weight, others are appended.
  */
+import type { DefaultConstraint } from '../plugins/pod-topology-spread/constraints.js';
+import { parseDefaultConstraints, parseHardPodAffinityWeight } from './inter-pod-args.js';
 import { DEFAULT_SCORING_STRATEGY, type ResourceWeight, type ScoringStrategy, type ShapePoint } from '../plugins/scoring-strategies.js';
 
 /** A plugin enabled at one extension point, with its score weight. */
@@ -22,6 +24,10 @@ export interface Profile {
   readonly schedulerName: string;
   readonly plugins: Readonly<Record<ExtensionPointName, readonly EnabledPlugin[]>>;
   readonly fitStrategy: ScoringStrategy;
+  /** InterPodAffinityArgs.hardPodAffinityWeight (default 1). */
+  readonly hardPodAffinityWeight?: number;
+  /** PodTopologySpreadArgs' default constraints (default: upstream's system defaults). */
+  readonly spreadDefaults?: readonly DefaultConstraint[];
 }
 
 /** The default scheduler name. */
@@ -32,14 +38,32 @@ const p = (name: string, weight = 0): EnabledPlugin => ({ name, weight });
 /** Upstream's default profile, restricted to the plugins Skiff has, in upstream's order. */
 export const DEFAULT_PLUGINS: Readonly<Record<ExtensionPointName, readonly EnabledPlugin[]>> = {
   // TaintToleration's PreFilter is Skiff's (Skip when no node has a hard taint).
-  preFilter: [p('NodeAffinity'), p('NodePorts'), p('NodeName'), p('TaintToleration')],
-  filter: [p('NodeUnschedulable'), p('NodeName'), p('TaintToleration'), p('NodeAffinity'), p('NodePorts'), p('NodeResourcesFit')],
+  preFilter: [p('NodeAffinity'), p('NodePorts'), p('NodeName'), p('TaintToleration'), p('PodTopologySpread'), p('InterPodAffinity')],
+  filter: [
+    p('NodeUnschedulable'),
+    p('NodeName'),
+    p('TaintToleration'),
+    p('NodeAffinity'),
+    p('NodePorts'),
+    p('NodeResourcesFit'),
+    p('PodTopologySpread'),
+    p('InterPodAffinity'),
+  ],
   postFilter: [p('DefaultPreemption')],
-  preScore: [p('TaintToleration'), p('NodeAffinity'), p('NodeResourcesBalancedAllocation'), p('ImageLocality')],
+  preScore: [
+    p('TaintToleration'),
+    p('NodeAffinity'),
+    p('PodTopologySpread'),
+    p('InterPodAffinity'),
+    p('NodeResourcesBalancedAllocation'),
+    p('ImageLocality'),
+  ],
   score: [
     p('TaintToleration', 3),
     p('NodeAffinity', 2),
     p('NodeResourcesFit', 1),
+    p('PodTopologySpread', 2),
+    p('InterPodAffinity', 2),
     p('NodeResourcesBalancedAllocation', 1),
     p('ImageLocality', 1),
   ],
@@ -52,6 +76,10 @@ export const DEFAULT_PLUGINS: Readonly<Record<ExtensionPointName, readonly Enabl
 /** A configuration the scheduler cannot run with; the message names the field. */
 export class ConfigurationError extends Error {
   override readonly name = 'ConfigurationError';
+}
+
+function fail(message: string): never {
+  throw new ConfigurationError(message);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -178,13 +206,17 @@ export function parseSchedulerConfiguration(doc: unknown, known: ReadonlySet<str
       EXTENSION_POINTS.map((point) => [point, mergePlugins(DEFAULT_PLUGINS[point], pluginSets[point], `${field}.plugins.${point}`, known)]),
     ) as Record<ExtensionPointName, EnabledPlugin[]>;
     let fitStrategy = DEFAULT_SCORING_STRATEGY;
+    let hardPodAffinityWeight: number | undefined;
+    let spreadDefaults: readonly DefaultConstraint[] | undefined;
     list(raw['pluginConfig'], `${field}.pluginConfig`).forEach((c, j) => {
       const at = `${field}.pluginConfig[${j}]`;
       if (!isRecord(c)) throw new ConfigurationError(`${at}: must be an object`);
       const name = str(c['name'], `${at}.name`);
       if (!known.has(name)) throw new ConfigurationError(`${at}.name: unknown plugin "${name}"`);
       if (name === 'NodeResourcesFit') fitStrategy = parseFitStrategy(c['args'], `${at}.args`);
+      if (name === 'InterPodAffinity') hardPodAffinityWeight = parseHardPodAffinityWeight(c['args'], `${at}.args`, fail);
+      if (name === 'PodTopologySpread') spreadDefaults = parseDefaultConstraints(c['args'], `${at}.args`, fail);
     });
-    return { schedulerName, plugins, fitStrategy };
+    return { schedulerName, plugins, fitStrategy, hardPodAffinityWeight, spreadDefaults };
   });
 }

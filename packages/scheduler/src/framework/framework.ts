@@ -35,6 +35,7 @@ import { TAINT_TOLERATION } from '../plugins/taint-toleration.js';
 import { createPlugin, type PluginContext, type PluginFactory } from '../plugins/registry.js';
 import type { BindFunction } from '../plugins/default-binder.js';
 import type { ExtensionPointName, Profile } from './config.js';
+import { NO_CLUSTER_OBJECTS, type ClusterObjects } from './cluster-objects.js';
 import { CORE_FILTERS, coreQuery, coreWeights, type CoreFilters } from './core-weights.js';
 import { fitErrorMessage } from './diagnosis.js';
 import type { ClusterEvent } from './events.js';
@@ -87,6 +88,8 @@ export interface FrameworkOptions {
   readonly nodes: NodeInfoStore;
   readonly core: SchedulerCore;
   readonly bind: BindFunction;
+  /** Namespaces and pod-selecting controllers for the inter-pod plugins (default: none known). */
+  readonly objects?: ClusterObjects;
   readonly metrics?: FrameworkMetrics;
   /**
    * False: never use the core, run every plugin in TypeScript (the reference the tests compare
@@ -129,6 +132,7 @@ function has<K extends string>(plugin: Plugin, method: K): boolean {
 export class Framework implements FrameworkHandle {
   readonly profileName: string;
   readonly nodes: NodeInfoStore;
+  readonly objects: ClusterObjects;
   private readonly core: SchedulerCore;
   private readonly metrics: FrameworkMetrics | undefined;
   private readonly sample: () => boolean;
@@ -156,6 +160,7 @@ export class Framework implements FrameworkHandle {
     const { profile } = options;
     this.profileName = profile.schedulerName;
     this.nodes = options.nodes;
+    this.objects = options.objects ?? NO_CLUSTER_OBJECTS;
     this.core = options.core;
     this.metrics = options.metrics;
     this.sample = options.sample ?? (() => Math.random() * 100 < PLUGIN_METRICS_SAMPLE_PERCENT);

@@ -9,6 +9,7 @@
  * Unreserve in reverse order and returns the pod to the queue.
  */
 import type { Pod } from '@skiff/api';
+import type { ClusterObjects } from './cluster-objects.js';
 import type { ClusterEvent } from './events.js';
 import type { NodeInfo, NodeInfoStore } from './node-info.js';
 import type { PodResources } from './resources.js';
@@ -50,9 +51,13 @@ export interface PodInfo {
   readonly resources: PodResources;
 }
 
-/** What the framework lends plugins: the node snapshot, and Filter for what-ifs (preemption). */
+/**
+ * What the framework lends plugins: the node snapshot, the cluster objects the inter-pod plugins read,
+ * and Filter for what-ifs (preemption).
+ */
 export interface FrameworkHandle {
   readonly nodes: NodeInfoStore;
+  readonly objects: ClusterObjects;
   /**
    * Runs the cycle's filters (those PreFilter did not skip) on one node record, possibly a
    * copy with pods removed, counting the pods nominated there as Filter does. Null: it fits.

@@ -4,7 +4,7 @@
  * the images it reports. `NodeInfoStore` keeps the records in the same order as the scheduler
  * core's table (append new, swap-remove), so the core's per-node arrays index it directly.
  */
-import type { Node } from '@skiff/api';
+import type { Node, Pod } from '@skiff/api';
 import { quantityValue, type ResourceVector } from './resources.js';
 
 /** A host port a pod holds on its node. */
@@ -22,6 +22,33 @@ export interface PodUsage {
   readonly nonZeroMilliCpu: number;
   readonly nonZeroMemoryBytes: number;
   readonly ports: readonly HostPort[];
+  /** The pod itself, for the plugins that look at the pods on a node (labels, affinity terms). */
+  readonly pod?: Pod;
+}
+
+/** True when the pod has pod affinity or anti-affinity terms (required or preferred). */
+export function hasPodAffinityTerms(pod: Pod): boolean {
+  const a = pod.spec?.affinity;
+  return a?.podAffinity !== undefined || a?.podAntiAffinity !== undefined;
+}
+
+/**
+ * True when the pod's terms can score other pods' placement: pod affinity (required, through
+ * hardPodAffinityWeight, or preferred) or preferred anti-affinity.
+ */
+export function scoresOtherPods(pod: Pod): boolean {
+  const a = pod.spec?.affinity;
+  const affinity = a?.podAffinity;
+  return (
+    (affinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []).length > 0 ||
+    (affinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []).length > 0 ||
+    (a?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []).length > 0
+  );
+}
+
+/** True when the pod has required pod anti-affinity terms. */
+export function hasRequiredAntiAffinity(pod: Pod): boolean {
+  return (pod.spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []).length > 0;
 }
 
 /** One node as the plugins see it. Plugins read it; only the store writes it. */
@@ -45,6 +72,12 @@ export interface NodeInfo {
   readonly usedPorts: HostPort[];
   /** Normalized image name → size in bytes, from `status.images`. */
   images: Map<string, number>;
+  /** The accounted pods (bound and assumed), for the inter-pod plugins. */
+  readonly pods: Pod[];
+  /** The subset of {@link pods} with pod affinity or anti-affinity terms. */
+  readonly podsWithAffinity: Pod[];
+  /** The subset of {@link pods} with required pod anti-affinity terms. */
+  readonly podsWithRequiredAntiAffinity: Pod[];
 }
 
 /** `nginx` → `nginx:latest`; a name with a tag or digest is kept as it is (as upstream). */
@@ -94,7 +127,23 @@ function emptyInfo(name: string, node: Node): NodeInfo {
     podCount: 0,
     usedPorts: [],
     images: new Map(),
+    pods: [],
+    podsWithAffinity: [],
+    podsWithRequiredAntiAffinity: [],
   };
+}
+
+function removeItem<T>(list: T[], item: T): void {
+  const i = list.indexOf(item);
+  if (i >= 0) list.splice(i, 1);
+}
+
+/** Adds or removes the pod in the node's pod lists. */
+function trackPod(info: NodeInfo, pod: Pod, sign: 1 | -1): void {
+  const edit = sign === 1 ? (l: Pod[]): void => void l.push(pod) : (l: Pod[]): void => removeItem(l, pod);
+  edit(info.pods);
+  if (hasPodAffinityTerms(pod)) edit(info.podsWithAffinity);
+  if (hasRequiredAntiAffinity(pod)) edit(info.podsWithRequiredAntiAffinity);
 }
 
 function account(info: NodeInfo, usage: PodUsage, sign: 1 | -1): void {
@@ -143,6 +192,12 @@ export class NodeInfoStore {
   private preferNoScheduleNodes = 0;
   /** How many nodes carry at least one NoSchedule or NoExecute taint. */
   private hardTaintNodes = 0;
+  /** Nodes holding pods with pod affinity or anti-affinity terms. */
+  private readonly affinityNodes = new Set<NodeInfo>();
+  /** Nodes holding pods with required pod anti-affinity terms. */
+  private readonly antiAffinityNodes = new Set<NodeInfo>();
+  /** How many accounted pods have terms that score other pods ({@link scoresOtherPods}). */
+  private scoringPods = 0;
 
   /** Nodes in table order (the live array: do not modify). */
   list(): readonly NodeInfo[] {
@@ -173,6 +228,21 @@ export class NodeInfoStore {
     return this.hardTaintNodes > 0;
   }
 
+  /** The nodes holding pods with pod affinity or anti-affinity terms (InterPodAffinity's scoring looks at them). */
+  nodesWithPodAffinity(): ReadonlySet<NodeInfo> {
+    return this.affinityNodes;
+  }
+
+  /** True when some accounted pod has terms that score other pods' placement. */
+  anyPodScoringOthers(): boolean {
+    return this.scoringPods > 0;
+  }
+
+  /** The nodes holding pods with required anti-affinity terms (InterPodAffinity's filter checks them). */
+  nodesWithRequiredAntiAffinity(): ReadonlySet<NodeInfo> {
+    return this.antiAffinityNodes;
+  }
+
   /** Adds a node or refreshes a known one in place (same order rules as the core table). */
   upsert(node: Node): void {
     const name = node.metadata?.name ?? '';
@@ -193,10 +263,14 @@ export class NodeInfoStore {
 
   /** Forgets a node (swap-remove) and the pods accounted on it. */
   remove(name: string): void {
+    const pending = this.pending.get(name);
+    if (pending !== undefined) this.forgetPods(pending);
     this.pending.delete(name);
     const at = this.index.get(name);
     if (at === undefined) return;
-    this.forgetNodeFacts(this.infos[at]!);
+    const gone = this.infos[at]!;
+    this.forgetNodeFacts(gone);
+    this.forgetPods(gone);
     this.index.delete(name);
     const last = this.infos.pop()!;
     if (at < this.infos.length) {
@@ -213,6 +287,31 @@ export class NodeInfoStore {
       this.pending.set(nodeName, info);
     }
     account(info, usage, 1);
+    if (usage.pod !== undefined) this.countPod(info, usage.pod, 1);
+  }
+
+  /** Replaces the accounted pod object (its labels changed) without touching the resources. */
+  replacePod(nodeName: string, previous: Pod, next: Pod): void {
+    const info = this.get(nodeName) ?? this.pending.get(nodeName);
+    if (info === undefined || !info.pods.includes(previous)) return;
+    this.countPod(info, previous, -1);
+    this.countPod(info, next, 1);
+  }
+
+  /** The node's pods leave the affinity sets (the node is gone). */
+  private forgetPods(info: NodeInfo): void {
+    for (const pod of info.podsWithAffinity) if (scoresOtherPods(pod)) this.scoringPods -= 1;
+    this.affinityNodes.delete(info);
+    this.antiAffinityNodes.delete(info);
+  }
+
+  private countPod(info: NodeInfo, pod: Pod, sign: 1 | -1): void {
+    trackPod(info, pod, sign);
+    if (scoresOtherPods(pod)) this.scoringPods += sign;
+    // Pods on a pending (not yet known) node count too: they join the node when it arrives.
+    const mark = (set: Set<NodeInfo>, has: boolean): void => void (has ? set.add(info) : set.delete(info));
+    mark(this.affinityNodes, info.podsWithAffinity.length > 0);
+    mark(this.antiAffinityNodes, info.podsWithRequiredAntiAffinity.length > 0);
   }
 
   /** Undoes {@link addPod} with the same usage. */
@@ -220,6 +319,7 @@ export class NodeInfoStore {
     const info = this.get(nodeName) ?? this.pending.get(nodeName);
     if (info === undefined) return;
     account(info, usage, -1);
+    if (usage.pod !== undefined) this.countPod(info, usage.pod, -1);
     if (this.pending.has(nodeName) && info.podCount === 0) this.pending.delete(nodeName);
   }
 

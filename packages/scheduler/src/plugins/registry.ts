@@ -6,11 +6,13 @@ import { BalancedAllocation } from './balanced-allocation.js';
 import { DefaultBinder, type BindFunction } from './default-binder.js';
 import { DefaultPreemption } from './default-preemption.js';
 import { ImageLocality } from './image-locality.js';
+import { InterPodAffinity } from './inter-pod-affinity/plugin.js';
 import { NodeAffinity } from './node-affinity.js';
 import { NodeName } from './node-name.js';
 import { NodePorts } from './node-ports.js';
 import { NodeResourcesFit } from './node-resources-fit.js';
 import { NodeUnschedulable } from './node-unschedulable.js';
+import { PodTopologySpread } from './pod-topology-spread/plugin.js';
 import { TaintToleration } from './taint-toleration.js';
 
 /** What a plugin factory gets. */
@@ -35,6 +37,8 @@ const FACTORIES: ReadonlyMap<string, Factory> = new Map<string, Factory>([
   ['NodeResourcesFit', (ctx) => new NodeResourcesFit(ctx.profile.fitStrategy)],
   ['NodeResourcesBalancedAllocation', () => new BalancedAllocation()],
   ['ImageLocality', (ctx) => new ImageLocality(ctx.handle)],
+  ['PodTopologySpread', (ctx) => new PodTopologySpread(ctx.handle, ctx.profile.spreadDefaults)],
+  ['InterPodAffinity', (ctx) => new InterPodAffinity(ctx.handle, ctx.profile.hardPodAffinityWeight)],
   ['DefaultBinder', (ctx) => new DefaultBinder(ctx.bind)],
   ['DefaultPreemption', (ctx) => new DefaultPreemption(ctx.handle, ctx.preemption)],
 ]);

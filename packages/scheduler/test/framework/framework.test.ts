@@ -216,6 +216,8 @@ describe('KubeSchedulerConfiguration', () => {
       'TaintToleration=3',
       'NodeAffinity=2',
       'NodeResourcesFit=1',
+      'PodTopologySpread=2',
+      'InterPodAffinity=2',
       'NodeResourcesBalancedAllocation=1',
       'ImageLocality=1',
     ]);

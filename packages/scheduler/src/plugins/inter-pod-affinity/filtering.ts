@@ -1,0 +1,122 @@
+/**
+ * InterPodAffinity's PreFilter state and Filter checks (kube-scheduler's `filtering.go`):
+ * PreFilter counts, once per cycle, the matching pods per topology domain, so Filter decides
+ * each node by a few map lookups.
+ */
+import type { Node, Pod } from '@skiff/api';
+import type { ClusterObjects } from '../../framework/cluster-objects.js';
+import type { NodeInfo } from '../../framework/node-info.js';
+import {
+  addToDomain as add,
+  affinityTerms,
+  domainCount,
+  termMatchesPod,
+  type AffinityTerm,
+  type PodAffinityTerms,
+  type TopologyCounts,
+} from './terms.js';
+
+/** What PreFilter computed for one pod. */
+export interface AffinityFilterState {
+  readonly terms: PodAffinityTerms;
+  /** Existing pods whose required anti-affinity terms select the incoming pod, per domain. */
+  readonly existingAntiAffinityCounts: TopologyCounts;
+  /** Existing pods that match all of the incoming pod's required affinity terms, per domain. */
+  readonly affinityCounts: TopologyCounts;
+  /** Existing pods that match one of the incoming pod's required anti-affinity terms, per domain (per term). */
+  readonly antiAffinityCounts: TopologyCounts;
+}
+
+/** True when `pod` matches every term (an affinity series needs all of them). */
+export function matchesAllTerms(terms: readonly AffinityTerm[], pod: Pod, objects: ClusterObjects): boolean {
+  for (const t of terms) if (!termMatchesPod(t, pod, objects)) return false;
+  return terms.length > 0;
+}
+
+/**
+ * Existing pods' required anti-affinity terms that select the incoming pod, counted in the
+ * domains of the nodes those pods run on.
+ */
+function existingAntiAffinity(pod: Pod, nodes: Iterable<NodeInfo>, objects: ClusterObjects): TopologyCounts {
+  const counts: TopologyCounts = new Map();
+  for (const node of nodes) {
+    for (const existing of node.podsWithRequiredAntiAffinity) {
+      for (const t of affinityTerms(existing).requiredAntiAffinity) {
+        if (termMatchesPod(t, pod, objects)) add(counts, node.node, t.topologyKey, 1);
+      }
+    }
+  }
+  return counts;
+}
+
+/** The state for one cycle: `nodes` every node, `antiAffinityNodes` those holding pods with required anti-affinity. */
+export function preFilterState(
+  pod: Pod,
+  nodes: readonly NodeInfo[],
+  antiAffinityNodes: Iterable<NodeInfo>,
+  objects: ClusterObjects,
+): AffinityFilterState {
+  const terms = affinityTerms(pod);
+  const affinityCounts: TopologyCounts = new Map();
+  const antiAffinityCounts: TopologyCounts = new Map();
+  const { requiredAffinity, requiredAntiAffinity } = terms;
+  if (requiredAffinity.length > 0 || requiredAntiAffinity.length > 0) {
+    for (const node of nodes) {
+      for (const existing of node.pods) {
+        if (requiredAffinity.length > 0 && matchesAllTerms(requiredAffinity, existing, objects)) {
+          for (const t of requiredAffinity) add(affinityCounts, node.node, t.topologyKey, 1);
+        }
+        for (const t of requiredAntiAffinity) {
+          if (termMatchesPod(t, existing, objects)) add(antiAffinityCounts, node.node, t.topologyKey, 1);
+        }
+      }
+    }
+  }
+  return {
+    terms,
+    existingAntiAffinityCounts: existingAntiAffinity(pod, antiAffinityNodes, objects),
+    affinityCounts,
+    antiAffinityCounts,
+  };
+}
+
+/**
+ * The node is in a domain with pods matching every required affinity term. Exception, so a
+ * series can start: no pod matches anywhere and the incoming pod matches its own terms.
+ */
+export function satisfiesPodAffinity(state: AffinityFilterState, pod: Pod, node: Node, objects: ClusterObjects): boolean {
+  const terms = state.terms.requiredAffinity;
+  if (terms.length === 0) return true;
+  const labels = node.metadata?.labels ?? {};
+  let podsExist = true;
+  for (const t of terms) {
+    const value = labels[t.topologyKey];
+    // Every topology key must be on the node.
+    if (value === undefined) return false;
+    if (domainCount(state.affinityCounts, t.topologyKey, value) <= 0) podsExist = false;
+  }
+  if (podsExist) return true;
+  return state.affinityCounts.size === 0 && matchesAllTerms(terms, pod, objects);
+}
+
+/** No pod in the node's domain matches one of the incoming pod's required anti-affinity terms. */
+export function satisfiesPodAntiAffinity(state: AffinityFilterState, node: Node): boolean {
+  if (state.antiAffinityCounts.size === 0) return true;
+  const labels = node.metadata?.labels ?? {};
+  for (const t of state.terms.requiredAntiAffinity) {
+    const value = labels[t.topologyKey];
+    if (value !== undefined && domainCount(state.antiAffinityCounts, t.topologyKey, value) > 0) return false;
+  }
+  return true;
+}
+
+/** No existing pod's required anti-affinity term rejects the incoming pod in the node's domains. */
+export function satisfiesExistingPodsAntiAffinity(state: AffinityFilterState, node: Node): boolean {
+  if (state.existingAntiAffinityCounts.size === 0) return true;
+  const labels = node.metadata?.labels ?? {};
+  for (const [key, byValue] of state.existingAntiAffinityCounts) {
+    const value = labels[key];
+    if (value !== undefined && (byValue.get(value) ?? 0) > 0) return false;
+  }
+  return true;
+}
