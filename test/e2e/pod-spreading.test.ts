@@ -94,7 +94,7 @@ describe('pod anti-affinity and topology spread', () => {
       250,
     );
     expect(message).toBe(
-      "0/5 nodes are available: 1 node(s) didn't match Pod's node affinity/selector, 4 node(s) didn't match pod anti-affinity rules.",
+      "0/5 nodes are available: 1 node(s) didn't match Pod's node affinity/selector, 4 node(s) didn't match pod anti-affinity rules. preemption: 0/5 nodes are available: 1 Preemption is not helpful for scheduling, 4 No preemption victims found for incoming pod.",
     );
 
     // A node joining the pool (label change) is an event InterPodAffinity registered: the parked replica lands there.

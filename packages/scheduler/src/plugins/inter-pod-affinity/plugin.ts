@@ -60,7 +60,10 @@ export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScore
   }
 
   filter(state: CycleState, pod: PodInfo, node: NodeInfo): Status | null {
-    const s = state.read<AffinityFilterState>(FILTER_KEY);
+    let s = state.read<AffinityFilterState>(FILTER_KEY);
+    // Called outside a cycle whose PreFilter ran (a what-if on a fresh state): compute the state now.
+    if (s === undefined && this.preFilter(state, pod) === SKIP) return null;
+    s = state.read<AffinityFilterState>(FILTER_KEY);
     if (s === undefined) return status(Code.Error, `${INTER_POD_AFFINITY}: no PreFilter state`);
     if (!satisfiesPodAffinity(s, pod.pod, node.node, this.handle.objects)) {
       return status(Code.UnschedulableAndUnresolvable, ERR_REASON_AFFINITY_RULES_NOT_MATCH);

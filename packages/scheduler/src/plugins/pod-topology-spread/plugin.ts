@@ -47,7 +47,10 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
   }
 
   filter(state: CycleState, pod: PodInfo, node: NodeInfo): Status | null {
-    const s = state.read<SpreadFilterState>(FILTER_KEY);
+    let s = state.read<SpreadFilterState>(FILTER_KEY);
+    // Called outside a cycle whose PreFilter ran (a what-if on a fresh state): compute the state now.
+    if (s === undefined && this.preFilter(state, pod) === SKIP) return null;
+    s = state.read<SpreadFilterState>(FILTER_KEY);
     if (s === undefined) return status(Code.Error, `${POD_TOPOLOGY_SPREAD}: no PreFilter state`);
     const verdict = spreadVerdict(s, node.node);
     if (verdict === 'missing-label') return status(Code.UnschedulableAndUnresolvable, ERR_REASON_NODE_LABEL_NOT_MATCH);
