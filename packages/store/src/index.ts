@@ -3,3 +3,4 @@ export type { Store, StoredObject, StoreChange, StoreWatch, WatchStart, StoreErr
 export { MemoryStore } from './memory-store.js';
 export { JetStreamStore, openJetStreamStore } from './jetstream-store.js';
 export { PublishCoalescer } from './publish-coalescer.js';
+export { writtenJson } from './written-objects.js';

@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { stringify as toYaml } from 'yaml';
 import { ApiError, internalError } from '@skiff/api';
+import { resultJson } from '../storage/object-json.js';
 
 /** Responses that go out as YAML (the client's Accept asked for it). */
 const yamlResponses = new WeakSet<ServerResponse>();
@@ -43,7 +44,7 @@ export function writeJson(res: ServerResponse, code: number, body: unknown, cont
     res.end(yaml);
     return;
   }
-  const text = JSON.stringify(body);
+  const text = resultJson(body) ?? JSON.stringify(body);
   res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text) });
   res.end(text);
 }

@@ -29,7 +29,7 @@ import {
 import { StoreError, type Store, type StoredObject } from '@skiff/store';
 import { trace } from '@opentelemetry/api';
 import { TRACEPARENT_ANNOTATION, traceparentOf, tracer } from '@skiff/telemetry';
-import { objectJson, withRevision } from '../storage/object-json.js';
+import { objectJson, withRevision, writeResult } from '../storage/object-json.js';
 import type { WatchCache } from '../storage/watch-cache.js';
 import { deletionFinalizers, type PropagationRequest } from './deletion-finalizers.js';
 import { recordUpdate } from '../managed-fields/update.js';
@@ -302,7 +302,7 @@ export class GenericRegistry {
         try {
           const revision = await this.store.create(objectKey(desc, namespace, meta.name ?? name), object);
           storage.setAttribute('k8s.resource_version', revision);
-          return withRevision({ revision, object });
+          return writeResult({ revision, object });
         } catch (err) {
           if (!(err instanceof StoreError && err.kind === 'exists')) throw err;
           if (!generated || attempt >= GENERATE_NAME_ATTEMPTS) throw alreadyExists(desc.resource, desc.group, meta.name ?? name);
@@ -522,10 +522,10 @@ export class GenericRegistry {
       ) {
         // The last finalizer is gone from an object being deleted: remove it now.
         const revision = await this.store.delete(objectKey(desc, namespace, name), current.revision, stored);
-        return withRevision({ revision, object: stored });
+        return writeResult({ revision, object: stored });
       }
       const revision = await this.store.update(objectKey(desc, namespace, name), stored, current.revision);
-      return withRevision({ revision, object: stored });
+      return writeResult({ revision, object: stored });
     } catch (err) {
       if (err instanceof StoreError && err.kind === 'conflict') throw conflict(desc.resource, desc.group, name);
       if (err instanceof StoreError && err.kind === 'not-found') throw notFound(desc.resource, desc.group, name);
