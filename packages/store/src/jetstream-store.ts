@@ -20,7 +20,7 @@ import {
 } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { OBJECTS_BUCKET, OBJECTS_STREAM, type KubeObject, type WatchEventType } from '@skiff/api';
-import { PublishCoalescer } from './publish-coalescer.js';
+import { PublishCoalescer, sharedPublishCoalescer } from './publish-coalescer.js';
 import { WrittenObjects } from './written-objects.js';
 import { StoreError, type Store, type StoreChange, type StoredObject, type StoreWatch, type WatchStart } from './store.js';
 
@@ -56,7 +56,7 @@ export async function openJetStreamStore(nc: NatsConnection): Promise<JetStreamS
   const js = jetstream(nc);
   await new Kvm(js).create(OBJECTS_BUCKET, { history: 1 });
   const jsm = await jetstreamManager(nc);
-  return new JetStreamStore(js, jsm);
+  return new JetStreamStore(js, jsm, sharedPublishCoalescer(nc));
 }
 
 export class JetStreamStore implements Store {
@@ -68,8 +68,10 @@ export class JetStreamStore implements Store {
   constructor(
     private readonly js: JetStreamClient,
     private readonly jsm: JetStreamManager,
+    /** Where writes are published; by default a coalescer of this client's own. */
+    writes?: PublishCoalescer,
   ) {
-    this.writes = new PublishCoalescer(js);
+    this.writes = writes ?? new PublishCoalescer(js);
   }
 
   async get(key: string): Promise<StoredObject | null> {
