@@ -28,7 +28,7 @@ import {
 } from '@skiff/api';
 import { StoreError, type Store, type StoredObject } from '@skiff/store';
 import { trace } from '@opentelemetry/api';
-import { TRACEPARENT_ANNOTATION, traceparentOf, tracer } from '@skiff/telemetry';
+import { startChildSpan, TRACEPARENT_ANNOTATION, traceparentOf, tracer } from '@skiff/telemetry';
 import { objectJson, withRevision, writeResult } from '../storage/object-json.js';
 import type { WatchCache } from '../storage/watch-cache.js';
 import { deletionFinalizers, type PropagationRequest } from './deletion-finalizers.js';
@@ -279,7 +279,7 @@ export class GenericRegistry {
     delete meta.uid;
     meta.creationTimestamp = nowTimestamp();
     meta.generation = 1;
-    const admission = apiTracer.startSpan('admission', { attributes: { 'k8s.resource': desc.resource } });
+    const admission = startChildSpan(apiTracer, 'admission', { attributes: { 'k8s.resource': desc.resource } });
     try {
       strategy.prepareForCreate(object);
       strategy.admit?.(object, { list: (d) => this.cache.list(keyPrefix(d)).map((stored) => stored.object) });
@@ -295,7 +295,7 @@ export class GenericRegistry {
     if (desc.namespaced) await this.requireActiveNamespace(namespace);
     const name = meta.name ?? '';
     if (options.dryRun === true) return object;
-    const storage = apiTracer.startSpan('storage create', { attributes: { 'db.system': 'nats', 'k8s.resource': desc.resource } });
+    const storage = startChildSpan(apiTracer, 'storage create', { attributes: { 'db.system': 'nats', 'k8s.resource': desc.resource } });
     try {
       // A generated name that is taken is generated again, as kube-apiserver does since 1.31 (RetryGenerateName).
       for (let attempt = 1; ; attempt++) {

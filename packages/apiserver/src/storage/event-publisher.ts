@@ -15,7 +15,7 @@ import { headers, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager, type JetStreamManager, type PubAck } from '@nats-io/jetstream';
 import { EVENT_TYPE_HEADER, EVENTS_ROOT, EVENTS_STREAM, REVISION_HEADER, escapeToken, type KubeObject } from '@skiff/api';
 import { SpanKind } from '@opentelemetry/api';
-import { contextOfObject, TRACEPARENT_ANNOTATION, traceparentOf, tracer, type Logger } from '@skiff/telemetry';
+import { contextOfObject, startChildSpan, TRACEPARENT_ANNOTATION, traceparentOf, tracer, type Logger } from '@skiff/telemetry';
 import { sharedPublishCoalescer, type PublishCoalescer, type Store, type StoreChange, type StoreWatch } from '@skiff/store';
 import { objectJson } from './object-json.js';
 
@@ -215,7 +215,8 @@ export class EventPublisher {
     // Objects that carry a trace (pods) get a producer span in it, and its context travels in the header.
     const traced = change.object.metadata?.annotations?.[TRACEPARENT_ANNOTATION] !== undefined;
     const span = traced
-      ? publishTracer.startSpan(
+      ? startChildSpan(
+          publishTracer,
           `publish ${change.type}`,
           {
             kind: SpanKind.PRODUCER,
