@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '@skiff/api';
-import { objectJson, withRevision } from '../src/storage/object-json.js';
+import { objectJson, resultJson, withRevision, writeResult } from '../src/storage/object-json.js';
 
 /** A stored object as the store loads it lazily: JSON text until first read. */
 function lazy(json: string, revision: number): { revision: number; object: KubeObject; unparsedJson: string | undefined } {
@@ -41,5 +41,14 @@ describe('objectJson', () => {
     const rv = (revision: number): unknown => (JSON.parse(objectJson({ revision, object })) as KubeObject).metadata?.resourceVersion;
     expect(rv(1)).toBe('1');
     expect(rv(2)).toBe('2');
+  });
+
+  it('answers a write result with the JSON of its stored version, and nothing for other objects', () => {
+    const object: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'w' }, data: { a: 'b' } };
+    const result = writeResult({ revision: 5, object });
+    expect(JSON.parse(resultJson(result) ?? '')).toEqual(result);
+    expect(resultJson(result)).toBe(objectJson({ revision: 5, object }));
+    expect(resultJson({ ...result })).toBeUndefined();
+    expect(resultJson('text')).toBeUndefined();
   });
 });

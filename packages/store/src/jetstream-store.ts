@@ -20,7 +20,8 @@ import {
 } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { OBJECTS_BUCKET, OBJECTS_STREAM, type KubeObject, type WatchEventType } from '@skiff/api';
-import { PublishCoalescer } from './publish-coalescer.js';
+import { PublishCoalescer, sharedPublishCoalescer } from './publish-coalescer.js';
+import { WrittenObjects } from './written-objects.js';
 import { StoreError, type Store, type StoreChange, type StoredObject, type StoreWatch, type WatchStart } from './store.js';
 
 const SUBJECT_PREFIX = `$KV.${OBJECTS_BUCKET}.`;
@@ -55,18 +56,22 @@ export async function openJetStreamStore(nc: NatsConnection): Promise<JetStreamS
   const js = jetstream(nc);
   await new Kvm(js).create(OBJECTS_BUCKET, { history: 1 });
   const jsm = await jetstreamManager(nc);
-  return new JetStreamStore(js, jsm);
+  return new JetStreamStore(js, jsm, sharedPublishCoalescer(nc));
 }
 
 export class JetStreamStore implements Store {
   private readonly watches = new Set<StoreWatch>();
   private readonly writes: PublishCoalescer;
+  /** Writes whose change this store's watches deliver as the written object, without parsing it again. */
+  private readonly written = new WrittenObjects();
 
   constructor(
     private readonly js: JetStreamClient,
     private readonly jsm: JetStreamManager,
+    /** Where writes are published; by default a coalescer of this client's own. */
+    writes?: PublishCoalescer,
   ) {
-    this.writes = new PublishCoalescer(js);
+    this.writes = writes ?? new PublishCoalescer(js);
   }
 
   async get(key: string): Promise<StoredObject | null> {
@@ -116,7 +121,7 @@ export class JetStreamStore implements Store {
   }
 
   watch(start: WatchStart, handler: (change: StoreChange) => void): StoreWatch {
-    const watch = new ConsumerWatch(this.js, this.jsm, start, handler);
+    const watch = new ConsumerWatch(this.js, this.jsm, start, handler, this.written);
     this.watches.add(watch);
     void watch.done.finally(() => this.watches.delete(watch)).catch(() => undefined);
     return watch;
@@ -130,11 +135,19 @@ export class JetStreamStore implements Store {
     const h = headers();
     h.set(OP_HEADER, op);
     if (op === 'DELETED') h.set(KV_OP_HEADER, 'DEL');
-    const ack = await this.writes.publish(SUBJECT_PREFIX + key, encoder.encode(JSON.stringify(object)), {
-      headers: h,
-      expect: { lastSubjectSequence: expected },
-    });
-    return ack.seq;
+    const text = JSON.stringify(object);
+    const bytes = encoder.encode(text);
+    this.written.remember(key, object, text, bytes);
+    try {
+      const ack = await this.writes.publish(SUBJECT_PREFIX + key, bytes, {
+        headers: h,
+        expect: { lastSubjectSequence: expected },
+      });
+      return ack.seq;
+    } catch (err) {
+      this.written.forget(key, object);
+      throw err;
+    }
   }
 
   private async explainMismatch(key: string): Promise<StoreError> {
@@ -159,6 +172,7 @@ class ConsumerWatch implements StoreWatch {
     private readonly jsm: JetStreamManager,
     private readonly start: WatchStart,
     private readonly handler: (change: StoreChange) => void,
+    private readonly written: WrittenObjects,
   ) {
     let resolveReady: (rev: number) => void = () => undefined;
     let rejectReady: (err: unknown) => void = () => undefined;
@@ -214,7 +228,7 @@ class ConsumerWatch implements StoreWatch {
     if (inSnapshot && type === 'DELETED') return;
     const key = m.subject.slice(SUBJECT_PREFIX.length);
     if (inSnapshot) this.handler(new SnapshotEntry(key, m.seq, decoder.decode(m.data)));
-    else this.handler({ type, key, revision: m.seq, object: decodeObject(m.data) });
+    else this.handler({ type, key, revision: m.seq, object: this.written.take(key, m.data) ?? decodeObject(m.data) });
   }
 }
 

@@ -13,8 +13,12 @@
  *
  * Contract: each publish is issued exactly once, in the order queued, at most
  * one event-loop turn later; its promise settles as the client's would.
+ * Writers on one connection share its coalescer (`sharedPublishCoalescer`), so
+ * the store's writes and the event publisher's publishes of a turn go out in
+ * one socket write rather than one each.
  */
-import type { JetStreamClient, JetStreamPublishOptions, PubAck } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { jetstream, type JetStreamClient, type JetStreamPublishOptions, type PubAck } from '@nats-io/jetstream';
 
 interface QueuedPublish {
   subject: string;
@@ -48,4 +52,16 @@ export class PublishCoalescer {
     this.queue = [];
     for (const p of batch) this.js.publish(p.subject, p.data, p.options).then(p.resolve, p.reject);
   }
+}
+
+const shared = new WeakMap<NatsConnection, PublishCoalescer>();
+
+/** The one coalescer of a connection's JetStream publishes (default JetStream options). */
+export function sharedPublishCoalescer(nc: NatsConnection): PublishCoalescer {
+  let coalescer = shared.get(nc);
+  if (coalescer === undefined) {
+    coalescer = new PublishCoalescer(jetstream(nc));
+    shared.set(nc, coalescer);
+  }
+  return coalescer;
 }

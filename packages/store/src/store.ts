@@ -61,7 +61,11 @@ export class StoreError extends Error {
   }
 }
 
-/** The storage interface. Values never carry resourceVersion; readers set it from the revision. */
+/**
+ * The storage interface. Values never carry resourceVersion; readers set it from the revision.
+ * An object handed to a write belongs to the store from then on: the caller does not change it
+ * (a watch may deliver that very object, and its written JSON is reused).
+ */
 export interface Store {
   /** The object at key, or null. */
   get(key: string): Promise<StoredObject | null>;

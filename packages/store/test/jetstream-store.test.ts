@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { MemoryStore, openJetStreamStore, StoreError, type Store, type StoreChange } from '@skiff/store';
+import { MemoryStore, openJetStreamStore, StoreError, writtenJson, type Store, type StoreChange } from '@skiff/store';
 import { startTestNats, type TestNats } from '../../../test/support/nats.js';
 
 let nats: TestNats;
@@ -86,6 +86,34 @@ describe.each(implementations)('%s', (_name, open) => {
     expect([...revs].sort((x, y) => x - y)).toEqual(revs);
     await w1.stop();
     await w2.stop();
+    await store.close();
+  });
+});
+
+describe('JetStreamStore written objects', () => {
+  it('delivers its own writes as the written object, with the written JSON; others parsed', async () => {
+    const store = await openJetStreamStore(nc);
+    const other = await openJetStreamStore(nc);
+    const prefix = `core.pods.o${Math.random().toString(36).slice(2, 8)}.`;
+    const seen: StoreChange[] = [];
+    const watch = store.watch({ kind: 'after', revision: await store.currentRevision() }, (c) => {
+      if (c.key.startsWith(prefix)) seen.push(c);
+    });
+    await watch.ready;
+    const mine = { kind: 'Pod', metadata: { name: 'a' }, spec: { nodeName: 'n' } };
+    await store.create(`${prefix}a`, mine);
+    const theirs = { kind: 'Pod', metadata: { name: 'b' } };
+    await other.create(`${prefix}b`, theirs);
+    await waitFor(() => seen.length === 2);
+    expect(seen[0]?.object).toBe(mine);
+    expect(writtenJson(mine)).toBe(JSON.stringify(mine));
+    expect(seen[1]?.object).not.toBe(theirs);
+    expect(seen[1]?.object).toEqual(theirs);
+    // A refused write is not delivered and does not shadow the next one.
+    const refused = { kind: 'Pod', metadata: { name: 'a', labels: { x: 'y' } } };
+    await expect(store.update(`${prefix}a`, refused, 1)).rejects.toMatchObject({ kind: 'conflict' });
+    await watch.stop();
+    await other.close();
     await store.close();
   });
 });

@@ -8,4 +8,4 @@ export type { Logger } from './logger.js';
 export { TRACEPARENT_ANNOTATION, traceparentOf, contextFromTraceparent, contextOfObject, contextFromHeaders } from './trace-context.js';
 export { instrumentNatsConnection, natsMetricsOf, NatsMetrics } from './nats-metrics.js';
 export type { ConsumedEvent, NatsConnectionStats, NatsStatsSource } from './nats-metrics.js';
-export { inObjectSpan, inLinkedRootSpan } from './spans.js';
+export { inObjectSpan, inLinkedRootSpan, startChildSpan } from './spans.js';

@@ -5,7 +5,18 @@
  * object's own trace (a pod a controller creates) begins a new root span that
  * links back to its cause, the caller's active span.
  */
-import { context, ROOT_CONTEXT, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import {
+  context,
+  ROOT_CONTEXT,
+  SpanStatusCode,
+  trace,
+  TraceFlags,
+  type Attributes,
+  type Context,
+  type Span,
+  type SpanOptions,
+  type Tracer,
+} from '@opentelemetry/api';
 import { contextOfObject } from './trace-context.js';
 
 /** Ends the span after `work` settles, marking it failed (with the error's message) when `work` rejects. */
@@ -51,4 +62,21 @@ export function inLinkedRootSpan<T>(
   const cause = trace.getSpanContext(context.active());
   const links = cause !== undefined && trace.isSpanContextValid(cause) ? [{ context: cause, attributes: { 'skiff.link': linkKind } }] : [];
   return runIn(tracer.startSpan(name, { root: true, links, attributes }, ROOT_CONTEXT), ROOT_CONTEXT, work);
+}
+
+/**
+ * `tracer.startSpan(name, options, parent)`, except that under an unsampled
+ * parent it returns the parent's own context as a non-recording span and
+ * starts nothing: with the parent-based samplers Skiff configures, such a
+ * child would not be recorded either, and starting it (ids, attribute
+ * sanitizing) cost ~2 % of the apiserver's CPU per create with no exporter.
+ * The result's context is the parent's, so a traceparent taken from it still
+ * names the same (unsampled) trace.
+ */
+export function startChildSpan(tracer: Tracer, name: string, options: SpanOptions = {}, parent: Context = context.active()): Span {
+  const p = trace.getSpan(parent);
+  if (p !== undefined && !p.isRecording() && (p.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) {
+    return trace.wrapSpanContext(p.spanContext());
+  }
+  return tracer.startSpan(name, options, parent);
 }

@@ -198,7 +198,7 @@ export async function handleResource(
   }
   if (route.subresource === 'binding' && desc.resource === 'pods') {
     if (method !== 'POST') throw methodNotAllowed('the server does not allow this method on the requested resource');
-    await bindPod(ctx.store, ns, name, (await readObject(req)) as unknown as Binding, dryRun(q));
+    await bindPod(ctx.store, ns, name, (await readObject(req)) as unknown as Binding, dryRun(q), ctx.cache);
     writeJson(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
     return;
   }

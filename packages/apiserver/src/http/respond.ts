@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { stringify as toYaml } from 'yaml';
 import { ApiError, internalError } from '@skiff/api';
 import { captureResponseBody, noteFailure } from '../auth/audit-capture.js';
+import { resultJson } from '../storage/object-json.js';
 
 /** Responses that go out as YAML (the client's Accept asked for it). */
 const yamlResponses = new WeakSet<ServerResponse>();
@@ -46,7 +47,7 @@ export function writeJson(res: ServerResponse, code: number, body: unknown, cont
     res.end(yaml);
     return;
   }
-  const text = JSON.stringify(body);
+  const text = resultJson(body) ?? JSON.stringify(body);
   res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text) });
   res.end(text);
 }

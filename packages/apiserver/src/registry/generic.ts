@@ -27,10 +27,10 @@ import {
 } from '@skiff/api';
 import { StoreError, type Store, type StoredObject } from '@skiff/store';
 import { trace } from '@opentelemetry/api';
-import { TRACEPARENT_ANNOTATION, traceparentOf, tracer } from '@skiff/telemetry';
+import { startChildSpan, TRACEPARENT_ANNOTATION, traceparentOf, tracer } from '@skiff/telemetry';
 import { AdmissionChain, type AdmissionAttributes, type AdmissionSettle } from '../admission/index.js';
 import type { UserInfo } from '../auth/user.js';
-import { objectJson, withRevision } from '../storage/object-json.js';
+import { objectJson, withRevision, writeResult } from '../storage/object-json.js';
 import type { WatchCache } from '../storage/watch-cache.js';
 import { deletionFinalizers, type PropagationRequest } from './deletion-finalizers.js';
 import { recordUpdate } from '../managed-fields/update.js';
@@ -295,7 +295,7 @@ export class GenericRegistry {
       user: options.user,
       dryRun: options.dryRun === true,
     };
-    const admission = apiTracer.startSpan('admission', { attributes: { 'k8s.resource': desc.resource } });
+    const admission = startChildSpan(apiTracer, 'admission', { attributes: { 'k8s.resource': desc.resource } });
     let settle: AdmissionSettle;
     try {
       strategy.prepareForCreate(object);
@@ -317,7 +317,7 @@ export class GenericRegistry {
       settle(undefined);
       return object;
     }
-    const storage = apiTracer.startSpan('storage create', { attributes: { 'db.system': 'nats', 'k8s.resource': desc.resource } });
+    const storage = startChildSpan(apiTracer, 'storage create', { attributes: { 'db.system': 'nats', 'k8s.resource': desc.resource } });
     let committed: number | undefined;
     try {
       // A generated name that is taken is generated again, as kube-apiserver does since 1.31 (RetryGenerateName).
@@ -326,7 +326,7 @@ export class GenericRegistry {
           const revision = await this.store.create(objectKey(desc, namespace, meta.name ?? name), object);
           storage.setAttribute('k8s.resource_version', revision);
           committed = revision;
-          return withRevision({ revision, object });
+          return writeResult({ revision, object });
         } catch (err) {
           if (!(err instanceof StoreError && err.kind === 'exists')) throw err;
           if (!generated || attempt >= GENERATE_NAME_ATTEMPTS) throw alreadyExists(desc.resource, desc.group, meta.name ?? name);
@@ -566,10 +566,10 @@ export class GenericRegistry {
       ) {
         // The last finalizer is gone from an object being deleted: remove it now.
         committed = await this.store.delete(objectKey(desc, namespace, name), current.revision, stored);
-        return withRevision({ revision: committed, object: stored });
+        return writeResult({ revision: committed, object: stored });
       }
       committed = await this.store.update(objectKey(desc, namespace, name), stored, current.revision);
-      return withRevision({ revision: committed, object: stored });
+      return writeResult({ revision: committed, object: stored });
     } catch (err) {
       if (err instanceof StoreError && err.kind === 'conflict') throw conflict(desc.resource, desc.group, name);
       if (err instanceof StoreError && err.kind === 'not-found') throw notFound(desc.resource, desc.group, name);

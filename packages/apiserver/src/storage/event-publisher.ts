@@ -12,11 +12,11 @@
  * event whose revision is not newer than what they hold for the object.
  */
 import { headers, type NatsConnection } from '@nats-io/transport-node';
-import { jetstream, jetstreamManager, type JetStreamManager, type PubAck } from '@nats-io/jetstream';
+import { jetstreamManager, type JetStreamManager, type PubAck } from '@nats-io/jetstream';
 import { EVENT_TYPE_HEADER, EVENTS_ROOT, EVENTS_STREAM, REVISION_HEADER, escapeToken, type KubeObject } from '@skiff/api';
 import { SpanKind } from '@opentelemetry/api';
-import { contextOfObject, TRACEPARENT_ANNOTATION, traceparentOf, tracer, type Logger } from '@skiff/telemetry';
-import { PublishCoalescer, type Store, type StoreChange, type StoreWatch } from '@skiff/store';
+import { contextOfObject, startChildSpan, TRACEPARENT_ANNOTATION, traceparentOf, tracer, type Logger } from '@skiff/telemetry';
+import { sharedPublishCoalescer, type PublishCoalescer, type Store, type StoreChange, type StoreWatch } from '@skiff/store';
 import { objectJson } from './object-json.js';
 
 /** How long the events stream keeps events (consumers older than this re-list). */
@@ -90,7 +90,7 @@ export class EventPublisher {
     private readonly onPublished?: (revision: number) => void,
     private readonly feed?: ChangeFeed,
   ) {
-    this.js = new PublishCoalescer(jetstream(nc));
+    this.js = sharedPublishCoalescer(nc);
   }
 
   /**
@@ -215,7 +215,8 @@ export class EventPublisher {
     // Objects that carry a trace (pods) get a producer span in it, and its context travels in the header.
     const traced = change.object.metadata?.annotations?.[TRACEPARENT_ANNOTATION] !== undefined;
     const span = traced
-      ? publishTracer.startSpan(
+      ? startChildSpan(
+          publishTracer,
           `publish ${change.type}`,
           {
             kind: SpanKind.PRODUCER,

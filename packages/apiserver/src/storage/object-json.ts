@@ -7,6 +7,7 @@
  * never served for another revision of a reused object.
  */
 import type { KubeObject } from '@skiff/api';
+import { writtenJson } from '@skiff/store';
 
 /** The object with its resourceVersion taken from the store revision (a shallow copy). */
 export function withRevision(stored: { revision: number; object: KubeObject }): KubeObject {
@@ -42,7 +43,31 @@ export function objectJson(stored: { revision: number; object: KubeObject; reado
   }
   const hit = encoded.get(stored.object);
   if (hit !== undefined && hit.revision === stored.revision) return hit.json;
-  const json = JSON.stringify(withRevision(stored));
+  // An object this process just wrote: its stored text is at hand.
+  const written = writtenJson(stored.object);
+  const json =
+    (written === undefined ? undefined : injectResourceVersion(written, stored.revision)) ?? JSON.stringify(withRevision(stored));
   encoded.set(stored.object, { revision: stored.revision, json });
   return json;
+}
+
+/** The stored version each write result was copied from. */
+const resultSources = new WeakMap<KubeObject, { revision: number; object: KubeObject }>();
+
+/**
+ * `withRevision` for the result of a write, remembering the stored version so
+ * the response is written with `objectJson` (the text the store wrote, shared
+ * with the event and the watchers) instead of serializing the copy again.
+ * Contract: the caller does not change the result before responding with it.
+ */
+export function writeResult(stored: { revision: number; object: KubeObject }): KubeObject {
+  const out = withRevision(stored);
+  resultSources.set(out, stored);
+  return out;
+}
+
+/** The JSON of a write result (see writeResult); undefined for any other object. */
+export function resultJson(object: unknown): string | undefined {
+  const source = typeof object === 'object' && object !== null ? resultSources.get(object as KubeObject) : undefined;
+  return source === undefined ? undefined : objectJson(source);
 }
