@@ -8,8 +8,8 @@ export { computePodStatus, podPhase, containerStatus, statusChanged, stableJson 
 export type { ContainerView } from './pod-status.js';
 export { containerConfig, ContainerConfigError, expandVars } from './container-config.js';
 export { createRuncRuntime, ImagePullError, ProcessRuntime } from './runtime/index.js';
-export type { ImageConfig, StoredImage } from './images/store.js';
-export { findImage, importImage, normaliseImageName } from './images/store.js';
+export type { ImageConfig, StoredImage } from './runtime/image-store.js';
+export { findImage, importImage, normaliseImageName } from './runtime/image-store.js';
 export type { ContainerRuntime, ContainerConfig, ContainerMount, ContainerState } from './runtime/index.js';
 export { CgroupManager, detectCgroupLayout } from './cgroups/index.js';
 export type { CgroupLayout } from './cgroups/index.js';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CgroupManager, detectCgroupLayout } from '../src/cgroups/index.js';
-import { importImage, normaliseImageName } from '../src/images/store.js';
+import { importImage, normaliseImageName } from '../src/runtime/image-store.js';
 import { createRuncRuntime, ImagePullError, type ContainerConfig, type ContainerState, type ProcessRuntime } from '../src/runtime/index.js';
 import { makeBusyboxRootfs, runcAvailable } from './support/busybox-rootfs.js';
 

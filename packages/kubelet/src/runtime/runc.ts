@@ -24,7 +24,7 @@ import { readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import type { CgroupManager, ContainerCgroup } from '../cgroups/index.js';
-import { findImage, normaliseImageName } from '../images/store.js';
+import { findImage, normaliseImageName } from './image-store.js';
 import { DEFAULT_PATH, ProcessRuntime, type ContainerLauncher, type ProcessRuntimeOptions } from './process-runtime.js';
 import { ImagePullError, type ContainerConfig } from './types.js';
 
