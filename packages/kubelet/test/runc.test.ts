@@ -156,6 +156,54 @@ describe.runIf(available)('runc runtime', () => {
     await runtime.removePod(c.podUid);
   });
 
+  it('imports an OCI-layout tar: layers in order with whiteouts, and the Env and WorkingDir of its config', async () => {
+    const work = join(rootDir, 'oci-work');
+    const base = join(work, 'base');
+    const top = join(work, 'top');
+    const layout = join(work, 'layout');
+    makeBusyboxRootfs(base);
+    mkdirSync(join(base, 'opt', 'a'), { recursive: true });
+    writeFileSync(join(base, 'etc', 'gone'), 'x');
+    writeFileSync(join(base, 'opt', 'a', 'old'), 'x');
+    mkdirSync(join(top, 'etc'), { recursive: true });
+    mkdirSync(join(top, 'opt', 'a'), { recursive: true });
+    writeFileSync(join(top, 'etc', '.wh.gone'), '');
+    writeFileSync(join(top, 'opt', 'a', '.wh..wh..opq'), '');
+    writeFileSync(join(top, 'opt', 'a', 'new'), 'x');
+    mkdirSync(join(layout, 'blobs', 'sha256'), { recursive: true });
+    const blob = (file: string): { digest: string; size: number } => {
+      const hex = execFileSync('sha256sum', [file], { encoding: 'utf8' }).split(' ')[0] as string;
+      execFileSync('mv', [file, join(layout, 'blobs', 'sha256', hex)]);
+      return { digest: `sha256:${hex}`, size: 0 };
+    };
+    const json = (name: string, value: object): { digest: string; size: number } => {
+      writeFileSync(join(work, name), JSON.stringify(value));
+      return blob(join(work, name));
+    };
+    execFileSync('tar', ['-C', base, '-czf', join(work, 'l1.tgz'), '.']);
+    execFileSync('tar', ['-C', top, '-cf', join(work, 'l2.tar'), '.']);
+    const layers = [blob(join(work, 'l1.tgz')), blob(join(work, 'l2.tar'))];
+    const cfg = json('config.json', { config: { Env: ['FOO=from-image', 'PATH=/bin'], WorkingDir: '/opt/a', Cmd: ['sh'] } });
+    const manifest = json('manifest.json', { schemaVersion: 2, config: cfg, layers });
+    writeFileSync(join(layout, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+    writeFileSync(
+      join(layout, 'index.json'),
+      JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest }] }),
+    );
+    execFileSync('tar', ['-C', layout, '-cf', join(work, 'image.tar'), '.']);
+    const image = await importImage(rootDir, 'example.com/oci/test:1', join(work, 'image.tar'));
+    expect(image.config).toEqual({ Env: ['FOO=from-image', 'PATH=/bin'], WorkingDir: '/opt/a', Cmd: ['sh'] });
+    expect(existsSync(join(image.rootfs, 'etc', 'gone'))).toBe(false);
+    expect(readdirSync(join(image.rootfs, 'opt', 'a'))).toEqual(['new']);
+    rmSync(work, { recursive: true, force: true });
+
+    const c = config('echo "$FOO $(pwd)"', { image: 'example.com/oci/test:1', env: {} });
+    const id = await runtime.startContainer(c);
+    expect((await exitOf(id)).exitCode).toBe(0);
+    expect(await runtime.readLog(c.podUid, 'app')).toEqual(['from-image /opt/a']);
+    await runtime.removePod(c.podUid);
+  }, 60_000);
+
   it('leaves no runc state, cgroups or processes behind', () => {
     expect(execFileSync('runc', ['--root', join(rootDir, 'runc'), 'list', '-q'], { encoding: 'utf8' }).trim()).toBe('');
     expect(cgroupLeftovers()).toEqual([]);

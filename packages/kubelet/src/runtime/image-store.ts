@@ -1,12 +1,13 @@
 /**
  * The local image store of the runc backend: `<root-dir>/images/<encoded name>/rootfs` holds an unpacked
  * root filesystem, and `image.json` the image's name and (optional) config defaults. Nothing is pulled:
- * images arrive with `skiff image import` from a directory or a rootfs tar.
+ * images arrive with `skiff image import` from a directory, a rootfs tar or an OCI-layout tar (oci-layout.ts).
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { isOciLayoutTar, unpackOciLayout } from './oci-layout.js';
 
 const run = promisify(execFile);
 
@@ -60,7 +61,8 @@ export function findImage(rootDir: string, name: string): StoredImage | undefine
 }
 
 /**
- * Imports `source` (a directory holding a root filesystem, or a tar of one) as `name`, replacing an image of
+ * Imports `source` (a directory holding a root filesystem, a tar of one, or an OCI-layout tar whose config
+ * defaults are kept; `config` overrides them) as `name`, replacing an image of
  * that name. The new rootfs is unpacked beside the old one and swapped in, so a reader sees one or the other.
  */
 export async function importImage(rootDir: string, name: string, source: string, config: ImageConfig = {}): Promise<StoredImage> {
@@ -72,6 +74,8 @@ export async function importImage(rootDir: string, name: string, source: string,
   try {
     if (statSync(source).isDirectory()) {
       await run('cp', ['-a', `${resolve(source)}/.`, join(staging, 'rootfs')]);
+    } else if (await isOciLayoutTar(resolve(source))) {
+      config = { ...(await unpackOciLayout(resolve(source), join(staging, 'rootfs'))), ...config };
     } else {
       await run('tar', ['-x', '--numeric-owner', '-f', resolve(source), '-C', join(staging, 'rootfs')]);
     }
