@@ -34,6 +34,15 @@ if ! command -v kubectl >/dev/null 2>&1; then
   log "installing kubectl (Debian package kubernetes-client)"
   apt_install kubernetes-client
 fi
+# The runc container runtime (--container-runtime=runc) and the busybox its tests build an image from.
+if ! command -v runc >/dev/null 2>&1; then
+  log "installing runc (Debian package)"
+  apt_install runc
+fi
+if [ ! -x /bin/busybox ]; then
+  log "installing busybox (Debian package busybox-static)"
+  apt_install busybox-static
+fi
 for tool in node npm cargo g++ make python3; do
   command -v "$tool" >/dev/null 2>&1 || { log "missing $tool: this machine kind ships it; install it first"; exit 1; }
 done

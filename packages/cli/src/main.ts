@@ -2,6 +2,7 @@
 import { apiserverCommand } from './commands/apiserver.js';
 import { capacityCommand } from './commands/capacity.js';
 import { controllerManagerCommand } from './commands/controller-manager.js';
+import { imageCommand } from './commands/image.js';
 import { kubeletCommand } from './commands/kubelet.js';
 import { schedulerCommand } from './commands/scheduler.js';
 import { upCommand } from './commands/up.js';
@@ -18,6 +19,7 @@ const COMMANDS: CommandSpec[] = [
   podsCommand,
   traceCommand,
   capacityCommand,
+  imageCommand,
 ];
 
 function help(): string {

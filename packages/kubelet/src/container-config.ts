@@ -59,6 +59,7 @@ export function containerConfig(pod: Pod, container: Container): ContainerConfig
       ...(limits['memory'] === undefined ? {} : { memoryLimitBytes: bytes(limits['memory']) }),
     },
   };
+  if (container.image !== undefined && container.image !== '') config.image = container.image;
   if (container.workingDir !== undefined && container.workingDir !== '') config.workingDir = container.workingDir;
   return config;
 }

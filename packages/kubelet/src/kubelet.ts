@@ -37,6 +37,7 @@ import { containerConfig, ContainerConfigError } from './container-config.js';
 import { allocatable, buildNode, type NodeFacts } from './node-status.js';
 import { computePodStatus, stableJson, statusChanged, type ContainerView, type InitView } from './pod-status.js';
 import type { ContainerConfig, ContainerRuntime, ContainerState, ContainerSummary } from './runtime/index.js';
+import { ImagePullError } from './runtime/types.js';
 import { createKubeletServer } from './server.js';
 import type { StatsCollector } from './stats/summary.js';
 import { ProberManager, proberMetrics, type ProbePollerKind, type ProbeType } from './probes/index.js';
@@ -134,6 +135,8 @@ export class Kubelet {
   private readonly byUid = new Map<string, Pod>();
   private readonly workers = new Map<string, { running: Promise<void>; again: boolean }>();
   private readonly backoff = new Map<string, { until: number; delayMs: number }>();
+  /** Image pull back-off per `<uid>/<container>` (ImagePullBackOff), doubling as the restart back-off does. */
+  private readonly imageBackoff = new Map<string, { until: number; delayMs: number }>();
   private readonly startTimes = new Map<string, string>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private server: Server | undefined;
@@ -641,6 +644,12 @@ export class Kubelet {
       this.later(uid, wait.until - Date.now() + 10);
       return;
     }
+    const pullWait = this.imageBackoff.get(backoffKey);
+    if (pullWait !== undefined && Date.now() < pullWait.until) {
+      view.waiting = { reason: 'ImagePullBackOff', message: `Back-off pulling image "${container.image ?? ''}"` };
+      this.later(uid, pullWait.until - Date.now() + 10);
+      return;
+    }
     try {
       if (this.options.cgroups !== undefined)
         ensurePodCgroup(this.options.cgroups, pod, this.options.podMaxPids, this.options.runtime.helperProcessesPerContainer);
@@ -651,6 +660,7 @@ export class Kubelet {
         .with(trace.setSpan(context.active(), startSpan), () => this.options.runtime.startContainer(this.configWithVolumes(pod, container)))
         .finally(() => startSpan.end());
       if (latest !== undefined) this.noteRestart(backoffKey, latest.state);
+      this.imageBackoff.delete(backoffKey);
       view.id = id;
       view.previous = latest?.state;
       view.state = this.options.runtime.containerState(id);
@@ -664,6 +674,14 @@ export class Kubelet {
         // The volume's FailedMount event was recorded by setUpPod's caller; retry soon.
         view.waiting = { reason: 'ContainerCreating', message };
         this.later(uid, 2000);
+        return;
+      }
+      if (err instanceof ImagePullError) {
+        const delayMs = Math.min((pullWait?.delayMs ?? BACKOFF_INITIAL_MS / 2) * 2, BACKOFF_MAX_MS);
+        this.imageBackoff.set(backoffKey, { until: Date.now() + delayMs, delayMs });
+        view.waiting = { reason: 'ErrImagePull', message };
+        this.recorder.record(pod, 'Warning', 'Failed', `Failed to pull image "${container.image ?? ''}": ${message}`);
+        this.later(uid, delayMs + 10);
         return;
       }
       view.waiting = { reason: err instanceof ContainerConfigError ? 'CreateContainerConfigError' : 'RunContainerError', message };
@@ -937,6 +955,7 @@ export class Kubelet {
     // The pod cgroup exists even when no container ever started (a start that failed).
     await this.options.cgroups?.removePodCgroup(uid, { kill: true });
     for (const key of [...this.backoff.keys()]) if (key.startsWith(`${uid}/`)) this.backoff.delete(key);
+    for (const key of [...this.imageBackoff.keys()]) if (key.startsWith(`${uid}/`)) this.imageBackoff.delete(key);
     this.prober.forgetPod(uid);
     this.startTimes.delete(uid);
     this.evicted.delete(uid);

@@ -13,6 +13,7 @@ import {
   parseDelayRange,
   parseEvictionThresholds,
   plegRelistObserver,
+  createRuncRuntime,
   ProcessRuntime,
   StatsCollector,
   Subreaper,
@@ -45,6 +46,11 @@ export const kubeletCommand: CommandSpec = {
     'pod-max-pids': { type: 'string', default: '-1', help: 'processes each pod may run (pids.max of its cgroup; -1: unlimited)' },
     'system-reserved-cpu': { type: 'string', default: '0', help: 'cpu reserved for the system (e.g. 500m)' },
     'system-reserved-memory': { type: 'string', default: '0', help: 'memory reserved for the system (e.g. 512Mi)' },
+    'container-runtime': {
+      type: 'string',
+      default: 'process',
+      help: 'process (host processes in namespaces) or runc (OCI containers from images imported with `skiff image import`)',
+    },
     stats: { type: 'string', default: 'native', help: 'cgroup statistics reader: native or ts' },
     'stop-pods-on-exit': { type: 'boolean', default: false, help: 'stop every container when the kubelet exits' },
     'sync-frequency': { type: 'string', default: '10', help: 'seconds between full pod resyncs' },
@@ -88,7 +94,11 @@ export const kubeletCommand: CommandSpec = {
     if (!Number.isInteger(podMaxPids)) throw new UsageError(`--pod-max-pids must be a whole number, not ${flags.str('pod-max-pids')}`);
     const nodeName = flags.str('node-name');
     const cgroups = new CgroupManager(detectCgroupLayout(), { rootName: flags.str('cgroup-root'), logger });
-    const runtime = new ProcessRuntime({ rootDir: flags.str('root-dir'), cgroups, logger, onRelist: plegRelistObserver(metrics) });
+    const runtimeKind = flags.str('container-runtime');
+    if (runtimeKind !== 'process' && runtimeKind !== 'runc')
+      throw new UsageError(`--container-runtime must be process or runc, not ${runtimeKind}`);
+    const runtimeOptions = { rootDir: flags.str('root-dir'), cgroups, logger, onRelist: plegRelistObserver(metrics) };
+    const runtime = runtimeKind === 'runc' ? createRuncRuntime(runtimeOptions) : new ProcessRuntime(runtimeOptions);
     const reader =
       statsKind === 'native' && !nativeCgroupStatsAvailable() ? createCgroupStatsReader('ts') : createCgroupStatsReader(statsKind);
     const stats = new StatsCollector(reader, cgroups);

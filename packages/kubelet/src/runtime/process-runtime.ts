@@ -103,6 +103,26 @@ export interface ProcessRuntimeOptions {
   isolation?: 'auto' | 'none';
   /** Called after each poll pass with its duration in seconds (kubelet_pleg_relist_duration_seconds). */
   onRelist?: (seconds: number) => void;
+  /** Runs each container through another program (an OCI runtime: runc.ts) instead of namespaces of our own. */
+  launcher?: ContainerLauncher;
+}
+
+/**
+ * What a backend plugs into the shim: the argv the shim execs (its exit status is the container's), the
+ * exec-probe prefix, and the cleanup of what it created. The process runtime keeps the shim, the cgroup
+ * (created with the limits before the shim runs), logs, exit files and recovery.
+ */
+export interface ContainerLauncher {
+  /** Runtime processes per container besides the shim (e.g. 1 for a foreground `runc run`). */
+  readonly helperProcesses: number;
+  /** Prepares the attempt directory (bundle) and returns the argv for the shim; throws before anything runs. */
+  prepare(id: string, dir: string, config: ContainerConfig, cgroup: ContainerCgroup): Promise<string[]>;
+  /** The argv prefix that runs a command inside the running container. */
+  execPrefix(id: string): string[];
+  /** OOM kills of the exited container's processes (read before cleanup(); undefined when unknown). */
+  oomKillCount(cgroup: ContainerCgroup): number | undefined;
+  /** Removes what prepare() and the run left behind except the attempt directory: after the exit, after a failed start and before removal (idempotent). */
+  cleanup(id: string, dir: string): Promise<void>;
 }
 
 /** PATH a container gets when its env has none (as containerd sets it). */
@@ -195,6 +215,7 @@ export class ProcessRuntime implements ContainerRuntime {
   private readonly startTimeoutMs: number;
   private readonly namespaces: NamespaceSupport;
   private readonly onRelist: ((seconds: number) => void) | undefined;
+  private readonly launcher: ContainerLauncher | undefined;
   private readonly entries = new Map<string, Entry>();
   private readonly starting = new Set<string>();
   private readonly listeners: ExitListener[] = [];
@@ -211,9 +232,10 @@ export class ProcessRuntime implements ContainerRuntime {
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
     this.shell = options.shell ?? '/bin/sh';
     this.startTimeoutMs = options.startTimeoutMs ?? 10_000;
-    this.namespaces = options.isolation === 'none' ? NO_NAMESPACES : detectNamespaces();
+    this.launcher = options.launcher;
+    this.namespaces = options.isolation === 'none' || this.launcher !== undefined ? NO_NAMESPACES : detectNamespaces();
     const missing = (['mount', 'pid', 'uts', 'ipc'] as const).filter((k) => !this.namespaces[k]);
-    if (options.isolation !== 'none' && missing.length > 0) {
+    if (options.isolation !== 'none' && this.launcher === undefined && missing.length > 0) {
       this.logger?.warn({ missing }, 'this host does not allow some namespaces: containers run without them');
     }
     this.onRelist = options.onRelist;
@@ -238,6 +260,8 @@ export class ProcessRuntime implements ContainerRuntime {
       }
       const env: Record<string, string> = { PATH: DEFAULT_PATH, HOSTNAME: config.podName, ...config.env };
       const cwd = config.workingDir ?? '/';
+      // The launcher's own runtime checks the image's root for the working directory and executable.
+      if (this.launcher !== undefined) return await this.spawnAttempt(config, env, cwd);
       const mounts = config.mounts ?? [];
       if (mounts.length > 0 && !this.namespaces.mount) {
         throw new Error('volume mounts need a private mount namespace, which this host does not allow');
@@ -282,7 +306,7 @@ export class ProcessRuntime implements ContainerRuntime {
         const pidsLimit = config.limits.pidsLimit;
         this.cgroups.createContainerCgroup(podUid, containerName, {
           ...config.limits,
-          pidsLimit: pidsLimit !== undefined && pidsLimit > 0 ? pidsLimit + helperProcessCount(this.namespaces) : undefined,
+          pidsLimit: pidsLimit !== undefined && pidsLimit > 0 ? pidsLimit + this.helperProcessesPerContainer : undefined,
         });
       } finally {
         cgroupSpan.end();
@@ -295,18 +319,21 @@ export class ProcessRuntime implements ContainerRuntime {
       const isolated = this.namespaces.mount;
       // The pod's UTS and IPC namespaces are those of a running sibling, when there is one.
       const sibling = [...this.entries.values()].find((e) => e.config.podUid === podUid && e.isolated && e.state.state === 'running');
-      const argv = isolated
-        ? isolatedArgv({
-            support: this.namespaces,
-            joinPid: sibling?.state.pid,
-            shell: this.shell,
-            dir,
-            hostname: config.hostname ?? config.podName,
-            workingDir: cwd,
-            ops: buildRootPlan(dir, config.mounts ?? [], [this.rootDir]),
-            argv: config.argv,
-          })
-        : config.argv;
+      const argv =
+        this.launcher !== undefined
+          ? await this.launcher.prepare(id, dir, config, cg)
+          : isolated
+            ? isolatedArgv({
+                support: this.namespaces,
+                joinPid: sibling?.state.pid,
+                shell: this.shell,
+                dir,
+                hostname: config.hostname ?? config.podName,
+                workingDir: cwd,
+                ops: buildRootPlan(dir, config.mounts ?? [], [this.rootDir]),
+                argv: config.argv,
+              })
+            : config.argv;
       const logFd = openSync(join(dir, LOG_FILE), 'a');
       try {
         child = spawn(this.shell, ['-c', SHIM_SCRIPT, ...shimArgs(dir, cg.procsFiles, argv)], {
@@ -399,6 +426,9 @@ export class ProcessRuntime implements ContainerRuntime {
           this.logger?.warn({ id, err: String(e) }, 'cannot remove the cgroup of a failed start');
         });
       }
+      await this.launcher?.cleanup(id, dir).catch((e: unknown) => {
+        this.logger?.warn({ id, err: String(e) }, 'cannot clean up a failed start');
+      });
       rmSync(dir, { recursive: true, force: true });
       this.removeIfEmpty(containerNameDir(this.rootDir, podUid, containerName));
       throw err;
@@ -406,11 +436,12 @@ export class ProcessRuntime implements ContainerRuntime {
   }
 
   get helperProcessesPerContainer(): number {
-    return helperProcessCount(this.namespaces);
+    return this.launcher !== undefined ? 1 + this.launcher.helperProcesses : helperProcessCount(this.namespaces);
   }
 
   execPrefix(id: string): string[] {
     const entry = this.entries.get(id);
+    if (this.launcher !== undefined) return entry?.state.state === 'running' ? this.launcher.execPrefix(id) : [];
     if (entry === undefined || entry.state.state !== 'running' || !entry.isolated) return [];
     return nsenterArgv(this.namespaces, entry.state.pid);
   }
@@ -450,6 +481,7 @@ export class ProcessRuntime implements ContainerRuntime {
     await entry.finalizing;
     const { podUid, containerName } = entry.config;
     if (this.isLatest(entry)) await this.cgroups.removeContainerCgroup(podUid, containerName, { kill: true });
+    await this.launcher?.cleanup(id, entry.dir);
     rmSync(entry.dir, { recursive: true, force: true });
     this.removeIfEmpty(containerNameDir(this.rootDir, podUid, containerName));
     this.entries.delete(id);
@@ -584,7 +616,7 @@ export class ProcessRuntime implements ContainerRuntime {
     const latest = this.isLatest(entry);
     let reason: ContainerExitReason = exitCode === 0 ? 'Completed' : 'Error';
     if (exitCode !== 0 && latest) {
-      const kills = this.cgroups.oomKillCount(entry.cgroup);
+      const kills = this.launcher !== undefined ? this.launcher.oomKillCount(entry.cgroup) : this.cgroups.oomKillCount(entry.cgroup);
       const oom = kills !== undefined ? kills > 0 : (this.cgroups.memoryFailCount(entry.cgroup) ?? 0) > 0 && exitCode === 137;
       if (oom) reason = 'OOMKilled';
     }
@@ -617,6 +649,9 @@ export class ProcessRuntime implements ContainerRuntime {
           this.logger?.warn({ id: entry.id, err: String(err) }, 'cannot kill the processes left in the container');
         }
       }
+      await this.launcher?.cleanup(entry.id, entry.dir).catch((err: unknown) => {
+        this.logger?.warn({ id: entry.id, err: String(err) }, 'cannot clean up after the container');
+      });
       this.deliver(entry.id, state);
     })();
     return entry.finalizing;

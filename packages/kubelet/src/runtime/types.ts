@@ -37,6 +37,8 @@ export interface ContainerConfig {
   mounts?: ContainerMount[];
   /** The container's hostname in its UTS namespace (default: the pod name). */
   hostname?: string;
+  /** The pod spec's image (the process runtime ignores it; the runc backend runs it from its image store). */
+  image?: string;
 }
 
 /** Why an exited container ended: exit code 0 → Completed; OOM kill in its cgroup → OOMKilled; otherwise Error. */
@@ -120,5 +122,13 @@ export class ContainerNotFoundError extends Error {
   constructor(what: string) {
     super(`container not found: ${what}`);
     this.name = 'ContainerNotFoundError';
+  }
+}
+
+/** The container's image is not available to the runtime (the kubelet reports ErrImagePull / ImagePullBackOff). */
+export class ImagePullError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ImagePullError';
   }
 }
