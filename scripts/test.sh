@@ -36,8 +36,15 @@ npx vitest run --reporter=default --reporter=json --outputFile="$results" "$@" |
 if [ -f "$results" ]; then
   node -e '
     const r = require(process.argv[1]);
-    const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
-    console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed` + (skipped ? `, ${skipped} skipped` : ""));
+    // A file whose setup failed has no failed test of its own: count its tests as failed (at least one).
+    let suiteFailures = 0;
+    for (const f of r.testResults ?? []) {
+      const tests = f.assertionResults ?? [];
+      if (f.status === "failed" && !tests.some((t) => t.status === "failed")) suiteFailures += Math.max(1, tests.length);
+    }
+    const failed = r.numFailedTests + suiteFailures;
+    const skipped = Math.max(0, (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0) - suiteFailures);
+    console.log(`${r.numPassedTests} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : ""));
   ' "$results"
 fi
 exit "$status"
