@@ -350,15 +350,27 @@ describe('dashboards (live)', () => {
     await waitFor('the watch to be scraped', async () => (await promQuery('apiserver_longrunning_requests')).length > 0, 10_000, 250);
 
     await apply(cluster, 'workload', workloadPods());
-    await waitFor(
-      'the workload to run, as scraped',
-      async () =>
-        (await promValue(`sum(kube_pod_status_phase{namespace="${NS}", phase="Running"})`)) === WORKLOAD.pods &&
-        (await promValue('sum(kubelet_running_pods)')) === WORKLOAD.pods + 1 &&
-        (await promValue(`count(kube_pod_status_ready_time{namespace="${NS}"})`)) === WORKLOAD.pods,
-      60_000,
-      250,
-    );
+    try {
+      await waitFor(
+        'the workload to run, as scraped',
+        async () =>
+          (await promValue(`sum(kube_pod_status_phase{namespace="${NS}", phase="Running"})`)) === WORKLOAD.pods &&
+          (await promValue('sum(kubelet_running_pods)')) === WORKLOAD.pods + 1 &&
+          (await promValue(`count(kube_pod_status_ready_time{namespace="${NS}"})`)) === WORKLOAD.pods,
+        120_000,
+        250,
+      );
+    } catch (err) {
+      // Say what the cluster and Prometheus saw, so a timeout explains itself.
+      const pods = await cluster.kubectlResult('get', 'pods', '-A', '-o', 'wide');
+      const events = await cluster.kubectlResult('get', 'events', '-n', NS);
+      const seen = {
+        running: await promValue(`sum(kube_pod_status_phase{namespace="${NS}", phase="Running"})`),
+        kubeletRunning: await promValue('sum(kubelet_running_pods)'),
+        readyTimes: await promValue(`count(kube_pod_status_ready_time{namespace="${NS}"})`),
+      };
+      throw new Error(`${String(err)}\nprometheus: ${JSON.stringify(seen)}\n${pods.stdout}\n${events.stdout}`);
+    }
     await watch;
     // Two more scrapes, so every rate window holds the workload's increments.
     await new Promise((r) => setTimeout(r, 2500));
