@@ -85,11 +85,13 @@ describe('pod lifecycle tracing', () => {
     expect(binding?.attributes['k8s.node.name']).toBe(cluster.nodeName);
     // The binding request is served inside the binding cycle's trace.
     expect(trace.some((s) => s.service === 'skiff-apiserver' && s.name === 'POST pods' && s.parentSpanId === binding?.spanId)).toBe(true);
-    const sync = trace.find((s) => s.name === 'syncPod');
-    expect(sync?.service).toBe('skiff-kubelet');
-    expect(sync?.parentSpanId).toBe(rootSpanId);
+    // Each sync of the pod is a syncPod span under the create (the first may only set up volumes).
+    const syncs = trace.filter((s) => s.name === 'syncPod');
+    expect(syncs.length).toBeGreaterThan(0);
+    expect(syncs.every((s) => s.service === 'skiff-kubelet' && s.parentSpanId === rootSpanId)).toBe(true);
     const start = trace.find((s) => s.name === 'container start' && s.attributes['k8s.container.name'] === 'main');
-    expect(start?.parentSpanId).toBe(sync?.spanId);
+    const sync = syncs.find((s) => s.spanId === start?.parentSpanId);
+    expect(sync).toBeDefined();
     // Cgroup and process creation, each a child of the container start.
     expect(trace.some((s) => s.name === 'cgroup create' && s.parentSpanId === start?.spanId)).toBe(true);
     expect(

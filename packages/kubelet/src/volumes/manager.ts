@@ -330,6 +330,11 @@ export class VolumeManager {
       return cached.object as T | undefined;
     }
     const now = Date.now();
+    // A missing object is not remembered: it may be created any moment (kube-root-ca.crt in a new namespace).
+    if (object === undefined) {
+      this.objects.delete(key);
+      return undefined;
+    }
     this.objects.set(key, { at: now, object });
     if (this.objects.size > 1024) for (const [k, v] of this.objects) if (now - v.at >= this.ttlMs) this.objects.delete(k);
     return object;
