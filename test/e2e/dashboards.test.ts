@@ -203,7 +203,18 @@ async function startStateMetrics(c: TestCluster): Promise<number | undefined> {
     30_000,
     200,
   );
-  if (cmMetrics.includes('kube_pod_status_phase')) return undefined;
+  // The controller-manager exports the kube-state-metrics series once it leads: wait for that rather than
+  // export them a second time from here (both would be scraped and every sum doubled).
+  const leads = await waitFor(
+    'the controller-manager to export kube_pod_status_phase',
+    async () => {
+      const text = (await (await fetch(`http://127.0.0.1:${c.ports.controllerManager}/metrics`)).text()) || cmMetrics;
+      return text.includes('kube_pod_status_phase');
+    },
+    30_000,
+    250,
+  ).catch(() => false);
+  if (leads) return undefined;
   const client = c.client('skiff-dashboards-test');
   nc = await connect(c.natsOptions());
   const pods = new Informer<Pod>({ client, nc, desc: PODS, logger: silentLogger() });

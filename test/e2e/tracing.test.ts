@@ -64,7 +64,13 @@ describe('pod lifecycle tracing', () => {
           services.has('skiff-scheduler') &&
           services.has('skiff-kubelet') &&
           inTrace().some((s) => s.name === 'syncPod') &&
-          inTrace().some((s) => s.service === 'skiff-kubelet' && s.name.startsWith('process '))
+          inTrace().some((s) => s.name === 'container start') &&
+          inTrace().some((s) => s.name === 'spawn process') &&
+          inTrace().some((s) => s.service === 'skiff-kubelet' && s.name.startsWith('process ')) &&
+          // Each component exports in batches: wait until every delivery's publish span has arrived too.
+          inTrace()
+            .filter((s) => s.service === 'skiff-kubelet' && s.name.startsWith('process '))
+            .every((d) => inTrace().some((p) => p.spanId === d.parentSpanId))
         );
       },
       20_000,
