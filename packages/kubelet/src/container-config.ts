@@ -39,9 +39,10 @@ export function containerConfig(pod: Pod, container: Container): ContainerConfig
     }
   }
   const argv = [...(container.command ?? []), ...(container.args ?? [])].map((a) => expandVars(a, env));
-  if ((container.command ?? []).length === 0) {
+  // Args alone run as the command, as they do for an image without an entrypoint (`kubectl run x -- cmd`).
+  if (argv.length === 0) {
     throw new ContainerConfigError(
-      `container ${container.name} has no command: the process runtime runs commands from the host and does not read the image's entrypoint`,
+      `container ${container.name} has no command or args: the process runtime runs commands from the host and does not read the image's entrypoint`,
     );
   }
   const limits = container.resources?.limits ?? {};

@@ -66,7 +66,7 @@ export type {
   ProbeType,
   ProbeTarget,
 } from './probes/index.js';
-export { VolumeManager, VolumeError } from './volumes/index.js';
+export { VolumeManager, VolumeError, mountPointsUnder, unmount } from './volumes/index.js';
 export type { VolumeManagerOptions } from './volumes/index.js';
 export { ensurePodCgroup, podCgroupLimits, podQosClass, QOS_PARENTS } from './cgroups/index.js';
 export type { PodQosClass } from './cgroups/index.js';

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { ApiClient } from '@skiff/client';
-import { CgroupManager, detectCgroupLayout } from '@skiff/kubelet';
+import { CgroupManager, detectCgroupLayout, mountPointsUnder, unmount } from '@skiff/kubelet';
 import { writeClusterNatsConfig } from '../cluster-nats.js';
 import { isPortOpen, startNatsServer } from '../nats-server.js';
 import { writeKubeconfig } from '../kubeconfig.js';
@@ -118,6 +118,14 @@ export const upCommand: CommandSpec = {
       await new CgroupManager(detectCgroupLayout(), { rootName: flags.str('cgroup-root') })
         .removeRoot({ kill: true })
         .catch((err: unknown) => say(`skiff: could not remove the cgroup root: ${err instanceof Error ? err.message : String(err)}`));
+      // And the pod volume mounts (tmpfs) it may have left, deepest first.
+      for (const m of mountPointsUnder(join(dataDir, 'kubelet')).sort((a, b) => b.length - a.length)) {
+        try {
+          unmount(m);
+        } catch (err) {
+          say(`skiff: could not unmount ${m}: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }
       await nats.stop();
       say('skiff: stopped');
     };
