@@ -11,16 +11,8 @@
  * bound what the consumer delivers. No component but the apiserver may touch
  * the objects bucket (`$KV.skiff.>`, `KV_skiff`) or subscribe to event subjects directly.
  */
-import {
-  apiRequestSubject,
-  EVENTS_ROOT,
-  EVENTS_STREAM,
-  eventFilterSubject,
-  inboxPrefixOf,
-  NODES,
-  PODS,
-  type SubjectIdentity,
-} from '@skiff/api';
+import { apiRequestSubject, EVENTS_ROOT, EVENTS_STREAM, eventFilterSubject, inboxPrefixOf, PODS, type SubjectIdentity } from '@skiff/api';
+import { SCHEDULER_WATCHED_RESOURCES } from '@skiff/scheduler';
 
 /** Subjects an identity may publish to and subscribe to (nats-server's `allow` lists). */
 export interface NatsPermissions {
@@ -57,9 +49,10 @@ export function kubeletUser(identity: SubjectIdentity, nodeName: string): NatsUs
   return { identity, permissions: informerPermissions(identity, [eventFilterSubject(PODS, { shard: nodeName })]) };
 }
 
-/** The scheduler: consumers of pods and nodes. */
+/** The scheduler: consumers of the resources it follows (pods, nodes, and what the inter-pod plugins read). */
 export function schedulerUser(identity: SubjectIdentity): NatsUser {
-  return { identity, permissions: informerPermissions(identity, [eventFilterSubject(PODS), eventFilterSubject(NODES)]) };
+  const filters = SCHEDULER_WATCHED_RESOURCES.map((desc) => eventFilterSubject(desc));
+  return { identity, permissions: informerPermissions(identity, filters) };
 }
 
 /** The controller-manager: consumers of every resource (the garbage collector follows them all, as upstream's reads everything). */

@@ -22,10 +22,12 @@ import {
   OBJECTS_STREAM,
   PODS,
   SECRETS,
+  type KubeObject,
   type Pod,
 } from '@skiff/api';
 import { startApiServer, type ApiServer } from '@skiff/apiserver';
 import { ApiClient, Informer, natsIdentityOptions, type ClientTls } from '@skiff/client';
+import { SCHEDULER_WATCHED_RESOURCES } from '@skiff/scheduler';
 import { silentLogger } from '@skiff/telemetry';
 import { writeClusterNatsConfig } from '../src/cluster-nats.js';
 import { freePort, startNatsServer, type NatsServerHandle } from '../src/nats-server.js';
@@ -196,6 +198,56 @@ describe("a kubelet's NATS credentials", () => {
     const jsm = await jetstreamManager(nc);
     await expect(jsm.streams.info(OBJECTS_STREAM)).rejects.toThrow(/permissions violation/i);
   });
+});
+
+/** A minimal valid object of each resource the scheduler watches, named `name`. */
+function sample(resource: string, name: string): KubeObject {
+  const metadata = { name, namespace: 'default', labels: { app: name } };
+  const podTemplate = { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } };
+  switch (resource) {
+    case 'pods':
+      return { apiVersion: 'v1', kind: 'Pod', metadata, spec: podTemplate.spec };
+    case 'nodes':
+      return { apiVersion: 'v1', kind: 'Node', metadata: { name } };
+    case 'namespaces':
+      return { apiVersion: 'v1', kind: 'Namespace', metadata: { name } };
+    case 'services':
+      return { apiVersion: 'v1', kind: 'Service', metadata, spec: { selector: { app: name }, ports: [{ port: 80 }] } };
+    case 'replicasets':
+      return {
+        apiVersion: 'apps/v1',
+        kind: 'ReplicaSet',
+        metadata,
+        spec: { selector: { matchLabels: { app: name } }, template: podTemplate },
+      };
+    default:
+      throw new Error(`no sample for ${resource}`);
+  }
+}
+
+describe("the scheduler's NATS credentials", () => {
+  it.each(SCHEDULER_WATCHED_RESOURCES.map((desc) => [desc.resource, desc] as const))(
+    'follow %s through an informer (every resource the scheduler watches)',
+    async (resource, desc) => {
+      const nc = await natsAs(pki.scheduler);
+      const violations: string[] = [];
+      void nextViolation(nc).then((v) => violations.push(v));
+      const client = new ApiClient({ server: api.url, tls: tlsOf(pki.scheduler), userAgent: 'scheduler-test' });
+      const informer = new Informer<KubeObject>({ client, nc, logger: silentLogger(), desc });
+      try {
+        await informer.start();
+        const name = `watched-${resource}`;
+        await admin.create(desc, desc.namespaced ? 'default' : '', sample(resource, name));
+        const key = desc.namespaced ? `default/${name}` : name;
+        // A refused consumer is a permissions violation on the connection (the informer would retry forever).
+        await expect
+          .poll(() => (violations.length > 0 ? violations[0] : informer.get(key)?.metadata?.name), { timeout: 20_000 })
+          .toBe(name);
+      } finally {
+        await informer.stop();
+      }
+    },
+  );
 });
 
 describe('API requests over NATS', () => {

@@ -266,6 +266,8 @@ export class Kubelet {
 
   /** Serves HTTP, registers the node, syncs the pods informer, adopts or removes what the runtime holds. */
   async start(): Promise<void> {
+    // Containers adopted from a kubelet that died mid-kill must not stay frozen.
+    this.options.cgroups?.thawAll();
     this.server = createKubeletServer({
       runtime: this.options.runtime,
       findPod: (ns, name) => this.staticPodNamed(`${ns}/${name}`) ?? this.pods.get(`${ns}/${name}`),

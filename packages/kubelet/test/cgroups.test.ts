@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CgroupPaths as StatsCgroupPaths } from '../src/stats/contract.js';
@@ -243,6 +243,34 @@ describe.runIf(writable)('CgroupManager on this machine', () => {
     await expect(m.removeContainerCgroup('uid-4', 'app', { timeoutMs: 50 })).rejects.toThrow(/EBUSY/);
     await m.removePodCgroup('uid-4', { kill: true });
     for (const d of m.podCgroup('uid-4').dirs) expect(existsSync(d)).toBe(false);
+  });
+
+  it('thaws a cgroup left frozen (a kubelet killed mid-kill) so its processes can be killed and removed', async () => {
+    const m = newManager();
+    const cg = m.createContainerCgroup('uid-7', 'app', {});
+    managerOf.set(cg, m);
+    const c = await startIn(cg, 'exec sleep 30');
+    const freezeFile = cg.version === 1 ? join(cg.freezerDir as string, 'freezer.state') : join(cg.dirs[0] as string, 'cgroup.freeze');
+    if (!existsSync(freezeFile)) return; // no freezer on this host: nothing can be left frozen
+    writeFileSync(freezeFile, cg.version === 1 ? 'FROZEN' : '1');
+    await m.removeRoot({ timeoutMs: 5000 });
+    expect(await exited(c)).toEqual({ code: null, signal: 'SIGKILL' });
+    for (const d of m.rootDirs()) expect(existsSync(d)).toBe(false);
+  });
+
+  it('thawAll() thaws every pod of the root (adoption after a kubelet restart)', async () => {
+    const m = newManager();
+    const cg = m.createContainerCgroup('uid-8', 'app', {});
+    managerOf.set(cg, m);
+    if (cg.version !== 1 || cg.freezerDir === undefined) return; // v2 covered by the test above
+    const c = await startIn(cg, 'exec sleep 30');
+    writeFileSync(join(cg.freezerDir, 'freezer.state'), 'FROZEN');
+    await expect.poll(() => readFileSync(join(cg.freezerDir as string, 'freezer.state'), 'utf8').trim()).toBe('FROZEN');
+    m.thawAll();
+    expect(readFileSync(join(cg.freezerDir, 'freezer.state'), 'utf8').trim()).toBe('THAWED');
+    c.kill('SIGTERM');
+    expect(await exited(c)).toEqual({ code: null, signal: 'SIGTERM' });
+    await m.removeRoot();
   });
 
   it('removeRoot kills leftovers and removes every hierarchy', async () => {

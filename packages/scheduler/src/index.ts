@@ -1,4 +1,5 @@
 export { Scheduler, needsScheduling } from './scheduler.js';
+export { SCHEDULER_WATCHED_RESOURCES } from './watched-resources.js';
 export type { SchedulerOptions } from './scheduler.js';
 export { SchedulingQueue } from './queue.js';
 export type { QueuedPod, SchedulingQueueOptions } from './queue.js';

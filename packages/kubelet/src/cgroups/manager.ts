@@ -451,6 +451,8 @@ export class CgroupManager {
   async killUntilEmpty(cg: Cgroup, options: KillAllOptions & { timeoutMs?: number } = {}): Promise<void> {
     const exclude = new Set(options.exclude ?? []);
     const deadline = Date.now() + (options.timeoutMs ?? 5000);
+    // A frozen descendant (a kubelet killed between freeze and thaw) keeps its processes from dying.
+    this.thawTree(cg);
     for (;;) {
       const left = this.pids(cg).filter((p) => !exclude.has(p));
       if (left.length === 0) return;
@@ -488,6 +490,38 @@ export class CgroupManager {
       // the cgroup vanished meanwhile: thawing will fail harmlessly
     }
     return true;
+  }
+
+  /**
+   * Thaws the cgroup and every cgroup below it (v1 freezer.state THAWED, v2 cgroup.freeze 0). A freeze is
+   * held only for the instant of a killAll(), so a frozen cgroup found later was left by a kubelet that
+   * died in between: its processes would hang forever (no signal is delivered, no exit happens). Called
+   * before every kill-until-empty sweep and when the kubelet starts (adopting containers). Missing is fine.
+   */
+  thawTree(cg: Cgroup): void {
+    const top = cg.version === 1 ? cg.freezerDir : cg.dirs[0];
+    if (top === undefined) return;
+    const file = cg.version === 1 ? 'freezer.state' : 'cgroup.freeze';
+    const value = cg.version === 1 ? 'THAWED' : '0';
+    const visit = (dir: string): void => {
+      let entries;
+      try {
+        entries = readdirSync(dir, { withFileTypes: true });
+        if (cg.version === 1 ? readFileSync(join(dir, file), 'utf8').trim() !== 'THAWED' : existsSync(join(dir, file))) {
+          writeFileSync(join(dir, file), value);
+        }
+      } catch (err) {
+        if (errCode(err) !== 'ENOENT') this.logger?.warn({ cgroup: dir, err: String(err) }, 'cannot thaw cgroup');
+        return;
+      }
+      for (const e of entries) if (e.isDirectory()) visit(join(dir, e.name));
+    };
+    visit(top);
+  }
+
+  /** thawTree() of the whole root (every pod). */
+  thawAll(): void {
+    this.thawTree(this.cgroupAt(''));
   }
 
   private thaw(cg: Cgroup): void {
