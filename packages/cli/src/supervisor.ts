@@ -81,7 +81,10 @@ export class Supervisor {
       if (r === undefined) continue;
       if (r.child.exitCode === null && r.child.signalCode === null) {
         r.child.kill('SIGTERM');
-        const timer = setTimeout(() => r.child.kill('SIGKILL'), timeoutMs);
+        const timer = setTimeout(() => {
+          this.options.onEvent(`${name} did not stop within ${timeoutMs / 1000} s; killing it`);
+          r.child.kill('SIGKILL');
+        }, timeoutMs);
         await r.exited;
         clearTimeout(timer);
       }

@@ -128,6 +128,9 @@ function podUidOf(id: string): string {
   return id.slice(0, id.indexOf('_'));
 }
 
+/** How long stop() waits for pod workers' running syncs before tearing down regardless. */
+const WORKER_STOP_WAIT_MS = 5000;
+
 export class Kubelet {
   private readonly pods: Informer<Pod>;
   private readonly recorder: EventRecorder;
@@ -321,7 +324,7 @@ export class Kubelet {
     this.staticPods?.stop();
     for (const t of this.timers) clearInterval(t);
     await this.pods.stop();
-    await Promise.allSettled([...this.workers.values()].map((w) => w.running));
+    await this.waitForWorkers(WORKER_STOP_WAIT_MS);
     await this.prober.close();
     if (this.options.stopPodsOnExit === true) {
       // Pods with containers, and pods whose volumes are set up but whose containers never started.
@@ -331,6 +334,20 @@ export class Kubelet {
     await this.options.runtime.close();
     this.server?.closeAllConnections();
     await new Promise<void>((resolve) => (this.server === undefined ? resolve() : this.server.close(() => resolve())));
+  }
+
+  /**
+   * Waits for the pod workers' current syncs, at most `ms` (a sync may be inside a long grace period):
+   * the stop must stay within what a supervisor allows (skiff up: 20 s), and the teardown that follows
+   * stops those pods' containers anyway. Logs the pods whose workers were still busy.
+   */
+  private async waitForWorkers(ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), ms)));
+    const done = Promise.allSettled([...this.workers.values()].map((w) => w.running)).then(() => 'done' as const);
+    const outcome = await Promise.race([done, timedOut]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') this.options.logger.warn({ pods: [...this.workers.keys()], waitedMs: ms }, 'pod workers still busy at stop');
   }
 
   private every(ms: number, fn: () => unknown): void {

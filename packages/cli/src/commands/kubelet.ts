@@ -141,10 +141,10 @@ export const kubeletCommand: CommandSpec = {
     subreaper?.stop();
     stats.close();
     reader.close();
-    reader.close();
     if (flags.bool('stop-pods-on-exit'))
       await cgroups.removeRoot().catch((err: unknown) => logger.warn({ err }, 'removing the cgroup root failed'));
     await nc.drain().catch(() => undefined);
+    logger.info('kubelet stopped');
     return 0;
   },
 };
