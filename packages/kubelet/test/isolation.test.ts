@@ -10,9 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CgroupManager, detectCgroupLayout } from '../src/cgroups/index.js';
-import { detectNamespaces, ProcessRuntime, type ContainerConfig, type ContainerMount, type ContainerState } from '../src/runtime/index.js';
+import { detectNamespaces, ProcessRuntime, type ContainerConfig, type ContainerMount } from '../src/runtime/index.js';
 import { listMountPoints } from '../src/volumes/index.js';
 import { resolveInRoot } from '../src/runtime/isolation.js';
+import { exitOf, until } from './support/until.js';
 
 const tempDirs: string[] = [];
 const managers: CgroupManager[] = [];
@@ -39,23 +40,6 @@ function config(script: string, mounts: ContainerMount[] = [], podName = 'iso-po
     limits: {},
     mounts,
   };
-}
-
-async function until<T>(fn: () => T | undefined | false | Promise<T | undefined | false>, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-function exitOf(rt: ProcessRuntime, id: string): Promise<ContainerState & { state: 'exited' }> {
-  return until(() => {
-    const s = rt.containerState(id);
-    return s?.state === 'exited' ? s : undefined;
-  });
 }
 
 function mountsUnder(dir: string): string[] {

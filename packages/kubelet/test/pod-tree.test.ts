@@ -12,6 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Pod } from '@skiff/api';
 import { CgroupManager, detectCgroupLayout, ensurePodCgroup, podCgroupLimits, podQosClass } from '../src/cgroups/index.js';
 import { ProcessRuntime } from '../src/runtime/index.js';
+import { until } from './support/until.js';
 
 const layout = detectCgroupLayout();
 const managers: CgroupManager[] = [];
@@ -34,16 +35,6 @@ function pod(resources: Array<{ requests?: Record<string, string>; limits?: Reco
 const mountOf = (controller: 'memory' | 'cpu' | 'pids'): string =>
   layout.version === 2 ? layout.mountPoint : (layout.mountPoints[controller] ?? '');
 const read = (file: string): string => readFileSync(file, 'utf8').trim();
-
-async function until<T>(fn: () => Promise<T | undefined | false>, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 afterAll(async () => {
   for (const rt of runtimes) await rt.close();

@@ -11,8 +11,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CgroupManager, detectCgroupLayout } from '../src/cgroups/index.js';
 import { importImage, normaliseImageName } from '../src/runtime/image-store.js';
-import { createRuncRuntime, ImagePullError, type ContainerConfig, type ContainerState, type ProcessRuntime } from '../src/runtime/index.js';
+import { createRuncRuntime, ImagePullError, type ContainerConfig, type ProcessRuntime } from '../src/runtime/index.js';
 import { makeBusyboxRootfs, runcAvailable } from './support/busybox-rootfs.js';
+import { exitOf, until } from './support/until.js';
 
 const available = runcAvailable();
 let rootDir = '';
@@ -31,23 +32,6 @@ function config(script: string, extra: Partial<ContainerConfig> = {}): Container
     image: 'busybox',
     ...extra,
   };
-}
-
-async function until<T>(fn: () => T | undefined | false | Promise<T | undefined | false>, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-function exitOf(id: string): Promise<ContainerState & { state: 'exited' }> {
-  return until(() => {
-    const s = runtime.containerState(id);
-    return s?.state === 'exited' ? s : undefined;
-  });
 }
 
 /** Pod cgroups below the test's cgroup root in any hierarchy (the shared QoS levels stay until removeRoot). */
@@ -99,7 +83,7 @@ describe.runIf(available)('runc runtime', () => {
   it('runs the image with its exit code, log, env and hostname, then removes everything', async () => {
     const c = config('echo "$GREETING from $(hostname)"; ls /bin/busybox; test -e /usr/bin/node || echo no-host-root; exit 3');
     const id = await runtime.startContainer(c);
-    const exit = await exitOf(id);
+    const exit = await exitOf(runtime, id);
     expect(exit.exitCode).toBe(3);
     expect(exit.reason).toBe('Error');
     expect(await runtime.readLog(c.podUid, 'app')).toEqual(['hello from runc-pod', '/bin/busybox', 'no-host-root']);
@@ -114,7 +98,7 @@ describe.runIf(available)('runc runtime', () => {
     writeFileSync(join(vol, 'f'), 'from-the-host\n');
     const c = config('cat /data/f; echo written > /data/g', { mounts: [{ hostPath: vol, containerPath: '/data', readOnly: false }] });
     const id = await runtime.startContainer(c);
-    expect((await exitOf(id)).exitCode).toBe(0);
+    expect((await exitOf(runtime, id)).exitCode).toBe(0);
     expect(await runtime.readLog(c.podUid, 'app')).toEqual(['from-the-host']);
     expect(existsSync(join(vol, 'g'))).toBe(true);
     await runtime.removePod(c.podUid);
@@ -129,9 +113,9 @@ describe.runIf(available)('runc runtime', () => {
     const exec = execFileSync(runtime.execPrefix(b)[0] as string, [...runtime.execPrefix(b).slice(1), 'hostname'], { encoding: 'utf8' });
     expect(exec.trim()).toBe('runc-pod');
     await Promise.all([runtime.stopContainer(a, 10), runtime.stopContainer(b, 1)]);
-    expect((await exitOf(a)).exitCode).toBe(143);
+    expect((await exitOf(runtime, a)).exitCode).toBe(143);
     expect(await runtime.readLog(handled.podUid, 'app')).toContain('bye');
-    const killed = await exitOf(b);
+    const killed = await exitOf(runtime, b);
     expect(killed.exitCode).toBe(137);
     expect(killed.signal).toBe('SIGKILL');
     await runtime.removePod(handled.podUid);
@@ -141,7 +125,7 @@ describe.runIf(available)('runc runtime', () => {
   it('reports OOMKilled when the container exceeds its memory limit', async () => {
     const c = config('dd if=/dev/zero of=/dev/null bs=64M count=1', { limits: { memoryLimitBytes: 16 * 1024 * 1024 } });
     const id = await runtime.startContainer(c);
-    const exit = await exitOf(id);
+    const exit = await exitOf(runtime, id);
     expect(exit.exitCode).toBe(137);
     expect(exit.reason).toBe('OOMKilled');
     await runtime.removePod(c.podUid);
@@ -199,7 +183,7 @@ describe.runIf(available)('runc runtime', () => {
 
     const c = config('echo "$FOO $(pwd)"', { image: 'example.com/oci/test:1', env: {} });
     const id = await runtime.startContainer(c);
-    expect((await exitOf(id)).exitCode).toBe(0);
+    expect((await exitOf(runtime, id)).exitCode).toBe(0);
     expect(await runtime.readLog(c.podUid, 'app')).toEqual(['from-image /opt/a']);
     await runtime.removePod(c.podUid);
   }, 60_000);

@@ -21,6 +21,7 @@ import {
   type ContainerLimits,
   type ContainerState,
 } from '../src/runtime/index.js';
+import { exitOf, until } from './support/until.js';
 
 const layout = detectCgroupLayout();
 const tempDirs: string[] = [];
@@ -44,23 +45,6 @@ function open(rootDir: string, cgroups: CgroupManager): ProcessRuntime {
 
 function config(argv: string[], limits: ContainerLimits = {}, podUid: string = randomUUID()): ContainerConfig {
   return { podUid, podNamespace: 'default', podName: 'p', containerName: 'app', argv, env: {}, limits };
-}
-
-async function until<T>(fn: () => T | undefined | false | Promise<T | undefined | false>, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-function exitOf(rt: ProcessRuntime, id: string): Promise<ContainerState & { state: 'exited' }> {
-  return until(() => {
-    const s = rt.containerState(id);
-    return s?.state === 'exited' ? s : undefined;
-  });
 }
 
 afterAll(async () => {

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { adoptedOrphanZombies, readProcStat, Subreaper } from '../src/runtime/index.js';
 import { loadNodeAgent, nativeCgroupStatsAvailable } from '../src/stats/native-reader.js';
+import { until } from './support/until.js';
 
 const native = nativeCgroupStatsAvailable();
 let reaper: Subreaper | undefined;
@@ -17,16 +18,6 @@ afterEach(() => {
   reaper = undefined;
   if (native) expect(loadNodeAgent().isChildSubreaper()).toBe(false);
 });
-
-async function until<T>(fn: () => T | undefined | false, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe.skipIf(!native)('Subreaper', () => {
   it('adopts an orphan of a detached process tree and reaps it when it exits', async () => {
