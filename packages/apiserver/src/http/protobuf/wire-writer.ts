@@ -11,13 +11,15 @@
 import { WireType } from './wire.js';
 
 const encoder = new TextEncoder();
+const EMPTY = new Uint8Array(0);
+const SCRATCH_BYTES = 128;
 
 /** Appends fields to a message; `finish()` returns its bytes. */
 export class WireWriter {
   private readonly chunks: Uint8Array[] = [];
   private length = 0;
-  /** Small writes (tags, varints) go here and are flushed as one chunk. */
-  private scratch = new Uint8Array(256);
+  /** Small writes (tags, varints, short strings) go here and are flushed as one chunk. */
+  private scratch: Uint8Array = EMPTY;
   private used = 0;
 
   /** The message's size in bytes so far. */
@@ -90,7 +92,7 @@ export class WireWriter {
   /** Writes a non-negative integer up to 2^53 as a base-128 varint. */
   private rawVarint(value: number): void {
     if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`varint out of range: ${value}`);
-    if (this.used + 10 > this.scratch.length) this.flush();
+    if (this.used + 10 > this.scratch.length) this.renewScratch();
     let v = value;
     while (v >= 0x80) {
       this.scratch[this.used++] = (v % 0x80) | 0x80;
@@ -100,6 +102,7 @@ export class WireWriter {
   }
 
   private append(bytes: Uint8Array): void {
+    if (bytes.length > this.scratch.length - this.used && bytes.length <= SCRATCH_BYTES / 2) this.renewScratch();
     if (bytes.length <= this.scratch.length - this.used) {
       this.scratch.set(bytes, this.used);
       this.used += bytes.length;
@@ -110,11 +113,17 @@ export class WireWriter {
     this.length += bytes.length;
   }
 
+  /** Ends the current small-write chunk; the next small write starts a new one. */
   private flush(): void {
     if (this.used === 0) return;
     this.chunks.push(this.scratch.subarray(0, this.used));
     this.length += this.used;
-    this.scratch = new Uint8Array(256);
+    this.scratch = this.scratch.subarray(this.used);
     this.used = 0;
+  }
+
+  private renewScratch(): void {
+    this.flush();
+    this.scratch = new Uint8Array(SCRATCH_BYTES);
   }
 }
