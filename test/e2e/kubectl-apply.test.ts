@@ -119,6 +119,19 @@ spec:
       status: { allowed: boolean };
     };
     expect(access.status.allowed).toBe(false);
+    const others = {
+      lsar: 'kind: LocalSubjectAccessReview\nmetadata: {namespace: default}\nspec: {user: nobody, resourceAttributes: {verb: get, resource: pods, namespace: default}}',
+      ssar: 'kind: SelfSubjectAccessReview\nspec: {resourceAttributes: {verb: get, resource: pods}}',
+      ssrr: 'kind: SelfSubjectRulesReview\nspec: {namespace: default}',
+    };
+    for (const [name, body] of Object.entries(others)) {
+      const created = await cluster.kubectl('create', '-f', manifest(name, `apiVersion: authorization.k8s.io/v1\n${body}\n`), '-o', 'json');
+      expect(JSON.parse(created) as object, name).toHaveProperty('status');
+    }
+    const whoami = 'apiVersion: authentication.k8s.io/v1\nkind: SelfSubjectReview\n';
+    expect(JSON.parse(await cluster.kubectl('create', '-f', manifest('ssr', whoami), '-o', 'json')) as object).toHaveProperty(
+      'status.userInfo',
+    );
     const unknown = await cluster.kubectlResult('create', '-f', manifest('tr-unknown', tokenReview('token: t, foo: bar')));
     expect(unknown.code).not.toBe(0);
     expect(unknown.stderr).toContain('unknown field "foo" in io.k8s.api.authentication.v1.TokenReviewSpec');

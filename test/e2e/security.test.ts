@@ -198,6 +198,7 @@ describe('RBAC', () => {
       });
     await waitFor('alice-view from the RBAC test', async () => (await create(sar('default'))).status.allowed === true);
     expect((await create(sar('kube-system'))).status.allowed).toBe(false);
+    // Without --validate=false kubectl would first list CRDs, which alice may not (as upstream).
     const aliceCreates = await cluster.kubectlResult(
       '--kubeconfig',
       kubeconfigWith('alice-tr', { token: ALICE_TOKEN }),
