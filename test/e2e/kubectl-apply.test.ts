@@ -101,6 +101,54 @@ spec:
     await cluster.kubectl('delete', 'pod', 'warn', '--wait=false');
   });
 
+  it('create with default validation: reviews are checked on the client against /openapi/v2, a pod by the server', async () => {
+    // A review has no PATCH operation, so kubectl cannot ask the server to validate it and checks the
+    // object itself against the /openapi/v2 schemas (fetched as protobuf).
+    const tokenReview = (spec: string): string => `apiVersion: authentication.k8s.io/v1\nkind: TokenReview\nspec: {${spec}}\n`;
+    const reviewed = JSON.parse(await cluster.kubectl('create', '-f', manifest('tr', tokenReview('token: not-a-token')), '-o', 'json')) as {
+      status: { authenticated?: boolean };
+    };
+    expect(reviewed.status.authenticated).toBe(false);
+    const sar = `apiVersion: authorization.k8s.io/v1
+kind: SubjectAccessReview
+spec:
+  user: nobody
+  resourceAttributes: {verb: get, resource: secrets, namespace: default}
+`;
+    const access = JSON.parse(await cluster.kubectl('create', '-f', manifest('sar', sar), '-o', 'json')) as {
+      status: { allowed: boolean };
+    };
+    expect(access.status.allowed).toBe(false);
+    const others = {
+      lsar: 'kind: LocalSubjectAccessReview\nmetadata: {namespace: default}\nspec: {user: nobody, resourceAttributes: {verb: get, resource: pods, namespace: default}}',
+      ssar: 'kind: SelfSubjectAccessReview\nspec: {resourceAttributes: {verb: get, resource: pods}}',
+      ssrr: 'kind: SelfSubjectRulesReview\nspec: {namespace: default}',
+    };
+    for (const [name, body] of Object.entries(others)) {
+      const created = await cluster.kubectl('create', '-f', manifest(name, `apiVersion: authorization.k8s.io/v1\n${body}\n`), '-o', 'json');
+      expect(JSON.parse(created) as object, name).toHaveProperty('status');
+    }
+    const whoami = 'apiVersion: authentication.k8s.io/v1\nkind: SelfSubjectReview\n';
+    expect(JSON.parse(await cluster.kubectl('create', '-f', manifest('ssr', whoami), '-o', 'json')) as object).toHaveProperty(
+      'status.userInfo',
+    );
+    const unknown = await cluster.kubectlResult('create', '-f', manifest('tr-unknown', tokenReview('token: t, foo: bar')));
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain('unknown field "foo" in io.k8s.api.authentication.v1.TokenReviewSpec');
+    expect(unknown.stderr).toContain('turn validation off with --validate=false');
+    const wrongType = await cluster.kubectlResult('create', '-f', manifest('tr-type', tokenReview('token: t, audiences: a')));
+    expect(wrongType.code).not.toBe(0);
+    expect(wrongType.stderr).toContain('ValidationError(TokenReview.spec.audiences)');
+    const strict = await cluster.kubectlResult('create', '-f', manifest('create-strict', pod('create-strict')));
+    expect(strict.code).not.toBe(0);
+    expect(strict.stderr).toContain('strict decoding error: unknown field "spec.foo"');
+    // Client-side apply still goes by /openapi/v3.
+    const cm = manifest('cm-csa', configMap('  a: "1"\n').replace('settings', 'csa'));
+    expect(await cluster.kubectl('apply', '-f', cm)).toContain('configmap/csa created');
+    writeFileSync(cm, configMap('  a: "2"\n').replace('settings', 'csa'));
+    expect(await cluster.kubectl('apply', '-f', cm)).toContain('configmap/csa configured');
+  });
+
   it('explains fields with their documentation', async () => {
     const resources = await cluster.kubectl('explain', 'pod.spec.containers.resources');
     expect(resources).toMatch(/KIND:\s+Pod/);

@@ -17,8 +17,9 @@ import {
   apiVersions,
 } from './discovery.js';
 import type { RequestFilter } from '../auth/request-filter.js';
+import { customResourceDefinitionList } from './custom-resources.js';
 import { handleResource, type HandlerContext } from './handler.js';
-import { serveOpenApi } from './openapi.js';
+import { serveOpenApi, serveOpenApiV2 } from './openapi.js';
 import { writeError, writeJson } from './respond.js';
 import { parseApiPath, type ApiRoute } from './route.js';
 
@@ -123,7 +124,8 @@ export function createApiRequestHandler(deps: HttpServerDeps): ApiRequestHandler
         serveOpenApi(req, res, undefined, url.searchParams);
         return;
       case '/openapi/v2':
-        throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+        serveOpenApiV2(req, res);
+        return;
       default:
         break;
     }
@@ -136,6 +138,11 @@ export function createApiRequestHandler(deps: HttpServerDeps): ApiRequestHandler
       const list = path.startsWith('/api/') ? apiResourceList('', gv[1] ?? '') : apiResourceList(gv[1] ?? '', gv[2] ?? '');
       if (list === undefined) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
       writeJson(res, 200, list);
+      return;
+    }
+    const crds = customResourceDefinitionList(req, url, apiRoute);
+    if (crds !== undefined) {
+      writeJson(res, 200, crds);
       return;
     }
     const route = apiRoute;

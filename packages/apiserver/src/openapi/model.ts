@@ -83,6 +83,9 @@ function parseType(raw: string, format: string): FieldType {
       return { kind: 'scalar', type: 'string', ...fmt };
     case 'Date':
       return { kind: 'scalar', type: 'string', format: 'date-time' };
+    case 'V1MicroTime':
+      // A timestamp with microseconds; client-node declares the type but generates no model for it.
+      return { kind: 'scalar', type: 'string', format: 'date-time' };
     case 'boolean':
       return { kind: 'scalar', type: 'boolean' };
     case 'number':
