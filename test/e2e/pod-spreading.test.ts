@@ -118,4 +118,50 @@ describe('pod anti-affinity and topology spread', () => {
     expect(Object.fromEntries(perZone)).toEqual({ 'zone-a': 3, 'zone-b': 3 });
     await cluster.kubectl('delete', 'deployment', 'zoned');
   });
+
+  it("follows a pod of another namespace chosen by the affinity term's namespaceSelector", async () => {
+    // The scheduler reads namespace labels through its own informer (its NATS credentials must allow it).
+    const target = hollow.names[2] as string;
+    await cluster.kubectl('create', 'namespace', 'team-a');
+    await cluster.kubectl('label', 'namespace', 'team-a', 'team=a');
+    const pod = (name: string, namespace: string, labels: Record<string, string>, spec: Record<string, unknown>): string =>
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name, namespace, labels },
+        spec: {
+          terminationGracePeriodSeconds: 1,
+          containers: [{ name: 'main', image: 'busybox:1.36', command: ['sleep', '3600'] }],
+          ...spec,
+        },
+      });
+    await cluster.kubectl(
+      'apply',
+      '-f',
+      writeManifest(cluster, 'anchor', pod('anchor', 'team-a', { app: 'anchor' }, { nodeSelector: { 'kubernetes.io/hostname': target } })),
+    );
+    const follower = pod(
+      'follower',
+      'default',
+      { app: 'follower' },
+      {
+        nodeSelector: { pool: 'hollow' },
+        affinity: {
+          podAffinity: {
+            requiredDuringSchedulingIgnoredDuringExecution: [
+              {
+                labelSelector: { matchLabels: { app: 'anchor' } },
+                namespaceSelector: { matchLabels: { team: 'a' } },
+                topologyKey: 'kubernetes.io/hostname',
+              },
+            ],
+          },
+        },
+      },
+    );
+    await cluster.kubectl('apply', '-f', writeManifest(cluster, 'follower', follower));
+    expect(await boundNodes('follower', 1)).toEqual([target]);
+    await cluster.kubectl('delete', 'pod', 'follower', '--wait=false');
+    await cluster.kubectl('delete', 'namespace', 'team-a', '--wait=false');
+  });
 });
