@@ -67,6 +67,8 @@ describe('jsonListBody', () => {
       lazy(JSON.stringify(pod('a', 'ünïcödé "metadata":{')), 3),
       lazy(JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: {} }), 4),
       lazy(JSON.stringify({ kind: 'Pod', apiVersion: 'v1', metadata: { name: 'r' } }), 5),
+      lazy(JSON.stringify({ apiVersion: 'v1', kind: 'Po"d', metadata: { name: 'q' } }), 7),
+      lazy('{"apiVersion":"v1","kind":"Pod","spec":{},"metadata":{"name":"s"}}', 8),
       { revision: 6, object: pod('p', '✓') },
     ];
     const body = jsonListBody('{"kind":"PodList","items":[', items, ']}');

@@ -26,21 +26,37 @@ const encoded = new WeakMap<KubeObject, Encoding>();
 /** Stored JSON as JSON.stringify writes our objects: apiVersion, kind, then metadata (values without quotes inside). */
 const TYPE_META_THEN_METADATA = /^\{"apiVersion":"[^"\\]*","kind":"[^"\\]*","metadata":\{/;
 
-/** How far into stored bytes the type meta and `"metadata":{` are looked for. */
-const HEAD_SCAN_BYTES = 512;
-
 /** Where `"resourceVersion"` goes in stored JSON text (just inside metadata), or -1 when the text has another shape. */
 function metadataBodyAt(json: string): number {
   const head = TYPE_META_THEN_METADATA.exec(json);
   return head === null ? -1 : head[0].length;
 }
 
-/**
- * The same for stored bytes. Latin-1 maps each byte to one character, so the
- * offset is a byte offset; UTF-8 sequences never contain `"` or `\` bytes.
- */
+const API_VERSION_OPEN = Buffer.from('{"apiVersion":"');
+const KIND_OPEN = Buffer.from('","kind":"');
+const METADATA_OPEN = Buffer.from('","metadata":{');
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/** True when `bytes` hold `literal` at `at`. */
+function hasAt(bytes: Buffer, at: number, literal: Buffer): boolean {
+  return at + literal.length <= bytes.length && bytes.compare(literal, 0, literal.length, at, at + literal.length) === 0;
+}
+
+/** The end of the JSON string value opening at `at` (its closing quote), or -1 when it holds an escape. */
+function plainStringEnd(bytes: Buffer, at: number): number {
+  const end = bytes.indexOf(QUOTE, at);
+  return end < 0 || bytes.subarray(at, end).includes(BACKSLASH) ? -1 : end;
+}
+
+/** metadataBodyAt for stored bytes, scanned in place (no string is made): the same text shape, the same offset. */
 function metadataBodyAtBytes(bytes: Buffer): number {
-  return metadataBodyAt(bytes.toString('latin1', 0, Math.min(bytes.length, HEAD_SCAN_BYTES)));
+  if (!hasAt(bytes, 0, API_VERSION_OPEN)) return -1;
+  const apiVersionEnd = plainStringEnd(bytes, API_VERSION_OPEN.length);
+  if (apiVersionEnd < 0 || !hasAt(bytes, apiVersionEnd, KIND_OPEN)) return -1;
+  const kindEnd = plainStringEnd(bytes, apiVersionEnd + KIND_OPEN.length);
+  if (kindEnd < 0 || !hasAt(bytes, kindEnd, METADATA_OPEN)) return -1;
+  return kindEnd + METADATA_OPEN.length;
 }
 
 /** The `"resourceVersion"` member to insert at `at` (a comma after it unless metadata was empty). */
