@@ -38,15 +38,21 @@ const METADATA_OPEN = Buffer.from('","metadata":{');
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
-/** True when `bytes` hold `literal` at `at`. */
+/** True when `bytes` hold `literal` at `at` (a plain loop: these are a few bytes, and a native call costs more). */
 function hasAt(bytes: Buffer, at: number, literal: Buffer): boolean {
-  return at + literal.length <= bytes.length && bytes.compare(literal, 0, literal.length, at, at + literal.length) === 0;
+  if (at + literal.length > bytes.length) return false;
+  for (let i = 0; i < literal.length; i++) if (bytes[at + i] !== literal[i]) return false;
+  return true;
 }
 
-/** The end of the JSON string value opening at `at` (its closing quote), or -1 when it holds an escape. */
+/** The end of the JSON string value opening at `at` (its closing quote), or -1 when it holds an escape or does not end. */
 function plainStringEnd(bytes: Buffer, at: number): number {
-  const end = bytes.indexOf(QUOTE, at);
-  return end < 0 || bytes.subarray(at, end).includes(BACKSLASH) ? -1 : end;
+  for (let i = at; i < bytes.length; i++) {
+    const b = bytes[i];
+    if (b === QUOTE) return i;
+    if (b === BACKSLASH) return -1;
+  }
+  return -1;
 }
 
 /** metadataBodyAt for stored bytes, scanned in place (no string is made): the same text shape, the same offset. */
