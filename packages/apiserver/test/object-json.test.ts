@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '@skiff/api';
-import { jsonListBody, objectJson, resultJson, withRevision, writeResult } from '../src/storage/object-json.js';
+import { jsonListBody, objectJson, resultJson, withRevision, writeResult, type EncodableObject } from '../src/storage/object-json.js';
 
 /** A stored object as the store loads it lazily: JSON bytes until first read. */
 function lazy(json: string, revision: number): { revision: number; object: KubeObject; unparsedBytes: Buffer | undefined } {
@@ -63,7 +63,7 @@ describe('jsonListBody', () => {
   });
 
   it('joins unread, parsed and reordered objects with their resourceVersions, as JSON.stringify would', () => {
-    const items = [
+    const items: EncodableObject[] = [
       lazy(JSON.stringify(pod('a', 'ünïcödé "metadata":{')), 3),
       lazy(JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: {} }), 4),
       lazy(JSON.stringify({ kind: 'Pod', apiVersion: 'v1', metadata: { name: 'r' } }), 5),
