@@ -22,6 +22,7 @@ import { Kvm } from '@nats-io/kv';
 import { OBJECTS_BUCKET, OBJECTS_STREAM, type KubeObject, type WatchEventType } from '@skiff/api';
 import { PublishCoalescer, sharedPublishCoalescer } from './publish-coalescer.js';
 import { WrittenObjects } from './written-objects.js';
+import { ByteArena, SnapshotEntry } from './snapshot-entry.js';
 import { StoreError, type Store, type StoreChange, type StoredObject, type StoreWatch, type WatchStart } from './store.js';
 
 const SUBJECT_PREFIX = `$KV.${OBJECTS_BUCKET}.`;
@@ -166,6 +167,8 @@ class ConsumerWatch implements StoreWatch {
   readonly done: Promise<void>;
   private stopping = false;
   private stopConsuming: (() => void) | undefined;
+  /** Where the snapshot's object bytes are kept until read. */
+  private readonly arena = new ByteArena();
 
   constructor(
     private readonly js: JetStreamClient,
@@ -227,36 +230,7 @@ class ConsumerWatch implements StoreWatch {
     const type = changeType(m.headers);
     if (inSnapshot && type === 'DELETED') return;
     const key = m.subject.slice(SUBJECT_PREFIX.length);
-    if (inSnapshot) this.handler(new SnapshotEntry(key, m.seq, decoder.decode(m.data)));
+    if (inSnapshot) this.handler(new SnapshotEntry(key, m.seq, this.arena.copy(m.data)));
     else this.handler({ type, key, revision: m.seq, object: this.written.take(key, m.data) ?? decodeObject(m.data) });
-  }
-}
-
-/**
- * An object of the snapshot, parsed when first read. A cold start loads every
- * object but reads few of them soon; parsing 150,000 pods up front was a third
- * of the apiserver's start-up CPU and most of its garbage. The JSON text is
- * kept as a string (compact, not a view into a socket buffer) until then.
- */
-class SnapshotEntry implements StoreChange {
-  readonly type = 'ADDED';
-  private parsed: KubeObject | undefined;
-
-  constructor(
-    readonly key: string,
-    readonly revision: number,
-    private json: string | undefined,
-  ) {}
-
-  get unparsedJson(): string | undefined {
-    return this.parsed === undefined ? this.json : undefined;
-  }
-
-  get object(): KubeObject {
-    if (this.parsed === undefined) {
-      this.parsed = this.json === undefined || this.json === '' ? {} : (JSON.parse(this.json) as KubeObject);
-      this.json = undefined;
-    }
-    return this.parsed;
   }
 }

@@ -14,11 +14,12 @@ export interface StoredObject {
   revision: number;
   object: KubeObject;
   /**
-   * The object's stored JSON text (without resourceVersion) while it has not
-   * been parsed yet; readers that only re-serialize can use it instead of
-   * reading `object`. Absent once parsed, and for objects not loaded lazily.
+   * The object's stored JSON as UTF-8 bytes (without resourceVersion) while it
+   * has not been parsed yet; readers that only re-serialize can use them
+   * instead of reading `object`. Absent once parsed, and for objects not
+   * loaded lazily. Read-only: the bytes may share memory with other objects'.
    */
-  readonly unparsedJson?: string | undefined;
+  readonly unparsedBytes?: Buffer | undefined;
 }
 
 /** One committed change. For DELETED, `object` is the object's last state. */

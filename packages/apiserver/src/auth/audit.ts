@@ -115,9 +115,9 @@ function decoded(body: BodyCapture['request']): unknown {
 }
 
 function responseJson(body: unknown): unknown {
-  if (typeof body !== 'string') return body;
+  if (typeof body !== 'string' && !Buffer.isBuffer(body)) return body;
   try {
-    return JSON.parse(body) as unknown;
+    return JSON.parse(typeof body === 'string' ? body : body.toString('utf8')) as unknown;
   } catch {
     return undefined;
   }

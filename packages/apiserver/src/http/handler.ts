@@ -137,9 +137,9 @@ export async function handleResource(
         writeJson(res, 200, { kind: desc.listKind, apiVersion: apiVersionOf(desc), metadata, items: result.items });
         return;
       }
-      // Each item's JSON is memoized per stored version; the list is their concatenation.
+      // Each item's JSON bytes are stored or memoized per stored version; the list is their concatenation.
       const head = `{"kind":${JSON.stringify(desc.listKind)},"apiVersion":${JSON.stringify(apiVersionOf(desc))},"metadata":${JSON.stringify(metadata)},"items":[`;
-      writeRawJson(res, 200, `${head}${result.itemsJson.join(',')}]}`);
+      writeRawJson(res, 200, result.jsonBody(head, ']}'));
       return;
     }
     if (method === 'POST') {

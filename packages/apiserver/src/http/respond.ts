@@ -30,10 +30,10 @@ export function isYaml(res: ServerResponse): boolean {
   return yamlResponses.has(res);
 }
 
-/** Writes a body that is already JSON text. */
-export function writeRawJson(res: ServerResponse, code: number, text: string): void {
-  captureResponseBody(res, text);
-  const body = Buffer.from(text, 'utf8');
+/** Writes a body that is already JSON (text, or its UTF-8 bytes). */
+export function writeRawJson(res: ServerResponse, code: number, json: string | Buffer): void {
+  captureResponseBody(res, json);
+  const body = typeof json === 'string' ? Buffer.from(json, 'utf8') : json;
   res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': body.length });
   res.end(body);
 }

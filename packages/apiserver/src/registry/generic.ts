@@ -30,7 +30,7 @@ import { trace } from '@opentelemetry/api';
 import { startChildSpan, TRACEPARENT_ANNOTATION, traceparentOf, tracer } from '@skiff/telemetry';
 import { AdmissionChain, type AdmissionAttributes, type AdmissionSettle } from '../admission/index.js';
 import type { UserInfo } from '../auth/user.js';
-import { objectJson, withRevision, writeResult } from '../storage/object-json.js';
+import { jsonListBody, withRevision, writeResult } from '../storage/object-json.js';
 import type { WatchCache } from '../storage/watch-cache.js';
 import { deletionFinalizers, type PropagationRequest } from './deletion-finalizers.js';
 import { recordUpdate } from '../managed-fields/update.js';
@@ -92,8 +92,11 @@ export interface ListOptions {
 
 export interface ListResult {
   readonly items: KubeObject[];
-  /** Each item's JSON (with its resourceVersion), memoized per stored version: a LIST serializes each object once. */
-  readonly itemsJson: string[];
+  /**
+   * The JSON list body: `head`, the items' JSON (with their resourceVersions, memoized per stored
+   * version: a LIST serializes each object at most once) joined by commas, then `tail`.
+   */
+  jsonBody(head: string, tail: string): Buffer;
   readonly revision: number;
   readonly continueToken?: string;
 }
@@ -110,8 +113,8 @@ class StoredList implements ListResult {
     return this.stored.map((s) => withRevision(s));
   }
 
-  get itemsJson(): string[] {
-    return this.stored.map((s) => objectJson(s));
+  jsonBody(head: string, tail: string): Buffer {
+    return jsonListBody(head, this.stored, tail);
   }
 }
 

@@ -9,6 +9,7 @@
  */
 import type { KubeObject } from '@skiff/api';
 import type { Store, StoreChange, StoredObject, StoreWatch } from '@skiff/store';
+import { PrefixIndex } from './prefix-index.js';
 
 export interface WatchCacheOptions {
   /** How many recent changes to keep for watches that resume from a revision. */
@@ -20,6 +21,8 @@ export type CacheListener = (change: StoreChange, previous: KubeObject | undefin
 
 export class WatchCache {
   private readonly objects = new Map<string, StoredObject>();
+  /** The keys of the prefixes lists asked for, in order. */
+  private readonly sorted = new PrefixIndex();
   /** Recent changes in revision order; trimmed in batches (one splice per historySize/4 changes). */
   private history: StoreChange[] = [];
   private loadingSnapshot = true;
@@ -68,9 +71,18 @@ export class WatchCache {
 
   /** Every live object whose key starts with prefix, in key order. */
   list(prefix: string): StoredObject[] {
-    const out: StoredObject[] = [];
-    for (const [key, stored] of this.objects) if (key.startsWith(prefix)) out.push(stored);
-    out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const keys = this.sorted.sortedKeys(
+      prefix,
+      (key) => this.objects.has(key),
+      () => this.objects.keys(),
+    );
+    const out: StoredObject[] = new Array<StoredObject>(keys.length);
+    let n = 0;
+    for (const key of keys) {
+      const stored = this.objects.get(key);
+      if (stored !== undefined) out[n++] = stored;
+    }
+    out.length = n;
     return out;
   }
 
@@ -118,11 +130,16 @@ export class WatchCache {
   }
 
   private apply(change: StoreChange): void {
-    const previous = this.objects.get(change.key)?.object;
-    if (change.type === 'DELETED') this.objects.delete(change.key);
-    // The change is the stored object (it has key, revision and object): its object is not read here,
-    // so a snapshot entry stays unparsed until something reads it.
-    else this.objects.set(change.key, change);
+    const before = this.objects.get(change.key);
+    const previous = before?.object;
+    if (change.type === 'DELETED') {
+      if (this.objects.delete(change.key)) this.sorted.removed(change.key);
+    } else {
+      // The change is the stored object (it has key, revision and object): its object is not read here,
+      // so a snapshot entry stays unparsed until something reads it.
+      this.objects.set(change.key, change);
+      if (before === undefined) this.sorted.added(change.key);
+    }
     this.currentRevision = Math.max(this.currentRevision, change.revision);
     // The snapshot is not history: no watch can resume from inside it.
     if (!this.loadingSnapshot) {
