@@ -5,7 +5,8 @@
  */
 import type { Node, Pod } from '@skiff/api';
 import type { ClusterObjects } from '../../framework/cluster-objects.js';
-import type { NodeInfo } from '../../framework/node-info.js';
+import type { NodeInfo, NodeInfoStore } from '../../framework/node-info.js';
+import { countable, countedAffinity, countedAntiAffinity, countedExistingAntiAffinity } from './counted.js';
 import {
   addToDomain as add,
   affinityTerms,
@@ -49,8 +50,31 @@ function existingAntiAffinity(pod: Pod, nodes: Iterable<NodeInfo>, objects: Clus
   return counts;
 }
 
-/** The state for one cycle: `nodes` every node, `antiAffinityNodes` those holding pods with required anti-affinity. */
-export function preFilterState(
+/**
+ * The state for one cycle, from the store's incremental counts (the incoming pod's own terms
+ * from scratch when one has a namespaceSelector). The count maps may be the store's live
+ * ones: valid for this cycle.
+ */
+export function preFilterState(pod: Pod, store: NodeInfoStore, objects: ClusterObjects): AffinityFilterState {
+  const terms = affinityTerms(pod);
+  const { requiredAffinity, requiredAntiAffinity } = terms;
+  const existingAntiAffinityCounts = countedExistingAntiAffinity(store, pod, objects);
+  if (!countable(requiredAffinity) || !countable(requiredAntiAffinity)) {
+    return { ...preFilterStateFromScratch(pod, store.list(), [], objects), existingAntiAffinityCounts };
+  }
+  return {
+    terms,
+    existingAntiAffinityCounts,
+    affinityCounts: countedAffinity(store, requiredAffinity, objects),
+    antiAffinityCounts: countedAntiAffinity(store, requiredAntiAffinity, objects),
+  };
+}
+
+/**
+ * The state counted over every placed pod (the reference the incremental counts equal):
+ * `nodes` every node, `antiAffinityNodes` those holding pods with required anti-affinity.
+ */
+export function preFilterStateFromScratch(
   pod: Pod,
   nodes: readonly NodeInfo[],
   antiAffinityNodes: Iterable<NodeInfo>,
@@ -96,7 +120,13 @@ export function satisfiesPodAffinity(state: AffinityFilterState, pod: Pod, node:
     if (domainCount(state.affinityCounts, t.topologyKey, value) <= 0) podsExist = false;
   }
   if (podsExist) return true;
-  return state.affinityCounts.size === 0 && matchesAllTerms(terms, pod, objects);
+  return noDomainCounts(state.affinityCounts) && matchesAllTerms(terms, pod, objects);
+}
+
+/** True when no domain has a count. */
+function noDomainCounts(counts: TopologyCounts): boolean {
+  for (const byValue of counts.values()) if (byValue.size > 0) return false;
+  return true;
 }
 
 /** No pod in the node's domain matches one of the incoming pod's required anti-affinity terms. */

@@ -55,7 +55,7 @@ export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScore
     const { nodes, objects } = this.handle;
     const antiAffinityNodes = nodes.nodesWithRequiredAntiAffinity();
     if (terms.requiredAffinity.length === 0 && terms.requiredAntiAffinity.length === 0 && antiAffinityNodes.size === 0) return SKIP;
-    state.write(FILTER_KEY, preFilterState(pod.pod, nodes.list(), antiAffinityNodes, objects));
+    state.write(FILTER_KEY, preFilterState(pod.pod, nodes, objects));
     return null;
   }
 

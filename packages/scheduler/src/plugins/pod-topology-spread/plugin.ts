@@ -42,7 +42,7 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
   preFilter(state: CycleState, pod: PodInfo): Status | null {
     const constraints = podConstraints(pod.pod, 'DoNotSchedule', this.defaults, this.handle.objects);
     if (constraints.length === 0) return SKIP;
-    state.write(FILTER_KEY, spreadFilterState(pod.pod, constraints, this.handle.nodes.list()));
+    state.write(FILTER_KEY, spreadFilterState(pod.pod, constraints, this.handle.nodes));
     return null;
   }
 
