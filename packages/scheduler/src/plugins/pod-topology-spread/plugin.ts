@@ -64,7 +64,7 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
     if (constraints.length === 0) return SKIP;
     // System defaults also count nodes that lack one of the keys; a pod's own constraints do not.
     const requireAll = (pod.pod.spec?.topologySpreadConstraints ?? []).length > 0;
-    state.write(SCORE_KEY, spreadScoreState(pod.pod, constraints, nodes, this.handle.nodes.list(), requireAll));
+    state.write(SCORE_KEY, spreadScoreState(pod.pod, constraints, nodes, this.handle.nodes, requireAll));
     return null;
   }
 
