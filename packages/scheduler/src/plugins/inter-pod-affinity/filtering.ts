@@ -26,6 +26,13 @@ export interface AffinityFilterState {
   readonly affinityCounts: TopologyCounts;
   /** Existing pods that match one of the incoming pod's required anti-affinity terms, per domain (per term). */
   readonly antiAffinityCounts: TopologyCounts;
+  /** The non-empty entries of {@link existingAntiAffinityCounts}, as an array for the per-node loop. */
+  readonly existingAntiAffinityDomains: ReadonlyArray<readonly [string, ReadonlyMap<string, number>]>;
+}
+
+/** The non-empty (topology key, domain counts) pairs. */
+function nonEmpty(counts: TopologyCounts): Array<readonly [string, ReadonlyMap<string, number>]> {
+  return [...counts].filter(([, byValue]) => byValue.size > 0);
 }
 
 /** True when `pod` matches every term (an affinity series needs all of them). */
@@ -60,11 +67,13 @@ export function preFilterState(pod: Pod, store: NodeInfoStore, objects: ClusterO
   const { requiredAffinity, requiredAntiAffinity } = terms;
   const existingAntiAffinityCounts = countedExistingAntiAffinity(store, pod, objects);
   if (!countable(requiredAffinity) || !countable(requiredAntiAffinity)) {
-    return { ...preFilterStateFromScratch(pod, store.list(), [], objects), existingAntiAffinityCounts };
+    const own = preFilterStateFromScratch(pod, store.list(), [], objects);
+    return { ...own, existingAntiAffinityCounts, existingAntiAffinityDomains: nonEmpty(existingAntiAffinityCounts) };
   }
   return {
     terms,
     existingAntiAffinityCounts,
+    existingAntiAffinityDomains: nonEmpty(existingAntiAffinityCounts),
     affinityCounts: countedAffinity(store, requiredAffinity, objects),
     antiAffinityCounts: countedAntiAffinity(store, requiredAntiAffinity, objects),
   };
@@ -96,9 +105,11 @@ export function preFilterStateFromScratch(
       }
     }
   }
+  const existingAntiAffinityCounts = existingAntiAffinity(pod, antiAffinityNodes, objects);
   return {
     terms,
-    existingAntiAffinityCounts: existingAntiAffinity(pod, antiAffinityNodes, objects),
+    existingAntiAffinityCounts,
+    existingAntiAffinityDomains: nonEmpty(existingAntiAffinityCounts),
     affinityCounts,
     antiAffinityCounts,
   };
@@ -142,9 +153,11 @@ export function satisfiesPodAntiAffinity(state: AffinityFilterState, node: Node)
 
 /** No existing pod's required anti-affinity term rejects the incoming pod in the node's domains. */
 export function satisfiesExistingPodsAntiAffinity(state: AffinityFilterState, node: Node): boolean {
-  if (state.existingAntiAffinityCounts.size === 0) return true;
+  const domains = state.existingAntiAffinityDomains;
+  if (domains.length === 0) return true;
   const labels = node.metadata?.labels ?? {};
-  for (const [key, byValue] of state.existingAntiAffinityCounts) {
+  for (let i = 0; i < domains.length; i++) {
+    const [key, byValue] = domains[i]!;
     const value = labels[key];
     if (value !== undefined && (byValue.get(value) ?? 0) > 0) return false;
   }
