@@ -322,9 +322,12 @@ export class NodeInfoStore {
     this.podCounts.podChanged(info, pod, sign);
     if (scoresOtherPods(pod)) this.scoringPods += sign;
     // Pods on a pending (not yet known) node count too: they join the node when it arrives.
-    const mark = (set: Set<NodeInfo>, has: boolean): void => void (has ? set.add(info) : set.delete(info));
-    mark(this.affinityNodes, info.podsWithAffinity.length > 0);
-    mark(this.antiAffinityNodes, info.podsWithRequiredAntiAffinity.length > 0);
+    // Only a pod with terms changes the sets.
+    if (!hasPodAffinityTerms(pod)) return;
+    if (info.podsWithAffinity.length > 0) this.affinityNodes.add(info);
+    else this.affinityNodes.delete(info);
+    if (info.podsWithRequiredAntiAffinity.length > 0) this.antiAffinityNodes.add(info);
+    else this.antiAffinityNodes.delete(info);
   }
 
   /** Undoes {@link addPod} with the same usage. */

@@ -26,13 +26,30 @@ export interface AffinityFilterState {
   readonly affinityCounts: TopologyCounts;
   /** Existing pods that match one of the incoming pod's required anti-affinity terms, per domain (per term). */
   readonly antiAffinityCounts: TopologyCounts;
+  /** The non-empty entries of {@link antiAffinityCounts}, as an array for the per-node loop. */
+  readonly antiAffinityDomains: DomainList;
   /** The non-empty entries of {@link existingAntiAffinityCounts}, as an array for the per-node loop. */
-  readonly existingAntiAffinityDomains: ReadonlyArray<readonly [string, ReadonlyMap<string, number>]>;
+  readonly existingAntiAffinityDomains: DomainList;
 }
 
+/** (topology key, value → count) pairs, each with some count. */
+type DomainList = ReadonlyArray<readonly [string, ReadonlyMap<string, number>]>;
+
 /** The non-empty (topology key, domain counts) pairs. */
-function nonEmpty(counts: TopologyCounts): Array<readonly [string, ReadonlyMap<string, number>]> {
+function nonEmpty(counts: TopologyCounts): DomainList {
   return [...counts].filter(([, byValue]) => byValue.size > 0);
+}
+
+/** True when the node's domain for one of the keys has a count. */
+function inCountedDomain(domains: DomainList, node: Node): boolean {
+  if (domains.length === 0) return false;
+  const labels = node.metadata?.labels ?? {};
+  for (let i = 0; i < domains.length; i++) {
+    const [key, byValue] = domains[i]!;
+    const value = labels[key];
+    if (value !== undefined && (byValue.get(value) ?? 0) > 0) return true;
+  }
+  return false;
 }
 
 /** True when `pod` matches every term (an affinity series needs all of them). */
@@ -68,14 +85,17 @@ export function preFilterState(pod: Pod, store: NodeInfoStore, objects: ClusterO
   const existingAntiAffinityCounts = countedExistingAntiAffinity(store, pod, objects);
   if (!countable(requiredAffinity) || !countable(requiredAntiAffinity)) {
     const own = preFilterStateFromScratch(pod, store.list(), [], objects);
+    // The own counts come from scratch (its existing-pods part is replaced).
     return { ...own, existingAntiAffinityCounts, existingAntiAffinityDomains: nonEmpty(existingAntiAffinityCounts) };
   }
+  const antiAffinityCounts = countedAntiAffinity(store, requiredAntiAffinity, objects);
   return {
     terms,
     existingAntiAffinityCounts,
     existingAntiAffinityDomains: nonEmpty(existingAntiAffinityCounts),
     affinityCounts: countedAffinity(store, requiredAffinity, objects),
-    antiAffinityCounts: countedAntiAffinity(store, requiredAntiAffinity, objects),
+    antiAffinityCounts,
+    antiAffinityDomains: nonEmpty(antiAffinityCounts),
   };
 }
 
@@ -112,6 +132,7 @@ export function preFilterStateFromScratch(
     existingAntiAffinityDomains: nonEmpty(existingAntiAffinityCounts),
     affinityCounts,
     antiAffinityCounts,
+    antiAffinityDomains: nonEmpty(antiAffinityCounts),
   };
 }
 
@@ -142,24 +163,10 @@ function noDomainCounts(counts: TopologyCounts): boolean {
 
 /** No pod in the node's domain matches one of the incoming pod's required anti-affinity terms. */
 export function satisfiesPodAntiAffinity(state: AffinityFilterState, node: Node): boolean {
-  if (state.antiAffinityCounts.size === 0) return true;
-  const labels = node.metadata?.labels ?? {};
-  for (const t of state.terms.requiredAntiAffinity) {
-    const value = labels[t.topologyKey];
-    if (value !== undefined && domainCount(state.antiAffinityCounts, t.topologyKey, value) > 0) return false;
-  }
-  return true;
+  return !inCountedDomain(state.antiAffinityDomains, node);
 }
 
 /** No existing pod's required anti-affinity term rejects the incoming pod in the node's domains. */
 export function satisfiesExistingPodsAntiAffinity(state: AffinityFilterState, node: Node): boolean {
-  const domains = state.existingAntiAffinityDomains;
-  if (domains.length === 0) return true;
-  const labels = node.metadata?.labels ?? {};
-  for (let i = 0; i < domains.length; i++) {
-    const [key, byValue] = domains[i]!;
-    const value = labels[key];
-    if (value !== undefined && (byValue.get(value) ?? 0) > 0) return false;
-  }
-  return true;
+  return !inCountedDomain(state.existingAntiAffinityDomains, node);
 }
