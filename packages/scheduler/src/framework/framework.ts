@@ -265,7 +265,13 @@ export class Framework implements FrameworkHandle {
           },
         );
         if (result.nodeName === null) {
-          return this.unschedulable(state, info, nodes.length, this.diagnose(state, info, filters, nodes, sampled).diagnosis, sampled);
+          return this.unschedulable(
+            state,
+            info,
+            nodes.length,
+            this.diagnose(state, info, filters, nodes, sampled, null, true).diagnosis,
+            sampled,
+          );
         }
         // The core does not count nominated pods: its pick stands unless pods nominated there
         // block it (nominated pods only remove nodes, so the best of the rest is still the best).
@@ -430,8 +436,8 @@ export class Framework implements FrameworkHandle {
    * Runs the filters over every node; with `coreScores`, nodes the core passed skip the core's
    * filters and keep its score. Returns the feasible nodes, their core scores (NaN where the
    * TypeScript filters decided) and the diagnosis for the rejected ones, which is filled only
-   * when no node is feasible (the only case that reads it; so a cycle that places the pod
-   * builds no map of thousands of rejections).
+   * when no node is feasible or `fullDiagnosis` is set (the cases that read it; so a cycle
+   * that places the pod builds no map of thousands of rejections).
    */
   private diagnose(
     state: CycleState,
@@ -440,6 +446,7 @@ export class Framework implements FrameworkHandle {
     nodes: readonly NodeInfo[],
     sampled: boolean,
     coreScores: Float64Array | null = null,
+    fullDiagnosis = false,
   ): { diagnosis: Diagnosis; feasible: NodeInfo[]; fitScores: number[] } {
     const rejectedNodes: string[] = [];
     const rejectedStatuses: Status[] = [];
@@ -502,7 +509,7 @@ export class Framework implements FrameworkHandle {
       );
     const statuses = new Map<string, Status>();
     const rejectors = new Set<string>();
-    if (feasible.length === 0) {
+    if (feasible.length === 0 || fullDiagnosis) {
       rejectedNodes.forEach((name, k) => statuses.set(name, rejectedStatuses[k]!));
       for (const s of rejectedStatuses) rejectors.add(s.plugin ?? '');
     }
