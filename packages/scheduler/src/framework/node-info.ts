@@ -79,6 +79,8 @@ export interface NodeInfo {
   readonly podsWithAffinity: Pod[];
   /** The subset of {@link pods} with required pod anti-affinity terms. */
   readonly podsWithRequiredAntiAffinity: Pod[];
+  /** Per domain-id slot: the id of the node's value of that label key, -1 or missing without it (`domain-ids.ts`). */
+  readonly domainIds: number[];
 }
 
 /** `nginx` → `nginx:latest`; a name with a tag or digest is kept as it is (as upstream). */
@@ -131,6 +133,7 @@ function emptyInfo(name: string, node: Node): NodeInfo {
     pods: [],
     podsWithAffinity: [],
     podsWithRequiredAntiAffinity: [],
+    domainIds: [],
   };
 }
 

@@ -5,6 +5,7 @@
  * them in PreFilter instead of testing every pod on every node in each cycle.
  */
 import type { Pod } from '@skiff/api';
+import { addAtId, DomainIds, type IdCounts } from './domain-ids.js';
 import type { NodeInfo } from './node-info.js';
 
 /** Counts per topology domain: label value → count (only values with a count above 0). */
@@ -33,6 +34,10 @@ export class PodCounts {
   private readonly byNode = new Map<NodeInfo, number>();
   /** Topology key → value → count, for the keys asked for so far. */
   private readonly byDomain = new Map<string, Map<string, number>>();
+  /** Domain-id slot → count per id, for the keys asked for so far by {@link domainIdCounts}. */
+  private readonly byId = new Map<number, IdCounts>();
+
+  constructor(private readonly ids: DomainIds) {}
 
   /** Number of nodes with a count above 0 (0: no accounted pod counts). */
   get nodes(): number {
@@ -59,6 +64,21 @@ export class PodCounts {
       this.byDomain.set(topologyKey, m);
     }
     return m;
+  }
+
+  /**
+   * The counts per domain id of `topologyKey` (index with `NodeInfo.domainIds[slot]`): the
+   * same as {@link domains}, for per-node loops. Live, as {@link domains}.
+   */
+  domainIdCounts(topologyKey: string): { readonly slot: number; readonly counts: Readonly<IdCounts> } {
+    const slot = this.ids.slotOf(topologyKey);
+    let counts = this.byId.get(slot);
+    if (counts === undefined) {
+      counts = [];
+      for (const [info, n] of this.byNode) addAtId(counts, info.domainIds[slot], n);
+      this.byId.set(slot, counts);
+    }
+    return { slot, counts };
   }
 
   /** Adds `n` (negative to remove) on the node and its domains. */
@@ -88,6 +108,7 @@ export class PodCounts {
   }
 
   private addToDomains(info: NodeInfo, n: number): void {
+    for (const [slot, counts] of this.byId) addAtId(counts, info.domainIds[slot], n);
     if (this.byDomain.size === 0) return;
     const labels = info.node.metadata?.labels;
     if (labels === undefined) return;
@@ -121,9 +142,16 @@ export class PodCountRegistry {
   private readonly classifiers = new Map<string, { classify: PodClassifier<unknown>; classes: Map<string, PodClass<unknown>> }>();
   /** Label key → value → number of (known) nodes with it, for the keys asked for so far. */
   private readonly nodeDomains = new Map<string, Map<string, number>>();
+  /** Domain ids of the label keys the counts were asked for by id. */
+  private readonly ids: DomainIds;
 
   /** `nodes` every known node, `pending` the records of pods whose node is not known yet. */
-  constructor(private readonly all: () => { nodes: readonly NodeInfo[]; pending: Iterable<NodeInfo> }) {}
+  constructor(private readonly all: () => { nodes: readonly NodeInfo[]; pending: Iterable<NodeInfo> }) {
+    this.ids = new DomainIds(() => {
+      const { nodes, pending } = this.all();
+      return [...nodes, ...pending];
+    });
+  }
 
   /**
    * The counts of the pods `weight` counts, under `key` (the same key must always come with
@@ -136,7 +164,7 @@ export class PodCountRegistry {
       this.queries.set(key, known);
       return known.counts;
     }
-    const counts = new PodCounts();
+    const counts = new PodCounts(this.ids);
     this.everyRecord((info) => {
       for (const pod of info.pods) counts.add(info, weight(pod));
     });
@@ -191,6 +219,7 @@ export class PodCountRegistry {
     this.forEachCounts((c) => c.detach(info));
     if (known) this.countNode(info, -1);
     return () => {
+      this.ids.assign(info);
       this.forEachCounts((c) => c.attach(info));
       this.countNode(info, 1);
     };
@@ -227,7 +256,7 @@ export class PodCountRegistry {
       let cls = entry.classes.get(key);
       if (cls === undefined) {
         if (sign < 0) continue;
-        cls = { value, counts: new PodCounts() };
+        cls = { value, counts: new PodCounts(this.ids) };
         entry.classes.set(key, cls);
       }
       cls.counts.add(info, sign);

@@ -6,13 +6,21 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Node, Pod } from '@skiff/api';
-import { ClusterState, createSchedulerCore, NO_CLUSTER_OBJECTS, type ClusterObjects } from '@skiff/scheduler';
+// From the sources (not the package entry) so the store's type is the one the functions below take.
+import { ClusterState } from '../../src/cluster-state.js';
+import { createSchedulerCore } from '../../src/core/index.js';
+import { NO_CLUSTER_OBJECTS, type ClusterObjects } from '../../src/framework/cluster-objects.js';
 import { podConstraints, SYSTEM_DEFAULT_CONSTRAINTS } from '../../src/plugins/pod-topology-spread/constraints.js';
 import { spreadFilterState, spreadFilterStateFromScratch } from '../../src/plugins/pod-topology-spread/filtering.js';
 import { spreadScore, spreadScoreState } from '../../src/plugins/pod-topology-spread/scoring.js';
-import { preFilterState, preFilterStateFromScratch } from '../../src/plugins/inter-pod-affinity/filtering.js';
+import {
+  preFilterState,
+  preFilterStateFromScratch,
+  satisfiesExistingPodsAntiAffinity,
+  satisfiesPodAntiAffinity,
+} from '../../src/plugins/inter-pod-affinity/filtering.js';
 import type { TopologyCounts } from '../../src/plugins/inter-pod-affinity/terms.js';
-import { bound, labelledPod, zonedNode } from './inter-pod-fixtures.js';
+import { labelledPod, zonedNode } from './inter-pod-fixtures.js';
 
 const HOST = 'kubernetes.io/hostname';
 const ZONE = 'topology.kubernetes.io/zone';
@@ -88,7 +96,18 @@ function expectSameCounts(state: ClusterState, objects: ClusterObjects = NO_CLUS
     expect(plainTopology(counted.antiAffinityCounts)).toEqual(plainTopology(scratch.antiAffinityCounts));
     expect(plainTopology(counted.existingAntiAffinityCounts)).toEqual(plainTopology(scratch.existingAntiAffinityCounts));
     expect(presence(counted.affinityCounts)).toEqual(presence(scratch.affinityCounts));
+    // The per-node checks (by domain id from the store's counts) decide as the reference's by label value.
+    const verdicts = (s: typeof counted): string[] =>
+      store.list().map((n) => `${n.name}:${satisfiesPodAntiAffinity(s, n)}/${satisfiesExistingPodsAntiAffinity(s, n)}`);
+    expect(verdicts(counted)).toEqual(verdicts(scratch));
   }
+}
+
+/** Binds a pod to a node in the cluster state (as the informer would report it). */
+function bound(state: ClusterState, pod: Pod, nodeName: string): Pod {
+  const placed = { ...pod, spec: { ...pod.spec!, nodeName }, status: { phase: 'Running' } };
+  state.observePod(placed);
+  return placed;
 }
 
 function cluster(nodes: Node[]): ClusterState {

@@ -11,19 +11,35 @@
 import type { Pod } from '@skiff/api';
 import type { ClusterObjects } from '../../framework/cluster-objects.js';
 import type { NodeInfoStore } from '../../framework/node-info.js';
-import type { DomainCounts, PodClassifier } from '../../framework/pod-counts.js';
+import type { PodClassifier, PodCounts } from '../../framework/pod-counts.js';
 import { affinityTerms, termMatchesPod, type AffinityTerm, type TopologyCounts } from './terms.js';
 
-/** Adds `domains` under `topologyKey`: the live map when it is the first, else a sum in a new map. */
-function addDomains(counts: TopologyCounts, topologyKey: string, domains: DomainCounts): void {
-  const known = counts.get(topologyKey);
+/**
+ * Domain counts per topology key, and where each came from: the store's counts when one
+ * source made it (its domain-id counts then serve per-node checks), null for a sum.
+ */
+export interface CountedDomains {
+  readonly counts: TopologyCounts;
+  readonly sources: ReadonlyMap<string, PodCounts | null>;
+}
+
+/** Adds the source's domains under `topologyKey`: its live map when it is the first, else a sum in a new map. */
+function addDomains(
+  into: { counts: TopologyCounts; sources: Map<string, PodCounts | null> },
+  topologyKey: string,
+  source: PodCounts,
+): void {
+  const domains = source.domains(topologyKey);
+  const known = into.counts.get(topologyKey);
   if (known === undefined) {
-    counts.set(topologyKey, domains as Map<string, number>);
+    into.counts.set(topologyKey, domains as Map<string, number>);
+    into.sources.set(topologyKey, source);
     return;
   }
   const sum = new Map(known);
   for (const [value, n] of domains) sum.set(value, (sum.get(value) ?? 0) + n);
-  counts.set(topologyKey, sum);
+  into.counts.set(topologyKey, sum);
+  into.sources.set(topologyKey, null);
 }
 
 /** True when the counts of none of the terms depend on namespace labels. */
@@ -45,13 +61,13 @@ export function countedAffinity(store: NodeInfoStore, terms: readonly AffinityTe
 }
 
 /** Placed pods matching each required anti-affinity term, per term's domains; for {@link countable} terms only. */
-export function countedAntiAffinity(store: NodeInfoStore, terms: readonly AffinityTerm[], objects: ClusterObjects): TopologyCounts {
-  const counts: TopologyCounts = new Map();
+export function countedAntiAffinity(store: NodeInfoStore, terms: readonly AffinityTerm[], objects: ClusterObjects): CountedDomains {
+  const out = { counts: new Map(), sources: new Map() };
   for (const t of terms) {
     const matching = store.podCounts.counts(`term\u0000${t.selectionKey}`, (p) => (termMatchesPod(t, p, objects) ? 1 : 0));
-    addDomains(counts, t.topologyKey, matching.domains(t.topologyKey));
+    addDomains(out, t.topologyKey, matching);
   }
-  return counts;
+  return out;
 }
 
 /** Each required anti-affinity term of a placed pod, keyed by what it selects and where. */
@@ -59,10 +75,10 @@ const requiredAntiAffinityTerms: PodClassifier<AffinityTerm> = (pod) =>
   affinityTerms(pod).requiredAntiAffinity.map((t) => ({ key: `${t.topologyKey}\u0000${t.selectionKey}`, value: t }));
 
 /** Placed pods' required anti-affinity terms that select `pod`, counted in the domains of those pods' nodes. */
-export function countedExistingAntiAffinity(store: NodeInfoStore, pod: Pod, objects: ClusterObjects): TopologyCounts {
-  const counts: TopologyCounts = new Map();
+export function countedExistingAntiAffinity(store: NodeInfoStore, pod: Pod, objects: ClusterObjects): CountedDomains {
+  const out = { counts: new Map(), sources: new Map() };
   for (const { value: t, counts: placed } of store.podCounts.classes('requiredAntiAffinity', requiredAntiAffinityTerms).values()) {
-    if (termMatchesPod(t, pod, objects)) addDomains(counts, t.topologyKey, placed.domains(t.topologyKey));
+    if (termMatchesPod(t, pod, objects)) addDomains(out, t.topologyKey, placed);
   }
-  return counts;
+  return out;
 }

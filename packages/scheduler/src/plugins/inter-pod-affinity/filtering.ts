@@ -6,7 +6,7 @@
 import type { Node, Pod } from '@skiff/api';
 import type { ClusterObjects } from '../../framework/cluster-objects.js';
 import type { NodeInfo, NodeInfoStore } from '../../framework/node-info.js';
-import { countable, countedAffinity, countedAntiAffinity, countedExistingAntiAffinity } from './counted.js';
+import { countable, countedAffinity, countedAntiAffinity, countedExistingAntiAffinity, type CountedDomains } from './counted.js';
 import {
   addToDomain as add,
   affinityTerms,
@@ -26,28 +26,46 @@ export interface AffinityFilterState {
   readonly affinityCounts: TopologyCounts;
   /** Existing pods that match one of the incoming pod's required anti-affinity terms, per domain (per term). */
   readonly antiAffinityCounts: TopologyCounts;
-  /** The non-empty entries of {@link antiAffinityCounts}, as an array for the per-node loop. */
-  readonly antiAffinityDomains: DomainList;
-  /** The non-empty entries of {@link existingAntiAffinityCounts}, as an array for the per-node loop. */
-  readonly existingAntiAffinityDomains: DomainList;
+  /** The non-empty entries of {@link antiAffinityCounts}, as checks for the per-node loop. */
+  readonly antiAffinityChecks: readonly DomainCheck[];
+  /** The non-empty entries of {@link existingAntiAffinityCounts}, as checks for the per-node loop. */
+  readonly existingAntiAffinityChecks: readonly DomainCheck[];
 }
 
-/** (topology key, value → count) pairs, each with some count. */
-type DomainList = ReadonlyArray<readonly [string, ReadonlyMap<string, number>]>;
-
-/** The non-empty (topology key, domain counts) pairs. */
-function nonEmpty(counts: TopologyCounts): DomainList {
-  return [...counts].filter(([, byValue]) => byValue.size > 0);
+/**
+ * One per-node check, "the node's domain of `key` has a count": by domain id (`slot` into
+ * `NodeInfo.domainIds`, `byId` the counts per id) when the store's counts made it, else by
+ * label value.
+ */
+interface DomainCheck {
+  readonly key: string;
+  readonly byValue: ReadonlyMap<string, number>;
+  readonly slot: number;
+  readonly byId: readonly number[] | null;
 }
 
-/** True when the node's domain for one of the keys has a count. */
-function inCountedDomain(domains: DomainList, node: Node): boolean {
-  if (domains.length === 0) return false;
-  const labels = node.metadata?.labels ?? {};
-  for (let i = 0; i < domains.length; i++) {
-    const [key, byValue] = domains[i]!;
-    const value = labels[key];
-    if (value !== undefined && (byValue.get(value) ?? 0) > 0) return true;
+/** The checks of the non-empty domain counts; by id where `sources` names the store's counts. */
+function domainChecks(counts: TopologyCounts, sources?: CountedDomains['sources']): DomainCheck[] {
+  const checks: DomainCheck[] = [];
+  for (const [key, byValue] of counts) {
+    if (byValue.size === 0) continue;
+    const ids = sources?.get(key)?.domainIdCounts(key);
+    checks.push({ key, byValue, slot: ids?.slot ?? -1, byId: ids?.counts ?? null });
+  }
+  return checks;
+}
+
+/** True when the node's domain for one of the checks' keys has a count. */
+function inCountedDomain(checks: readonly DomainCheck[], node: NodeInfo): boolean {
+  for (let i = 0; i < checks.length; i++) {
+    const c = checks[i]!;
+    if (c.byId !== null) {
+      const id = node.domainIds[c.slot];
+      if (id !== undefined && id >= 0 && (c.byId[id] ?? 0) > 0) return true;
+      continue;
+    }
+    const value = node.node.metadata?.labels?.[c.key];
+    if (value !== undefined && (c.byValue.get(value) ?? 0) > 0) return true;
   }
   return false;
 }
@@ -82,20 +100,22 @@ function existingAntiAffinity(pod: Pod, nodes: Iterable<NodeInfo>, objects: Clus
 export function preFilterState(pod: Pod, store: NodeInfoStore, objects: ClusterObjects): AffinityFilterState {
   const terms = affinityTerms(pod);
   const { requiredAffinity, requiredAntiAffinity } = terms;
-  const existingAntiAffinityCounts = countedExistingAntiAffinity(store, pod, objects);
+  const existing = countedExistingAntiAffinity(store, pod, objects);
+  const existingAntiAffinityCounts = existing.counts;
+  const existingAntiAffinityChecks = domainChecks(existing.counts, existing.sources);
   if (!countable(requiredAffinity) || !countable(requiredAntiAffinity)) {
     const own = preFilterStateFromScratch(pod, store.list(), [], objects);
     // The own counts come from scratch (its existing-pods part is replaced).
-    return { ...own, existingAntiAffinityCounts, existingAntiAffinityDomains: nonEmpty(existingAntiAffinityCounts) };
+    return { ...own, existingAntiAffinityCounts, existingAntiAffinityChecks };
   }
-  const antiAffinityCounts = countedAntiAffinity(store, requiredAntiAffinity, objects);
+  const anti = countedAntiAffinity(store, requiredAntiAffinity, objects);
   return {
     terms,
     existingAntiAffinityCounts,
-    existingAntiAffinityDomains: nonEmpty(existingAntiAffinityCounts),
+    existingAntiAffinityChecks,
     affinityCounts: countedAffinity(store, requiredAffinity, objects),
-    antiAffinityCounts,
-    antiAffinityDomains: nonEmpty(antiAffinityCounts),
+    antiAffinityCounts: anti.counts,
+    antiAffinityChecks: domainChecks(anti.counts, anti.sources),
   };
 }
 
@@ -129,10 +149,10 @@ export function preFilterStateFromScratch(
   return {
     terms,
     existingAntiAffinityCounts,
-    existingAntiAffinityDomains: nonEmpty(existingAntiAffinityCounts),
+    existingAntiAffinityChecks: domainChecks(existingAntiAffinityCounts),
     affinityCounts,
     antiAffinityCounts,
-    antiAffinityDomains: nonEmpty(antiAffinityCounts),
+    antiAffinityChecks: domainChecks(antiAffinityCounts),
   };
 }
 
@@ -162,11 +182,11 @@ function noDomainCounts(counts: TopologyCounts): boolean {
 }
 
 /** No pod in the node's domain matches one of the incoming pod's required anti-affinity terms. */
-export function satisfiesPodAntiAffinity(state: AffinityFilterState, node: Node): boolean {
-  return !inCountedDomain(state.antiAffinityDomains, node);
+export function satisfiesPodAntiAffinity(state: AffinityFilterState, node: NodeInfo): boolean {
+  return !inCountedDomain(state.antiAffinityChecks, node);
 }
 
 /** No existing pod's required anti-affinity term rejects the incoming pod in the node's domains. */
-export function satisfiesExistingPodsAntiAffinity(state: AffinityFilterState, node: Node): boolean {
-  return !inCountedDomain(state.existingAntiAffinityDomains, node);
+export function satisfiesExistingPodsAntiAffinity(state: AffinityFilterState, node: NodeInfo): boolean {
+  return !inCountedDomain(state.existingAntiAffinityChecks, node);
 }

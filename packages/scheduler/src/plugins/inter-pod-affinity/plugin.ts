@@ -70,8 +70,8 @@ export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScore
     s = state.read<AffinityFilterState>(FILTER_KEY);
     if (s === undefined) return status(Code.Error, `${INTER_POD_AFFINITY}: no PreFilter state`);
     if (!satisfiesPodAffinity(s, pod.pod, node.node, this.handle.objects)) return AFFINITY_NOT_MATCH;
-    if (!satisfiesPodAntiAffinity(s, node.node)) return ANTI_AFFINITY_NOT_MATCH;
-    if (!satisfiesExistingPodsAntiAffinity(s, node.node)) return EXISTING_ANTI_AFFINITY_NOT_MATCH;
+    if (!satisfiesPodAntiAffinity(s, node)) return ANTI_AFFINITY_NOT_MATCH;
+    if (!satisfiesExistingPodsAntiAffinity(s, node)) return EXISTING_ANTI_AFFINITY_NOT_MATCH;
     return null;
   }
 
