@@ -265,7 +265,13 @@ export class Framework implements FrameworkHandle {
           },
         );
         if (result.nodeName === null) {
-          return this.unschedulable(state, info, nodes.length, this.diagnose(state, info, filters, nodes, sampled).diagnosis, sampled);
+          return this.unschedulable(
+            state,
+            info,
+            nodes.length,
+            this.diagnose(state, info, filters, nodes, sampled, null, true).diagnosis,
+            sampled,
+          );
         }
         // The core does not count nominated pods: its pick stands unless pods nominated there
         // block it (nominated pods only remove nodes, so the best of the rest is still the best).
@@ -429,7 +435,9 @@ export class Framework implements FrameworkHandle {
   /**
    * Runs the filters over every node; with `coreScores`, nodes the core passed skip the core's
    * filters and keep its score. Returns the feasible nodes, their core scores (NaN where the
-   * TypeScript filters decided) and the diagnosis for the rejected ones.
+   * TypeScript filters decided) and the diagnosis for the rejected ones, which is filled only
+   * when no node is feasible or `fullDiagnosis` is set (the cases that read it; so a cycle
+   * that places the pod builds no map of thousands of rejections).
    */
   private diagnose(
     state: CycleState,
@@ -438,9 +446,24 @@ export class Framework implements FrameworkHandle {
     nodes: readonly NodeInfo[],
     sampled: boolean,
     coreScores: Float64Array | null = null,
+    fullDiagnosis = false,
   ): { diagnosis: Diagnosis; feasible: NodeInfo[]; fitScores: number[] } {
-    const statuses = new Map<string, Status>();
-    const rejectors = new Set<string>();
+    const rejectedNodes: string[] = [];
+    const rejectedStatuses: Status[] = [];
+    const reject = (node: NodeInfo, s: Status): void => {
+      rejectedNodes.push(node.name);
+      rejectedStatuses.push(s);
+    };
+    // A plugin that returns the same Status object for many nodes gets one tagged copy.
+    const tagged = new Map<Status, Status>();
+    const tag = (s: Status, plugin: string): Status => {
+      let t = tagged.get(s);
+      if (t === undefined || t.plugin !== plugin) {
+        t = { ...s, plugin };
+        tagged.set(s, t);
+      }
+      return t;
+    };
     const feasible: NodeInfo[] = [];
     const fitScores: number[] = [];
     const others = filters.filter((f) => !CORE_FILTERS.has(f.name));
@@ -453,8 +476,7 @@ export class Framework implements FrameworkHandle {
         if (spent !== null) spent[filters.indexOf(f)]! += performance.now() - t;
         if (s === null || s.code === Code.Success) continue;
         if (s.code === Code.Error) throw new Error(`filter plugin ${f.name} failed: ${s.reasons.join(', ')}`);
-        statuses.set(node.name, { ...s, plugin: f.name });
-        rejectors.add(f.name);
+        reject(node, tag(s, f.name));
         return false;
       }
       return true;
@@ -468,10 +490,7 @@ export class Framework implements FrameworkHandle {
         if (s === null) {
           feasible.push(node);
           fitScores.push(Number.NaN);
-        } else {
-          statuses.set(node.name, s);
-          rejectors.add(s.plugin ?? '');
-        }
+        } else reject(node, s);
         continue;
       }
       const coreScore = coreScores === null ? -1 : coreScores[i]!;
@@ -488,6 +507,12 @@ export class Framework implements FrameworkHandle {
       filters.forEach((f, k) =>
         this.metrics?.plugin.observe({ plugin: f.name, extension_point: 'Filter', status: 'Success' }, spent[k]! / 1000),
       );
+    const statuses = new Map<string, Status>();
+    const rejectors = new Set<string>();
+    if (feasible.length === 0 || fullDiagnosis) {
+      rejectedNodes.forEach((name, k) => statuses.set(name, rejectedStatuses[k]!));
+      for (const s of rejectedStatuses) rejectors.add(s.plugin ?? '');
+    }
     return { diagnosis: { nodeStatuses: statuses, rejectors }, feasible, fitScores };
   }
 

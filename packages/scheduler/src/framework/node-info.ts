@@ -5,6 +5,7 @@
  * core's table (append new, swap-remove), so the core's per-node arrays index it directly.
  */
 import type { Node, Pod } from '@skiff/api';
+import { PodCountRegistry } from './pod-counts.js';
 import { quantityValue, type ResourceVector } from './resources.js';
 
 /** A host port a pod holds on its node. */
@@ -78,6 +79,8 @@ export interface NodeInfo {
   readonly podsWithAffinity: Pod[];
   /** The subset of {@link pods} with required pod anti-affinity terms. */
   readonly podsWithRequiredAntiAffinity: Pod[];
+  /** Per domain-id slot: the id of the node's value of that label key, -1 or missing without it (`domain-ids.ts`). */
+  readonly domainIds: number[];
 }
 
 /** `nginx` → `nginx:latest`; a name with a tag or digest is kept as it is (as upstream). */
@@ -130,6 +133,7 @@ function emptyInfo(name: string, node: Node): NodeInfo {
     pods: [],
     podsWithAffinity: [],
     podsWithRequiredAntiAffinity: [],
+    domainIds: [],
   };
 }
 
@@ -198,6 +202,8 @@ export class NodeInfoStore {
   private readonly antiAffinityNodes = new Set<NodeInfo>();
   /** How many accounted pods have terms that score other pods ({@link scoresOtherPods}). */
   private scoringPods = 0;
+  /** Pods counted per node and per topology domain for the inter-pod plugins, kept up to date. */
+  readonly podCounts = new PodCountRegistry(() => ({ nodes: this.infos, pending: this.pending.values() }));
 
   /** Nodes in table order (the live array: do not modify). */
   list(): readonly NodeInfo[] {
@@ -247,13 +253,16 @@ export class NodeInfoStore {
   upsert(node: Node): void {
     const name = node.metadata?.name ?? '';
     let info = this.get(name);
+    const known = info !== undefined;
     if (info === undefined) {
       info = this.pending.get(name) ?? emptyInfo(name, node);
       this.pending.delete(name);
       this.index.set(name, this.infos.length);
       this.infos.push(info);
     } else this.forgetNodeFacts(info);
+    const relabelled = this.podCounts.nodeChanging(info, node.metadata?.labels, known);
     info.node = node;
+    relabelled();
     info.allocatable = allocatableOf(node);
     info.allocatableMilliCpu = info.allocatable.get('cpu') ?? 0;
     info.allocatableMemoryBytes = info.allocatable.get('memory') ?? 0;
@@ -264,13 +273,17 @@ export class NodeInfoStore {
   /** Forgets a node (swap-remove) and the pods accounted on it. */
   remove(name: string): void {
     const pending = this.pending.get(name);
-    if (pending !== undefined) this.forgetPods(pending);
+    if (pending !== undefined) {
+      this.forgetPods(pending);
+      this.podCounts.nodeGone(pending, false);
+    }
     this.pending.delete(name);
     const at = this.index.get(name);
     if (at === undefined) return;
     const gone = this.infos[at]!;
     this.forgetNodeFacts(gone);
     this.forgetPods(gone);
+    this.podCounts.nodeGone(gone, true);
     this.index.delete(name);
     const last = this.infos.pop()!;
     if (at < this.infos.length) {
@@ -306,12 +319,18 @@ export class NodeInfoStore {
   }
 
   private countPod(info: NodeInfo, pod: Pod, sign: 1 | -1): void {
+    // A pod of a removed node that came back is not on the new record: nothing to undo.
+    if (sign === -1 && !info.pods.includes(pod)) return;
     trackPod(info, pod, sign);
+    this.podCounts.podChanged(info, pod, sign);
     if (scoresOtherPods(pod)) this.scoringPods += sign;
     // Pods on a pending (not yet known) node count too: they join the node when it arrives.
-    const mark = (set: Set<NodeInfo>, has: boolean): void => void (has ? set.add(info) : set.delete(info));
-    mark(this.affinityNodes, info.podsWithAffinity.length > 0);
-    mark(this.antiAffinityNodes, info.podsWithRequiredAntiAffinity.length > 0);
+    // Only a pod with terms changes the sets.
+    if (!hasPodAffinityTerms(pod)) return;
+    if (info.podsWithAffinity.length > 0) this.affinityNodes.add(info);
+    else this.affinityNodes.delete(info);
+    if (info.podsWithRequiredAntiAffinity.length > 0) this.antiAffinityNodes.add(info);
+    else this.antiAffinityNodes.delete(info);
   }
 
   /** Undoes {@link addPod} with the same usage. */

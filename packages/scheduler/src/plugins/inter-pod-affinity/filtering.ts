@@ -5,7 +5,8 @@
  */
 import type { Node, Pod } from '@skiff/api';
 import type { ClusterObjects } from '../../framework/cluster-objects.js';
-import type { NodeInfo } from '../../framework/node-info.js';
+import type { NodeInfo, NodeInfoStore } from '../../framework/node-info.js';
+import { countable, countedAffinity, countedAntiAffinity, countedExistingAntiAffinity, type CountedDomains } from './counted.js';
 import {
   addToDomain as add,
   affinityTerms,
@@ -25,6 +26,48 @@ export interface AffinityFilterState {
   readonly affinityCounts: TopologyCounts;
   /** Existing pods that match one of the incoming pod's required anti-affinity terms, per domain (per term). */
   readonly antiAffinityCounts: TopologyCounts;
+  /** The non-empty entries of {@link antiAffinityCounts}, as checks for the per-node loop. */
+  readonly antiAffinityChecks: readonly DomainCheck[];
+  /** The non-empty entries of {@link existingAntiAffinityCounts}, as checks for the per-node loop. */
+  readonly existingAntiAffinityChecks: readonly DomainCheck[];
+}
+
+/**
+ * One per-node check, "the node's domain of `key` has a count": by domain id (`slot` into
+ * `NodeInfo.domainIds`, `byId` the counts per id) when the store's counts made it, else by
+ * label value.
+ */
+interface DomainCheck {
+  readonly key: string;
+  readonly byValue: ReadonlyMap<string, number>;
+  readonly slot: number;
+  readonly byId: readonly number[] | null;
+}
+
+/** The checks of the non-empty domain counts; by id where `sources` names the store's counts. */
+function domainChecks(counts: TopologyCounts, sources?: CountedDomains['sources']): DomainCheck[] {
+  const checks: DomainCheck[] = [];
+  for (const [key, byValue] of counts) {
+    if (byValue.size === 0) continue;
+    const ids = sources?.get(key)?.domainIdCounts(key);
+    checks.push({ key, byValue, slot: ids?.slot ?? -1, byId: ids?.counts ?? null });
+  }
+  return checks;
+}
+
+/** True when the node's domain for one of the checks' keys has a count. */
+function inCountedDomain(checks: readonly DomainCheck[], node: NodeInfo): boolean {
+  for (let i = 0; i < checks.length; i++) {
+    const c = checks[i]!;
+    if (c.byId !== null) {
+      const id = node.domainIds[c.slot];
+      if (id !== undefined && id >= 0 && (c.byId[id] ?? 0) > 0) return true;
+      continue;
+    }
+    const value = node.node.metadata?.labels?.[c.key];
+    if (value !== undefined && (c.byValue.get(value) ?? 0) > 0) return true;
+  }
+  return false;
 }
 
 /** True when `pod` matches every term (an affinity series needs all of them). */
@@ -49,8 +92,38 @@ function existingAntiAffinity(pod: Pod, nodes: Iterable<NodeInfo>, objects: Clus
   return counts;
 }
 
-/** The state for one cycle: `nodes` every node, `antiAffinityNodes` those holding pods with required anti-affinity. */
-export function preFilterState(
+/**
+ * The state for one cycle, from the store's incremental counts (the incoming pod's own terms
+ * from scratch when one has a namespaceSelector). The count maps may be the store's live
+ * ones: valid for this cycle.
+ */
+export function preFilterState(pod: Pod, store: NodeInfoStore, objects: ClusterObjects): AffinityFilterState {
+  const terms = affinityTerms(pod);
+  const { requiredAffinity, requiredAntiAffinity } = terms;
+  const existing = countedExistingAntiAffinity(store, pod, objects);
+  const existingAntiAffinityCounts = existing.counts;
+  const existingAntiAffinityChecks = domainChecks(existing.counts, existing.sources);
+  if (!countable(requiredAffinity) || !countable(requiredAntiAffinity)) {
+    const own = preFilterStateFromScratch(pod, store.list(), [], objects);
+    // The own counts come from scratch (its existing-pods part is replaced).
+    return { ...own, existingAntiAffinityCounts, existingAntiAffinityChecks };
+  }
+  const anti = countedAntiAffinity(store, requiredAntiAffinity, objects);
+  return {
+    terms,
+    existingAntiAffinityCounts,
+    existingAntiAffinityChecks,
+    affinityCounts: countedAffinity(store, requiredAffinity, objects),
+    antiAffinityCounts: anti.counts,
+    antiAffinityChecks: domainChecks(anti.counts, anti.sources),
+  };
+}
+
+/**
+ * The state counted over every placed pod (the reference the incremental counts equal):
+ * `nodes` every node, `antiAffinityNodes` those holding pods with required anti-affinity.
+ */
+export function preFilterStateFromScratch(
   pod: Pod,
   nodes: readonly NodeInfo[],
   antiAffinityNodes: Iterable<NodeInfo>,
@@ -72,11 +145,14 @@ export function preFilterState(
       }
     }
   }
+  const existingAntiAffinityCounts = existingAntiAffinity(pod, antiAffinityNodes, objects);
   return {
     terms,
-    existingAntiAffinityCounts: existingAntiAffinity(pod, antiAffinityNodes, objects),
+    existingAntiAffinityCounts,
+    existingAntiAffinityChecks: domainChecks(existingAntiAffinityCounts),
     affinityCounts,
     antiAffinityCounts,
+    antiAffinityChecks: domainChecks(antiAffinityCounts),
   };
 }
 
@@ -96,27 +172,21 @@ export function satisfiesPodAffinity(state: AffinityFilterState, pod: Pod, node:
     if (domainCount(state.affinityCounts, t.topologyKey, value) <= 0) podsExist = false;
   }
   if (podsExist) return true;
-  return state.affinityCounts.size === 0 && matchesAllTerms(terms, pod, objects);
+  return noDomainCounts(state.affinityCounts) && matchesAllTerms(terms, pod, objects);
+}
+
+/** True when no domain has a count. */
+function noDomainCounts(counts: TopologyCounts): boolean {
+  for (const byValue of counts.values()) if (byValue.size > 0) return false;
+  return true;
 }
 
 /** No pod in the node's domain matches one of the incoming pod's required anti-affinity terms. */
-export function satisfiesPodAntiAffinity(state: AffinityFilterState, node: Node): boolean {
-  if (state.antiAffinityCounts.size === 0) return true;
-  const labels = node.metadata?.labels ?? {};
-  for (const t of state.terms.requiredAntiAffinity) {
-    const value = labels[t.topologyKey];
-    if (value !== undefined && domainCount(state.antiAffinityCounts, t.topologyKey, value) > 0) return false;
-  }
-  return true;
+export function satisfiesPodAntiAffinity(state: AffinityFilterState, node: NodeInfo): boolean {
+  return !inCountedDomain(state.antiAffinityChecks, node);
 }
 
 /** No existing pod's required anti-affinity term rejects the incoming pod in the node's domains. */
-export function satisfiesExistingPodsAntiAffinity(state: AffinityFilterState, node: Node): boolean {
-  if (state.existingAntiAffinityCounts.size === 0) return true;
-  const labels = node.metadata?.labels ?? {};
-  for (const [key, byValue] of state.existingAntiAffinityCounts) {
-    const value = labels[key];
-    if (value !== undefined && (byValue.get(value) ?? 0) > 0) return false;
-  }
-  return true;
+export function satisfiesExistingPodsAntiAffinity(state: AffinityFilterState, node: NodeInfo): boolean {
+  return !inCountedDomain(state.existingAntiAffinityChecks, node);
 }

@@ -40,6 +40,10 @@ export const ERR_REASON_EXISTING_ANTI_AFFINITY_RULES_NOT_MATCH = "node(s) didn't
 export const DEFAULT_HARD_POD_AFFINITY_WEIGHT = 1;
 
 const FILTER_KEY = `${INTER_POD_AFFINITY}/filter`;
+// Filter's verdicts, one object each (Filter runs for every node: no allocation per node).
+const AFFINITY_NOT_MATCH = Object.freeze(status(Code.UnschedulableAndUnresolvable, ERR_REASON_AFFINITY_RULES_NOT_MATCH));
+const ANTI_AFFINITY_NOT_MATCH = Object.freeze(status(Code.Unschedulable, ERR_REASON_ANTI_AFFINITY_RULES_NOT_MATCH));
+const EXISTING_ANTI_AFFINITY_NOT_MATCH = Object.freeze(status(Code.Unschedulable, ERR_REASON_EXISTING_ANTI_AFFINITY_RULES_NOT_MATCH));
 const SCORE_KEY = `${INTER_POD_AFFINITY}/score`;
 
 export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugin, EnqueueExtensions {
@@ -55,7 +59,7 @@ export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScore
     const { nodes, objects } = this.handle;
     const antiAffinityNodes = nodes.nodesWithRequiredAntiAffinity();
     if (terms.requiredAffinity.length === 0 && terms.requiredAntiAffinity.length === 0 && antiAffinityNodes.size === 0) return SKIP;
-    state.write(FILTER_KEY, preFilterState(pod.pod, nodes.list(), antiAffinityNodes, objects));
+    state.write(FILTER_KEY, preFilterState(pod.pod, nodes, objects));
     return null;
   }
 
@@ -65,12 +69,9 @@ export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScore
     if (s === undefined && this.preFilter(state, pod) === SKIP) return null;
     s = state.read<AffinityFilterState>(FILTER_KEY);
     if (s === undefined) return status(Code.Error, `${INTER_POD_AFFINITY}: no PreFilter state`);
-    if (!satisfiesPodAffinity(s, pod.pod, node.node, this.handle.objects)) {
-      return status(Code.UnschedulableAndUnresolvable, ERR_REASON_AFFINITY_RULES_NOT_MATCH);
-    }
-    if (!satisfiesPodAntiAffinity(s, node.node)) return status(Code.Unschedulable, ERR_REASON_ANTI_AFFINITY_RULES_NOT_MATCH);
-    if (!satisfiesExistingPodsAntiAffinity(s, node.node))
-      return status(Code.Unschedulable, ERR_REASON_EXISTING_ANTI_AFFINITY_RULES_NOT_MATCH);
+    if (!satisfiesPodAffinity(s, pod.pod, node.node, this.handle.objects)) return AFFINITY_NOT_MATCH;
+    if (!satisfiesPodAntiAffinity(s, node)) return ANTI_AFFINITY_NOT_MATCH;
+    if (!satisfiesExistingPodsAntiAffinity(s, node)) return EXISTING_ANTI_AFFINITY_NOT_MATCH;
     return null;
   }
 

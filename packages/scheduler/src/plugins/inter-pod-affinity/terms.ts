@@ -17,6 +17,11 @@ export interface AffinityTerm {
   /** Null: only {@link namespaces}; `{}`: every namespace; else namespaces whose labels it matches. */
   readonly namespaceSelector: LabelMatcher | null;
   readonly weight: number;
+  /**
+   * Which pods the term selects, as text (namespaces, namespace selector, label selector):
+   * terms with the same text select the same pods.
+   */
+  readonly selectionKey: string;
 }
 
 /** Every pod (anti-)affinity term of one pod. */
@@ -37,12 +42,14 @@ interface RawTerm {
 function term(raw: RawTerm, namespace: string, weight: number): AffinityTerm {
   const namespaces = raw.namespaces ?? [];
   const namespaceSelector = raw.namespaceSelector ?? null;
+  const effective = namespaces.length === 0 && namespaceSelector === null ? [namespace] : [...new Set(namespaces)].sort();
   return {
     topologyKey: raw.topologyKey,
     selects: compileSelector(raw.labelSelector ?? null),
-    namespaces: new Set(namespaces.length === 0 && namespaceSelector === null ? [namespace] : namespaces),
+    namespaces: new Set(effective),
     namespaceSelector: namespaceSelector === null ? null : compileSelector(namespaceSelector),
     weight,
+    selectionKey: JSON.stringify([effective, namespaceSelector, raw.labelSelector ?? null]),
   };
 }
 

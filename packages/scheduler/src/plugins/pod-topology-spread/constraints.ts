@@ -24,6 +24,8 @@ export interface SpreadConstraint {
   readonly whenUnsatisfiable: WhenUnsatisfiable;
   /** The label selector over pods (none matches no pod). */
   readonly selects: LabelMatcher;
+  /** The selector as text: constraints with the same text select the same pods. */
+  readonly selectorKey: string;
   readonly minDomains: number;
   readonly nodeAffinityPolicy: InclusionPolicy;
   readonly nodeTaintsPolicy: InclusionPolicy;
@@ -75,22 +77,27 @@ export function podConstraints(
   if (own.length > 0) {
     return own
       .filter((c) => c.whenUnsatisfiable === when)
-      .map((c) => ({
-        maxSkew: c.maxSkew,
-        topologyKey: c.topologyKey,
-        whenUnsatisfiable: when,
-        selects: compileSelector(withMatchLabelKeys(c.labelSelector ?? null, c.matchLabelKeys ?? [], pod)),
-        minDomains: c.minDomains ?? 1,
-        nodeAffinityPolicy: c.nodeAffinityPolicy === 'Ignore' ? 'Ignore' : 'Honor',
-        nodeTaintsPolicy: c.nodeTaintsPolicy === 'Honor' ? 'Honor' : 'Ignore',
-      }));
+      .map((c) => {
+        const selector = withMatchLabelKeys(c.labelSelector ?? null, c.matchLabelKeys ?? [], pod);
+        return {
+          maxSkew: c.maxSkew,
+          topologyKey: c.topologyKey,
+          whenUnsatisfiable: when,
+          selects: compileSelector(selector),
+          selectorKey: JSON.stringify(selector),
+          minDomains: c.minDomains ?? 1,
+          nodeAffinityPolicy: c.nodeAffinityPolicy === 'Ignore' ? 'Ignore' : 'Honor',
+          nodeTaintsPolicy: c.nodeTaintsPolicy === 'Honor' ? 'Honor' : 'Ignore',
+        };
+      });
   }
   const chosen = defaults.filter((d) => d.whenUnsatisfiable === when);
   if (chosen.length === 0) return [];
   const selector = mergeSelectors(objects.podSelectors(pod));
   if (selector === null) return [];
   const selects = compileSelector(selector);
-  return chosen.map((d) => ({ ...d, selects, minDomains: 1, nodeAffinityPolicy: 'Honor', nodeTaintsPolicy: 'Ignore' }));
+  const selectorKey = JSON.stringify(selector);
+  return chosen.map((d) => ({ ...d, selects, selectorKey, minDomains: 1, nodeAffinityPolicy: 'Honor', nodeTaintsPolicy: 'Ignore' }));
 }
 
 /** The pod's nodeSelector and required node affinity (NodeAffinity's filter). */
@@ -134,11 +141,14 @@ export function selects(c: SpreadConstraint, pod: Pod): boolean {
   return c.selects(pod.metadata?.labels);
 }
 
+/** True when the pod counts for the constraint: in `namespace`, not terminating, selected. */
+export function countsFor(c: SpreadConstraint, pod: Pod, namespace: string): boolean {
+  return (pod.metadata?.namespace ?? 'default') === namespace && pod.metadata?.deletionTimestamp === undefined && selects(c, pod);
+}
+
 /** Pods on the node in `namespace`, not terminating, that the constraint selects. */
 export function countMatching(c: SpreadConstraint, node: NodeInfo, namespace: string): number {
   let n = 0;
-  for (const p of node.pods) {
-    if ((p.metadata?.namespace ?? 'default') === namespace && p.metadata?.deletionTimestamp === undefined && selects(c, p)) n++;
-  }
+  for (const p of node.pods) if (countsFor(c, p, namespace)) n++;
   return n;
 }

@@ -5,8 +5,9 @@
  * smallest count (the "global minimum", 0 while fewer domains than minDomains exist).
  */
 import type { Node, Pod } from '@skiff/api';
-import type { NodeInfo } from '../../framework/node-info.js';
+import type { NodeInfo, NodeInfoStore } from '../../framework/node-info.js';
 import { countMatching, hasAllTopologyKeys, inclusionCheck, selects, type SpreadConstraint } from './constraints.js';
+import { constraintCounts, countedMinimum, everyNodeCounts } from './counted.js';
 
 export interface SpreadFilterState {
   readonly constraints: readonly SpreadConstraint[];
@@ -18,7 +19,29 @@ export interface SpreadFilterState {
   readonly minimum: readonly number[];
 }
 
-export function spreadFilterState(pod: Pod, constraints: readonly SpreadConstraint[], nodes: readonly NodeInfo[]): SpreadFilterState {
+/**
+ * The state for one cycle: from the store's incremental counts when every node with the keys
+ * counts ({@link everyNodeCounts}; the count maps are then the store's live ones, valid for
+ * this cycle), else counted from scratch ({@link spreadFilterStateFromScratch}).
+ */
+export function spreadFilterState(pod: Pod, constraints: readonly SpreadConstraint[], store: NodeInfoStore): SpreadFilterState {
+  if (!everyNodeCounts(pod, constraints, store)) return spreadFilterStateFromScratch(pod, constraints, store.list());
+  const ns = pod.metadata?.namespace ?? 'default';
+  const counts = constraints.map((c) => constraintCounts(store, c, ns).domains(c.topologyKey));
+  return {
+    constraints,
+    counts,
+    selfMatch: constraints.map((c) => (selects(c, pod) ? 1 : 0)),
+    minimum: constraints.map((c, i) => countedMinimum(c, store.podCounts.domainsOf(c.topologyKey), counts[i]!)),
+  };
+}
+
+/** The state counted over every pod on every node (the reference the incremental counts equal). */
+export function spreadFilterStateFromScratch(
+  pod: Pod,
+  constraints: readonly SpreadConstraint[],
+  nodes: readonly NodeInfo[],
+): SpreadFilterState {
   const ns = pod.metadata?.namespace ?? 'default';
   const counts = constraints.map(() => new Map<string, number>());
   const included = inclusionCheck(pod);

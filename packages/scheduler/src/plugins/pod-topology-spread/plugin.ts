@@ -28,6 +28,9 @@ export const ERR_REASON_CONSTRAINTS_NOT_MATCH = "node(s) didn't match pod topolo
 export const ERR_REASON_NODE_LABEL_NOT_MATCH = `${ERR_REASON_CONSTRAINTS_NOT_MATCH} (missing required label)`;
 
 const FILTER_KEY = `${POD_TOPOLOGY_SPREAD}/filter`;
+// Filter's verdicts, one object each (Filter runs for every node: no allocation per node).
+const NODE_LABEL_NOT_MATCH = Object.freeze(status(Code.UnschedulableAndUnresolvable, ERR_REASON_NODE_LABEL_NOT_MATCH));
+const CONSTRAINTS_NOT_MATCH = Object.freeze(status(Code.Unschedulable, ERR_REASON_CONSTRAINTS_NOT_MATCH));
 const SCORE_KEY = `${POD_TOPOLOGY_SPREAD}/score`;
 
 export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugin, EnqueueExtensions {
@@ -42,7 +45,7 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
   preFilter(state: CycleState, pod: PodInfo): Status | null {
     const constraints = podConstraints(pod.pod, 'DoNotSchedule', this.defaults, this.handle.objects);
     if (constraints.length === 0) return SKIP;
-    state.write(FILTER_KEY, spreadFilterState(pod.pod, constraints, this.handle.nodes.list()));
+    state.write(FILTER_KEY, spreadFilterState(pod.pod, constraints, this.handle.nodes));
     return null;
   }
 
@@ -53,8 +56,8 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
     s = state.read<SpreadFilterState>(FILTER_KEY);
     if (s === undefined) return status(Code.Error, `${POD_TOPOLOGY_SPREAD}: no PreFilter state`);
     const verdict = spreadVerdict(s, node.node);
-    if (verdict === 'missing-label') return status(Code.UnschedulableAndUnresolvable, ERR_REASON_NODE_LABEL_NOT_MATCH);
-    if (verdict === 'skew') return status(Code.Unschedulable, ERR_REASON_CONSTRAINTS_NOT_MATCH);
+    if (verdict === 'missing-label') return NODE_LABEL_NOT_MATCH;
+    if (verdict === 'skew') return CONSTRAINTS_NOT_MATCH;
     return null;
   }
 
@@ -64,7 +67,7 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
     if (constraints.length === 0) return SKIP;
     // System defaults also count nodes that lack one of the keys; a pod's own constraints do not.
     const requireAll = (pod.pod.spec?.topologySpreadConstraints ?? []).length > 0;
-    state.write(SCORE_KEY, spreadScoreState(pod.pod, constraints, nodes, this.handle.nodes.list(), requireAll));
+    state.write(SCORE_KEY, spreadScoreState(pod.pod, constraints, nodes, this.handle.nodes, requireAll));
     return null;
   }
 

@@ -7,8 +7,10 @@
  */
 import type { Pod } from '@skiff/api';
 import { MAX_NODE_SCORE } from '../../framework/interfaces.js';
-import type { NodeInfo } from '../../framework/node-info.js';
+import type { NodeInfo, NodeInfoStore } from '../../framework/node-info.js';
+import type { PodCounts } from '../../framework/pod-counts.js';
 import { countMatching, hasAllTopologyKeys, inclusionCheck, LABEL_HOSTNAME, type SpreadConstraint } from './constraints.js';
+import { constraintCounts, everyNodeCounts } from './counted.js';
 
 export interface SpreadScoreState {
   readonly constraints: readonly SpreadConstraint[];
@@ -19,14 +21,22 @@ export interface SpreadScoreState {
   readonly counts: ReadonlyArray<ReadonlyMap<string, number>>;
   /** Per constraint: log(domains + 2). */
   readonly weights: readonly number[];
+  /** Per constraint: the store's incremental counts, when every node counts (else counted per node). */
+  readonly podCounts?: readonly PodCounts[];
 }
 
+/**
+ * The state for one cycle over the feasible nodes. When every node with the keys counts
+ * ({@link everyNodeCounts}) the domain and per-node counts come from the store's incremental
+ * counts; otherwise (or with `incremental` false: the reference) from every pod on every node.
+ */
 export function spreadScoreState(
   pod: Pod,
   constraints: readonly SpreadConstraint[],
   feasible: readonly NodeInfo[],
-  all: readonly NodeInfo[],
+  store: NodeInfoStore,
   requireAllTopologies: boolean,
+  incremental = true,
 ): SpreadScoreState {
   const ignored = new Set<string>();
   const counts = constraints.map(() => new Map<string, number>());
@@ -44,8 +54,17 @@ export function spreadScoreState(
     Math.log((c.topologyKey === LABEL_HOSTNAME ? feasible.length - ignored.size : counts[i]!.size) + 2),
   );
   const ns = pod.metadata?.namespace ?? 'default';
+  if (incremental && everyNodeCounts(pod, constraints, store)) {
+    const podCounts = constraints.map((c) => constraintCounts(store, c, ns));
+    constraints.forEach((c, i) => {
+      const domains = podCounts[i]!.domains(c.topologyKey);
+      const m = counts[i]!;
+      for (const value of m.keys()) m.set(value, domains.get(value) ?? 0);
+    });
+    return { constraints, feasible, ignored, counts, weights, podCounts };
+  }
   const included = inclusionCheck(pod);
-  for (const node of all) {
+  for (const node of store.list()) {
     if (requireAllTopologies && !hasAllTopologyKeys(node.node, constraints)) continue;
     constraints.forEach((c, i) => {
       if (c.topologyKey === LABEL_HOSTNAME) return;
@@ -66,7 +85,12 @@ export function spreadScore(state: SpreadScoreState, pod: Pod, node: NodeInfo): 
   state.constraints.forEach((c, i) => {
     const value = labels[c.topologyKey];
     if (value === undefined) return;
-    const n = c.topologyKey === LABEL_HOSTNAME ? countMatching(c, node, ns) : (state.counts[i]!.get(value) ?? 0);
+    const n =
+      c.topologyKey !== LABEL_HOSTNAME
+        ? (state.counts[i]!.get(value) ?? 0)
+        : state.podCounts === undefined
+          ? countMatching(c, node, ns)
+          : state.podCounts[i]!.onNode(node);
     score += n * state.weights[i]! + (c.maxSkew - 1);
   });
   return Math.round(score);
