@@ -2,6 +2,7 @@
  * The runc backend end to end: `skiff up --kubelet-extra-args=--container-runtime=runc`, a busybox image
  * imported with `skiff image import` (from a rootfs tar), a pod running in it with `kubectl logs`; a pod
  * whose image is missing waits with ErrImagePull then ImagePullBackOff and runs once the image is imported;
+ * pods without a command run the image's Entrypoint and Cmd (args replacing Cmd);
  * deleting the pods leaves no runc state, pod cgroups, processes or mounts.
  */
 import { execFile, execFileSync } from 'node:child_process';
@@ -16,7 +17,7 @@ const run = promisify(execFile);
 const available = runcAvailable();
 let cluster: TestCluster;
 
-async function importImage(name: string, source: string): Promise<string> {
+async function importImage(name: string, source: string, ...flags: string[]): Promise<string> {
   const { stdout } = await run(process.execPath, [
     SKIFF_BIN,
     'image',
@@ -25,6 +26,7 @@ async function importImage(name: string, source: string): Promise<string> {
     source,
     '--root-dir',
     join(cluster.dataDir, 'kubelet'),
+    ...flags,
   ]);
   return stdout.trim();
 }
@@ -96,7 +98,18 @@ describe.runIf(available)('runc container runtime', () => {
     await waitFor('later Running', async () => (await statusOf('later')) === 'Running', 90_000, 250);
     await waitFor('later logs', async () => (await cluster.kubectl('logs', 'later')).includes('finally'), 30_000, 250);
 
-    await cluster.kubectl('delete', 'pod', 'hello', 'later', '--wait=true', '--timeout=90s');
+    // No command in the pod: the image's Entrypoint and Cmd run (`kubectl run` without `--`), args replace Cmd.
+    await importImage('example.com/greeter:1', tar, '--entrypoint=["sh","-c","echo greeting $0; exec sleep 3600"]', '--cmd=["from-cmd"]');
+    await cluster.kubectl('run', 'greeter', '--image=example.com/greeter:1', '--restart=Never');
+    await cluster.kubectl('run', 'greeter-args', '--image=example.com/greeter:1', '--restart=Never', '--', 'from-args');
+    for (const [name, word] of [
+      ['greeter', 'from-cmd'],
+      ['greeter-args', 'from-args'],
+    ] as const) {
+      await waitFor(`${name} logs`, async () => (await cluster.kubectl('logs', name)).includes(`greeting ${word}`), 60_000, 250);
+    }
+
+    await cluster.kubectl('delete', 'pod', 'hello', 'later', 'greeter', 'greeter-args', '--wait=true', '--timeout=90s');
     const runcRoot = join(cluster.dataDir, 'kubelet', 'runc');
     await waitFor(
       'no runc containers',

@@ -1,14 +1,8 @@
 /** Turns a pod's container spec into the runtime's ContainerConfig. */
 import { bytes, milliCpu, type Container, type Pod } from '@skiff/api';
-import type { ContainerConfig } from './runtime/index.js';
+import { ContainerConfigError, type ContainerConfig } from './runtime/index.js';
 
-/** Thrown when a container cannot run in the process runtime (the pod reports it as waiting). */
-export class ContainerConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ContainerConfigError';
-  }
-}
+export { ContainerConfigError };
 
 /** `$(VAR)` references in command and args, expanded from the container's env as Kubernetes does. */
 export function expandVars(text: string, env: Record<string, string>): string {
@@ -38,13 +32,10 @@ export function containerConfig(pod: Pod, container: Container): ContainerConfig
       if (value !== undefined) env[e.name] = value;
     }
   }
-  const argv = [...(container.command ?? []), ...(container.args ?? [])].map((a) => expandVars(a, env));
+  const command = container.command?.map((a) => expandVars(a, env));
+  const args = container.args?.map((a) => expandVars(a, env));
   // Args alone run as the command, as they do for an image without an entrypoint (`kubectl run x -- cmd`).
-  if (argv.length === 0) {
-    throw new ContainerConfigError(
-      `container ${container.name} has no command or args: the process runtime runs commands from the host and does not read the image's entrypoint`,
-    );
-  }
+  const argv = [...(command ?? []), ...(args ?? [])];
   const limits = container.resources?.limits ?? {};
   const requests = container.resources?.requests ?? {};
   const config: ContainerConfig = {
@@ -53,6 +44,8 @@ export function containerConfig(pod: Pod, container: Container): ContainerConfig
     podName: pod.metadata?.name ?? '',
     containerName: container.name,
     argv,
+    ...(command === undefined ? {} : { command }),
+    ...(args === undefined ? {} : { args }),
     env,
     limits: {
       ...(limits['cpu'] === undefined ? {} : { cpuLimitMilli: milliCpu(limits['cpu']) }),

@@ -140,6 +140,23 @@ describe.runIf(available)('runc runtime', () => {
     await runtime.removePod(c.podUid);
   });
 
+  it("runs the image's Entrypoint and Cmd for a container without a command, its args replacing Cmd", async () => {
+    await importImage(rootDir, 'example.com/entry:1', join(rootDir, 'src-rootfs'), {
+      Entrypoint: ['sh', '-c', 'echo "entry $0 $*"'],
+      Cmd: ['from-cmd'],
+    });
+    const defaults = config('', { image: 'example.com/entry:1', argv: [] });
+    expect((await exitOf(runtime, await runtime.startContainer(defaults))).exitCode).toBe(0);
+    expect(await runtime.readLog(defaults.podUid, 'app')).toEqual(['entry from-cmd ']);
+    const withArgs = config('', { image: 'example.com/entry:1', argv: ['a1', 'a2'], args: ['a1', 'a2'] });
+    expect((await exitOf(runtime, await runtime.startContainer(withArgs))).exitCode).toBe(0);
+    expect(await runtime.readLog(withArgs.podUid, 'app')).toEqual(['entry a1 a2']);
+    // An image without defaults and a container without a command: nothing to run, nothing created.
+    const none = config('', { argv: [] });
+    await expect(runtime.startContainer(none)).rejects.toThrow(/no command specified/);
+    for (const c of [defaults, withArgs, none]) await runtime.removePod(c.podUid);
+  }, 60_000);
+
   it('imports an OCI-layout tar: layers in order with whiteouts, and the Env and WorkingDir of its config', async () => {
     const work = join(rootDir, 'oci-work');
     const base = join(work, 'base');

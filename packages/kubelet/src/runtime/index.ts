@@ -16,10 +16,10 @@ export type {
   ReadLogOptions,
   RuntimeLogger,
 } from './types.js';
-export { ContainerNotFoundError, ImagePullError } from './types.js';
+export { ContainerConfigError, ContainerNotFoundError, ImagePullError } from './types.js';
 export type { ContainerLauncher, ProcessRuntimeOptions } from './process-runtime.js';
 export type { RuncLauncherOptions } from './runc.js';
-export { createRuncRuntime, runcLauncher, runcSpec, RUNC_CGROUP_LEAF } from './runc.js';
+export { createRuncRuntime, imageArgv, runcLauncher, runcSpec, RUNC_CGROUP_LEAF } from './runc.js';
 export { DEFAULT_PATH, ProcessRuntime } from './process-runtime.js';
 export type { NamespaceSupport } from './isolation.js';
 export { buildRootPlan, detectNamespaces, helperProcessCount, INIT_EXIT_ROOT_FAILED, MAIN_PID_FILE } from './isolation.js';

@@ -61,6 +61,7 @@ import {
   type StartRecord,
 } from './state.js';
 import {
+  ContainerConfigError,
   ContainerNotFoundError,
   type ContainerConfig,
   type ContainerExitReason,
@@ -115,6 +116,8 @@ export interface ProcessRuntimeOptions {
 export interface ContainerLauncher {
   /** Runtime processes per container besides the shim (e.g. 1 for a foreground `runc run`). */
   readonly helperProcesses: number;
+  /** True when prepare() fills a missing command or args from the image's Entrypoint and Cmd (so argv may be empty). */
+  readonly readsImageConfig: boolean;
   /** Prepares the attempt directory (bundle) and returns the argv for the shim; throws before anything runs. */
   prepare(id: string, dir: string, config: ContainerConfig, cgroup: ContainerCgroup): Promise<string[]>;
   /** The argv prefix that runs a command inside the running container. */
@@ -164,13 +167,19 @@ function checkName(what: string, name: unknown): void {
   }
 }
 
-function validateConfig(config: ContainerConfig): void {
+/** Checks the config; `imageDefaults`: the launcher fills a missing command from the image (argv may be empty). */
+function validateConfig(config: ContainerConfig, imageDefaults: boolean): void {
   checkName('pod uid', config.podUid);
   checkName('container name', config.containerName);
-  if (!Array.isArray(config.argv) || config.argv.length === 0 || config.argv.some((a) => typeof a !== 'string')) {
-    throw new TypeError('argv must be a non-empty array of strings');
+  if (!Array.isArray(config.argv) || config.argv.some((a) => typeof a !== 'string')) {
+    throw new TypeError('argv must be an array of strings');
   }
-  if (config.argv[0] === '') throw new TypeError('argv[0] must not be empty');
+  if (config.argv.length === 0 && !imageDefaults) {
+    throw new ContainerConfigError(
+      `container ${config.containerName} has no command or args: the process runtime runs commands from the host and does not read the image's entrypoint`,
+    );
+  }
+  if (config.argv.length > 0 && config.argv[0] === '') throw new TypeError('argv[0] must not be empty');
   for (const [k, v] of Object.entries(config.env)) {
     if (k === '' || k.includes('=') || k.includes('\0') || typeof v !== 'string' || v.includes('\0')) {
       throw new TypeError(`invalid environment variable ${JSON.stringify(k)}`);
@@ -247,7 +256,7 @@ export class ProcessRuntime implements ContainerRuntime {
 
   async startContainer(config: ContainerConfig): Promise<string> {
     if (this.closed) throw new Error('runtime is closed');
-    validateConfig(config);
+    validateConfig(config, this.launcher?.readsImageConfig === true);
     const { podUid, containerName } = config;
     const key = `${podUid}/${containerName}`;
     if (this.starting.has(key)) throw new Error(`container ${key} is already being started`);

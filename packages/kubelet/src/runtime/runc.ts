@@ -24,9 +24,9 @@ import { readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import type { CgroupManager, ContainerCgroup } from '../cgroups/index.js';
-import { findImage, normaliseImageName } from './image-store.js';
+import { findImage, normaliseImageName, type ImageConfig } from './image-store.js';
 import { DEFAULT_PATH, ProcessRuntime, type ContainerLauncher, type ProcessRuntimeOptions } from './process-runtime.js';
-import { ImagePullError, type ContainerConfig } from './types.js';
+import { ContainerConfigError, ImagePullError, type ContainerConfig } from './types.js';
 
 const run = promisify(execFile);
 
@@ -116,6 +116,7 @@ export function runcLauncher(options: RuncLauncherOptions): ContainerLauncher {
       .filter((p) => p !== '');
   return {
     helperProcesses: 1,
+    readsImageConfig: true,
     async prepare(id: string, dir: string, config: ContainerConfig, cgroup: ContainerCgroup): Promise<string[]> {
       if (config.image === undefined) throw new TypeError('the runc runtime needs the container image');
       const name = normaliseImageName(config.image);
@@ -128,10 +129,15 @@ export function runcLauncher(options: RuncLauncherOptions): ContainerLauncher {
       );
       const env = { PATH: DEFAULT_PATH, HOSTNAME: config.hostname ?? config.podName, ...imageEnv, ...config.env };
       const cwd = config.workingDir ?? (image.config.WorkingDir || '/');
+      const argv = imageArgv(config, image.config);
+      if (argv.length === 0)
+        throw new ContainerConfigError(
+          `container ${config.containerName}: no command specified (neither the pod nor the image ${name} has one)`,
+        );
       const mount = options.cgroups.hierarchyMounts()[0] as string;
       const cgroupsPath = `/${relative(mount, join(cgroup.dirs[0] as string, RUNC_CGROUP_LEAF))}`;
       await run('cp', ['-a', image.rootfs, join(dir, 'rootfs')]);
-      writeFileSync(join(dir, 'config.json'), `${JSON.stringify(runcSpec(config, config.argv, env, cwd, cgroupsPath), null, 2)}\n`);
+      writeFileSync(join(dir, 'config.json'), `${JSON.stringify(runcSpec(config, argv, env, cwd, cgroupsPath), null, 2)}\n`);
       // --keep: the container's cgroup (with its oom_kill count) stays until cleanup().
       return [runc, '--root', stateRoot, 'run', '--keep', '--bundle', dir, id];
     },
@@ -182,4 +188,19 @@ export function createRuncRuntime(options: ProcessRuntimeOptions & { runc?: stri
   const launcherOptions: RuncLauncherOptions = { rootDir: options.rootDir, cgroups: options.cgroups };
   if (options.runc !== undefined) launcherOptions.runc = options.runc;
   return new ProcessRuntime({ ...options, launcher: runcLauncher(launcherOptions) });
+}
+
+/**
+ * The process a container runs from its spec and its image, with Kubernetes' rules: a command replaces the
+ * image's Entrypoint (and its Cmd is then ignored); args replace the image's Cmd; with neither, Entrypoint
+ * then Cmd. An empty list counts as absent. A config made without `command` and `args` (only `argv`) runs argv.
+ */
+export function imageArgv(
+  config: Pick<ContainerConfig, 'argv' | 'command' | 'args'>,
+  image: Pick<ImageConfig, 'Entrypoint' | 'Cmd'>,
+): string[] {
+  if (config.command === undefined && config.args === undefined && config.argv.length > 0) return config.argv;
+  const args = config.args !== undefined && config.args.length > 0 ? config.args : undefined;
+  if (config.command !== undefined && config.command.length > 0) return [...config.command, ...(args ?? [])];
+  return [...(image.Entrypoint ?? []), ...(args ?? image.Cmd ?? [])];
 }

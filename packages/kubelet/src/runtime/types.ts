@@ -26,8 +26,18 @@ export interface ContainerConfig {
   podNamespace: string;
   podName: string;
   containerName: string;
-  /** argv: the container's command followed by its args (the kubelet resolves image defaults; here command must be non-empty). */
+  /**
+   * What the process runtime runs: the container's command followed by its args, or its args alone when it
+   * has no command (as for an image without an entrypoint). Empty when the spec has neither: only a launcher
+   * that reads the image's Entrypoint and Cmd (runc) can start such a container.
+   */
   argv: string[];
+  /**
+   * The spec's command and args ($(VAR) references expanded), undefined when absent: a launcher with images
+   * fills what is missing from the image's Entrypoint and Cmd with Kubernetes' rules.
+   */
+  command?: string[];
+  args?: string[];
   /** The container's whole environment (PATH defaults to the usual system PATH and HOSTNAME to the pod name when absent). */
   env: Record<string, string>;
   /** Absolute directory the process starts in; must exist (default `/`). */
@@ -122,6 +132,17 @@ export class ContainerNotFoundError extends Error {
   constructor(what: string) {
     super(`container not found: ${what}`);
     this.name = 'ContainerNotFoundError';
+  }
+}
+
+/**
+ * The container's configuration cannot be run (e.g. no command anywhere): the kubelet reports the container
+ * waiting with reason CreateContainerConfigError.
+ */
+export class ContainerConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ContainerConfigError';
   }
 }
 
