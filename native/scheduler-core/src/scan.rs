@@ -179,6 +179,57 @@ fn constrained_scores(
         .collect()
 }
 
+/// True when every row's raw TaintToleration and NodeAffinity scores are 0: no node has a
+/// taint, and NodeAffinity is unweighted or the pod has no preferred terms. Both normalized
+/// scores are then the same on every feasible row (100 and 0), whatever rows are feasible.
+fn raw_scores_all_zero(table: &NodeTable, c: &Constraints) -> bool {
+    !table.any_taints() && (table.weights.node_affinity == 0 || c.affinity.preferred.is_empty())
+}
+
+/// Offers every feasible row of `rows` with its total to `best` and returns how many rows
+/// were feasible (the reasons of the others go to `reasons`). Where the raw TaintToleration
+/// and NodeAffinity scores are 0 on every row ([`raw_scores_all_zero`]) this is one pass that
+/// keeps nothing per row; otherwise the two-pass [`constrained_scores`]. Same totals either way.
+fn offer_rows(
+    table: &NodeTable,
+    rows: impl Iterator<Item = usize>,
+    pod: &Requests,
+    c: &Constraints,
+    reasons: &mut ReasonCounts,
+    best: &mut Option<Best>,
+) -> u32 {
+    let w = table.weights;
+    let mut feasible = 0u32;
+    if !raw_scores_all_zero(table, c) {
+        for (i, total) in constrained_scores(table, rows, pod, c, reasons) {
+            feasible += 1;
+            Best::offer(best, total, table.rank(i));
+        }
+        return feasible;
+    }
+    // As constrained_scores adds them: TaintToleration 100 (max 0), NodeAffinity 0 (max 0).
+    let mut constant = 0i64;
+    if w.taint_toleration != 0 {
+        constant = taints::normalize_reversed(0, 0).wrapping_mul(w.taint_toleration);
+    }
+    if w.node_affinity != 0 {
+        constant = constant.wrapping_add(affinity::normalize(0, 0).wrapping_mul(w.node_affinity));
+    }
+    let terms = PodTerms::new(pod);
+    for i in rows {
+        match filter_row(table, i, pod, terms.as_ref(), c) {
+            Ok(least) => {
+                feasible += 1;
+                let total =
+                    total_with_least(least, &table.rows()[i], pod, w).wrapping_add(constant);
+                Best::offer(best, total, table.rank(i));
+            }
+            Err(failures) => reasons.record(failures),
+        }
+    }
+    feasible
+}
+
 /// One decision on a prepared table. The vectorised kernel takes the rows of the scan layout
 /// when the total is LeastAllocated at weight 1 (plus a TaintToleration weight) and the pod
 /// has no node selector or affinity: the table keeps tainted rows out of the layout (they are
@@ -193,18 +244,14 @@ fn decide(table: &NodeTable, pod: &Requests, c: &Constraints) -> Decision {
         && c.affinity.is_empty();
     let terms = PodTerms::new(pod).filter(|_| kernel_fits);
     let mut reasons = ReasonCounts::default();
-    let scored = match terms {
+    let mut best: Option<Best> = None;
+    let mut feasible = match terms {
         Some(_) => {
             let rows = table.exact_rows().iter().map(|&i| i as usize);
-            constrained_scores(table, rows, pod, c, &mut reasons)
+            offer_rows(table, rows, pod, c, &mut reasons, &mut best)
         }
-        None => constrained_scores(table, 0..table.len(), pod, c, &mut reasons),
+        None => offer_rows(table, 0..table.len(), pod, c, &mut reasons, &mut best),
     };
-    let mut feasible = scored.len() as u32;
-    let mut best: Option<Best> = None;
-    for &(i, score) in &scored {
-        Best::offer(&mut best, score, table.rank(i));
-    }
     if let Some(terms) = terms {
         let s = kernel::scan(table.columns(), &terms);
         if s.best_key >= 0 {

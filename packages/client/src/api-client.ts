@@ -95,8 +95,10 @@ export class ApiClient {
   /** The subject of requests over NATS: the identity of the client certificate, when there is one. */
   private readonly natsSubject: string;
   private readonly tlsAgent: HttpsAgent | undefined;
+  private readonly options: ApiClientOptions;
 
   constructor(options: ApiClientOptions) {
+    this.options = options;
     this.server = options.server.replace(/\/+$/, '');
     this.headers = { Accept: 'application/json', 'User-Agent': options.userAgent ?? 'skiff' };
     if (options.token !== undefined) this.headers['Authorization'] = `Bearer ${options.token}`;
@@ -106,6 +108,19 @@ export class ApiClient {
     const tls = options.tls;
     this.credentials = { ...(options.token === undefined ? {} : { token: options.token }), ...(tls === undefined ? {} : { tls }) };
     this.tlsAgent = tls === undefined ? undefined : new HttpsAgent({ keepAlive: true, maxSockets: 64, ...tls });
+  }
+
+  /**
+   * A client with the same server, credentials and user agent that sends its
+   * requests as NATS requests on `nc` (see {@link ApiClientOptions.nats}), or
+   * undefined when the apiserver could not tell who sends them there: a bearer
+   * token travels in HTTP only, so a token client keeps to HTTP. Requests are
+   * pipelined on the one connection, and nats.js coalesces their writes, where
+   * each HTTP request costs its own socket write and read.
+   */
+  overNats(nc: NatsConnection): ApiClient | undefined {
+    if (this.options.token !== undefined) return undefined;
+    return new ApiClient({ ...this.options, nats: nc });
   }
 
   /** The URL path of a collection or object. */
