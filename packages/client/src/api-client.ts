@@ -16,9 +16,11 @@ import {
   type KubeList,
   type KubeObject,
   apiRequestSubject,
+  inboxPrefixOf,
   type ResourceDescriptor,
 } from '@skiff/api';
 import { identityOfCertificate } from './nats-identity.js';
+import { NatsRequester } from './nats-requests.js';
 
 export interface ApiClientOptions {
   /** `http://127.0.0.1:6443` */
@@ -49,6 +51,9 @@ export interface ClientTls {
 /** Keep-alive connection pools shared by every client in the process (clients with their own TLS material get their own). */
 const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 64 });
 const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 64 });
+
+/** How long a request over NATS waits for its reply. */
+const NATS_REQUEST_TIMEOUT_MS = 30_000;
 
 /** The subject the apiserver answers anonymous API requests on (see the apiserver's NATS responder). */
 export { API_REQUEST_SUBJECT } from '@skiff/api';
@@ -91,7 +96,7 @@ export class ApiClient {
   readonly credentials: { readonly token?: string; readonly tls?: ClientTls };
   private readonly headers: Record<string, string>;
   private readonly retryForMs: number;
-  private readonly nats: NatsConnection | undefined;
+  private readonly nats: NatsRequester | undefined;
   /** The subject of requests over NATS: the identity of the client certificate, when there is one. */
   private readonly natsSubject: string;
   private readonly tlsAgent: HttpsAgent | undefined;
@@ -103,8 +108,13 @@ export class ApiClient {
     this.headers = { Accept: 'application/json', 'User-Agent': options.userAgent ?? 'skiff' };
     if (options.token !== undefined) this.headers['Authorization'] = `Bearer ${options.token}`;
     this.retryForMs = options.retryForMs ?? 30_000;
-    this.nats = options.nats;
-    this.natsSubject = apiRequestSubject(options.tls?.cert === undefined ? undefined : identityOfCertificate(options.tls.cert));
+    const identity = options.tls?.cert === undefined ? undefined : identityOfCertificate(options.tls.cert);
+    this.natsSubject = apiRequestSubject(identity);
+    // Replies come to the connection's inbox prefix, which is the certificate identity's (see natsIdentityOptions).
+    this.nats =
+      options.nats === undefined
+        ? undefined
+        : new NatsRequester(options.nats, identity === undefined ? '_INBOX' : inboxPrefixOf(identity), NATS_REQUEST_TIMEOUT_MS);
     const tls = options.tls;
     this.credentials = { ...(options.token === undefined ? {} : { token: options.token }), ...(tls === undefined ? {} : { tls }) };
     this.tlsAgent = tls === undefined ? undefined : new HttpsAgent({ keepAlive: true, maxSockets: 64, ...tls });
@@ -315,7 +325,7 @@ export class ApiClient {
   }
 
   private async sendOverNats(
-    nc: NatsConnection,
+    nats: NatsRequester,
     method: string,
     path: string,
     body: unknown,
@@ -325,10 +335,7 @@ export class ApiClient {
     h.set('Skiff-Method', method);
     h.set('Skiff-Path', path);
     for (const [k, v] of Object.entries(headers)) h.set(k, v);
-    const reply = await nc.request(this.natsSubject, body === undefined ? new Uint8Array() : JSON.stringify(body), {
-      timeout: 30_000,
-      headers: h,
-    });
+    const reply = await nats.request(this.natsSubject, body === undefined ? new Uint8Array() : JSON.stringify(body), h);
     return { status: Number(reply.headers?.get('Skiff-Status') ?? 500), text: reply.string() };
   }
 
