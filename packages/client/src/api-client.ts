@@ -39,6 +39,12 @@ export interface ApiClientOptions {
    * (the connection must present that certificate), else on the anonymous `skiff.api.request`.
    */
   nats?: NatsConnection;
+  /**
+   * With `nats`: a 401 answered over NATS (the apiserver does not trust NATS
+   * subjects, so it saw an anonymous request) switches this client to HTTP for
+   * good, and the request is sent again there (a 401 comes before any effect).
+   */
+  natsFallbackToHttp?: boolean;
 }
 
 /** TLS material of a client (PEM text or bytes). */
@@ -96,7 +102,9 @@ export class ApiClient {
   readonly credentials: { readonly token?: string; readonly tls?: ClientTls };
   private readonly headers: Record<string, string>;
   private readonly retryForMs: number;
-  private readonly nats: NatsRequester | undefined;
+  private nats: NatsRequester | undefined;
+  /** See {@link ApiClientOptions.natsFallbackToHttp}. */
+  private readonly httpFallback: boolean;
   /** The subject of requests over NATS: the identity of the client certificate, when there is one. */
   private readonly natsSubject: string;
   private readonly tlsAgent: HttpsAgent | undefined;
@@ -115,6 +123,7 @@ export class ApiClient {
       options.nats === undefined
         ? undefined
         : new NatsRequester(options.nats, identity === undefined ? '_INBOX' : inboxPrefixOf(identity), NATS_REQUEST_TIMEOUT_MS);
+    this.httpFallback = options.natsFallbackToHttp === true;
     const tls = options.tls;
     this.credentials = { ...(options.token === undefined ? {} : { token: options.token }), ...(tls === undefined ? {} : { tls }) };
     this.tlsAgent = tls === undefined ? undefined : new HttpsAgent({ keepAlive: true, maxSockets: 64, ...tls });
@@ -126,11 +135,12 @@ export class ApiClient {
    * undefined when the apiserver could not tell who sends them there: a bearer
    * token travels in HTTP only, so a token client keeps to HTTP. Requests are
    * pipelined on the one connection, and nats.js coalesces their writes, where
-   * each HTTP request costs its own socket write and read.
+   * each HTTP request costs its own socket write and read. If the apiserver
+   * answers 401 over NATS, the client goes back to HTTP ({@link ApiClientOptions.natsFallbackToHttp}).
    */
   overNats(nc: NatsConnection): ApiClient | undefined {
     if (this.options.token !== undefined) return undefined;
-    return new ApiClient({ ...this.options, nats: nc });
+    return new ApiClient({ ...this.options, nats: nc, natsFallbackToHttp: true });
   }
 
   /** The URL path of a collection or object. */
@@ -273,7 +283,13 @@ export class ApiClient {
       // The caller's active span becomes the parent of the apiserver's request span.
       propagation.inject(context.active(), headers);
       try {
-        if (this.nats !== undefined) return await this.sendOverNats(this.nats, method, path, body, headers);
+        if (this.nats !== undefined) {
+          const res = await this.sendOverNats(this.nats, method, path, body, headers);
+          // An apiserver that does not trust NATS subjects sees an anonymous request: HTTP from now on.
+          if (res.status !== 401 || !this.httpFallback) return res;
+          this.nats = undefined;
+          continue;
+        }
         return await this.sendOverHttp(method, path, body === undefined ? undefined : JSON.stringify(body), headers);
       } catch (err) {
         // A refused connection (or no apiserver listening on NATS) never reached a server, so even a POST is safe to retry.

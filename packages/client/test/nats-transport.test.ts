@@ -4,6 +4,7 @@ import { headers, type NatsConnection } from '@nats-io/transport-node';
 import { ApiError, PODS, type Pod } from '@skiff/api';
 import { ApiClient, NatsRequester } from '@skiff/client';
 import { startTestApi, type TestApi } from '../../../test/support/apiserver.js';
+import { startTestNats } from '../../../test/support/nats.js';
 
 let t: TestApi;
 let nc: NatsConnection;
@@ -69,6 +70,32 @@ describe('ApiClient over NATS', () => {
     expect(overNats).toBeDefined();
     expect((await overNats!.list<Pod>(PODS, { namespace: 'default' })).kind).toBe('PodList');
     expect(new ApiClient({ server: t.api.url, token: 'secret' }).overNats(nc)).toBeUndefined();
+  });
+
+  it('falls back to HTTP for good when the apiserver answers 401 over NATS (it does not trust NATS subjects)', async () => {
+    // Another NATS server whose only responder refuses every request as anonymous.
+    const other = await startTestNats();
+    try {
+      const refusing = await other.connect();
+      let refused = 0;
+      refusing.subscribe('skiff.api.request', {
+        callback: (_err, m) => {
+          refused += 1;
+          const h = headers();
+          h.set('Skiff-Status', '401');
+          h.set('Content-Type', 'application/json');
+          m.respond(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Unauthorized', code: 401 }), {
+            headers: h,
+          });
+        },
+      });
+      const client = new ApiClient({ server: t.api.url, userAgent: 'skiff-test' }).overNats(await other.connect())!;
+      expect((await client.list<Pod>(PODS, { namespace: 'default' })).kind).toBe('PodList');
+      expect((await client.list<Pod>(PODS, { namespace: 'default' })).kind).toBe('PodList');
+      expect(refused).toBe(1);
+    } finally {
+      await other.stop();
+    }
   });
 });
 
