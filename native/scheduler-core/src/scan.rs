@@ -264,7 +264,8 @@ fn offer_rows(
 }
 
 /// One decision on a prepared table. The vectorised kernel takes the rows of the scan layout
-/// when the total is LeastAllocated at weight 1 (plus a TaintToleration weight) and the pod
+/// when the total is LeastAllocated at weight 1, plus BalancedAllocation at weight 0 or 1 (and a
+/// TaintToleration weight), and the pod
 /// has no node selector or affinity: the table keeps tainted rows out of the layout (they are
 /// exact rows), so every kernel row is untainted, scores 0 untolerated PreferNoSchedule
 /// taints and gets TaintToleration's full 100 whatever the maximum is. The exact rows, or
@@ -273,9 +274,14 @@ fn decide(table: &NodeTable, pod: &Requests, c: &Constraints) -> Decision {
     let w = table.weights;
     let kernel_fits = table.len() <= MAX_KERNEL_ROWS
         && w.least_allocated == 1
-        && w.balanced_allocation == 0
+        && (w.balanced_allocation == 0 || w.balanced_allocation == 1)
         && c.affinity.is_empty();
-    let terms = PodTerms::new(pod).filter(|_| kernel_fits);
+    let terms = PodTerms::new(pod)
+        .filter(|_| kernel_fits)
+        .map(|t| PodTerms {
+            with_balance: w.balanced_allocation == 1,
+            ..t
+        });
     let mut reasons = ReasonCounts::default();
     let mut best: Option<Best> = None;
     let mut feasible = match terms {
@@ -763,6 +769,73 @@ mod tests {
                 if let Some(row) = d.best {
                     t.add_pod_at(row, p);
                 }
+            }
+        }
+    }
+
+    /// The reference decision with weights: every row filtered and scored by the reference code
+    /// (`total_score`, plus TaintToleration's 100 on an untainted table), string tie-break.
+    fn reference_weighted(table: &NodeTable, pod: &Requests) -> Decision {
+        let w = table.weights;
+        let mut d = Decision::default();
+        for (i, row) in table.rows().iter().enumerate() {
+            let f = filter(row, pod);
+            if !f.is_empty() {
+                d.reasons.record(f);
+                continue;
+            }
+            d.feasible += 1;
+            let s = total_score(row, pod, w) + 100 * w.taint_toleration;
+            let better = match d.best {
+                None => true,
+                Some(b) => {
+                    s > d.score
+                        || (s == d.score
+                            && cmp_js(&table.names()[i], &table.names()[b]) == Ordering::Less)
+                }
+            };
+            if better {
+                d.best = Some(i);
+                d.score = s;
+            }
+        }
+        d
+    }
+
+    /// The kernel with BalancedAllocation (weight 1, with and without a TaintToleration weight)
+    /// against the reference, on the same random tables as above.
+    #[test]
+    fn the_kernel_with_balanced_allocation_agrees_with_the_reference() {
+        let mut r = Rng(0x2545_F491_4F6C_DD1D);
+        for round in 0..300 {
+            let mut t = NodeTable::new();
+            t.weights = crate::balanced_allocation::Weights {
+                least_allocated: 1,
+                balanced_allocation: 1,
+                taint_toleration: if round % 2 == 0 { 3 } else { 0 },
+                node_affinity: 0,
+            };
+            let universe = 1 + r.below(70) as u64;
+            for step in 0..60 {
+                let name = format!("n{}", r.below(universe));
+                match r.below(10) {
+                    0..=3 => {
+                        let cpu = r.pick(&[0, -5, 100, 1000, 4000, 64_000, MAX_FAST_ALLOCATABLE]);
+                        let mem =
+                            r.pick(&[0, GI, 16 * GI, 3 * GI + 7, MAX_FAST_ALLOCATABLE, 1 << 50]);
+                        let pods = r.pick(&[0, 1, 2, 3, 110]);
+                        t.upsert(&name, alloc(cpu, mem, pods), r.below(8) == 0);
+                    }
+                    4..=6 => t.add_pod(&name, &random_pod(&mut r)),
+                    7 => t.remove_pod(&name, &random_pod(&mut r)),
+                    _ => {
+                        t.remove(&name);
+                    }
+                }
+                let p = random_pod(&mut r);
+                let expected = reference_weighted(&t, &p);
+                let got = schedule(&mut t, &p, &Constraints::default());
+                assert_eq!(got, expected, "round {round} step {step} pod {p:?}");
             }
         }
     }
