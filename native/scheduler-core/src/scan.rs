@@ -373,8 +373,10 @@ mod tests {
         }
     }
 
-    /// The reference: the reference filter and score on every row, string tie-break.
+    /// The reference: the reference filter and the weighted total (`total_score`, plus
+    /// TaintToleration's 100 on an untainted table) on every row, string tie-break.
     fn reference(table: &NodeTable, pod: &Requests) -> Decision {
+        let w = table.weights;
         let mut d = Decision::default();
         for (i, row) in table.rows().iter().enumerate() {
             let f = filter(row, pod);
@@ -383,7 +385,7 @@ mod tests {
                 continue;
             }
             d.feasible += 1;
-            let s = score(row, pod);
+            let s = total_score(row, pod, w) + 100 * w.taint_toleration;
             let better = match d.best {
                 None => true,
                 Some(b) => {
@@ -714,6 +716,33 @@ mod tests {
         p
     }
 
+    /// One random change to `t` on a node named `n0`..`n<universe>`: an upsert (allocatable in
+    /// and out of the kernel's range, sometimes cordoned), a pod added or removed, or a removal.
+    fn random_change(r: &mut Rng, t: &mut NodeTable, universe: u64) {
+        let name = format!("n{}", r.below(universe));
+        match r.below(10) {
+            0..=3 => {
+                let cpu = r.pick(&[0, -5, 100, 1000, 4000, 64_000, MAX_FAST_ALLOCATABLE]);
+                let mem = r.pick(&[
+                    0,
+                    GI,
+                    16 * GI,
+                    3 * GI + 7,
+                    MAX_FAST_ALLOCATABLE,
+                    MAX_FAST_ALLOCATABLE + 1,
+                    1 << 50,
+                ]);
+                let pods = r.pick(&[0, 1, 2, 3, 110]);
+                t.upsert(&name, alloc(cpu, mem, pods), r.below(8) == 0);
+            }
+            4..=6 => t.add_pod(&name, &random_pod(r)),
+            7 => t.remove_pod(&name, &random_pod(r)),
+            _ => {
+                t.remove(&name);
+            }
+        }
+    }
+
     /// Random tables with nodes in and out of the kernel's range, compared with the reference
     /// after every update: decisions (including the chosen row), scores per row, batches.
     #[test]
@@ -723,28 +752,7 @@ mod tests {
             let mut t = NodeTable::new();
             let universe = 1 + r.below(70) as u64;
             for step in 0..60 {
-                let name = format!("n{}", r.below(universe));
-                match r.below(10) {
-                    0..=3 => {
-                        let cpu = r.pick(&[0, -5, 100, 1000, 4000, 64_000, MAX_FAST_ALLOCATABLE]);
-                        let mem = r.pick(&[
-                            0,
-                            GI,
-                            16 * GI,
-                            3 * GI + 7,
-                            MAX_FAST_ALLOCATABLE,
-                            MAX_FAST_ALLOCATABLE + 1,
-                            1 << 50,
-                        ]);
-                        let pods = r.pick(&[0, 1, 2, 3, 110]);
-                        t.upsert(&name, alloc(cpu, mem, pods), r.below(8) == 0);
-                    }
-                    4..=6 => t.add_pod(&name, &random_pod(&mut r)),
-                    7 => t.remove_pod(&name, &random_pod(&mut r)),
-                    _ => {
-                        t.remove(&name);
-                    }
-                }
+                random_change(&mut r, &mut t, universe);
                 let p = random_pod(&mut r);
                 let expected = reference(&t, &p);
                 let got = schedule(&mut t, &p, &Constraints::default());
@@ -773,35 +781,6 @@ mod tests {
         }
     }
 
-    /// The reference decision with weights: every row filtered and scored by the reference code
-    /// (`total_score`, plus TaintToleration's 100 on an untainted table), string tie-break.
-    fn reference_weighted(table: &NodeTable, pod: &Requests) -> Decision {
-        let w = table.weights;
-        let mut d = Decision::default();
-        for (i, row) in table.rows().iter().enumerate() {
-            let f = filter(row, pod);
-            if !f.is_empty() {
-                d.reasons.record(f);
-                continue;
-            }
-            d.feasible += 1;
-            let s = total_score(row, pod, w) + 100 * w.taint_toleration;
-            let better = match d.best {
-                None => true,
-                Some(b) => {
-                    s > d.score
-                        || (s == d.score
-                            && cmp_js(&table.names()[i], &table.names()[b]) == Ordering::Less)
-                }
-            };
-            if better {
-                d.best = Some(i);
-                d.score = s;
-            }
-        }
-        d
-    }
-
     /// The kernel with BalancedAllocation (weight 1, with and without a TaintToleration weight)
     /// against the reference, on the same random tables as above.
     #[test]
@@ -817,23 +796,9 @@ mod tests {
             };
             let universe = 1 + r.below(70) as u64;
             for step in 0..60 {
-                let name = format!("n{}", r.below(universe));
-                match r.below(10) {
-                    0..=3 => {
-                        let cpu = r.pick(&[0, -5, 100, 1000, 4000, 64_000, MAX_FAST_ALLOCATABLE]);
-                        let mem =
-                            r.pick(&[0, GI, 16 * GI, 3 * GI + 7, MAX_FAST_ALLOCATABLE, 1 << 50]);
-                        let pods = r.pick(&[0, 1, 2, 3, 110]);
-                        t.upsert(&name, alloc(cpu, mem, pods), r.below(8) == 0);
-                    }
-                    4..=6 => t.add_pod(&name, &random_pod(&mut r)),
-                    7 => t.remove_pod(&name, &random_pod(&mut r)),
-                    _ => {
-                        t.remove(&name);
-                    }
-                }
+                random_change(&mut r, &mut t, universe);
                 let p = random_pod(&mut r);
-                let expected = reference_weighted(&t, &p);
+                let expected = reference(&t, &p);
                 let got = schedule(&mut t, &p, &Constraints::default());
                 assert_eq!(got, expected, "round {round} step {step} pod {p:?}");
             }
