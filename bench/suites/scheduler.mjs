@@ -10,7 +10,7 @@
 // core and with the TypeScript twin, each on a fresh cluster.
 //
 // npm run bench -- scheduler [--nodes=5000] [--pods=10000] [--initial=1000]
-//   [--cores=native,ts] [--runs=1] [--profile] [--apiserver=process]
+//   [--cores=native,ts] [--runs=1] [--profile] [--apiserver=process] [--writes=http]
 //   [--variants=basic,node-affinity,taints,anti-affinity,topology-spread | all]
 // --variants picks the workloads (default basic,anti-affinity,topology-spread,
 // about 3 minutes; `all` adds node-affinity and taints, about 5): basic is
@@ -21,6 +21,8 @@
 // prints where the time went; --apiserver=process runs `skiff apiserver` as a
 // child process (its own event loop, as `skiff up` runs it) instead of in this
 // process, for comparison (figures then get the suffix _apiserverProcess).
+// --writes=http sends the scheduler's bindings and Events over HTTP instead
+// of NATS requests (the default, as `skiff scheduler` does), for comparison.
 // --workload=PreemptionAsync runs bench/scheduler/preemption-async.mjs instead.
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,7 +76,7 @@ function basicWorkload(nodes, initial, pods) {
 }
 
 /** One run of a workload on a fresh cluster with the given core. */
-async function runOnce(core, workload, { profile, apiserver }) {
+async function runOnce(core, workload, { profile, apiserver, writes }) {
   const { nodes, initial, pods } = workload;
   const cluster = await startCluster({ apiserver });
   try {
@@ -89,7 +91,8 @@ async function runOnce(core, workload, { profile, apiserver }) {
     await cluster.waitPublished();
     const startRevision = await cluster.storeRevision();
 
-    const nc = await connect({ servers: cluster.natsUrl, name: 'skiff-scheduler' });
+    // As `skiff scheduler` connects (no stack traces captured per request).
+    const nc = await connect({ servers: cluster.natsUrl, name: 'skiff-scheduler', noAsyncTraces: true });
     const metrics = createMetricsRegistry('scheduler');
     const scheduler = new Scheduler({
       client: new ApiClient({ server: cluster.apiUrl, userAgent: 'skiff-scheduler' }),
@@ -97,6 +100,7 @@ async function runOnce(core, workload, { profile, apiserver }) {
       logger: silentLogger(),
       metrics,
       core,
+      writesOverNats: writes !== 'http',
     });
     let window;
     let summary;
@@ -165,7 +169,7 @@ function printSummary(run) {
 }
 
 /** The pods/s rows and figures of one workload, per core. */
-function report(workload, results, cores, apiserver) {
+function report(workload, results, cores, apiserver, writes) {
   const { nodes, pods } = workload;
   const rows = [];
   for (const core of cores) {
@@ -181,13 +185,14 @@ function report(workload, results, cores, apiserver) {
       'node CPU (cores)': pick((x) => x.nodeCpu).toFixed(2),
       'node CPU ms/pod': pick((x) => (x.nodeCpu * x.ms) / pods).toFixed(2),
       ...(apiserver === 'process' ? { 'apiserver CPU (cores)': pick((x) => x.apiCpu).toFixed(2) } : {}),
+      ...(apiserver === 'process' ? { 'apiserver CPU ms/pod': pick((x) => (x.apiCpu * x.ms) / pods).toFixed(2) } : {}),
       'nats-server CPU (cores)': pick((x) => x.natsCpu).toFixed(2),
       'event loop util': pick((x) => x.elu).toFixed(2),
       'failed attempts': pick((x) => x.failed),
       'max pods/node': pick((x) => x.maxPerNode),
       'load s': pick((x) => x.loadMs / 1000).toFixed(1),
     });
-    const metric = `${workload.name}_${nodes}Nodes_${pods}Pods${core === 'native' ? '' : `_${core}`}${apiserver === 'process' ? '_apiserverProcess' : ''}`;
+    const metric = `${workload.name}_${nodes}Nodes_${pods}Pods${core === 'native' ? '' : `_${core}`}${apiserver === 'process' ? '_apiserverProcess' : ''}${writes === 'http' ? '_httpWrites' : ''}`;
     figure(
       'scheduler',
       metric,
@@ -209,6 +214,7 @@ export async function run(args) {
   const cores = option(args, 'cores', 'native,ts').split(',');
   const profile = option(args, 'profile', 'false') === 'true';
   const apiserver = option(args, 'apiserver', 'in-process');
+  const writes = option(args, 'writes', 'nats');
   const picked = option(args, 'variants', 'basic,anti-affinity,topology-spread');
   const names = picked === 'all' ? ['basic', ...Object.keys(VARIANTS)] : picked.split(',');
   for (const name of names) {
@@ -226,13 +232,13 @@ export async function run(args) {
     const results = new Map(workloadCores.map((c) => [c, []]));
     for (let r = 0; r < runs; r++) {
       for (const core of workloadCores) {
-        const result = await runOnce(core, workload, { profile, apiserver });
+        const result = await runOnce(core, workload, { profile, apiserver, writes });
         results.get(core).push(result);
         process.stderr.write(`  ${workload.name} run ${r + 1} ${core}: ${result.podsPerSecond.toFixed(0)} pods/s\n`);
         if (result.summary !== undefined) printSummary(result);
       }
     }
-    rows.push(...report(workload, results, workloadCores, apiserver));
+    rows.push(...report(workload, results, workloadCores, apiserver, writes));
   }
   table(rows);
 }

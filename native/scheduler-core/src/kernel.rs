@@ -143,14 +143,57 @@ pub fn evaluate(v: &ScanValues, pod: &PodTerms) -> Option<i64> {
     fits.then_some(i64::from(score))
 }
 
+/// One resource's BalancedAllocation fraction, as [`crate::balanced_allocation`] computes it:
+/// `min((requested + p) / allocatable, 1)`, -1 when `allocatable` is 0.
+#[inline(always)]
+fn balance_fraction(requested: f64, p: f64, allocatable: f64) -> f64 {
+    let f = (requested + p) / allocatable;
+    let f = if f < 1.0 { f } else { 1.0 };
+    if allocatable == 0.0 {
+        -1.0
+    } else {
+        f
+    }
+}
+
+/// The BalancedAllocation score: `trunc((1 - |(cpu - memory) / 2|) * 100)`, or 100 when a
+/// fraction is negative. The value is in `[0, 100]`; the clamps only keep a NaN (impossible
+/// for a feasible row, see [`crate::layout`]) from reaching the conversion.
+#[inline(always)]
+fn balance_score(cpu: f64, memory: f64) -> i32 {
+    let x = (1.0 - ((cpu - memory) / 2.0).abs()) * 100.0;
+    let x = if x > 0.0 { x } else { 0.0 };
+    let x = if x < 100.0 { x } else { 100.0 };
+    // SAFETY: x is finite and in [0, 100], so it fits in an i32.
+    let score = unsafe { x.to_int_unchecked::<i32>() };
+    if cpu >= 0.0 && memory >= 0.0 {
+        score
+    } else {
+        100
+    }
+}
+
 #[inline(always)]
 fn scan_generic(c: &Columns, pod: &PodTerms) -> Summary {
+    if pod.with_balance {
+        scan_loop::<true>(c, pod)
+    } else {
+        scan_loop::<false>(c, pod)
+    }
+}
+
+/// The loop; `BALANCE` adds BalancedAllocation at weight 1 to every key's score.
+#[inline(always)]
+fn scan_loop<const BALANCE: bool>(c: &Columns, pod: &PodTerms) -> Summary {
     let n = c.gate.len();
     // Every column sliced to the same length: no bounds checks in the loop.
     let gate = &c.gate[..n];
     let (free_cpu, free_memory) = (&c.free_cpu[..n], &c.free_memory[..n]);
     let (score_free_cpu, cpu_scale) = (&c.score_free_cpu[..n], &c.cpu_scale[..n]);
     let (score_free_memory, memory_scale) = (&c.score_free_memory[..n], &c.memory_scale[..n]);
+    let (requested_cpu, allocatable_cpu) = (&c.requested_cpu[..n], &c.allocatable_cpu[..n]);
+    let (requested_memory, allocatable_memory) =
+        (&c.requested_memory[..n], &c.allocatable_memory[..n]);
     let mut s = Summary {
         best_key: -1,
         ..Summary::default()
@@ -171,6 +214,17 @@ fn scan_generic(c: &Columns, pod: &PodTerms) -> Summary {
             memory_scale[i],
             pod,
         );
+        let score = if BALANCE {
+            let cpu = balance_fraction(requested_cpu[i], pod.balance_cpu, allocatable_cpu[i]);
+            let memory = balance_fraction(
+                requested_memory[i],
+                pod.balance_memory,
+                allocatable_memory[i],
+            );
+            score + balance_score(cpu, memory)
+        } else {
+            score
+        };
         let key = if fits { score << TIE_BITS | g } else { -1 };
         s.best_key = s.best_key.max(key);
     }
@@ -197,6 +251,10 @@ mod tests {
             cpu_scale: 100.0 / alloc_cpu,
             score_free_memory: free_memory,
             memory_scale: 100.0 / alloc_mem,
+            requested_cpu: alloc_cpu - free_cpu,
+            allocatable_cpu: alloc_cpu,
+            requested_memory: alloc_mem - free_memory,
+            allocatable_memory: alloc_mem,
         }
     }
 
@@ -218,6 +276,9 @@ mod tests {
             },
             score_cpu: cpu.max(100.0),
             score_memory: memory.max(200.0),
+            balance_cpu: cpu,
+            balance_memory: memory,
+            with_balance: false,
         }
     }
 

@@ -1,5 +1,5 @@
-//! The scan layout: per node, one `i32` and six `f64` values derived from its exact `i64`
-//! state, in seven columns (struct of arrays, 52 bytes per node), so that one pass streams
+//! The scan layout: per node, one `i32` and ten `f64` values derived from its exact `i64`
+//! state, in eleven columns (struct of arrays, 84 bytes per node), so that one pass streams
 //! through them and every operation of the kernel is the same on every node.
 //!
 //! The values are chosen so that the kernel ([`crate::kernel`]) needs no division, no branch
@@ -44,13 +44,25 @@
 //!
 //! `A <= 0` gives `scale = 0`, so the value is `EPSILON` and the score 0.
 //!
+//! # BalancedAllocation
+//!
+//! The reference ([`crate::balanced_allocation`]) computes per resource
+//! `min((U + p) as f64 / A as f64, 1)` (-1 when `A` is 0) from the real requests `U` and the
+//! pod's real request `p`, then `trunc((1 - |(cpu - memory) / 2|) * 100)`, or 100 when a
+//! fraction is negative. The layout keeps `U` and `A` as `f64` and the kernel does the same
+//! operations in the same order: `U as f64 + p as f64` is the correctly rounded sum, which is
+//! `(U + p) as f64` whenever `U` and `p` are integers of magnitude at most 2^53 (rows with a
+//! larger `U` are [`GATE_EXACT`]; pods with a larger `p` take the reference path), and `A as
+//! f64` is the reference's own conversion. So the score is bit for bit the reference's.
+//!
 //! # Choice
 //!
-//! The gate value of an open node is its tie value `2^24 - 1 - rank`, where `rank` is the
+//! The gate value of an open node is its tie value `2^23 - 1 - rank`, where `rank` is the
 //! node's position in JavaScript name order, and the kernel's key of a feasible node is the
-//! `i32` `score << 24 | tie` (the score is at most 100 < 128). The largest key is the highest
-//! score, then the smallest name, with no string comparison in the loop. Tables of more than
-//! 2^24 nodes do not fit the key and take the reference path.
+//! `i32` `score << 23 | tie` (the score, LeastAllocated plus at most one BalancedAllocation,
+//! is at most 200 < 256). The largest key is the highest score, then the smallest name, with
+//! no string comparison in the loop. Tables of more than 2^23 nodes do not fit the key and
+//! take the reference path.
 
 use crate::node_table::Row;
 
@@ -63,9 +75,9 @@ pub const GATE_UNSCHEDULABLE: i32 = -2;
 pub const GATE_EXACT: i32 = -3;
 
 /// Bits of a key that hold the tie value.
-pub const TIE_BITS: u32 = 24;
+pub const TIE_BITS: u32 = 23;
 
-/// The most nodes the kernel takes (`2^24`, the number of tie values).
+/// The most nodes the kernel takes (`2^23`, the number of tie values).
 pub const MAX_KERNEL_ROWS: usize = 1 << TIE_BITS;
 
 /// The largest allocatable quantity whose score the kernel computes (`2^43`: 8 TiB of memory).
@@ -95,6 +107,14 @@ pub struct Columns {
     pub score_free_memory: Vec<f64>,
     /// `100 / allocatable memory`, or 0.
     pub memory_scale: Vec<f64>,
+    /// Requested cpu (real requests), for BalancedAllocation.
+    pub requested_cpu: Vec<f64>,
+    /// Allocatable cpu, for BalancedAllocation.
+    pub allocatable_cpu: Vec<f64>,
+    /// Requested memory (real requests), for BalancedAllocation.
+    pub requested_memory: Vec<f64>,
+    /// Allocatable memory, for BalancedAllocation.
+    pub allocatable_memory: Vec<f64>,
 }
 
 impl Columns {
@@ -117,6 +137,10 @@ impl Columns {
         self.cpu_scale.push(v.cpu_scale);
         self.score_free_memory.push(v.score_free_memory);
         self.memory_scale.push(v.memory_scale);
+        self.requested_cpu.push(v.requested_cpu);
+        self.allocatable_cpu.push(v.allocatable_cpu);
+        self.requested_memory.push(v.requested_memory);
+        self.allocatable_memory.push(v.allocatable_memory);
     }
 
     /// Overwrites row `i`.
@@ -128,6 +152,10 @@ impl Columns {
         self.cpu_scale[i] = v.cpu_scale;
         self.score_free_memory[i] = v.score_free_memory;
         self.memory_scale[i] = v.memory_scale;
+        self.requested_cpu[i] = v.requested_cpu;
+        self.allocatable_cpu[i] = v.allocatable_cpu;
+        self.requested_memory[i] = v.requested_memory;
+        self.allocatable_memory[i] = v.allocatable_memory;
     }
 
     /// Row `i`.
@@ -140,6 +168,10 @@ impl Columns {
             cpu_scale: self.cpu_scale[i],
             score_free_memory: self.score_free_memory[i],
             memory_scale: self.memory_scale[i],
+            requested_cpu: self.requested_cpu[i],
+            allocatable_cpu: self.allocatable_cpu[i],
+            requested_memory: self.requested_memory[i],
+            allocatable_memory: self.allocatable_memory[i],
         }
     }
 
@@ -152,6 +184,10 @@ impl Columns {
         self.cpu_scale.swap_remove(i);
         self.score_free_memory.swap_remove(i);
         self.memory_scale.swap_remove(i);
+        self.requested_cpu.swap_remove(i);
+        self.allocatable_cpu.swap_remove(i);
+        self.requested_memory.swap_remove(i);
+        self.allocatable_memory.swap_remove(i);
     }
 }
 
@@ -165,6 +201,10 @@ pub struct ScanValues {
     pub cpu_scale: f64,
     pub score_free_memory: f64,
     pub memory_scale: f64,
+    pub requested_cpu: f64,
+    pub allocatable_cpu: f64,
+    pub requested_memory: f64,
+    pub allocatable_memory: f64,
 }
 
 impl ScanValues {
@@ -177,14 +217,23 @@ impl ScanValues {
         cpu_scale: 0.0,
         score_free_memory: 0.0,
         memory_scale: 0.0,
+        requested_cpu: 0.0,
+        allocatable_cpu: 0.0,
+        requested_memory: 0.0,
+        allocatable_memory: 0.0,
     };
 
     /// The scan values of `row` at name rank `rank`, or `None` when the kernel cannot
     /// evaluate the node exactly (an allocatable cpu or memory above [`MAX_FAST_ALLOCATABLE`],
-    /// or negative non-zero requests, which only removing pods never added produces).
+    /// or negative non-zero requests, which only removing pods never added produces, or real
+    /// requests beyond 2^53 in magnitude).
     pub fn of(row: &Row, rank: u32) -> Option<ScanValues> {
         let a = &row.allocatable;
         let u = &row.usage;
+        let exact = |x: i64| (-MAX_FAST_REQUEST..=MAX_FAST_REQUEST).contains(&x);
+        if !exact(u.milli_cpu) || !exact(u.memory_bytes) {
+            return None;
+        }
         let (score_free_cpu, cpu_scale) = score_terms(a.milli_cpu, u.non_zero_milli_cpu)?;
         let (score_free_memory, memory_scale) =
             score_terms(a.memory_bytes, u.non_zero_memory_bytes)?;
@@ -204,6 +253,10 @@ impl ScanValues {
             cpu_scale,
             score_free_memory,
             memory_scale,
+            requested_cpu: u.milli_cpu as f64,
+            allocatable_cpu: a.milli_cpu as f64,
+            requested_memory: u.memory_bytes as f64,
+            allocatable_memory: a.memory_bytes as f64,
         })
     }
 }
@@ -220,7 +273,7 @@ pub fn gate(row: &Row, rank: u32) -> i32 {
     }
 }
 
-/// `2^24 - 1 - rank`: larger for names that sort first (0 for ranks beyond 2^24, which only
+/// `2^23 - 1 - rank`: larger for names that sort first (0 for ranks beyond 2^23, which only
 /// tables too large for the kernel have).
 #[inline]
 pub fn tie(rank: u32) -> i32 {
@@ -269,15 +322,23 @@ pub struct PodTerms {
     pub score_cpu: f64,
     /// Non-zero memory request.
     pub score_memory: f64,
+    /// The real cpu request, for BalancedAllocation.
+    pub balance_cpu: f64,
+    /// The real memory request, for BalancedAllocation.
+    pub balance_memory: f64,
+    /// True when the kernel adds BalancedAllocation (at weight 1) to LeastAllocated.
+    pub with_balance: bool,
 }
 
 impl PodTerms {
-    /// The kernel's view of `pod`, or `None` when a request is above 2^53 or a non-zero
-    /// request is negative (the scan then evaluates every node with the reference code).
+    /// The kernel's view of `pod` (LeastAllocated alone), or `None` when a request is beyond
+    /// 2^53 in magnitude or a non-zero request is negative (the scan then evaluates every node
+    /// with the reference code).
     pub fn new(pod: &crate::node_table::Requests) -> Option<PodTerms> {
         let in_range = |x: i64| (0..=MAX_FAST_REQUEST).contains(&x);
-        if pod.milli_cpu > MAX_FAST_REQUEST
-            || pod.memory_bytes > MAX_FAST_REQUEST
+        let exact = |x: i64| (-MAX_FAST_REQUEST..=MAX_FAST_REQUEST).contains(&x);
+        if !exact(pod.milli_cpu)
+            || !exact(pod.memory_bytes)
             || !in_range(pod.non_zero_milli_cpu)
             || !in_range(pod.non_zero_memory_bytes)
         {
@@ -289,6 +350,9 @@ impl PodTerms {
             memory_need: need(pod.memory_bytes),
             score_cpu: pod.non_zero_milli_cpu as f64,
             score_memory: pod.non_zero_memory_bytes as f64,
+            balance_cpu: pod.milli_cpu as f64,
+            balance_memory: pod.memory_bytes as f64,
+            with_balance: false,
         })
     }
 }
@@ -317,11 +381,11 @@ mod tests {
     #[test]
     fn keys_order_by_score_then_name_and_round_trip() {
         assert!(tie(0) > tie(1));
-        assert_eq!(tie(0), (1 << 24) - 1);
-        assert_eq!(tie(1 << 24), 0);
+        assert_eq!(tie(0), (1 << TIE_BITS) - 1);
+        assert_eq!(tie(1 << TIE_BITS), 0);
         assert_eq!(tie(u32::MAX), 0);
-        for score in [0, 1, 50, 100, 127] {
-            for rank in [0, 1, 77, (1 << 24) - 1] {
+        for score in [0, 1, 50, 100, 127, 200, 255] {
+            for rank in [0, 1, 77, (1 << TIE_BITS) - 1] {
                 let key = score << TIE_BITS | tie(rank);
                 assert!(key >= 0);
                 assert_eq!(split_key(key), (i64::from(score), rank));

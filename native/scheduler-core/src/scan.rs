@@ -129,6 +129,31 @@ fn filter_row(
     }
 }
 
+/// [`filter_row`] for a table without taints: the same filters in the same order, minus
+/// TaintToleration's (it passes every untainted row) and, when the pod has no node selector
+/// or required node affinity (`filters_affinity` false), NodeAffinity's.
+#[inline(always)]
+fn filter_fast_row(
+    table: &NodeTable,
+    i: usize,
+    pod: &Requests,
+    terms: Option<&PodTerms>,
+    c: &Constraints,
+    filters_affinity: bool,
+) -> Result<i64, Failures> {
+    if filters_affinity || table.rows()[i].unschedulable {
+        return filter_row(table, i, pod, terms, c);
+    }
+    let values = table.scan_values(i);
+    if let (Some(t), true) = (terms, values.gate != GATE_EXACT) {
+        if let Some(least) = kernel::evaluate(&values, t) {
+            return Ok(least);
+        }
+        return Err(filter(&table.rows()[i], pod));
+    }
+    filter_row(table, i, pod, terms, c)
+}
+
 /// The two-pass scan over `rows`: a scalar pass that filters each row and keeps the feasible
 /// ones with their raw TaintToleration and NodeAffinity scores, then the totals with those
 /// normalized over the feasible rows (the caller guarantees that rows left out score 0 raw).
@@ -179,8 +204,68 @@ fn constrained_scores(
         .collect()
 }
 
+/// True when every row's raw TaintToleration and NodeAffinity scores are 0: no node has a
+/// taint, and NodeAffinity is unweighted or the pod has no preferred terms. Both normalized
+/// scores are then the same on every feasible row (100 and 0), whatever rows are feasible.
+fn raw_scores_all_zero(table: &NodeTable, c: &Constraints) -> bool {
+    !table.any_taints() && (table.weights.node_affinity == 0 || c.affinity.preferred.is_empty())
+}
+
+/// Offers every feasible row of `rows` with its total to `best` and returns how many rows
+/// were feasible (the reasons of the others go to `reasons`). Where the raw TaintToleration
+/// and NodeAffinity scores are 0 on every row ([`raw_scores_all_zero`]) this is one pass that
+/// keeps nothing per row; otherwise the two-pass [`constrained_scores`]. Same totals either way.
+fn offer_rows(
+    table: &NodeTable,
+    rows: impl Iterator<Item = usize>,
+    pod: &Requests,
+    c: &Constraints,
+    reasons: &mut ReasonCounts,
+    best: &mut Option<Best>,
+) -> u32 {
+    let w = table.weights;
+    let mut feasible = 0u32;
+    if !raw_scores_all_zero(table, c) {
+        for (i, total) in constrained_scores(table, rows, pod, c, reasons) {
+            feasible += 1;
+            Best::offer(best, total, table.rank(i));
+        }
+        return feasible;
+    }
+    // As constrained_scores adds them: TaintToleration 100 (max 0), NodeAffinity 0 (max 0).
+    let mut constant = 0i64;
+    if w.taint_toleration != 0 {
+        constant = taints::normalize_reversed(0, 0).wrapping_mul(w.taint_toleration);
+    }
+    if w.node_affinity != 0 {
+        constant = constant.wrapping_add(affinity::normalize(0, 0).wrapping_mul(w.node_affinity));
+    }
+    let terms = PodTerms::new(pod);
+    // No node is tainted: TaintToleration's filter passes every row (skip reading its taints).
+    let untainted = Constraints {
+        tolerations: Vec::new(),
+        affinity: c.affinity.clone(),
+    };
+    let c = if table.any_taints() { c } else { &untainted };
+    let filters_affinity = !(c.affinity.selector.is_empty() && c.affinity.required.is_none());
+    for i in rows {
+        let row = filter_fast_row(table, i, pod, terms.as_ref(), c, filters_affinity);
+        match row {
+            Ok(least) => {
+                feasible += 1;
+                let total =
+                    total_with_least(least, &table.rows()[i], pod, w).wrapping_add(constant);
+                Best::offer(best, total, table.rank(i));
+            }
+            Err(failures) => reasons.record(failures),
+        }
+    }
+    feasible
+}
+
 /// One decision on a prepared table. The vectorised kernel takes the rows of the scan layout
-/// when the total is LeastAllocated at weight 1 (plus a TaintToleration weight) and the pod
+/// when the total is LeastAllocated at weight 1, plus BalancedAllocation at weight 0 or 1 (and a
+/// TaintToleration weight), and the pod
 /// has no node selector or affinity: the table keeps tainted rows out of the layout (they are
 /// exact rows), so every kernel row is untainted, scores 0 untolerated PreferNoSchedule
 /// taints and gets TaintToleration's full 100 whatever the maximum is. The exact rows, or
@@ -189,22 +274,23 @@ fn decide(table: &NodeTable, pod: &Requests, c: &Constraints) -> Decision {
     let w = table.weights;
     let kernel_fits = table.len() <= MAX_KERNEL_ROWS
         && w.least_allocated == 1
-        && w.balanced_allocation == 0
+        && (w.balanced_allocation == 0 || w.balanced_allocation == 1)
         && c.affinity.is_empty();
-    let terms = PodTerms::new(pod).filter(|_| kernel_fits);
+    let terms = PodTerms::new(pod)
+        .filter(|_| kernel_fits)
+        .map(|t| PodTerms {
+            with_balance: w.balanced_allocation == 1,
+            ..t
+        });
     let mut reasons = ReasonCounts::default();
-    let scored = match terms {
+    let mut best: Option<Best> = None;
+    let mut feasible = match terms {
         Some(_) => {
             let rows = table.exact_rows().iter().map(|&i| i as usize);
-            constrained_scores(table, rows, pod, c, &mut reasons)
+            offer_rows(table, rows, pod, c, &mut reasons, &mut best)
         }
-        None => constrained_scores(table, 0..table.len(), pod, c, &mut reasons),
+        None => offer_rows(table, 0..table.len(), pod, c, &mut reasons, &mut best),
     };
-    let mut feasible = scored.len() as u32;
-    let mut best: Option<Best> = None;
-    for &(i, score) in &scored {
-        Best::offer(&mut best, score, table.rank(i));
-    }
     if let Some(terms) = terms {
         let s = kernel::scan(table.columns(), &terms);
         if s.best_key >= 0 {
@@ -287,8 +373,10 @@ mod tests {
         }
     }
 
-    /// The reference: the reference filter and score on every row, string tie-break.
+    /// The reference: the reference filter and the weighted total (`total_score`, plus
+    /// TaintToleration's 100 on an untainted table) on every row, string tie-break.
     fn reference(table: &NodeTable, pod: &Requests) -> Decision {
+        let w = table.weights;
         let mut d = Decision::default();
         for (i, row) in table.rows().iter().enumerate() {
             let f = filter(row, pod);
@@ -297,7 +385,7 @@ mod tests {
                 continue;
             }
             d.feasible += 1;
-            let s = score(row, pod);
+            let s = total_score(row, pod, w) + 100 * w.taint_toleration;
             let better = match d.best {
                 None => true,
                 Some(b) => {
@@ -628,6 +716,33 @@ mod tests {
         p
     }
 
+    /// One random change to `t` on a node named `n0`..`n<universe>`: an upsert (allocatable in
+    /// and out of the kernel's range, sometimes cordoned), a pod added or removed, or a removal.
+    fn random_change(r: &mut Rng, t: &mut NodeTable, universe: u64) {
+        let name = format!("n{}", r.below(universe));
+        match r.below(10) {
+            0..=3 => {
+                let cpu = r.pick(&[0, -5, 100, 1000, 4000, 64_000, MAX_FAST_ALLOCATABLE]);
+                let mem = r.pick(&[
+                    0,
+                    GI,
+                    16 * GI,
+                    3 * GI + 7,
+                    MAX_FAST_ALLOCATABLE,
+                    MAX_FAST_ALLOCATABLE + 1,
+                    1 << 50,
+                ]);
+                let pods = r.pick(&[0, 1, 2, 3, 110]);
+                t.upsert(&name, alloc(cpu, mem, pods), r.below(8) == 0);
+            }
+            4..=6 => t.add_pod(&name, &random_pod(r)),
+            7 => t.remove_pod(&name, &random_pod(r)),
+            _ => {
+                t.remove(&name);
+            }
+        }
+    }
+
     /// Random tables with nodes in and out of the kernel's range, compared with the reference
     /// after every update: decisions (including the chosen row), scores per row, batches.
     #[test]
@@ -637,28 +752,7 @@ mod tests {
             let mut t = NodeTable::new();
             let universe = 1 + r.below(70) as u64;
             for step in 0..60 {
-                let name = format!("n{}", r.below(universe));
-                match r.below(10) {
-                    0..=3 => {
-                        let cpu = r.pick(&[0, -5, 100, 1000, 4000, 64_000, MAX_FAST_ALLOCATABLE]);
-                        let mem = r.pick(&[
-                            0,
-                            GI,
-                            16 * GI,
-                            3 * GI + 7,
-                            MAX_FAST_ALLOCATABLE,
-                            MAX_FAST_ALLOCATABLE + 1,
-                            1 << 50,
-                        ]);
-                        let pods = r.pick(&[0, 1, 2, 3, 110]);
-                        t.upsert(&name, alloc(cpu, mem, pods), r.below(8) == 0);
-                    }
-                    4..=6 => t.add_pod(&name, &random_pod(&mut r)),
-                    7 => t.remove_pod(&name, &random_pod(&mut r)),
-                    _ => {
-                        t.remove(&name);
-                    }
-                }
+                random_change(&mut r, &mut t, universe);
                 let p = random_pod(&mut r);
                 let expected = reference(&t, &p);
                 let got = schedule(&mut t, &p, &Constraints::default());
@@ -683,6 +777,30 @@ mod tests {
                 if let Some(row) = d.best {
                     t.add_pod_at(row, p);
                 }
+            }
+        }
+    }
+
+    /// The kernel with BalancedAllocation (weight 1, with and without a TaintToleration weight)
+    /// against the reference, on the same random tables as above.
+    #[test]
+    fn the_kernel_with_balanced_allocation_agrees_with_the_reference() {
+        let mut r = Rng(0x2545_F491_4F6C_DD1D);
+        for round in 0..300 {
+            let mut t = NodeTable::new();
+            t.weights = crate::balanced_allocation::Weights {
+                least_allocated: 1,
+                balanced_allocation: 1,
+                taint_toleration: if round % 2 == 0 { 3 } else { 0 },
+                node_affinity: 0,
+            };
+            let universe = 1 + r.below(70) as u64;
+            for step in 0..60 {
+                random_change(&mut r, &mut t, universe);
+                let p = random_pod(&mut r);
+                let expected = reference(&t, &p);
+                let got = schedule(&mut t, &p, &Constraints::default());
+                assert_eq!(got, expected, "round {round} step {step} pod {p:?}");
             }
         }
     }

@@ -16,9 +16,11 @@ import {
   type KubeList,
   type KubeObject,
   apiRequestSubject,
+  inboxPrefixOf,
   type ResourceDescriptor,
 } from '@skiff/api';
 import { identityOfCertificate } from './nats-identity.js';
+import { NatsRequester } from './nats-requests.js';
 
 export interface ApiClientOptions {
   /** `http://127.0.0.1:6443` */
@@ -37,6 +39,12 @@ export interface ApiClientOptions {
    * (the connection must present that certificate), else on the anonymous `skiff.api.request`.
    */
   nats?: NatsConnection;
+  /**
+   * With `nats`: a 401 answered over NATS (the apiserver does not trust NATS
+   * subjects, so it saw an anonymous request) switches this client to HTTP for
+   * good, and the request is sent again there (a 401 comes before any effect).
+   */
+  natsFallbackToHttp?: boolean;
 }
 
 /** TLS material of a client (PEM text or bytes). */
@@ -49,6 +57,9 @@ export interface ClientTls {
 /** Keep-alive connection pools shared by every client in the process (clients with their own TLS material get their own). */
 const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 64 });
 const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 64 });
+
+/** How long a request over NATS waits for its reply. */
+const NATS_REQUEST_TIMEOUT_MS = 30_000;
 
 /** The subject the apiserver answers anonymous API requests on (see the apiserver's NATS responder). */
 export { API_REQUEST_SUBJECT } from '@skiff/api';
@@ -91,21 +102,45 @@ export class ApiClient {
   readonly credentials: { readonly token?: string; readonly tls?: ClientTls };
   private readonly headers: Record<string, string>;
   private readonly retryForMs: number;
-  private readonly nats: NatsConnection | undefined;
+  private nats: NatsRequester | undefined;
+  /** See {@link ApiClientOptions.natsFallbackToHttp}. */
+  private readonly httpFallback: boolean;
   /** The subject of requests over NATS: the identity of the client certificate, when there is one. */
   private readonly natsSubject: string;
   private readonly tlsAgent: HttpsAgent | undefined;
+  private readonly options: ApiClientOptions;
 
   constructor(options: ApiClientOptions) {
+    this.options = options;
     this.server = options.server.replace(/\/+$/, '');
     this.headers = { Accept: 'application/json', 'User-Agent': options.userAgent ?? 'skiff' };
     if (options.token !== undefined) this.headers['Authorization'] = `Bearer ${options.token}`;
     this.retryForMs = options.retryForMs ?? 30_000;
-    this.nats = options.nats;
-    this.natsSubject = apiRequestSubject(options.tls?.cert === undefined ? undefined : identityOfCertificate(options.tls.cert));
+    const identity = options.tls?.cert === undefined ? undefined : identityOfCertificate(options.tls.cert);
+    this.natsSubject = apiRequestSubject(identity);
+    // Replies come to the connection's inbox prefix, which is the certificate identity's (see natsIdentityOptions).
+    this.nats =
+      options.nats === undefined
+        ? undefined
+        : new NatsRequester(options.nats, identity === undefined ? '_INBOX' : inboxPrefixOf(identity), NATS_REQUEST_TIMEOUT_MS);
+    this.httpFallback = options.natsFallbackToHttp === true;
     const tls = options.tls;
     this.credentials = { ...(options.token === undefined ? {} : { token: options.token }), ...(tls === undefined ? {} : { tls }) };
     this.tlsAgent = tls === undefined ? undefined : new HttpsAgent({ keepAlive: true, maxSockets: 64, ...tls });
+  }
+
+  /**
+   * A client with the same server, credentials and user agent that sends its
+   * requests as NATS requests on `nc` (see {@link ApiClientOptions.nats}), or
+   * undefined when the apiserver could not tell who sends them there: a bearer
+   * token travels in HTTP only, so a token client keeps to HTTP. Requests are
+   * pipelined on the one connection, and nats.js coalesces their writes, where
+   * each HTTP request costs its own socket write and read. If the apiserver
+   * answers 401 over NATS, the client goes back to HTTP ({@link ApiClientOptions.natsFallbackToHttp}).
+   */
+  overNats(nc: NatsConnection): ApiClient | undefined {
+    if (this.options.token !== undefined) return undefined;
+    return new ApiClient({ ...this.options, nats: nc, natsFallbackToHttp: true });
   }
 
   /** The URL path of a collection or object. */
@@ -248,7 +283,13 @@ export class ApiClient {
       // The caller's active span becomes the parent of the apiserver's request span.
       propagation.inject(context.active(), headers);
       try {
-        if (this.nats !== undefined) return await this.sendOverNats(this.nats, method, path, body, headers);
+        if (this.nats !== undefined) {
+          const res = await this.sendOverNats(this.nats, method, path, body, headers);
+          // An apiserver that does not trust NATS subjects sees an anonymous request: HTTP from now on.
+          if (res.status !== 401 || !this.httpFallback) return res;
+          this.nats = undefined;
+          continue;
+        }
         return await this.sendOverHttp(method, path, body === undefined ? undefined : JSON.stringify(body), headers);
       } catch (err) {
         // A refused connection (or no apiserver listening on NATS) never reached a server, so even a POST is safe to retry.
@@ -300,7 +341,7 @@ export class ApiClient {
   }
 
   private async sendOverNats(
-    nc: NatsConnection,
+    nats: NatsRequester,
     method: string,
     path: string,
     body: unknown,
@@ -310,10 +351,7 @@ export class ApiClient {
     h.set('Skiff-Method', method);
     h.set('Skiff-Path', path);
     for (const [k, v] of Object.entries(headers)) h.set(k, v);
-    const reply = await nc.request(this.natsSubject, body === undefined ? new Uint8Array() : JSON.stringify(body), {
-      timeout: 30_000,
-      headers: h,
-    });
+    const reply = await nats.request(this.natsSubject, body === undefined ? new Uint8Array() : JSON.stringify(body), h);
     return { status: Number(reply.headers?.get('Skiff-Status') ?? 500), text: reply.string() };
   }
 

@@ -8,3 +8,4 @@ export { EventRecorder } from './events.js';
 export { LeaderElector } from './leader-election.js';
 export type { LeaderElectionOptions } from './leader-election.js';
 export { identityOfCertificate, natsIdentityOptions } from './nats-identity.js';
+export { NatsRequester } from './nats-requests.js';

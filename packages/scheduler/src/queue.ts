@@ -76,12 +76,18 @@ export class SchedulingQueue {
   /** The next pod to schedule; waits when none is active. undefined after close(). */
   pop(): Promise<QueuedPod | undefined> {
     if (this.closed) return Promise.resolve(undefined);
-    const next = this.active.shift();
-    if (next !== undefined) {
-      this.activeKeys.delete(next.key);
-      return Promise.resolve(this.startCycle(next));
-    }
+    const next = this.popActive();
+    if (next !== undefined) return Promise.resolve(next);
     return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** The next active pod without waiting: undefined when none is active or after close(). */
+  popActive(): QueuedPod | undefined {
+    if (this.closed) return undefined;
+    const next = this.active.shift();
+    if (next === undefined) return undefined;
+    this.activeKeys.delete(next.key);
+    return this.startCycle(next);
   }
 
   /** The attempt succeeded (the pod is assumed and binding). */

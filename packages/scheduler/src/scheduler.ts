@@ -35,7 +35,7 @@ import { FrameworkMetrics } from './framework/metrics.js';
 import { nodeUpdateActions } from './framework/node-events.js';
 import { Nominator } from './framework/nominator.js';
 import { PreemptionActions } from './preemption-actions.js';
-import { SchedulingQueue } from './queue.js';
+import { SchedulingQueue, type QueuedPod } from './queue.js';
 
 export interface SchedulerOptions {
   client: ApiClient;
@@ -47,9 +47,19 @@ export interface SchedulerOptions {
   /** One framework per profile, chosen by the pod's `schedulerName` (default: upstream's default profile). */
   profiles?: readonly Profile[];
   core?: SchedulerCoreKind;
+  /**
+   * Send bindings, `Scheduled`/`FailedScheduling` Events and `PodScheduled=False`
+   * patches as NATS requests on `nc` (pipelined on one connection) instead of HTTP
+   * (default true; a client with a bearer token always uses HTTP, see `ApiClient.overNats`).
+   * The apiserver answers them through the same request chain as HTTP.
+   */
+  writesOverNats?: boolean;
 }
 
 const schedulerTracer = tracer('scheduler');
+
+/** How long the loop schedules pods back to back before letting other work run. */
+const SCHEDULING_SLICE_MS = 2;
 
 /** True when both versions carry the same labels (the inter-pod plugins' input). */
 function sameLabels(a: Pod, b: Pod): boolean {
@@ -79,6 +89,8 @@ export class Scheduler {
   /** Namespaces, Services, ReplicaSets: for InterPodAffinity and PodTopologySpread. */
   private readonly objects: ClusterObjectInformers;
   private readonly recorder: EventRecorder;
+  /** The client of the per-pod writes: over NATS when allowed (see `writesOverNats`). */
+  private readonly writer: ApiClient;
   /** Profile name → its framework. */
   private readonly frameworks = new Map<string, Framework>();
   private readonly schedulerNames: ReadonlySet<string>;
@@ -99,7 +111,8 @@ export class Scheduler {
     this.state = new ClusterState(createSchedulerCore(options.core ?? 'native'));
     const profiles = options.profiles ?? defaultProfiles(options.schedulerName);
     const frameworkMetrics = new FrameworkMetrics(options.metrics);
-    this.recorder = new EventRecorder(options.client, profiles[0]?.schedulerName ?? 'default-scheduler', options.logger);
+    this.writer = (options.writesOverNats === false ? undefined : options.client.overNats(options.nc)) ?? options.client;
+    this.recorder = new EventRecorder(this.writer, profiles[0]?.schedulerName ?? 'default-scheduler', options.logger);
     this.preemption = new PreemptionActions({
       client: options.client,
       recorder: this.recorder,
@@ -248,18 +261,31 @@ export class Scheduler {
     });
   }
 
+  /**
+   * The scheduling loop: one pod after another, each seeing the ones before it
+   * through the assumed pods. Pods already active are scheduled back to back for
+   * up to {@link SCHEDULING_SLICE_MS}, so their bindings leave in one NATS write;
+   * then informer events and bind completions run before the next slice.
+   */
   private async run(): Promise<void> {
     while (this.running) {
-      const queued = await this.queue.pop();
-      if (queued === undefined) return;
-      try {
-        this.scheduleOne(queued.key, queued.enqueuedAt, queued.attempts);
-      } catch (err) {
-        this.options.logger.error({ err, pod: queued.key }, 'scheduling attempt failed');
-        this.queue.markFailed(queued.key);
+      const first = await this.queue.pop();
+      if (first === undefined) return;
+      const until = performance.now() + SCHEDULING_SLICE_MS;
+      for (let queued: QueuedPod | undefined = first; queued !== undefined;) {
+        this.attempt(queued);
+        queued = this.running && performance.now() < until ? this.queue.popActive() : undefined;
       }
-      // Let informer events and bind completions in between attempts.
       await new Promise<void>((r) => setImmediate(r));
+    }
+  }
+
+  private attempt(queued: QueuedPod): void {
+    try {
+      this.scheduleOne(queued.key, queued.enqueuedAt, queued.attempts);
+    } catch (err) {
+      this.options.logger.error({ err, pod: queued.key }, 'scheduling attempt failed');
+      this.queue.markFailed(queued.key);
     }
   }
 
@@ -362,7 +388,7 @@ export class Scheduler {
     const annotations = this.milestones.get(info.key) ?? {};
     const ns = pod.metadata?.namespace ?? 'default';
     const name = pod.metadata?.name ?? '';
-    await this.options.client.createSubresource(PODS, ns, name, 'binding', {
+    await this.writer.createSubresource(PODS, ns, name, 'binding', {
       apiVersion: 'v1',
       kind: 'Binding',
       metadata: { name, namespace: ns, uid: pod.metadata?.uid, annotations },
@@ -384,7 +410,7 @@ export class Scheduler {
       lastProbeTime: null,
       lastTransitionTime: nowTimestamp(),
     };
-    this.options.client
+    this.writer
       .patch(PODS, ns, name, { status: { conditions: [condition] } }, 'strategic', 'status')
       .catch((err: unknown) => this.options.logger.debug({ err, pod: `${ns}/${name}` }, 'recording PodScheduled=False failed'));
     this.recorder.record(pod, 'Warning', 'FailedScheduling', message);

@@ -77,8 +77,24 @@ function withDefaults(r: ResourceVector): ResourceVector {
   return r;
 }
 
-/** Computes {@link PodResources} for a pod. */
+/**
+ * {@link PodResources} per pod object. Informer objects are replaced on every
+ * change, never edited, so one object's resources are computed once: a
+ * scheduling cycle and the pod it then assumes share them.
+ */
+const resourcesOf = new WeakMap<Pod, PodResources>();
+
+/** Computes {@link PodResources} for a pod (once per object; do not edit the pod or the result afterwards). */
 export function podResources(pod: Pod): PodResources {
+  let resources = resourcesOf.get(pod);
+  if (resources === undefined) {
+    resources = computePodResources(pod);
+    resourcesOf.set(pod, resources);
+  }
+  return resources;
+}
+
+function computePodResources(pod: Pod): PodResources {
   const requests = fold(pod, (r) => r);
   for (const [k, v] of requests) if (v === 0) requests.delete(k);
   const nonZero = fold(pod, withDefaults);
