@@ -13,12 +13,10 @@
 // --churn=false is the baseline: the same cluster without preemptors.
 import { connect } from '@nats-io/transport-node';
 import { DeliverPolicy, jetstream } from '@nats-io/jetstream';
-import { OBJECTS_BUCKET, OBJECTS_STREAM, PODS } from '@skiff/api';
-import { ApiClient } from '@skiff/client';
-import { Scheduler } from '@skiff/scheduler';
-import { createMetricsRegistry, silentLogger } from '@skiff/telemetry';
+import { OBJECTS_BUCKET, OBJECTS_STREAM, PODS, PRIORITYCLASSES } from '@skiff/api';
 import { figure, machine, table } from '../report.mjs';
 import { apiClients, createObjects, nodeObject, startCluster } from './cluster.mjs';
+import { measuredScheduler } from './measured-scheduler.mjs';
 
 const ALLOCATABLE = { cpu: '4', memory: '32Gi', pods: '110' };
 const LOW = { cpu: '900m', memory: '500Mi', priority: 0 };
@@ -35,6 +33,17 @@ function option(args, name, fallback) {
   return hit === undefined ? fallback : hit.slice(hit.indexOf('=') + 1);
 }
 
+/** The PriorityClass a pod of that priority names (the Priority admission refuses a bare spec.priority). */
+const priorityClassName = (priority) => `bench-priority-${priority}`;
+
+function priorityClass(priority) {
+  return [
+    PRIORITYCLASSES,
+    '',
+    { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: priorityClassName(priority) }, value: priority },
+  ];
+}
+
 /** A pod of the given shape; bound to `nodeName` when given; terminationGracePeriodSeconds 0 as upstream's templates. */
 function pod(name, { cpu, memory, priority }, nodeName) {
   return [
@@ -46,7 +55,7 @@ function pod(name, { cpu, memory, priority }, nodeName) {
       metadata: { name, namespace: 'default' },
       spec: {
         ...(nodeName === undefined ? {} : { nodeName }),
-        priority,
+        priorityClassName: priorityClassName(priority),
         terminationGracePeriodSeconds: 0,
         containers: [{ name: 'pause', image: 'registry.k8s.io/pause:3.10', resources: { requests: { cpu, memory } } }],
       },
@@ -111,21 +120,14 @@ export async function run(args) {
   const cluster = await startCluster();
   try {
     const clients = apiClients(cluster.apiUrl, 8);
+    for (const p of new Set([LOW.priority, HIGH.priority, MEASURED.priority])) await clients[0].create(...priorityClass(p));
     await createObjects(clients, nodes, (i) => nodeObject(`node-${i}`, ALLOCATABLE));
     await createObjects(clients, initial, (i) => pod(`low-${i}`, LOW, `node-${i % nodes}`));
     await createObjects(clients, pods, (i) => pod(`pod-${i}`, MEASURED));
     await cluster.waitPublished();
     const startRevision = await cluster.storeRevision();
 
-    const nc = await connect({ servers: cluster.natsUrl, name: 'skiff-scheduler' });
-    const metrics = createMetricsRegistry('scheduler');
-    const scheduler = new Scheduler({
-      client: new ApiClient({ server: cluster.apiUrl, userAgent: 'skiff-scheduler' }),
-      nc,
-      logger: silentLogger(),
-      metrics,
-      core,
-    });
+    const subject = await measuredScheduler(cluster, { core });
     let churned = 0;
     let churning = churn;
     const churner = (async () => {
@@ -137,11 +139,8 @@ export async function run(args) {
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     try {
-      await scheduler.start();
-      const scheduledOf = async () =>
-        (await metrics.getSingleMetric('scheduler_schedule_attempts_total').get()).values
-          .filter((v) => v.labels.result === 'scheduled')
-          .reduce((sum, v) => sum + v.value, 0);
+      await subject.scheduler.start();
+      const scheduledOf = async () => (await subject.attempts()).scheduled;
       // Every measured pod, and the preemptors created so far, bound; then let the last preemptions settle.
       while ((await scheduledOf()) < pods) {
         if (performance.now() - t0 > TIMEOUT_MS) throw new Error(`measured pods not bound after ${TIMEOUT_MS} ms`);
@@ -154,8 +153,7 @@ export async function run(args) {
     } finally {
       churning = false;
       await churner.catch(() => undefined);
-      await scheduler.stop();
-      await nc.drain().catch(() => undefined);
+      await subject.stop();
     }
     const ms = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);

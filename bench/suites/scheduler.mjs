@@ -26,12 +26,9 @@
 // --workload=PreemptionAsync runs bench/scheduler/preemption-async.mjs instead.
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect } from '@nats-io/transport-node';
-import { ApiClient } from '@skiff/client';
-import { Scheduler } from '@skiff/scheduler';
-import { createMetricsRegistry, silentLogger } from '@skiff/telemetry';
 import { figure, machine, table } from '../report.mjs';
 import { apiClients, createObjects, nodeObject, podObject, procCpuMs, startCluster } from '../scheduler/cluster.mjs';
+import { measuredScheduler } from '../scheduler/measured-scheduler.mjs';
 import { startProfile, summarize } from '../scheduler/profile.mjs';
 import { namespaceObject, VARIANTS } from '../scheduler/variants.mjs';
 
@@ -46,18 +43,6 @@ function option(args, name, fallback) {
   const hit = args.find((a) => a === `--${name}` || a.startsWith(`--${name}=`));
   if (hit === undefined) return fallback;
   return hit.includes('=') ? hit.slice(hit.indexOf('=') + 1) : 'true';
-}
-
-/** Pods the scheduler has bound (bind acknowledged) and attempts that did not bind. */
-async function attempts(metrics) {
-  const values = (await metrics.getSingleMetric('scheduler_schedule_attempts_total').get()).values;
-  let scheduled = 0;
-  let failed = 0;
-  for (const v of values) {
-    if (v.labels.result === 'scheduled') scheduled += v.value;
-    else failed += v.value;
-  }
-  return { scheduled, failed };
 }
 
 /** SchedulingBasic: plain nodes and pods (100m / 100Mi). */
@@ -91,17 +76,8 @@ async function runOnce(core, workload, { profile, apiserver, writes }) {
     await cluster.waitPublished();
     const startRevision = await cluster.storeRevision();
 
-    // As `skiff scheduler` connects (no stack traces captured per request).
-    const nc = await connect({ servers: cluster.natsUrl, name: 'skiff-scheduler', noAsyncTraces: true });
-    const metrics = createMetricsRegistry('scheduler');
-    const scheduler = new Scheduler({
-      client: new ApiClient({ server: cluster.apiUrl, userAgent: 'skiff-scheduler' }),
-      nc,
-      logger: silentLogger(),
-      metrics,
-      core,
-      writesOverNats: writes !== 'http',
-    });
+    const measured = await measuredScheduler(cluster, { core, writes });
+    const { scheduler } = measured;
     let window;
     let summary;
     try {
@@ -116,7 +92,7 @@ async function runOnce(core, workload, { profile, apiserver, writes }) {
       const t0 = performance.now();
       let done;
       for (;;) {
-        done = await attempts(metrics);
+        done = await measured.attempts();
         if (done.scheduled >= pods) break;
         if (performance.now() - t0 > TIMEOUT_MS) throw new Error(`only ${done.scheduled} of ${pods} pods bound after ${TIMEOUT_MS} ms`);
         await sleep(20);
@@ -137,8 +113,7 @@ async function runOnce(core, workload, { profile, apiserver, writes }) {
         summary = { path, ...summarize(await profiler.stop(path)) };
       }
     } finally {
-      await scheduler.stop();
-      await nc.drain().catch(() => undefined);
+      await measured.stop();
     }
     const binds = await cluster.bindsAfter(startRevision);
     if (binds.count !== pods) throw new Error(`expected ${pods} binds in the store, found ${binds.count}`);
