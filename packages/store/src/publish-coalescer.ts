@@ -92,9 +92,7 @@ function settle(msg: Msg, waiter: AwaitedAck): void {
     return;
   }
   if (r.error !== undefined) {
-    waiter.reject(
-      new JetStreamApiError({ code: r.error.code, err_code: r.error.err_code ?? 0, description: r.error.description ?? '' }),
-    );
+    waiter.reject(new JetStreamApiError({ code: r.error.code, err_code: r.error.err_code ?? 0, description: r.error.description ?? '' }));
   } else if (r.stream === undefined || r.stream === '' || r.seq === undefined) {
     waiter.reject(new Error('invalid ack response'));
   } else {

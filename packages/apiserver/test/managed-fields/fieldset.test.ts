@@ -97,7 +97,10 @@ describe('the FieldsV1 tree of a whole object (the create path)', () => {
             image: 'nginx',
             args: ['-x'],
             ports: [{ containerPort: 80 }, { containerPort: 53, protocol: 'UDP' }],
-            env: [{ name: 'A', value: '1' }, { name: 'B', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
+            env: [
+              { name: 'A', value: '1' },
+              { name: 'B', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+            ],
             resources: { requests: { cpu: '100m' }, limits: {} },
             securityContext: null,
           },
