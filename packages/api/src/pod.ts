@@ -95,7 +95,16 @@ export function namespacedName(obj: { metadata?: { namespace?: string; name?: st
   return ns === '' ? name : `${ns}/${name}`;
 }
 
-/** An RFC 3339 timestamp with second precision, as Kubernetes writes `metav1.Time`. */
-export function nowTimestamp(date: Date = new Date()): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** The last second `nowTimestamp` formatted, and its text (a busy apiserver asks many times a second). */
+let formattedSecond = NaN;
+let formattedText = '';
+
+/** An RFC 3339 timestamp with second precision, as Kubernetes writes `metav1.Time` (now, unless `date` is given). */
+export function nowTimestamp(date?: Date): string {
+  const second = Math.floor((date === undefined ? Date.now() : date.getTime()) / 1000);
+  if (second !== formattedSecond) {
+    formattedText = new Date(second * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    formattedSecond = second;
+  }
+  return formattedText;
 }

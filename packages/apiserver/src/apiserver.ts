@@ -103,6 +103,14 @@ async function ensureNamespaces(registry: GenericRegistry): Promise<void> {
   }
 }
 
+/**
+ * The NATS client writes its buffer inline once `pendingLimit` bytes (32 KiB by
+ * default, an option its types leave out) are queued; a turn's coalesced
+ * publishes (a create is its object plus its event) would then cost one socket
+ * write per few creates. 1 MiB lets a turn's publishes go out in one write.
+ */
+const ONE_WRITE_PER_TURN = { pendingLimit: 1024 * 1024 };
+
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const { logger } = options;
   const nc: NatsConnection = await connect({
@@ -110,6 +118,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     name: 'skiff-apiserver',
     maxReconnectAttempts: -1,
     noAsyncTraces: true,
+    ...ONE_WRITE_PER_TURN,
     ...(options.natsTls === undefined ? {} : { tls: { ...options.natsTls } }),
   });
   await loadSchemaValidators();

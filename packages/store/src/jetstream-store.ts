@@ -20,7 +20,7 @@ import {
 } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { OBJECTS_BUCKET, OBJECTS_STREAM, type KubeObject, type WatchEventType } from '@skiff/api';
-import { PublishCoalescer, sharedPublishCoalescer } from './publish-coalescer.js';
+import { sharedPublishCoalescer, type PublishCoalescer } from './publish-coalescer.js';
 import { WrittenObjects } from './written-objects.js';
 import { ByteArena, SnapshotEntry } from './snapshot-entry.js';
 import { StoreError, type Store, type StoreChange, type StoredObject, type StoreWatch, type WatchStart } from './store.js';
@@ -69,10 +69,10 @@ export class JetStreamStore implements Store {
   constructor(
     private readonly js: JetStreamClient,
     private readonly jsm: JetStreamManager,
-    /** Where writes are published; by default a coalescer of this client's own. */
-    writes?: PublishCoalescer,
+    /** Where writes are published: the connection's shared coalescer. */
+    writes: PublishCoalescer,
   ) {
-    this.writes = writes ?? new PublishCoalescer(js);
+    this.writes = writes;
   }
 
   async get(key: string): Promise<StoredObject | null> {

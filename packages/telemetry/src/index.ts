@@ -5,7 +5,14 @@ export type { SamplingConfig, SamplerName } from './sampling.js';
 export { createMetricsRegistry, serveMetrics, lifecyclePhaseHistogram } from './metrics.js';
 export { createLogger, silentLogger } from './logger.js';
 export type { Logger } from './logger.js';
-export { TRACEPARENT_ANNOTATION, traceparentOf, contextFromTraceparent, contextOfObject, contextFromHeaders } from './trace-context.js';
+export {
+  TRACEPARENT_ANNOTATION,
+  traceparentOf,
+  isUnsampledTraceparent,
+  contextFromTraceparent,
+  contextOfObject,
+  contextFromHeaders,
+} from './trace-context.js';
 export { instrumentNatsConnection, natsMetricsOf, NatsMetrics } from './nats-metrics.js';
 export type { ConsumedEvent, NatsConnectionStats, NatsStatsSource } from './nats-metrics.js';
 export { inObjectSpan, inLinkedRootSpan, startChildSpan } from './spans.js';

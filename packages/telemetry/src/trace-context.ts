@@ -17,6 +17,23 @@ export function traceparentOf(span: Span): string | undefined {
   return `00-${sc.traceId}-${sc.spanId}-${sc.traceFlags.toString(16).padStart(2, '0')}`;
 }
 
+/** A version-00 traceparent exactly as `traceparentOf` writes it: trace id, span id, flags. */
+const PLAIN_TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+const ALL_ZERO = /^0+$/;
+
+/**
+ * True for a valid version-00 `traceparent` whose sampled flag is clear. Under
+ * the parent-based samplers Skiff configures a child of it is not recorded,
+ * and the traceparent of such a child (see `startChildSpan`) is this one: a
+ * caller can pass it on without extracting a context or starting a span.
+ * False for anything else, including forms the propagator would still accept.
+ */
+export function isUnsampledTraceparent(traceparent: string): boolean {
+  const m = PLAIN_TRACEPARENT.exec(traceparent);
+  if (m === null || ALL_ZERO.test(m[1] ?? '') || ALL_ZERO.test(m[2] ?? '')) return false;
+  return (parseInt(m[3] ?? '01', 16) & 1) === 0;
+}
+
 /** A context whose parent is the span named by a `traceparent` (the root context when absent or malformed). */
 export function contextFromTraceparent(traceparent: string | undefined): Context {
   if (traceparent === undefined || traceparent === '') return ROOT_CONTEXT;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ROOT_CONTEXT, trace, TraceFlags, type Span, type Tracer } from '@opentelemetry/api';
 import { startChildSpan } from '../src/spans.js';
+import { isUnsampledTraceparent, traceparentOf } from '../src/trace-context.js';
 
 /** A tracer that counts the spans it is asked to start. */
 function countingTracer(): { tracer: Tracer; started: string[] } {
@@ -31,5 +32,27 @@ describe('startChildSpan', () => {
     startChildSpan(tracer, 'sampled', {}, parentContext(TraceFlags.SAMPLED));
     startChildSpan(tracer, 'root', {}, ROOT_CONTEXT);
     expect(started).toEqual(['sampled', 'root']);
+  });
+});
+
+describe('isUnsampledTraceparent', () => {
+  const tp = (flags: string): string => `00-${'a'.repeat(32)}-${'b'.repeat(16)}-${flags}`;
+
+  it('accepts a valid traceparent whose sampled flag is clear, which is the traceparent of a child under it', () => {
+    expect(isUnsampledTraceparent(tp('00'))).toBe(true);
+    expect(isUnsampledTraceparent(tp('02'))).toBe(true);
+    const child = startChildSpan(countingTracer().tracer, 'child', {}, parentContext(TraceFlags.NONE));
+    expect(traceparentOf(child)).toBe(tp('00'));
+  });
+
+  it('refuses sampled, invalid and other-version traceparents (they take the span path)', () => {
+    expect(isUnsampledTraceparent(tp('01'))).toBe(false);
+    expect(isUnsampledTraceparent(tp('03'))).toBe(false);
+    expect(isUnsampledTraceparent(`00-${'0'.repeat(32)}-${'b'.repeat(16)}-00`)).toBe(false);
+    expect(isUnsampledTraceparent(`00-${'a'.repeat(32)}-${'0'.repeat(16)}-00`)).toBe(false);
+    expect(isUnsampledTraceparent(`01-${'a'.repeat(32)}-${'b'.repeat(16)}-00`)).toBe(false);
+    expect(isUnsampledTraceparent(`${tp('00')}-extra`)).toBe(false);
+    expect(isUnsampledTraceparent(tp('00').toUpperCase())).toBe(false);
+    expect(isUnsampledTraceparent('')).toBe(false);
   });
 });

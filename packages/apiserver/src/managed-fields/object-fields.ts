@@ -8,7 +8,7 @@ import { rootType, schemaModel, type SchemaModel } from '../openapi/model.js';
 import { FieldSet } from './fieldset.js';
 import { changedTree, fieldsTree, toFieldSet, type FieldsV1, type Shape } from './typed.js';
 
-const SYSTEM_METADATA = [
+const SYSTEM_METADATA = new Set([
   'name',
   'namespace',
   'uid',
@@ -19,7 +19,7 @@ const SYSTEM_METADATA = [
   'deletionGracePeriodSeconds',
   'managedFields',
   'selfLink',
-];
+]);
 
 /** How an object is walked: its schema model and root shape. */
 export interface ObjectSchema {
@@ -37,19 +37,31 @@ export function objectSchema(desc: ResourceDescriptor): ObjectSchema {
 /** The subresource an operation's fields belong to ('status', or undefined for the main resource). */
 export type FieldScope = 'status' | undefined;
 
-/** The part of `object` a manager can own in `scope` (a shallow view; nothing is copied deeply). */
+/**
+ * The part of `object` a manager can own in `scope` (a shallow view; nothing
+ * is copied deeply): its members but the type meta, metadata without the
+ * system fields (last, when anything is left), and only status or all but
+ * status as `scope` says. Built by copying what is kept rather than deleting
+ * from a copy, which would leave V8 dictionary-mode objects to walk.
+ */
 function ownableView(desc: ResourceDescriptor, object: KubeObject, scope: FieldScope): Record<string, unknown> {
-  const { apiVersion: _a, kind: _k, metadata, ...rest } = object;
-  const view: Record<string, unknown> = { ...rest };
-  if (metadata !== undefined) {
-    const meta: Record<string, unknown> = { ...metadata };
-    for (const k of SYSTEM_METADATA) delete meta[k];
-    if (Object.keys(meta).length > 0) view['metadata'] = meta;
+  const dropStatus = scope === undefined && desc.subresources.includes('status');
+  const view: Record<string, unknown> = {};
+  for (const k of Object.keys(object)) {
+    if (k === 'apiVersion' || k === 'kind' || k === 'metadata') continue;
+    if (scope === 'status' ? k !== 'status' : dropStatus && k === 'status') continue;
+    view[k] = object[k];
   }
-  if (scope === 'status') {
-    for (const k of Object.keys(view)) if (k !== 'status') delete view[k];
-  } else if (desc.subresources.includes('status')) {
-    delete view['status'];
+  const metadata = object.metadata as Record<string, unknown> | undefined;
+  if (typeof metadata === 'object' && metadata !== null && scope !== 'status') {
+    const meta: Record<string, unknown> = {};
+    let kept = false;
+    for (const k of Object.keys(metadata)) {
+      if (SYSTEM_METADATA.has(k)) continue;
+      meta[k] = metadata[k];
+      kept = true;
+    }
+    if (kept) view['metadata'] = meta;
   }
   return view;
 }

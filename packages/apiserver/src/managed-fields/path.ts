@@ -7,9 +7,23 @@
 
 export type Path = readonly string[];
 
-/** `f:name`. */
+/** Field elements made so far, by name (schema field names, label keys: a bounded few in practice). */
+const fieldElements = new Map<string, string>();
+const MAX_FIELD_ELEMENTS = 4096;
+
+/**
+ * `f:name`. Kept per name, as the property key V8 uses it (an internalized
+ * string: `Object.keys` returns it so): FieldsV1 trees use these as keys, and
+ * a fresh string would be hashed and looked up in V8's string table on every
+ * store (the largest single cost of a create's managedFields).
+ */
 export function fieldElement(name: string): string {
-  return `f:${name}`;
+  let element = fieldElements.get(name);
+  if (element === undefined) {
+    element = Object.keys({ [`f:${name}`]: 0 })[0] ?? `f:${name}`;
+    if (fieldElements.size < MAX_FIELD_ELEMENTS) fieldElements.set(name, element);
+  }
+  return element;
 }
 
 /** `k:{"containerPort":80,"protocol":"TCP"}`: key fields sorted by name. */

@@ -138,10 +138,56 @@ function fill(model: SchemaModel, value: unknown, shape: Shape, node: FieldsV1, 
   return false;
 }
 
+/**
+ * `fill` without a base (every member taken), for whole objects such as a
+ * create's: the same tree, without the per-member comparison state. Returns
+ * -1 when `value` itself is a leaf, otherwise how many members it put in `node`.
+ */
+function fillAll(model: SchemaModel, value: unknown, shape: Shape, node: FieldsV1): number {
+  if (isAtomic(shape) || value === null || value === undefined) return -1;
+  if (shape.kind === 'struct' || shape.type.kind === 'map') {
+    if (!isObj(value)) return -1;
+    const def = shape.kind === 'struct' ? shape.def : undefined;
+    const entryShape = def === undefined ? itemShape(model, shape) : ANY;
+    let count = 0;
+    for (const k in value) {
+      const v = value[k];
+      const child: FieldsV1 = {};
+      const below = fillAll(model, v, def === undefined ? entryShape : fieldShape(model, def, k), child);
+      const member = below < 0 || def === undefined || v === null || (isObj(v) && isEmpty(v as FieldsV1));
+      if (below > 0) {
+        if (member) child['.'] = {};
+      } else if (!member) continue;
+      node[fieldElement(k)] = child;
+      count++;
+    }
+    return count;
+  }
+  if (!Array.isArray(value)) return -1;
+  const extension = shape.extension;
+  if (extension === undefined) return 0;
+  let count = 0;
+  if (extension.listType === 'set') {
+    for (const item of value as unknown[]) {
+      node[valueElement(item)] = {};
+      count++;
+    }
+    return count;
+  }
+  const items = itemShape(model, shape);
+  for (const item of value as unknown[]) {
+    const child: FieldsV1 = {};
+    if (fillAll(model, item, items, child) > 0) child['.'] = {};
+    node[itemKey(item, extension)] = child;
+    count++;
+  }
+  return count;
+}
+
 /** The FieldsV1 tree of the fields `value` sets. */
 export function fieldsTree(model: SchemaModel, value: unknown, shape: Shape): FieldsV1 {
   const root: FieldsV1 = {};
-  fill(model, value, shape, root, undefined);
+  fillAll(model, value, shape, root);
   return root;
 }
 

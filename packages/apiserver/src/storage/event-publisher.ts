@@ -15,7 +15,15 @@ import { headers, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager, type JetStreamManager, type PubAck } from '@nats-io/jetstream';
 import { EVENT_TYPE_HEADER, EVENTS_ROOT, EVENTS_STREAM, REVISION_HEADER, escapeToken, type KubeObject } from '@skiff/api';
 import { SpanKind } from '@opentelemetry/api';
-import { contextOfObject, startChildSpan, TRACEPARENT_ANNOTATION, traceparentOf, tracer, type Logger } from '@skiff/telemetry';
+import {
+  contextOfObject,
+  isUnsampledTraceparent,
+  startChildSpan,
+  TRACEPARENT_ANNOTATION,
+  traceparentOf,
+  tracer,
+  type Logger,
+} from '@skiff/telemetry';
 import { sharedPublishCoalescer, type PublishCoalescer, type Store, type StoreChange, type StoreWatch } from '@skiff/store';
 import { objectJson } from './object-json.js';
 
@@ -213,24 +221,27 @@ export class EventPublisher {
     h.set(EVENT_TYPE_HEADER, change.type);
     const subject = subjectForKey(change.key, change.object);
     // Objects that carry a trace (pods) get a producer span in it, and its context travels in the header.
-    const traced = change.object.metadata?.annotations?.[TRACEPARENT_ANNOTATION] !== undefined;
-    const span = traced
-      ? startChildSpan(
-          publishTracer,
-          `publish ${change.type}`,
-          {
-            kind: SpanKind.PRODUCER,
-            attributes: {
-              'messaging.system': 'nats',
-              'messaging.operation.type': 'publish',
-              'messaging.destination.name': subject,
-              'k8s.resource_version': change.revision,
+    // Under an unsampled traceparent no span would be recorded: the header is the object's traceparent itself.
+    const carried = change.object.metadata?.annotations?.[TRACEPARENT_ANNOTATION];
+    const unsampled = carried !== undefined && isUnsampledTraceparent(carried);
+    const span =
+      carried !== undefined && !unsampled
+        ? startChildSpan(
+            publishTracer,
+            `publish ${change.type}`,
+            {
+              kind: SpanKind.PRODUCER,
+              attributes: {
+                'messaging.system': 'nats',
+                'messaging.operation.type': 'publish',
+                'messaging.destination.name': subject,
+                'k8s.resource_version': change.revision,
+              },
             },
-          },
-          contextOfObject(change.object),
-        )
-      : undefined;
-    const tp = span === undefined ? undefined : traceparentOf(span);
+            contextOfObject(change.object),
+          )
+        : undefined;
+    const tp = unsampled ? carried : span === undefined ? undefined : traceparentOf(span);
     if (tp !== undefined) h.set('traceparent', tp);
     const pending = this.js
       .publish(subject, eventBody(change), { headers: h, msgID: String(change.revision) })

@@ -3,6 +3,7 @@ import { CONFIGMAPS, DEPLOYMENTS, PODS } from '@skiff/api';
 import { describe, expect, it } from 'vitest';
 import { FieldSet } from '../../src/managed-fields/fieldset.js';
 import { objectSchema, ownableFields } from '../../src/managed-fields/object-fields.js';
+import { changedTree, fieldsTree } from '../../src/managed-fields/typed.js';
 import { fieldElement, keyElement, pathString, valueElement } from '../../src/managed-fields/path.js';
 
 describe('FieldsV1 encoding', () => {
@@ -80,5 +81,39 @@ describe('FieldsV1 encoding', () => {
 
   it('refuses malformed FieldsV1', () => {
     expect(() => FieldSet.fromFieldsV1({ 'f:a': [] })).toThrow();
+  });
+});
+
+describe('the FieldsV1 tree of a whole object (the create path)', () => {
+  it('equals the tree of what changed from nothing, for a pod with every kind of member', () => {
+    const pod = {
+      metadata: { labels: { app: 'web', tier: '' }, annotations: { a: 'x' }, finalizers: ['f/one', 'f/two'], ownerReferences: [] },
+      spec: {
+        nodeSelector: {},
+        tolerations: [{ key: 'k', operator: 'Exists', effect: 'NoSchedule' }],
+        containers: [
+          {
+            name: 'c',
+            image: 'nginx',
+            args: ['-x'],
+            ports: [{ containerPort: 80 }, { containerPort: 53, protocol: 'UDP' }],
+            env: [
+              { name: 'A', value: '1' },
+              { name: 'B', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+            ],
+            resources: { requests: { cpu: '100m' }, limits: {} },
+            securityContext: null,
+          },
+        ],
+        affinity: { nodeAffinity: {} },
+        volumes: [{ name: 'v', emptyDir: {} }],
+      },
+    };
+    const { model, shape } = objectSchema(PODS);
+    const whole = fieldsTree(model, pod, shape);
+    expect(whole).toEqual(changedTree(model, undefined, pod, shape));
+    expect(whole['f:spec']?.['f:containers']?.['k:{"name":"c"}']?.['.']).toEqual({});
+    expect(whole['f:metadata']?.['f:finalizers']).toEqual({ 'v:"f/one"': {}, 'v:"f/two"': {} });
+    expect(whole['f:spec']?.['f:nodeSelector']).toEqual({});
   });
 });
