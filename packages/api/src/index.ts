@@ -74,6 +74,12 @@ export {
   DAEMONSETS,
   LEASES,
   PRIORITYCLASSES,
+  LIMITRANGES,
+  RESOURCEQUOTAS,
+  ROLES,
+  ROLE_BINDINGS,
+  CLUSTER_ROLES,
+  CLUSTER_ROLE_BINDINGS,
 } from './resources.js';
 export type { ResourceDescriptor } from './resources.js';
 export { escapeToken, unescapeToken, groupToken, objectKey, keyPrefix, parseKey, NONE_TOKEN } from './keys.js';

@@ -110,6 +110,12 @@ export const REPLICASETS: ResourceDescriptor = requireResource('apps', 'replicas
 export const DAEMONSETS: ResourceDescriptor = requireResource('apps', 'daemonsets');
 export const LEASES: ResourceDescriptor = requireResource('coordination.k8s.io', 'leases');
 export const PRIORITYCLASSES: ResourceDescriptor = requireResource('scheduling.k8s.io', 'priorityclasses');
+export const LIMITRANGES: ResourceDescriptor = requireResource('', 'limitranges');
+export const RESOURCEQUOTAS: ResourceDescriptor = requireResource('', 'resourcequotas');
+export const ROLES: ResourceDescriptor = requireResource('rbac.authorization.k8s.io', 'roles');
+export const ROLE_BINDINGS: ResourceDescriptor = requireResource('rbac.authorization.k8s.io', 'rolebindings');
+export const CLUSTER_ROLES: ResourceDescriptor = requireResource('rbac.authorization.k8s.io', 'clusterroles');
+export const CLUSTER_ROLE_BINDINGS: ResourceDescriptor = requireResource('rbac.authorization.k8s.io', 'clusterrolebindings');
 
 function requireResource(group: string, resource: string): ResourceDescriptor {
   const desc = findResource(group, resource);

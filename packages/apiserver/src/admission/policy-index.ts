@@ -5,26 +5,17 @@
  * LimitRanges or quotas reads two empty map entries and nothing else.
  */
 import {
-  findResource,
   keyPrefix,
+  LIMITRANGES,
   parseKey,
   PRIORITYCLASSES,
+  RESOURCEQUOTAS,
   type LimitRange,
   type PriorityClass,
-  type ResourceDescriptor,
   type ResourceQuota,
 } from '@skiff/api';
 import type { StoredObject } from '@skiff/store';
 import type { WatchCache } from '../storage/watch-cache.js';
-
-function coreResource(resource: string): ResourceDescriptor {
-  const desc = findResource('', resource);
-  if (desc === undefined) throw new Error(`${resource} is not a served resource`);
-  return desc;
-}
-
-export const LIMITRANGES = coreResource('limitranges');
-export const RESOURCEQUOTAS = coreResource('resourcequotas');
 
 /** A quota with the revision it was read at (for the compare-and-swap of its status). */
 export interface IndexedQuota {

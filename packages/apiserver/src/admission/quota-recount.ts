@@ -11,11 +11,11 @@
  * holds every charged object, and writes with a compare-and-swap: a charge
  * that lands meanwhile makes it start again, so it never forgets one.
  */
-import { isPodTerminal, keyPrefix, parseKey, PODS, type KubeObject, type Pod, type ResourceQuota } from '@skiff/api';
+import { isPodTerminal, keyPrefix, parseKey, PODS, RESOURCEQUOTAS, type KubeObject, type Pod, type ResourceQuota } from '@skiff/api';
 import { StoreError, type Store } from '@skiff/store';
 import type { Logger } from '@skiff/telemetry';
 import type { WatchCache } from '../storage/watch-cache.js';
-import { RESOURCEQUOTAS, type PolicyIndex } from './policy-index.js';
+import type { PolicyIndex } from './policy-index.js';
 import type { MilliList } from './quantities.js';
 import { countedResource, quotaMatches, usageOf } from './quota-usage.js';
 import { withUsed } from './resource-quota.js';

@@ -5,10 +5,9 @@
  * authenticated user, the aggregated admin/edit/view, and the scheduler's and
  * controller-manager's roles. Nodes are authorized by the Node authorizer.
  */
-import { ApiError, type ClusterRole, type ClusterRoleBinding } from '@skiff/api';
+import { ApiError, CLUSTER_ROLE_BINDINGS, CLUSTER_ROLES, type ClusterRole, type ClusterRoleBinding } from '@skiff/api';
 import type { GenericRegistry } from '../registry/generic.js';
 import type { PolicyRule } from './rbac.js';
-import { CLUSTER_ROLE_BINDINGS, CLUSTER_ROLES } from './rbac-index.js';
 import { AUTHENTICATED_GROUP, MASTERS_GROUP } from './user.js';
 
 const READ = ['get', 'list', 'watch'];

@@ -5,28 +5,19 @@
  * request reads memory only.
  */
 import {
-  findResource,
+  CLUSTER_ROLE_BINDINGS,
+  CLUSTER_ROLES,
   keyPrefix,
   objectKey,
   type ClusterRole,
   type ClusterRoleBinding,
   type KubeObject,
-  type ResourceDescriptor,
+  ROLE_BINDINGS,
+  ROLES,
   type Role,
   type RoleBinding,
 } from '@skiff/api';
 import type { WatchCache } from '../storage/watch-cache.js';
-
-function rbacResource(resource: string): ResourceDescriptor {
-  const desc = findResource('rbac.authorization.k8s.io', resource);
-  if (desc === undefined) throw new Error(`rbac.authorization.k8s.io/${resource} is not a served resource`);
-  return desc;
-}
-
-export const ROLES = rbacResource('roles');
-export const ROLE_BINDINGS = rbacResource('rolebindings');
-export const CLUSTER_ROLES = rbacResource('clusterroles');
-export const CLUSTER_ROLE_BINDINGS = rbacResource('clusterrolebindings');
 
 /** The RBAC resources' storage key prefixes. */
 const PREFIXES = [ROLES, ROLE_BINDINGS, CLUSTER_ROLES, CLUSTER_ROLE_BINDINGS].map((d) => keyPrefix(d));
