@@ -24,6 +24,7 @@ let statsRows = 0;
 const failureKinds = new Map();
 const poller = createProbePoller(impl, {
   statsIntervalMs: scenario === 'stats' ? 1000 : 0,
+  ...(process.env.SKIFF_POLLER_TICK_MS === undefined ? {} : { tickMs: Number(process.env.SKIFF_POLLER_TICK_MS) }),
   onResults: (b) => {
     probeResults += b.probes.length;
     for (const r of b.probes) {

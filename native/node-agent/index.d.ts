@@ -74,7 +74,8 @@ export interface PollerBatch {
  * Bad arguments throw TypeError; every method but close() throws after close().
  */
 export declare class ProbePoller {
-  constructor(onResults: (batch: PollerBatch) => void, options?: { statsIntervalMs?: number; batchWindowMs?: number });
+  /** options.tickMs: the thread's wake-up grid (default 10; 0: wake on every event), see ProbeLoop in probe_loop.h. */
+  constructor(onResults: (batch: PollerBatch) => void, options?: { statsIntervalMs?: number; batchWindowMs?: number; tickMs?: number });
   set(id: string, spec: ProbeSpec): void;
   remove(id: string): void;
   /** Opens the cgroup's stat files on the calling thread; false when they cannot be opened. */

@@ -25,6 +25,22 @@ double NowMsPrecise() {
 
 int64_t NowMs() { return static_cast<int64_t>(NowMsPrecise()); }
 
+constexpr int64_t kNsPerMs = 1000 * 1000;
+
+int64_t NowNs() {
+  timespec ts;
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000 * kNsPerMs + ts.tv_nsec;
+}
+
+// Sleeps until the monotonic clock reads `ns` (returns early only when interrupted by a signal).
+void SleepUntilNs(int64_t ns) {
+  timespec ts;
+  ts.tv_sec = static_cast<time_t>(ns / (1000 * kNsPerMs));
+  ts.tv_nsec = static_cast<long>(ns % (1000 * kNsPerMs));
+  ::clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr);
+}
+
 // Epoll keys: (token << 1) | slot, slot 0 the pidfd or socket, 1 the exec output pipe.
 constexpr uint64_t kWakeKey = 0;
 uint64_t KeyOf(uint64_t token, int slot) { return (token << 1) | static_cast<uint64_t>(slot); }
@@ -59,8 +75,11 @@ struct ProbeLoop::Probe {
   std::unique_ptr<SocketRun> net;
 };
 
-ProbeLoop::ProbeLoop(Deliver deliver, int64_t stats_interval_ms, int64_t batch_window_ms)
-    : deliver_(std::move(deliver)), stats_interval_ms_(stats_interval_ms), batch_window_ms_(batch_window_ms) {}
+ProbeLoop::ProbeLoop(Deliver deliver, int64_t stats_interval_ms, int64_t batch_window_ms, int64_t tick_ms)
+    : deliver_(std::move(deliver)),
+      stats_interval_ms_(stats_interval_ms),
+      batch_window_ms_(batch_window_ms),
+      tick_ns_(tick_ms * kNsPerMs) {}
 
 ProbeLoop::~ProbeLoop() { Stop(); }
 
@@ -309,7 +328,7 @@ void ProbeLoop::OnEvent(uint64_t key, unsigned events, int64_t now) {
   if (p->net == nullptr) return;
   const unsigned before = p->net->events();
   if (p->net->OnReady() == SocketRun::Step::kDone) {
-    Unwatch(p->net->fd());
+    // No EPOLL_CTL_DEL: closing the socket (its only descriptor) below removes it from the epoll set.
     const bool ok = p->net->success();
     std::string out = p->net->output();
     p->net.reset();
@@ -346,24 +365,48 @@ void ProbeLoop::Run() {
   constexpr int kMaxEvents = 256;
   epoll_event events[kMaxEvents];
   while (!stopping_.load()) {
-    int64_t now = NowMs();
+    const int64_t now_ns = NowNs();
+    int64_t now = now_ns / kNsPerMs;
     int64_t wake_at = now + 1000;
     if (!timers_.empty()) wake_at = std::min(wake_at, timers_.top().due_ms);
     if (pending_ != nullptr && !pending_->empty()) wake_at = std::min(wake_at, pending_since_ms_ + batch_window_ms_);
     if (stats_interval_ms_ > 0) wake_at = std::min(wake_at, next_stats_ms_);
-    const int timeout = static_cast<int>(std::max<int64_t>(0, wake_at - now));
-    const int n = ::epoll_wait(epoll_fd_, events, kMaxEvents, timeout);
+    int n;
+    if (tick_ns_ > 0) {
+      // Tick grid: every wake-up lands on a multiple of the tick, so the runs due in one tick start together
+      // and, while runs are in flight, the thread sleeps through their sockets' readiness (no wake-up per
+      // event, no cross-CPU wake-up of this thread by every probe target) and then takes it all at once.
+      int64_t target_ns = std::max(wake_at * kNsPerMs, now_ns);
+      if (!by_key_.empty()) target_ns = std::min(target_ns, now_ns + tick_ns_);
+      target_ns = (target_ns + tick_ns_ - 1) / tick_ns_ * tick_ns_;
+      if (by_key_.empty()) {
+        // Idle: only a command (the eventfd) or an exec orphan can need the thread before the target.
+        const int timeout = static_cast<int>((std::max<int64_t>(0, target_ns - now_ns) + kNsPerMs - 1) / kNsPerMs);
+        n = ::epoll_wait(epoll_fd_, events, kMaxEvents, timeout);
+      } else {
+        SleepUntilNs(target_ns);
+        n = ::epoll_wait(epoll_fd_, events, kMaxEvents, 0);
+      }
+    } else {
+      const int timeout = static_cast<int>(std::max<int64_t>(0, wake_at - now));
+      n = ::epoll_wait(epoll_fd_, events, kMaxEvents, timeout);
+    }
     if (n < 0 && errno != EINTR) break;
     now = NowMs();
-    for (int i = 0; i < n; ++i) {
-      if (events[i].data.u64 == kWakeKey) {
-        uint64_t count;
-        while (::read(wake_fd_, &count, sizeof count) > 0) {
+    for (;;) {
+      for (int i = 0; i < n; ++i) {
+        if (events[i].data.u64 == kWakeKey) {
+          uint64_t count;
+          while (::read(wake_fd_, &count, sizeof count) > 0) {
+          }
+          ApplyCommands();
+          continue;
         }
-        ApplyCommands();
-        continue;
+        OnEvent(events[i].data.u64, events[i].events, now);
       }
-      OnEvent(events[i].data.u64, events[i].events, now);
+      if (n < kMaxEvents) break;
+      n = ::epoll_wait(epoll_fd_, events, kMaxEvents, 0);  // more were ready than one call returns
+      if (n < 0) break;
     }
     if (stopping_.load()) break;
     while (!timers_.empty() && timers_.top().due_ms <= now) {

@@ -33,7 +33,9 @@ class ProbeLoop {
  public:
   using Deliver = std::function<void(std::unique_ptr<PollerBatchC>)>;
 
-  ProbeLoop(Deliver deliver, int64_t stats_interval_ms, int64_t batch_window_ms);
+  // tick_ms > 0: the thread wakes only on a grid of tick_ms (timers fire at the first tick at or after they
+  // are due; while runs are in flight their readiness is collected once per tick); 0: it wakes on every event.
+  ProbeLoop(Deliver deliver, int64_t stats_interval_ms, int64_t batch_window_ms, int64_t tick_ms);
   ~ProbeLoop();
   ProbeLoop(const ProbeLoop&) = delete;
   ProbeLoop& operator=(const ProbeLoop&) = delete;
@@ -79,6 +81,7 @@ class ProbeLoop {
   Deliver deliver_;
   const int64_t stats_interval_ms_;
   const int64_t batch_window_ms_;
+  const int64_t tick_ns_;
   int epoll_fd_ = -1;
   int wake_fd_ = -1;
   std::thread thread_;

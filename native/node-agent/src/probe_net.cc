@@ -105,7 +105,14 @@ SocketRun::Step SocketRun::Start() {
     r = ::connect(fd_, reinterpret_cast<const sockaddr*>(&spec_.addr), spec_.addr_len);
   } while (r < 0 && errno == EINTR);
   if (r == 0) return AfterConnect();
-  if (errno == EINPROGRESS) return Step::kPending;
+  if (errno != EINPROGRESS) return ConnectFailed(errno);
+  // A local peer (the usual probe target) has often completed the handshake inside the first call: asking
+  // again costs one system call and, when it has, saves the epoll registration and the wait for writability.
+  do {
+    r = ::connect(fd_, reinterpret_cast<const sockaddr*>(&spec_.addr), spec_.addr_len);
+  } while (r < 0 && errno == EINTR);
+  if (r == 0 || errno == EISCONN) return AfterConnect();
+  if (errno == EALREADY || errno == EINPROGRESS) return Step::kPending;
   return ConnectFailed(errno);
 }
 

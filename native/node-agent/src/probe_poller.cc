@@ -13,6 +13,9 @@ namespace skiff {
 
 namespace {
 
+// The loop's wake-up grid unless the options say otherwise (see ProbeLoop).
+constexpr int64_t kDefaultTickMs = 10;
+
 std::string IdArg(const Napi::CallbackInfo& info) {
   if (info.Length() < 1 || !info[0].IsString()) throw Napi::TypeError::New(info.Env(), "id must be a string");
   return info[0].As<Napi::String>().Utf8Value();
@@ -195,10 +198,12 @@ ProbePoller::ProbePoller(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Prob
   if (info.Length() < 1 || !info[0].IsFunction()) throw Napi::TypeError::New(env, "onResults must be a function");
   int64_t stats_interval_ms = 0;
   int64_t batch_window_ms = 20;
+  int64_t tick_ms = kDefaultTickMs;
   if (info.Length() >= 2 && info[1].IsObject()) {
     Napi::Object opts = info[1].As<Napi::Object>();
     if (!opts.Get("statsIntervalMs").IsUndefined()) stats_interval_ms = MsProperty(env, opts, "statsIntervalMs", false);
     if (!opts.Get("batchWindowMs").IsUndefined()) batch_window_ms = MsProperty(env, opts, "batchWindowMs", false);
+    if (!opts.Get("tickMs").IsUndefined()) tick_ms = MsProperty(env, opts, "tickMs", false);
   }
   tsfn_ = Napi::ThreadSafeFunction::New(env, info[0].As<Napi::Function>(), "skiff-probe-poller", 0, 1);
   std::shared_ptr<std::atomic<bool>> closed = closed_;
@@ -213,7 +218,7 @@ ProbePoller::ProbePoller(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Prob
         });
         if (status != napi_ok) delete data;  // closing: the batch is dropped
       },
-      stats_interval_ms, batch_window_ms);
+      stats_interval_ms, batch_window_ms, tick_ms);
   std::string error;
   if (!loop_->Start(&error)) {
     tsfn_.Release();

@@ -120,6 +120,26 @@ describe('probe poller: native and TypeScript twin agree', () => {
     });
   });
 
+  it('native: the same results whatever its wake-up grid (tickMs 0, the default, 50)', async () => {
+    const specs: Record<string, ProbeSpec> = {
+      ok: { ...TIMING, kind: 'http', host: '127.0.0.1', port, path: '/ok', headers: [] },
+      slow: { ...TIMING, timeoutMs: 300, kind: 'http', host: '127.0.0.1', port, path: '/slow', headers: [] },
+      tcpOpen: { ...TIMING, kind: 'tcp', host: '127.0.0.1', port },
+      tcpRefused: { ...TIMING, kind: 'tcp', host: '127.0.0.1', port: closedPort },
+      exec: { ...TIMING, kind: 'exec', argv: ['true'], env: ENV, cgroupProcs: [] },
+    };
+    const [everyEvent, byDefault, coarse] = await Promise.all(
+      [{ tickMs: 0 }, {}, { tickMs: 50 }].map((options) => runOnce('native', specs, options)),
+    );
+    expect(summary(byDefault!)).toEqual(summary(everyEvent!));
+    expect(summary(coarse!)).toEqual(summary(everyEvent!));
+    expect(coarse!.get('slow')!.result).toBe('failure');
+    // The timeout fires at the first tick at or after it is due: no sooner, and at most a tick (plus load) later.
+    expect(coarse!.get('slow')!.durationMs).toBeGreaterThanOrEqual(299);
+    expect(coarse!.get('slow')!.durationMs).toBeLessThan(2000);
+    expect(() => createProbePoller('native', { onResults: () => undefined, tickMs: -1 })).toThrow(TypeError);
+  });
+
   it.each(KINDS)('%s: periodic runs, replace, remove, bad specs, stats rounds', async (kind) => {
     const seen: ProbeRunResult[] = [];
     const stats: string[] = [];

@@ -100,6 +100,12 @@ export interface PollerOptions {
   statsIntervalMs?: number;
   /** How long the first pending result waits for others to join its batch. Default 20. */
   batchWindowMs?: number;
+  /**
+   * The native poller's wake-up grid: its thread wakes only every tickMs, starting the runs due in that tick
+   * together and collecting the readiness of every run in flight at once, so probe start times, durations and
+   * timeouts are precise to a tick. Default 10; 0 wakes on every event. The twin (libuv's loop) ignores it.
+   */
+  tickMs?: number;
 }
 
 /**

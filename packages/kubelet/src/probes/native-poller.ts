@@ -12,6 +12,7 @@ export class NativeProbePoller implements ProbePoller {
     this.inner = new Native(options.onResults, {
       statsIntervalMs: options.statsIntervalMs ?? 0,
       batchWindowMs: options.batchWindowMs ?? 20,
+      ...(options.tickMs === undefined ? {} : { tickMs: options.tickMs }),
     });
   }
 

@@ -1,13 +1,28 @@
 /** Runs probe specs once on a fresh poller: the shared helper of the poller tests. */
 import { expect } from 'vitest';
-import { createProbePoller, type PollerBatch, type ProbePollerKind, type ProbeRunResult, type ProbeSpec } from '../../src/probes/index.js';
+import {
+  createProbePoller,
+  type PollerBatch,
+  type PollerOptions,
+  type ProbePollerKind,
+  type ProbeRunResult,
+  type ProbeSpec,
+} from '../../src/probes/index.js';
 
-/** Runs each spec once on a fresh poller of `kind` and returns the first result per id (waits up to 10 s). */
-export async function runOnce(kind: ProbePollerKind, specs: Record<string, ProbeSpec>): Promise<Map<string, ProbeRunResult>> {
+/**
+ * Runs each spec once on a fresh poller of `kind` (with `options` besides onResults) and returns the first
+ * result per id (waits up to 10 s).
+ */
+export async function runOnce(
+  kind: ProbePollerKind,
+  specs: Record<string, ProbeSpec>,
+  options: Omit<PollerOptions, 'onResults'> = {},
+): Promise<Map<string, ProbeRunResult>> {
   const results = new Map<string, ProbeRunResult>();
   const batches: PollerBatch[] = [];
   let wake: () => void = () => undefined;
   const poller = createProbePoller(kind, {
+    ...options,
     onResults: (b) => {
       batches.push(b);
       for (const r of b.probes) if (!results.has(r.id)) results.set(r.id, r);
