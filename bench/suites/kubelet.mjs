@@ -68,6 +68,15 @@ export async function run(args) {
       (results.probes_native.cpuSeconds / results.probes_native.wallSeconds) * 100,
       '% of one core',
     );
+    // The issue's whole scenario (the probes and a statistics round a second together), from the two
+    // measurements: each side's CPU per probe result and per cgroup row at the nominal rates.
+    const probesPerSecond = exec + tcp + http + grpc;
+    const scenarioCpu = (impl) =>
+      (results[`probes_${impl}`].cpuSeconds / Math.max(1, results[`probes_${impl}`].probeResults)) * probesPerSecond +
+      (results[`stats_${impl}`].cpuSeconds / Math.max(1, results[`stats_${impl}`].statsRows)) * cgroupCount;
+    figure('kubelet', 'scenario_cpu_percent_native', scenarioCpu('native') * 100, '% of one core');
+    figure('kubelet', 'scenario_cpu_percent_ts', scenarioCpu('ts') * 100, '% of one core');
+    figure('kubelet', 'scenario_cpu_ratio_ts_over_native', scenarioCpu('ts') / scenarioCpu('native'), 'x');
     table(rows);
   } finally {
     target.kill('SIGTERM');

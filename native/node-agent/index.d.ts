@@ -58,10 +58,21 @@ export type ProbeSpec = { initialDelayMs: number; periodMs: number; timeoutMs: n
   | { kind: 'grpc'; host: string; port: number; service: string }
 );
 
-/** One delivery to onResults. */
-export interface PollerBatch {
-  probes: Array<{ id: string; result: 'success' | 'failure'; output: string; durationMs: number }>;
-  stats: Array<{ id: string; stats: CgroupStats }>;
+/**
+ * One delivery to onResults, as columns (a few values per batch, not objects per row). Ids are the very
+ * strings given to set()/watchCgroup(). `@skiff/kubelet`'s NativeProbePoller turns it into the contract's
+ * PollerBatch.
+ */
+export interface PollerColumns {
+  probeIds: string[];
+  /** 1: success, 0: failure, per probe result. */
+  probeOk: Uint8Array;
+  probeDurationMs: Float64Array;
+  /** The run's output ('' for none), per probe result. */
+  probeOutputs: string[];
+  statIds: string[];
+  /** Four values per row: cpuUsageNanos, memoryUsageBytes, memoryWorkingSetBytes, oomKills. */
+  statValues: Float64Array;
 }
 
 /**
@@ -75,7 +86,7 @@ export interface PollerBatch {
  */
 export declare class ProbePoller {
   /** options.tickMs: the thread's wake-up grid (default 10; 0: wake on every event), see ProbeLoop in probe_loop.h. */
-  constructor(onResults: (batch: PollerBatch) => void, options?: { statsIntervalMs?: number; batchWindowMs?: number; tickMs?: number });
+  constructor(onResults: (batch: PollerColumns) => void, options?: { statsIntervalMs?: number; batchWindowMs?: number; tickMs?: number });
   set(id: string, spec: ProbeSpec): void;
   remove(id: string): void;
   /** Opens the cgroup's stat files on the calling thread; false when they cannot be opened. */

@@ -137,44 +137,41 @@ CgroupPathsSpec CgroupPathsFromJs(Napi::Env env, const Napi::Value& value) {
   return spec;
 }
 
-Napi::Object BatchToJs(Napi::Env env, const PollerBatchC& batch) {
-  const Napi::String id_key = Napi::String::New(env, "id");
-  Napi::Array probes = Napi::Array::New(env, batch.probes.size());
-  const Napi::String result_key = Napi::String::New(env, "result");
-  const Napi::String output_key = Napi::String::New(env, "output");
-  const Napi::String duration_key = Napi::String::New(env, "durationMs");
-  const Napi::String success = Napi::String::New(env, "success");
-  const Napi::String failure = Napi::String::New(env, "failure");
-  for (size_t i = 0; i < batch.probes.size(); ++i) {
+// The batch as columns (see PollerColumns in index.d.ts): a few JS values per batch instead of objects per
+// row; ids come from `names` (the strings given to set()/watchCgroup()) so none is created per row.
+Napi::Object BatchToJs(Napi::Env env, const PollerBatchC& batch, const JsNames& names) {
+  const size_t np = batch.probes.size();
+  Napi::Array probe_ids = Napi::Array::New(env, np);
+  Napi::Array probe_outputs = Napi::Array::New(env, np);
+  Napi::Uint8Array probe_ok = Napi::Uint8Array::New(env, np);
+  Napi::Float64Array probe_ms = Napi::Float64Array::New(env, np);
+  const Napi::String empty = Napi::String::New(env, "");
+  for (size_t i = 0; i < np; ++i) {
     const ProbeResultC& r = batch.probes[i];
-    Napi::Object o = Napi::Object::New(env);
-    o.Set(id_key, Napi::String::New(env, r.id));
-    o.Set(result_key, r.success ? success : failure);
-    o.Set(output_key, Napi::String::New(env, r.output));
-    o.Set(duration_key, Napi::Number::New(env, r.duration_ms));
-    probes.Set(static_cast<uint32_t>(i), o);
+    const uint32_t at = static_cast<uint32_t>(i);
+    probe_ids.Set(at, names.Get(env, r.id));
+    probe_outputs.Set(at, r.output.empty() ? empty : Napi::String::New(env, r.output));
+    probe_ok[i] = r.success ? 1 : 0;
+    probe_ms[i] = r.duration_ms;
   }
-  Napi::Array stats = Napi::Array::New(env, batch.stats.size());
-  const Napi::String stats_key = Napi::String::New(env, "stats");
-  const Napi::String cpu = Napi::String::New(env, "cpuUsageNanos");
-  const Napi::String usage = Napi::String::New(env, "memoryUsageBytes");
-  const Napi::String ws = Napi::String::New(env, "memoryWorkingSetBytes");
-  const Napi::String oom = Napi::String::New(env, "oomKills");
-  for (size_t i = 0; i < batch.stats.size(); ++i) {
+  const size_t ns = batch.stats.size();
+  Napi::Array stat_ids = Napi::Array::New(env, ns);
+  Napi::Float64Array stat_values = Napi::Float64Array::New(env, ns * 4);
+  for (size_t i = 0; i < ns; ++i) {
     const CgroupStatsValues& v = batch.stats[i].second;
-    Napi::Object s = Napi::Object::New(env);
-    s.Set(cpu, Napi::Number::New(env, static_cast<double>(v.cpu_usage_nanos)));
-    s.Set(usage, Napi::Number::New(env, static_cast<double>(v.memory_usage_bytes)));
-    s.Set(ws, Napi::Number::New(env, static_cast<double>(v.memory_working_set_bytes)));
-    s.Set(oom, Napi::Number::New(env, static_cast<double>(v.oom_kills)));
-    Napi::Object entry = Napi::Object::New(env);
-    entry.Set(id_key, Napi::String::New(env, batch.stats[i].first));
-    entry.Set(stats_key, s);
-    stats.Set(static_cast<uint32_t>(i), entry);
+    stat_ids.Set(static_cast<uint32_t>(i), names.Get(env, batch.stats[i].first));
+    stat_values[i * 4] = static_cast<double>(v.cpu_usage_nanos);
+    stat_values[i * 4 + 1] = static_cast<double>(v.memory_usage_bytes);
+    stat_values[i * 4 + 2] = static_cast<double>(v.memory_working_set_bytes);
+    stat_values[i * 4 + 3] = static_cast<double>(v.oom_kills);
   }
   Napi::Object out = Napi::Object::New(env);
-  out.Set("probes", probes);
-  out.Set("stats", stats);
+  out.Set("probeIds", probe_ids);
+  out.Set("probeOk", probe_ok);
+  out.Set("probeDurationMs", probe_ms);
+  out.Set("probeOutputs", probe_outputs);
+  out.Set("statIds", stat_ids);
+  out.Set("statValues", stat_values);
   return out;
 }
 
@@ -207,14 +204,15 @@ ProbePoller::ProbePoller(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Prob
   }
   tsfn_ = Napi::ThreadSafeFunction::New(env, info[0].As<Napi::Function>(), "skiff-probe-poller", 0, 1);
   std::shared_ptr<std::atomic<bool>> closed = closed_;
+  std::shared_ptr<JsNames> names = names_;
   Napi::ThreadSafeFunction tsfn = tsfn_;
   loop_ = std::make_unique<ProbeLoop>(
-      [tsfn, closed](std::unique_ptr<PollerBatchC> batch) mutable {
+      [tsfn, closed, names](std::unique_ptr<PollerBatchC> batch) mutable {
         PollerBatchC* data = batch.release();
-        const napi_status status = tsfn.NonBlockingCall(data, [closed](Napi::Env js, Napi::Function fn, PollerBatchC* b) {
+        const napi_status status = tsfn.NonBlockingCall(data, [closed, names](Napi::Env js, Napi::Function fn, PollerBatchC* b) {
           std::unique_ptr<PollerBatchC> owned(b);
           if (closed->load() || js == nullptr) return;
-          fn.Call({BatchToJs(js, *owned)});
+          fn.Call({BatchToJs(js, *owned, *names)});
         });
         if (status != napi_ok) delete data;  // closing: the batch is dropped
       },
@@ -237,6 +235,7 @@ void ProbePoller::Shutdown() {
   loop_->Stop();  // joins the thread: no delivery is queued after this
   tsfn_.Release();
   ids_.clear();
+  names_->Clear();
   napi_remove_env_cleanup_hook(env_, &ProbePoller::OnEnvCleanup, this);
 }
 
@@ -250,6 +249,7 @@ Napi::Value ProbePoller::Set(const Napi::CallbackInfo& info) {
   const std::string id = IdArg(info);
   const ProbeSpecC spec = SpecFromJs(env, info.Length() > 1 ? info[1] : env.Undefined());
   ids_.insert(id);
+  names_->Keep(env, id, info[0]);
   loop_->Set(id, spec);
   return env.Undefined();
 }
@@ -258,7 +258,10 @@ Napi::Value ProbePoller::Remove(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   ThrowIfClosed(env);
   const std::string id = IdArg(info);
-  if (ids_.erase(id) > 0) loop_->Remove(id);
+  if (ids_.erase(id) > 0) {
+    loop_->Remove(id);
+    if (cgroup_ids_.count(id) == 0) names_->Drop(id);
+  }
   return env.Undefined();
 }
 
@@ -269,6 +272,8 @@ Napi::Value ProbePoller::WatchCgroup(const Napi::CallbackInfo& info) {
   const CgroupPathsSpec paths = CgroupPathsFromJs(env, info.Length() > 1 ? info[1] : env.Undefined());
   CgroupFiles files;
   if (!CgroupFiles::Open(paths, &files)) return Napi::Boolean::New(env, false);
+  cgroup_ids_.insert(id);
+  names_->Keep(env, id, info[0]);
   loop_->WatchCgroup(id, std::move(files));
   return Napi::Boolean::New(env, true);
 }
@@ -276,7 +281,9 @@ Napi::Value ProbePoller::WatchCgroup(const Napi::CallbackInfo& info) {
 Napi::Value ProbePoller::UnwatchCgroup(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   ThrowIfClosed(env);
-  loop_->UnwatchCgroup(IdArg(info));
+  const std::string id = IdArg(info);
+  if (cgroup_ids_.erase(id) > 0 && ids_.count(id) == 0) names_->Drop(id);
+  loop_->UnwatchCgroup(id);
   return env.Undefined();
 }
 

@@ -10,11 +10,59 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 #include "probe_loop.h"
 
 namespace skiff {
+
+// The JS strings of the ids given to set()/watchCgroup(), kept (in slots of one JS array: N-API on Node 20
+// cannot reference a string itself) so that a batch hands JS the same string values instead of creating one
+// per row. JS thread only.
+class JsNames {
+ public:
+  void Keep(Napi::Env env, const std::string& id, Napi::Value value) {
+    if (table_.IsEmpty()) table_ = Napi::Persistent(Napi::Array::New(env));
+    auto it = slots_.find(id);
+    uint32_t slot;
+    if (it != slots_.end()) {
+      slot = it->second;
+    } else if (!free_.empty()) {
+      slot = free_.back();
+      free_.pop_back();
+    } else {
+      slot = next_++;
+    }
+    slots_[id] = slot;
+    table_.Value().Set(slot, value);
+  }
+  void Drop(const std::string& id) {
+    auto it = slots_.find(id);
+    if (it == slots_.end()) return;
+    table_.Value().Set(it->second, table_.Env().Undefined());
+    free_.push_back(it->second);
+    slots_.erase(it);
+  }
+  void Clear() {
+    slots_.clear();
+    free_.clear();
+    next_ = 0;
+    table_.Reset();
+  }
+  // The kept string, or a new one (a result of a probe removed while its batch was on the way).
+  Napi::Value Get(Napi::Env env, const std::string& id) const {
+    auto it = slots_.find(id);
+    return it != slots_.end() ? table_.Value().Get(it->second) : Napi::String::New(env, id);
+  }
+
+ private:
+  Napi::Reference<Napi::Array> table_;
+  std::unordered_map<std::string, uint32_t> slots_;
+  std::vector<uint32_t> free_;
+  uint32_t next_ = 0;
+};
 
 class ProbePoller : public Napi::ObjectWrap<ProbePoller> {
  public:
@@ -38,7 +86,10 @@ class ProbePoller : public Napi::ObjectWrap<ProbePoller> {
   std::unique_ptr<ProbeLoop> loop_;
   // Shared with queued deliveries: a batch that reaches JS after close() is dropped.
   std::shared_ptr<std::atomic<bool>> closed_ = std::make_shared<std::atomic<bool>>(false);
-  std::unordered_set<std::string> ids_;
+  std::unordered_set<std::string> ids_;         // probes
+  std::unordered_set<std::string> cgroup_ids_;  // watched cgroups
+  // Shared with queued deliveries (which run on the JS thread, as every use does).
+  std::shared_ptr<JsNames> names_ = std::make_shared<JsNames>();
   napi_env env_ = nullptr;
 };
 

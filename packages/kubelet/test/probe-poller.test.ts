@@ -9,6 +9,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CgroupManager, detectCgroupLayout } from '../src/cgroups/index.js';
+import type { CgroupStats } from '../src/stats/index.js';
 import { createProbePoller, type ProbePollerKind, type ProbeRunResult, type ProbeSpec } from '../src/probes/index.js';
 import { runOnce, summary } from './support/run-probes.js';
 
@@ -143,11 +144,13 @@ describe('probe poller: native and TypeScript twin agree', () => {
   it.each(KINDS)('%s: periodic runs, replace, remove, bad specs, stats rounds', async (kind) => {
     const seen: ProbeRunResult[] = [];
     const stats: string[] = [];
+    const rows: CgroupStats[] = [];
     const poller = createProbePoller(kind, {
       statsIntervalMs: 100,
       onResults: (b) => {
         seen.push(...b.probes);
         stats.push(...b.stats.map((s) => s.id));
+        rows.push(...b.stats.map((s) => s.stats));
       },
     });
     try {
@@ -160,6 +163,12 @@ describe('probe poller: native and TypeScript twin agree', () => {
       expect(runs).toBeGreaterThanOrEqual(3);
       expect(runs).toBeLessThanOrEqual(7);
       expect(stats.filter((id) => id === 'cg').length).toBeGreaterThanOrEqual(3);
+      for (const row of rows) {
+        expect(Object.keys(row).sort()).toEqual(['cpuUsageNanos', 'memoryUsageBytes', 'memoryWorkingSetBytes', 'oomKills']);
+        expect(row.memoryWorkingSetBytes).toBeLessThanOrEqual(row.memoryUsageBytes);
+        expect(row.oomKills).toBe(0);
+      }
+      expect(seen.every((r) => r.id === 'p' && r.result === 'success' && r.output === '' && r.durationMs >= 0)).toBe(true);
       poller.set('p', { ...TIMING, initialDelayMs: 10_000, kind: 'tcp', host: '127.0.0.1', port });
       const before = seen.length;
       await new Promise((r) => setTimeout(r, 250));

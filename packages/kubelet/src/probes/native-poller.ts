@@ -1,7 +1,8 @@
 /** The native probe poller (`@skiff/node-agent` ProbePoller) behind the contract. */
 import type { CgroupPaths } from '../stats/contract.js';
 import { loadNodeAgent } from '../stats/native-reader.js';
-import type { PollerOptions, ProbePoller, ProbeSpec } from './contract.js';
+import type { PollerColumns } from '@skiff/node-agent';
+import type { PollerBatch, PollerOptions, ProbePoller, ProbeRunResult, ProbeSpec } from './contract.js';
 
 export class NativeProbePoller implements ProbePoller {
   private readonly inner: import('@skiff/node-agent').ProbePoller;
@@ -9,7 +10,8 @@ export class NativeProbePoller implements ProbePoller {
   /** Throws when the addon is not built (nativeCgroupStatsAvailable() tells). */
   constructor(options: PollerOptions) {
     const { ProbePoller: Native } = loadNodeAgent();
-    this.inner = new Native(options.onResults, {
+    const { onResults } = options;
+    this.inner = new Native((columns) => onResults(batchFromColumns(columns)), {
       statsIntervalMs: options.statsIntervalMs ?? 0,
       batchWindowMs: options.batchWindowMs ?? 20,
       ...(options.tickMs === undefined ? {} : { tickMs: options.tickMs }),
@@ -40,4 +42,26 @@ export class NativeProbePoller implements ProbePoller {
     this.inner.close();
     return Promise.resolve();
   }
+}
+
+/** The contract's batch from the addon's columns (rows built here, where object creation is cheap). */
+function batchFromColumns(c: PollerColumns): PollerBatch {
+  const probes = new Array<ProbeRunResult>(c.probeIds.length);
+  for (let i = 0; i < probes.length; i++) {
+    probes[i] = {
+      id: c.probeIds[i]!,
+      result: c.probeOk[i] === 1 ? 'success' : 'failure',
+      output: c.probeOutputs[i]!,
+      durationMs: c.probeDurationMs[i]!,
+    };
+  }
+  const stats = new Array<PollerBatch['stats'][number]>(c.statIds.length);
+  const v = c.statValues;
+  for (let i = 0; i < stats.length; i++) {
+    stats[i] = {
+      id: c.statIds[i]!,
+      stats: { cpuUsageNanos: v[i * 4]!, memoryUsageBytes: v[i * 4 + 1]!, memoryWorkingSetBytes: v[i * 4 + 2]!, oomKills: v[i * 4 + 3]! },
+    };
+  }
+  return { probes, stats };
 }
