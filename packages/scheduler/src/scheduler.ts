@@ -7,7 +7,7 @@
  * with kube-scheduler's message and a FailedScheduling event.
  */
 import type { NatsConnection } from '@nats-io/transport-node';
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import {
   ApiError,
   milestoneAnnotation,
@@ -22,7 +22,7 @@ import {
 } from '@skiff/api';
 import { ApiClient, EventRecorder, Informer } from '@skiff/client';
 import { context, SpanStatusCode, trace } from '@opentelemetry/api';
-import { contextOfObject, lifecyclePhaseHistogram, tracer, type Logger } from '@skiff/telemetry';
+import { contextOfObject, FastHistogram, lifecyclePhaseHistogram, tracer, type HistogramSeries, type Logger } from '@skiff/telemetry';
 import { ClusterObjectInformers } from './cluster-objects.js';
 import { ClusterState, occupiesNode } from './cluster-state.js';
 import { createSchedulerCore } from './core/index.js';
@@ -60,6 +60,9 @@ const schedulerTracer = tracer('scheduler');
 
 /** How long the loop schedules pods back to back before letting other work run. */
 const SCHEDULING_SLICE_MS = 2;
+
+/** The `attempts` label of the SLI histogram by attempt count (upstream caps it at 15). */
+const ATTEMPTS_LABEL = Array.from({ length: 16 }, (_, i) => String(i));
 
 /** True when both versions carry the same labels (the inter-pod plugins' input). */
 function sameLabels(a: Pod, b: Pod): boolean {
@@ -100,9 +103,10 @@ export class Scheduler {
   /** Pod key → the milestone annotations its binding carries. */
   private readonly milestones = new Map<string, Record<string, string>>();
   private readonly attempts: Counter;
-  private readonly attemptDuration: Histogram;
-  private readonly sli: Histogram;
-  private readonly phases: Histogram;
+  private readonly attemptDuration: FastHistogram<'result' | 'profile'>;
+  private readonly sli: FastHistogram<'attempts'>;
+  /** The scheduler's lifecycle phases, resolved once (observed for every pod). */
+  private readonly phases: Readonly<Record<'delivery_to_scheduler' | 'scheduling' | 'binding', HistogramSeries>>;
   /** Pods that preempted others, counted on their nominated node while the victims go. */
   private readonly nominator = new Nominator();
   private readonly preemption: PreemptionActions;
@@ -188,21 +192,26 @@ export class Scheduler {
       labelNames: ['result', 'profile'],
       registers: [options.metrics],
     });
-    this.attemptDuration = new Histogram({
+    this.attemptDuration = new FastHistogram({
       name: 'scheduler_scheduling_attempt_duration_seconds',
       help: 'Scheduling attempt latency in seconds (scheduling algorithm + binding)',
       labelNames: ['result', 'profile'],
       buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
       registers: [options.metrics],
     });
-    this.sli = new Histogram({
+    this.sli = new FastHistogram({
       name: 'scheduler_pod_scheduling_sli_duration_seconds',
       help: 'E2e latency for a pod being scheduled, from the time the pod enters the scheduling queue and might involve multiple scheduling attempts.',
       labelNames: ['attempts'],
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers: [options.metrics],
     });
-    this.phases = lifecyclePhaseHistogram(options.metrics);
+    const phases = lifecyclePhaseHistogram(options.metrics);
+    this.phases = {
+      delivery_to_scheduler: phases.seriesOf('delivery_to_scheduler'),
+      scheduling: phases.seriesOf('scheduling'),
+      binding: phases.seriesOf('binding'),
+    };
     const queue = this.queue;
     new Gauge({
       name: 'scheduler_pending_pods',
@@ -326,7 +335,7 @@ export class Scheduler {
       cycle.end();
       this.queue.markUnschedulable(key, result.rejectors);
       this.attempts.inc({ result: 'unschedulable', profile });
-      this.attemptDuration.observe({ result: 'unschedulable', profile }, (performance.now() - started) / 1000);
+      this.attemptDuration.seriesOf('unschedulable', profile).observe((performance.now() - started) / 1000);
       this.reportUnschedulable(pod, message);
       return;
     }
@@ -344,9 +353,8 @@ export class Scheduler {
     }
     this.queue.done(key);
     const created = Date.parse(pod.metadata?.annotations?.[milestoneAnnotation('created')] ?? '');
-    if (!Number.isNaN(created) && attempts === 1)
-      this.phases.observe({ phase: 'delivery_to_scheduler' }, Math.max(0, enqueuedAt - created) / 1000);
-    this.phases.observe({ phase: 'scheduling' }, Math.max(0, now - enqueuedAt) / 1000);
+    if (!Number.isNaN(created) && attempts === 1) this.phases.delivery_to_scheduler.observe(Math.max(0, enqueuedAt - created) / 1000);
+    this.phases.scheduling.observe(Math.max(0, now - enqueuedAt) / 1000);
     const binding = schedulerTracer.startSpan('binding cycle', { attributes: { ...attributes, 'k8s.node.name': node } }, parent);
     const milestones = {
       [milestoneAnnotation('queued')]: milestoneTime(enqueuedAt),
@@ -360,9 +368,9 @@ export class Scheduler {
       })
       .then(() => {
         this.attempts.inc({ result: 'scheduled', profile });
-        this.attemptDuration.observe({ result: 'scheduled', profile }, (performance.now() - started) / 1000);
-        this.sli.observe({ attempts: String(Math.min(attempts, 15)) }, (Date.now() - enqueuedAt) / 1000);
-        this.phases.observe({ phase: 'binding' }, (Date.now() - now) / 1000);
+        this.attemptDuration.seriesOf('scheduled', profile).observe((performance.now() - started) / 1000);
+        this.sli.seriesOf(ATTEMPTS_LABEL[Math.min(attempts, 15)]).observe((Date.now() - enqueuedAt) / 1000);
+        this.phases.binding.observe((Date.now() - now) / 1000);
       })
       .catch((err: unknown) => {
         binding.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });

@@ -503,10 +503,7 @@ export class Framework implements FrameworkHandle {
         fitScores.push(Number.NaN);
       }
     }
-    if (spent !== null)
-      filters.forEach((f, k) =>
-        this.metrics?.plugin.observe({ plugin: f.name, extension_point: 'Filter', status: 'Success' }, spent[k]! / 1000),
-      );
+    if (spent !== null) filters.forEach((f, k) => this.metrics?.plugin.seriesOf(f.name, 'Filter', 'Success').observe(spent[k]! / 1000));
     const statuses = new Map<string, Status>();
     const rejectors = new Set<string>();
     if (feasible.length === 0 || fullDiagnosis) {
@@ -550,8 +547,7 @@ export class Framework implements FrameworkHandle {
       }
       plugin.normalizeScore?.(state, pod, scores);
       for (let i = 0; i < feasible.length; i++) totals[i]! += scores[i]! * weight;
-      if (sampled)
-        this.metrics?.plugin.observe({ plugin: plugin.name, extension_point: 'Score', status: 'Success' }, (performance.now() - t) / 1000);
+      if (sampled) this.metrics?.plugin.seriesOf(plugin.name, 'Score', 'Success').observe((performance.now() - t) / 1000);
     }
     return totals;
   }
@@ -562,11 +558,7 @@ export class Framework implements FrameworkHandle {
       for (const p of this.postFilters) {
         const t = sampled ? performance.now() : 0;
         const r = p.postFilter(state, pod, diagnosis);
-        if (sampled)
-          this.metrics?.plugin.observe(
-            { plugin: p.name, extension_point: 'PostFilter', status: codeOf(r.status) },
-            (performance.now() - t) / 1000,
-          );
+        if (sampled) this.metrics?.plugin.seriesOf(p.name, 'PostFilter', codeOf(r.status)).observe((performance.now() - t) / 1000);
         if (r.message !== undefined) postFilterMessage = r.message;
         if (r.status === null || r.status.code === Code.Success) return null;
       }
@@ -590,10 +582,7 @@ export class Framework implements FrameworkHandle {
     const s = run();
     const out = value === undefined ? (s as T) : value();
     const code = value === undefined ? codeOf(s) : Code.Success;
-    this.metrics?.extensionPoint.observe(
-      { extension_point: name, status: code, profile: this.profileName },
-      (performance.now() - t) / 1000,
-    );
+    this.metrics?.extensionPoint.seriesOf(name, code, this.profileName).observe((performance.now() - t) / 1000);
     return out;
   }
 
@@ -601,18 +590,16 @@ export class Framework implements FrameworkHandle {
     if (!sampled) return run();
     const t = performance.now();
     const s = run();
-    this.metrics?.plugin.observe({ plugin, extension_point: point, status: codeOf(s) }, (performance.now() - t) / 1000);
+    this.metrics?.plugin.seriesOf(plugin, point, codeOf(s)).observe((performance.now() - t) / 1000);
     return s;
   }
 
   private async timedAsync(plugin: string, point: string, run: () => Promise<Status | null>): Promise<Status | null> {
     const t = performance.now();
     const s = await run();
-    this.metrics?.plugin.observe({ plugin, extension_point: point, status: codeOf(s) }, (performance.now() - t) / 1000);
-    this.metrics?.extensionPoint.observe(
-      { extension_point: point, status: codeOf(s), profile: this.profileName },
-      (performance.now() - t) / 1000,
-    );
+    const code = codeOf(s);
+    this.metrics?.plugin.seriesOf(plugin, point, code).observe((performance.now() - t) / 1000);
+    this.metrics?.extensionPoint.seriesOf(point, code, this.profileName).observe((performance.now() - t) / 1000);
     return s;
   }
 }
