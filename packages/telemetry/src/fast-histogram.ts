@@ -125,9 +125,9 @@ export class FastHistogram<L extends string = string> {
   seriesOf(first = '', second = '', third = ''): HistogramSeries {
     const n = this.labelNames.length;
     let level1 = this.byValues.get(first);
-    if (level1 === undefined) this.byValues.set(first, (level1 = new Map()));
+    if (level1 === undefined) this.byValues.set(first, (level1 = new Map<string, Map<string, HistogramSeries>>()));
     let level2 = level1.get(second);
-    if (level2 === undefined) level1.set(second, (level2 = new Map()));
+    if (level2 === undefined) level1.set(second, (level2 = new Map<string, HistogramSeries>()));
     let series = level2.get(third);
     if (series === undefined) {
       if (n > 3) throw new Error(`${this.name}: seriesOf serves histograms of up to three labels`);
@@ -174,7 +174,7 @@ export class FastHistogram<L extends string = string> {
       let cumulative = 0;
       for (let i = 0; i < this.bounds.length; i++) {
         cumulative += series.counts[i]!;
-        values.push(sample(series, this.bounds[i]!, cumulative, bucketName));
+        values.push(sample(series, this.bounds[i], cumulative, bucketName));
       }
       values.push(sample(series, '+Inf', series.count, bucketName));
       values.push(sample(series, undefined, series.sum, `${this.name}_sum`));
