@@ -347,10 +347,11 @@ export class ApiClient {
     body: unknown,
     headers: Record<string, string>,
   ): Promise<{ status: number; text: string }> {
+    // A fresh MsgHdrs holds no keys and these are distinct, so append is set without set's extra key scan.
     const h = natsHeaders();
-    h.set('Skiff-Method', method);
-    h.set('Skiff-Path', path);
-    for (const [k, v] of Object.entries(headers)) h.set(k, v);
+    h.append('Skiff-Method', method);
+    h.append('Skiff-Path', path);
+    for (const k in headers) h.append(k, headers[k]!);
     const reply = await nats.request(this.natsSubject, body === undefined ? new Uint8Array() : JSON.stringify(body), h);
     return { status: Number(reply.headers?.get('Skiff-Status') ?? 500), text: reply.string() };
   }
