@@ -8,20 +8,9 @@
  */
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import {
-  ApiError,
-  milestoneAnnotation,
-  milestoneTime,
-  namespacedName,
-  NODES,
-  nowTimestamp,
-  PODS,
-  isPodTerminal,
-  type Node,
-  type Pod,
-} from '@skiff/api';
+import { ApiError, milestoneAnnotation, namespacedName, NODES, nowTimestamp, PODS, isPodTerminal, type Node, type Pod } from '@skiff/api';
 import { ApiClient, EventRecorder, Informer } from '@skiff/client';
-import { context, SpanStatusCode, trace } from '@opentelemetry/api';
+import { context, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
 import { contextOfObject, FastHistogram, lifecyclePhaseHistogram, tracer, type HistogramSeries, type Logger } from '@skiff/telemetry';
 import { ClusterObjectInformers } from './cluster-objects.js';
 import { ClusterState, occupiesNode } from './cluster-state.js';
@@ -34,6 +23,7 @@ import type { PodInfo } from './framework/interfaces.js';
 import { FrameworkMetrics } from './framework/metrics.js';
 import { nodeUpdateActions } from './framework/node-events.js';
 import { Nominator } from './framework/nominator.js';
+import { MilestoneTimes } from './milestone-times.js';
 import { PreemptionActions } from './preemption-actions.js';
 import { SchedulingQueue, type QueuedPod } from './queue.js';
 
@@ -60,6 +50,19 @@ const schedulerTracer = tracer('scheduler');
 
 /** How long the loop schedules pods back to back before letting other work run. */
 const SCHEDULING_SLICE_MS = 2;
+
+const CREATED_ANNOTATION = milestoneAnnotation('created');
+const QUEUED_ANNOTATION = milestoneAnnotation('queued');
+const SCHEDULED_ANNOTATION = milestoneAnnotation('scheduled');
+
+/** The pod's attributes on the scheduler's spans. */
+function podSpanAttributes(pod: Pod): Attributes {
+  return {
+    'k8s.pod.name': pod.metadata?.name ?? '',
+    'k8s.pod.uid': pod.metadata?.uid ?? '',
+    'k8s.namespace.name': pod.metadata?.namespace ?? '',
+  };
+}
 
 /** The `attempts` label of the SLI histogram by attempt count (upstream caps it at 15). */
 const ATTEMPTS_LABEL = Array.from({ length: 16 }, (_, i) => String(i));
@@ -102,6 +105,9 @@ export class Scheduler {
   private readonly binds = new Set<Promise<void>>();
   /** Pod key → the milestone annotations its binding carries. */
   private readonly milestones = new Map<string, Record<string, string>>();
+  /** Milestone timestamps: pods scheduled in one slice share their millisecond, so each is formatted once. */
+  private readonly queuedTimes = new MilestoneTimes();
+  private readonly scheduledTimes = new MilestoneTimes();
   private readonly attempts: Counter;
   private readonly attemptDuration: FastHistogram<'result' | 'profile'>;
   private readonly sli: FastHistogram<'attempts'>;
@@ -308,26 +314,28 @@ export class Scheduler {
     }
     const now = Date.now();
     const parent = contextOfObject(pod);
-    const attributes = {
-      'k8s.pod.name': pod.metadata?.name ?? '',
-      'k8s.pod.uid': pod.metadata?.uid ?? '',
-      'k8s.namespace.name': pod.metadata?.namespace ?? '',
-    };
-    const cycle = schedulerTracer.startSpan(
-      'scheduling cycle',
-      { attributes: { ...attributes, 'skiff.scheduler.attempt': attempts } },
-      parent,
-    );
-    const queueWait = schedulerTracer.startSpan('queue wait', { startTime: enqueuedAt, attributes }, trace.setSpan(parent, cycle));
-    queueWait.end(now);
-    const filterScore = schedulerTracer.startSpan(
-      'filter and score',
-      { attributes: { 'skiff.scheduler.nodes': this.state.core.nodeCount } },
-      trace.setSpan(parent, cycle),
-    );
+    const cycle = schedulerTracer.startSpan('scheduling cycle', undefined, parent);
+    // The cycle's child spans and every span's attributes only when the cycle records: under the
+    // samplers Skiff configures (parent-based or trace-id ratio) the children of a span that is
+    // not recorded are not recorded either.
+    const recording = cycle.isRecording();
+    let filterScore: Span | undefined;
+    if (recording) {
+      const attributes = podSpanAttributes(pod);
+      cycle.setAttributes({ ...attributes, 'skiff.scheduler.attempt': attempts });
+      const inCycle = trace.setSpan(parent, cycle);
+      schedulerTracer.startSpan('queue wait', { startTime: enqueuedAt, attributes }, inCycle).end(now);
+      filterScore = schedulerTracer.startSpan(
+        'filter and score',
+        { attributes: { 'skiff.scheduler.nodes': this.state.core.nodeCount } },
+        inCycle,
+      );
+    }
     const result = framework.schedulePod(pod);
-    if (result.kind === 'scheduled') filterScore.setAttribute('skiff.scheduler.feasible_nodes', result.feasibleNodes);
-    filterScore.end();
+    if (filterScore !== undefined) {
+      if (result.kind === 'scheduled') filterScore.setAttribute('skiff.scheduler.feasible_nodes', result.feasibleNodes);
+      filterScore.end();
+    }
     const profile = framework.profileName;
     if (result.kind === 'unschedulable') {
       const message = result.message;
@@ -340,7 +348,7 @@ export class Scheduler {
       return;
     }
     const node = result.nodeName;
-    cycle.setAttribute('k8s.node.name', node);
+    if (recording) cycle.setAttribute('k8s.node.name', node);
     cycle.end();
     this.state.assume(pod, node);
     this.nominator.forget(key);
@@ -352,13 +360,15 @@ export class Scheduler {
       return;
     }
     this.queue.done(key);
-    const created = Date.parse(pod.metadata?.annotations?.[milestoneAnnotation('created')] ?? '');
+    const created = Date.parse(pod.metadata?.annotations?.[CREATED_ANNOTATION] ?? '');
     if (!Number.isNaN(created) && attempts === 1) this.phases.delivery_to_scheduler.observe(Math.max(0, enqueuedAt - created) / 1000);
     this.phases.scheduling.observe(Math.max(0, now - enqueuedAt) / 1000);
-    const binding = schedulerTracer.startSpan('binding cycle', { attributes: { ...attributes, 'k8s.node.name': node } }, parent);
+    // Not the cycle's child: sampled on its own (a root span under a trace-id ratio gets its own trace).
+    const binding = schedulerTracer.startSpan('binding cycle', undefined, parent);
+    if (binding.isRecording()) binding.setAttributes({ ...podSpanAttributes(pod), 'k8s.node.name': node });
     const milestones = {
-      [milestoneAnnotation('queued')]: milestoneTime(enqueuedAt),
-      [milestoneAnnotation('scheduled')]: milestoneTime(now),
+      [QUEUED_ANNOTATION]: this.queuedTimes.format(enqueuedAt),
+      [SCHEDULED_ANNOTATION]: this.scheduledTimes.format(now),
     };
     this.milestones.set(key, milestones);
     const bind = context
