@@ -272,6 +272,23 @@ describe.each(kinds)('%s core', (kind) => {
       expect(core.schedule(pod(100, 0)).feasibleNodes).toBe(2);
     });
 
+    it('applies each pod its own tolerations when consecutive pods repeat, drop or change them', () => {
+      const core = make();
+      core.upsertNode(tainted('tainted', { key: 'k', effect: 'NoSchedule' }));
+      core.upsertNode(tainted('plain'));
+      const k = tolerating({ key: 'k', operator: 'Exists' });
+      const sequence: Array<[PodRequests, number]> = [
+        [k, 2],
+        [tolerating({ key: 'k', operator: 'Exists' }), 2],
+        [pod(100, 0), 1],
+        [pod(100, 0), 1],
+        [k, 2],
+        [tolerating({ key: 'other', operator: 'Exists' }), 1],
+        [k, 2],
+      ];
+      for (const [p, feasible] of sequence) expect(core.schedule(p).feasibleNodes).toBe(feasible);
+    });
+
     it('scores untolerated PreferNoSchedule taints normalized and reversed, at its weight', () => {
       const core = make();
       const prefer = (key: string): NodeTaint => ({ key, effect: 'PreferNoSchedule' });

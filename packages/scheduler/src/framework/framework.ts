@@ -26,7 +26,7 @@
  */
 import type { Pod } from '@skiff/api';
 import { namespacedName } from '@skiff/api';
-import { DEFAULT_SCORING_WEIGHTS, type PodRequests, type SchedulerCore } from '../core/contract.js';
+import { DEFAULT_SCORING_WEIGHTS, type PodRequests, type SchedulerCore, type ScoringWeights } from '../core/contract.js';
 import { DEFAULT_BINDER } from '../plugins/default-binder.js';
 import { NODE_RESOURCES_FIT } from '../plugins/node-resources-fit.js';
 import { NODE_UNSCHEDULABLE, toleratesUnschedulable } from '../plugins/node-unschedulable.js';
@@ -155,6 +155,8 @@ export class Framework implements FrameworkHandle {
   private readonly waiting = new Map<string, WaitingPod>();
   /** Which of the core's optional filters (TaintToleration, NodeAffinity) the profile runs. */
   private readonly coreFilters: CoreFilters;
+  /** The core's weights when no score plugin skips (the usual cycle), computed once. */
+  private readonly allScoresWeights: ScoringWeights | null;
 
   constructor(options: FrameworkOptions) {
     const { profile } = options;
@@ -205,6 +207,7 @@ export class Framework implements FrameworkHandle {
       s.resources[0]!.weight === s.resources[1]!.weight;
     this.coreFilters = { taints: names.has(TAINT_TOLERATION), affinity: names.has(NODE_AFFINITY) };
     this.fitWeight = this.scores.find((x) => x.plugin.name === NODE_RESOURCES_FIT)?.weight ?? 0;
+    this.allScoresWeights = coreWeights(this.scores, this.coreFilters);
   }
 
   /** The events plugin `name` registered (empty when it registered none). */
@@ -241,7 +244,7 @@ export class Framework implements FrameworkHandle {
       };
       return this.unschedulable(state, info, nodes.length, diagnosis, sampled);
     }
-    const filters = this.filters.filter((f) => !skippedFilters.has(f.name));
+    const filters = skippedFilters.size === 0 ? this.filters : this.filters.filter((f) => !skippedFilters.has(f.name));
     state.write(ACTIVE_FILTERS, filters);
     const nominatedNode = this.nodes.get(pod.status?.nominatedNodeName ?? this.nominator.nodeOf(info.key) ?? '');
     if (nominatedNode !== undefined && this.filterOne(state, info, filters, nominatedNode) === null) {
@@ -253,8 +256,13 @@ export class Framework implements FrameworkHandle {
 
     if (useCore && filters.every((f) => CORE_FILTERS.has(f.name)) && this.fitWeight > 0) {
       const skippedScores = this.runPreScore(state, info, nodes, sampled);
-      const active = this.scores.filter((x) => !skippedScores.has(x.plugin.name));
-      const weights = coreWeights(active, this.coreFilters);
+      const weights =
+        skippedScores.size === 0
+          ? this.allScoresWeights
+          : coreWeights(
+              this.scores.filter((x) => !skippedScores.has(x.plugin.name)),
+              this.coreFilters,
+            );
       if (weights !== null) {
         const result = this.point(
           'Filter',
@@ -339,17 +347,17 @@ export class Framework implements FrameworkHandle {
    * failing status, or null when bound; on a failure the scheduler runs Unreserve and requeues.
    */
   async runBindingCycle(state: CycleState, pod: PodInfo, nodeName: string): Promise<Status | null> {
-    const waits = new Map<string, number>();
+    let waits: Map<string, number> | undefined;
     const permit = this.point('Permit', () => {
       for (const p of this.permits) {
         const { status: s, timeoutMs } = p.permit(state, pod, nodeName);
-        if (s?.code === Code.Wait) waits.set(p.name, timeoutMs ?? 0);
+        if (s?.code === Code.Wait) (waits ??= new Map<string, number>()).set(p.name, timeoutMs ?? 0);
         else if (s !== null && s.code !== Code.Success) return { ...s, plugin: p.name };
       }
       return null;
     });
     if (permit !== null) return permit;
-    if (waits.size > 0) {
+    if (waits !== undefined) {
       const held = new WaitingPod(pod.pod, nodeName, waits);
       this.waiting.set(pod.key, held);
       const verdict = await held.result.finally(() => this.waiting.delete(pod.key));
