@@ -99,6 +99,8 @@ describe('FastHistogram', () => {
     const h = new FastHistogram({ ...SPEC, labelNames: ['a'], registers: [registry] });
     h.observe({ a: 'x' }, 0.003);
     const json = await registry.getSingleMetric(SPEC.name)?.get();
-    expect(json?.values.find((v) => v.metricName === `${SPEC.name}_count`)?.value).toBe(1);
+    const values = (json?.values ?? []) as Array<{ metricName?: string; value: number }>;
+    expect(values.find((v) => v.metricName === `${SPEC.name}_count`)?.value).toBe(1);
+    expect(await registry.metrics()).toContain(`${SPEC.name}_count{a="x"} 1`);
   });
 });
