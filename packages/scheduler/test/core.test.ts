@@ -249,6 +249,20 @@ describe.each(kinds)('%s core', (kind) => {
     });
   });
 
+  it('scores with the weights last configured, also when the same weights are configured again', () => {
+    const core = make();
+    core.upsertNode(node('a', 4000, 8 * GI));
+    const least = { leastAllocatedWeight: 1, balancedAllocationWeight: 0 };
+    const double = { leastAllocatedWeight: 2, balancedAllocationWeight: 0 };
+    core.configureScoring(least);
+    const once = core.schedule(pod(100, 0)).score;
+    core.configureScoring(double);
+    core.configureScoring({ ...double });
+    expect(core.schedule(pod(100, 0)).score).toBe(2 * once);
+    core.configureScoring(least);
+    expect(core.schedule(pod(100, 0)).score).toBe(once);
+  });
+
   describe('taint toleration', () => {
     const tainted = (name: string, ...taints: NodeTaint[]): NodeResources => ({ ...node(name, 4000, 8 * GI), taints });
     const tolerating = (...tolerations: PodToleration[]): PodRequests => ({ ...pod(100, 0), tolerations });

@@ -96,6 +96,11 @@ const OPERATOR_CODES: ReadonlyMap<string, number> = new Map([
   ['Lt', 6],
 ]);
 
+function isEmpty(record: Readonly<Record<string, string>>): boolean {
+  for (const _ in record) return false;
+  return true;
+}
+
 /** True when both hold the same numbers in the same order. */
 function sameNumbers(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
   if (a.length !== b.length) return false;
@@ -164,6 +169,7 @@ class Interner {
 
   /** A pod's node selector and node affinity in `affinity.rs`'s flat encoding. */
   affinity(pod: PodRequests): Float64Array {
+    if (pod.nodeAffinity === undefined && (pod.nodeSelector === undefined || isEmpty(pod.nodeSelector))) return NO_AFFINITY;
     const selector = Object.entries(pod.nodeSelector ?? {});
     const required = pod.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
     const preferred = pod.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? [];
@@ -247,6 +253,8 @@ export class NativeSchedulerCore implements SchedulerCore {
   /** Node names in the native table's order. */
   readonly #names: string[] = [];
   readonly #interner = new Interner();
+  /** The scoring weights the native core holds (NaN: not configured yet). */
+  readonly #weights = new Float64Array(4).fill(Number.NaN);
   /** The tolerations the native core holds (a pod with the same ones needs no call: most pods carry the same defaults). */
   #tolerations: Uint32Array = NO_TOLERATIONS;
   /** The node selector and affinity the native core holds, likewise. */
@@ -329,12 +337,18 @@ export class NativeSchedulerCore implements SchedulerCore {
   }
 
   configureScoring(weights: ScoringWeights): void {
-    this.#native.configureScoring(
-      weights.leastAllocatedWeight,
-      weights.balancedAllocationWeight,
-      weights.taintTolerationWeight ?? 0,
-      weights.nodeAffinityWeight ?? 0,
-    );
+    const w = this.#weights;
+    const least = weights.leastAllocatedWeight;
+    const balanced = weights.balancedAllocationWeight;
+    const taints = weights.taintTolerationWeight ?? 0;
+    const affinity = weights.nodeAffinityWeight ?? 0;
+    // The framework configures the weights before every pod; the core keeps them, so a repeat needs no call.
+    if (w[0] === least && w[1] === balanced && w[2] === taints && w[3] === affinity) return;
+    this.#native.configureScoring(least, balanced, taints, affinity);
+    w[0] = least;
+    w[1] = balanced;
+    w[2] = taints;
+    w[3] = affinity;
   }
 
   scoreAll(pod: PodRequests): Float64Array {
