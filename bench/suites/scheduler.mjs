@@ -10,14 +10,15 @@
 // core and with the TypeScript twin, each on a fresh cluster.
 //
 // npm run bench -- scheduler [--nodes=5000] [--pods=10000] [--initial=1000]
-//   [--cores=native,ts] [--runs=1] [--profile] [--apiserver=process] [--writes=http]
+//   [--cores=native,ts] [--runs=1] [--profile[=heap]] [--apiserver=process] [--writes=http]
 //   [--variants=basic,node-affinity,taints,anti-affinity,topology-spread | all]
 // --variants picks the workloads (default basic,anti-affinity,topology-spread,
 // about 3 minutes; `all` adds node-affinity and taints, about 5): basic is
 // SchedulingBasic (its counts set by --nodes/--pods/--initial, run with every
 // core in --cores); the others (bench/scheduler/variants.mjs) use upstream's
 // counts and the native core.
-// --profile writes a V8 CPU profile of the scheduling window per run and
+// --profile writes a V8 CPU profile of the scheduling window per run (--profile=heap
+// also a sampling heap profile of every allocation, and the top allocators) and
 // prints where the time went; --apiserver=process runs `skiff apiserver` as a
 // child process (its own event loop, as `skiff up` runs it) instead of in this
 // process, for comparison (figures then get the suffix _apiserverProcess).
@@ -29,7 +30,7 @@ import { join } from 'node:path';
 import { figure, machine, table } from '../report.mjs';
 import { apiClients, createObjects, nodeObject, podObject, procCpuMs, startCluster } from '../scheduler/cluster.mjs';
 import { measuredScheduler } from '../scheduler/measured-scheduler.mjs';
-import { startProfile, summarize } from '../scheduler/profile.mjs';
+import { startProfile, summarize, summarizeHeap } from '../scheduler/profile.mjs';
 import { namespaceObject, VARIANTS } from '../scheduler/variants.mjs';
 
 const ALLOCATABLE = { cpu: '4', memory: '32Gi', pods: '110' };
@@ -84,7 +85,7 @@ async function runOnce(core, workload, { profile, apiserver, writes }) {
       const startAt = performance.now();
       await scheduler.start(); // lists nodes and pods, then the loop starts
       const syncMs = performance.now() - startAt;
-      const profiler = profile ? await startProfile() : undefined;
+      const profiler = profile === 'false' ? undefined : await startProfile(200, profile === 'heap');
       const cpu0 = process.cpuUsage();
       const nats0 = procCpuMs(cluster.natsPid);
       const api0 = cluster.apiPid === undefined ? 0 : procCpuMs(cluster.apiPid);
@@ -110,7 +111,8 @@ async function runOnce(core, workload, { profile, apiserver, writes }) {
       };
       if (profiler !== undefined) {
         const path = join(tmpdir(), `skiff-scheduler-${core}-${Date.now()}.cpuprofile`);
-        summary = { path, ...summarize(await profiler.stop(path)) };
+        const profiled = await profiler.stop(path);
+        summary = { path, ...summarize(profiled), heap: profiled.heap === undefined ? undefined : summarizeHeap(profiled.heap) };
       }
     } finally {
       await measured.stop();
@@ -141,6 +143,9 @@ function printSummary(run) {
       share: `${(f.share * 100).toFixed(1)}%`,
     })),
   );
+  if (s.heap === undefined) return;
+  process.stdout.write(`\n  ${s.heap.totalMb.toFixed(0)} MB allocated in the window (sampled)\n`);
+  table(s.heap.functions.map((f) => ({ 'allocating function': f.fn, MB: f.mb.toFixed(1), share: `${(f.share * 100).toFixed(1)}%` })));
 }
 
 /** The pods/s rows and figures of one workload, per core. */
@@ -187,7 +192,7 @@ export async function run(args) {
   const initial = Number(option(args, 'initial', '1000'));
   const runs = Number(option(args, 'runs', '1'));
   const cores = option(args, 'cores', 'native,ts').split(',');
-  const profile = option(args, 'profile', 'false') === 'true';
+  const profile = option(args, 'profile', 'false');
   const apiserver = option(args, 'apiserver', 'in-process');
   const writes = option(args, 'writes', 'nats');
   const picked = option(args, 'variants', 'basic,anti-affinity,topology-spread');

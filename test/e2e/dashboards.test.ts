@@ -81,9 +81,12 @@ async function declaredMetricNames(): Promise<Set<string>> {
   for (const pkg of readdirSync(packagesDir)) {
     for (const file of sourceFiles(join(packagesDir, pkg, 'src'))) {
       const text = readFileSync(file, 'utf8');
-      if (!text.includes("from 'prom-client'")) continue;
-      for (const m of text.matchAll(/new (Counter|Gauge|Histogram|Summary)(?:<[^>]*>)?\(\{\s*name: '([a-zA-Z_:][a-zA-Z0-9_:]*)'/g)) {
-        for (const n of seriesNames(m[2] ?? '', (m[1] ?? '').toLowerCase())) names.add(n);
+      if (!text.includes("from 'prom-client'") && !text.includes('FastHistogram')) continue;
+      // FastHistogram (@skiff/telemetry) is a histogram served through the prom-client registry.
+      for (const m of text.matchAll(
+        /new (Counter|Gauge|Histogram|Summary|FastHistogram)(?:<[^>]*>)?\(\{\s*name: '([a-zA-Z_:][a-zA-Z0-9_:]*)'/g,
+      )) {
+        for (const n of seriesNames(m[2] ?? '', (m[1] ?? '').toLowerCase().replace('fasthistogram', 'histogram'))) names.add(n);
       }
     }
   }

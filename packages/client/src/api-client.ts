@@ -249,6 +249,15 @@ export class ApiClient {
     return (await this.request('PUT', `/api/v1/namespaces/${encodeURIComponent(name)}/finalize`, body)) as KubeObject;
   }
 
+  /**
+   * Creates, as {@link create} does (the same errors), without reading back the stored object:
+   * for callers that discard it (the event recorder writes one Event per scheduled pod).
+   */
+  async createWithoutResult(desc: ResourceDescriptor, namespace: string, object: KubeObject): Promise<void> {
+    const res = await this.send('POST', this.path(desc, namespace), object, undefined, false, false);
+    if (res.status >= 400) throw this.toError(res.status, res.text);
+  }
+
   /** POSTs to a subresource (binding, eviction). */
   async createSubresource(desc: ResourceDescriptor, namespace: string, name: string, subresource: string, body: unknown): Promise<unknown> {
     return this.request('POST', this.path(desc, namespace, name, subresource), body);
@@ -267,13 +276,17 @@ export class ApiClient {
     return res.text === '' ? {} : (JSON.parse(res.text) as unknown);
   }
 
-  /** One request over HTTP or NATS, retried while the apiserver cannot be reached. */
+  /**
+   * One request over HTTP or NATS, retried while the apiserver cannot be reached. Without
+   * `readBody` a successful answer over NATS comes back with an empty text (not decoded).
+   */
   private async send(
     method: string,
     path: string,
     body: unknown,
     contentType: string | undefined,
     idempotent: boolean,
+    readBody = true,
   ): Promise<{ status: number; text: string }> {
     const deadline = Date.now() + this.retryForMs;
     let delay = 100;
@@ -284,7 +297,7 @@ export class ApiClient {
       propagation.inject(context.active(), headers);
       try {
         if (this.nats !== undefined) {
-          const res = await this.sendOverNats(this.nats, method, path, body, headers);
+          const res = await this.sendOverNats(this.nats, method, path, body, headers, readBody);
           // An apiserver that does not trust NATS subjects sees an anonymous request: HTTP from now on.
           if (res.status !== 401 || !this.httpFallback) return res;
           this.nats = undefined;
@@ -346,13 +359,16 @@ export class ApiClient {
     path: string,
     body: unknown,
     headers: Record<string, string>,
+    readBody: boolean,
   ): Promise<{ status: number; text: string }> {
+    // A fresh MsgHdrs holds no keys and these are distinct, so append is set without set's extra key scan.
     const h = natsHeaders();
-    h.set('Skiff-Method', method);
-    h.set('Skiff-Path', path);
-    for (const [k, v] of Object.entries(headers)) h.set(k, v);
+    h.append('Skiff-Method', method);
+    h.append('Skiff-Path', path);
+    for (const k in headers) h.append(k, headers[k]!);
     const reply = await nats.request(this.natsSubject, body === undefined ? new Uint8Array() : JSON.stringify(body), h);
-    return { status: Number(reply.headers?.get('Skiff-Status') ?? 500), text: reply.string() };
+    const status = Number(reply.headers?.get('Skiff-Status') ?? 500);
+    return { status, text: readBody || status >= 400 ? reply.string() : '' };
   }
 
   private toError(code: number, text: string): ApiError {

@@ -5,14 +5,13 @@
  * Attributes follow the OpenTelemetry messaging conventions (`messaging.system = nats`).
  */
 import { context, SpanKind, SpanStatusCode, trace, type Attributes } from '@opentelemetry/api';
-import type { MsgHdrs } from '@nats-io/transport-node';
 import type { KubeObject, ResourceDescriptor } from '@skiff/api';
 import { contextFromTraceparent, tracer } from '@skiff/telemetry';
 
 const deliveryTracer = tracer('informer');
 
 /** The W3C header the event publisher sets. */
-const TRACEPARENT_HEADER = 'traceparent';
+export const TRACEPARENT_HEADER = 'traceparent';
 
 /** What the span records about one delivered event. */
 export interface DeliveredEvent {
@@ -20,7 +19,8 @@ export interface DeliveredEvent {
   /** The consumer's filter subject: the low-cardinality name of what this informer follows. */
   filterSubject: string;
   subject: string;
-  headers: MsgHdrs | undefined;
+  /** The message's `traceparent` header ('' when absent). */
+  traceparent: string;
   /** `ADDED`, `MODIFIED` or `DELETED`. */
   type: string;
   revision: number;
@@ -44,7 +44,7 @@ function objectAttributes(desc: ResourceDescriptor, object: KubeObject): Attribu
  * work they start later can link to it.
  */
 export function withDeliverySpan(event: DeliveredEvent, deliver: () => boolean): boolean {
-  const traceparent = event.headers?.get(TRACEPARENT_HEADER) ?? '';
+  const traceparent = event.traceparent;
   if (traceparent === '') return deliver();
   const parent = contextFromTraceparent(traceparent);
   const span = deliveryTracer.startSpan(

@@ -94,7 +94,7 @@ export class EventRecorder {
       this.queue.splice(k, 1);
       this.writing.add(next.object);
       void this.client
-        .create(EVENTS, next.namespace, next.event)
+        .createWithoutResult(EVENTS, next.namespace, next.event)
         .catch((err: unknown) => this.logger.debug({ err, reason: next.event.reason }, 'recording an event failed'))
         .finally(() => {
           this.writing.delete(next.object);

@@ -18,7 +18,7 @@
  *   (`process <filter subject>`); handlers see it as the active span, so work they
  *   start for the event can link to it.
  */
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { MsgHdrs, NatsConnection } from '@nats-io/transport-node';
 import { DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type JetStreamManager } from '@nats-io/jetstream';
 import {
   EVENT_TYPE_HEADER,
@@ -35,7 +35,7 @@ import {
 } from '@skiff/api';
 import { natsMetricsOf, type Logger } from '@skiff/telemetry';
 import type { ApiClient } from './api-client.js';
-import { withDeliverySpan } from './delivery-span.js';
+import { TRACEPARENT_HEADER, withDeliverySpan } from './delivery-span.js';
 
 export interface InformerHandlers<T extends KubeObject> {
   onAdd?(object: T): void;
@@ -61,6 +61,27 @@ export interface InformerOptions<T extends KubeObject> {
 }
 
 const decoder = new TextDecoder();
+
+/**
+ * The event publisher's headers of one message, read in one pass over them (each `MsgHdrs.get`
+ * builds two arrays; an informer reads three headers of every event). Keys match exactly, as
+ * `get` does; absent headers read as revision 0, `MODIFIED` and no trace context.
+ */
+export function eventHeaders(headers: MsgHdrs | undefined): { revision: number; type: string; traceparent: string } {
+  let revision = 0;
+  let type = 'MODIFIED';
+  let traceparent = '';
+  if (headers !== undefined) {
+    for (const [key, values] of headers) {
+      const value = values[0];
+      if (value === undefined) continue;
+      if (key === REVISION_HEADER) revision = Number(value);
+      else if (key === EVENT_TYPE_HEADER) type = value;
+      else if (key === TRACEPARENT_HEADER) traceparent = value;
+    }
+  }
+  return { revision, type, traceparent };
+}
 const MAX_TOMBSTONES = 50_000;
 
 export class Informer<T extends KubeObject> {
@@ -238,14 +259,15 @@ export class Informer<T extends KubeObject> {
     try {
       for await (const m of messages) {
         this.lastStreamSeq = m.seq;
-        const revision = Number(m.headers?.get(REVISION_HEADER) ?? 0);
-        const type = m.headers?.get(EVENT_TYPE_HEADER) ?? 'MODIFIED';
+        const { revision, type, traceparent } = eventHeaders(m.headers);
         const object = JSON.parse(decoder.decode(m.data)) as T;
         const { desc } = this.options;
-        const delivered = withDeliverySpan(
-          { desc, filterSubject: filter, subject: m.subject, headers: m.headers, type, revision, object },
-          () => this.applyEvent(type, object, revision),
-        );
+        const delivered =
+          traceparent === ''
+            ? this.applyEvent(type, object, revision)
+            : withDeliverySpan({ desc, filterSubject: filter, subject: m.subject, traceparent, type, revision, object }, () =>
+                this.applyEvent(type, object, revision),
+              );
         this.metrics?.eventConsumed({
           resource: desc.resource,
           delivered,

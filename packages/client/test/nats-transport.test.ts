@@ -1,7 +1,7 @@
 /** The API client over NATS request/reply, against the apiserver's NATS responder. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { headers, type NatsConnection } from '@nats-io/transport-node';
-import { ApiError, PODS, type Pod } from '@skiff/api';
+import { ApiError, CONFIGMAPS, PODS, type KubeObject, type Pod } from '@skiff/api';
 import { ApiClient, NatsRequester } from '@skiff/client';
 import { startTestApi, type TestApi } from '../../../test/support/apiserver.js';
 import { startTestNats } from '../../../test/support/nats.js';
@@ -20,6 +20,22 @@ afterAll(async () => {
 });
 
 describe('ApiClient over NATS', () => {
+  it('createWithoutResult creates (over NATS and HTTP) and rejects as create does', async () => {
+    const http = new ApiClient({ server: t.api.url });
+    for (const [via, c] of [
+      ['nats', client],
+      ['http', http],
+    ] as const) {
+      const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `quiet-${via}` }, data: { via } };
+      await expect(c.createWithoutResult(CONFIGMAPS, 'default', cm)).resolves.toBeUndefined();
+      expect((await http.get<KubeObject & { data?: Record<string, string> }>(CONFIGMAPS, 'default', `quiet-${via}`)).data?.via).toBe(via);
+      const again = await c.createWithoutResult(CONFIGMAPS, 'default', cm).catch((e: unknown) => e);
+      expect(again).toBeInstanceOf(ApiError);
+      expect((again as ApiError).code).toBe(409);
+      await http.delete(CONFIGMAPS, 'default', `quiet-${via}`);
+    }
+  });
+
   it('creates, reads, lists, patches and deletes through the same request chain as HTTP', async () => {
     const pod: Pod = {
       apiVersion: 'v1',

@@ -32,7 +32,7 @@ import {
   type PodStatus,
 } from '@skiff/api';
 import { ApiClient, EventRecorder, Informer } from '@skiff/client';
-import { contextOfObject, lifecyclePhaseHistogram, tracer, type Logger } from '@skiff/telemetry';
+import { contextOfObject, lifecyclePhaseHistogram, tracer, type FastHistogram, type Logger } from '@skiff/telemetry';
 import { containerConfig, ContainerConfigError } from './container-config.js';
 import { allocatable, buildNode, type NodeFacts } from './node-status.js';
 import { computePodStatus, stableJson, statusChanged, type ContainerView, type InitView } from './pod-status.js';
@@ -149,7 +149,7 @@ export class Kubelet {
   private readonly runningPods: Gauge;
   private readonly workerDuration: Histogram;
   private readonly startSli: Histogram;
-  private readonly phases: Histogram;
+  private readonly phases: FastHistogram<'phase'>;
   /** When this kubelet first saw each pod (the `accepted` milestone). */
   private readonly acceptedAt = new Map<string, number>();
   /** Per pod uid, the informer's delivery span of the latest event not yet synced: the next syncPod links to it. */

@@ -23,7 +23,12 @@ export interface SchedulingQueueOptions {
 }
 
 export class SchedulingQueue {
-  private readonly active: QueuedPod[] = [];
+  /**
+   * The active pods in order from `head` on (entries before it are popped): popping advances
+   * `head` instead of shifting thousands of entries; the array is compacted when half of it is popped.
+   */
+  private active: QueuedPod[] = [];
+  private head = 0;
   /** Keys in `active`, so add() and delete() do not scan the list. */
   private readonly activeKeys = new Set<string>();
   private readonly backoff = new Map<string, { pod: QueuedPod; timer: NodeJS.Timeout }>();
@@ -63,7 +68,7 @@ export class SchedulingQueue {
   /** Forgets a pod wherever it is (deleted, or bound by someone else). */
   delete(key: string): void {
     if (this.activeKeys.delete(key)) {
-      const i = this.active.findIndex((p) => p.key === key);
+      const i = this.active.findIndex((p, k) => k >= this.head && p.key === key);
       if (i >= 0) this.active.splice(i, 1);
     }
     const b = this.backoff.get(key);
@@ -84,8 +89,16 @@ export class SchedulingQueue {
   /** The next active pod without waiting: undefined when none is active or after close(). */
   popActive(): QueuedPod | undefined {
     if (this.closed) return undefined;
-    const next = this.active.shift();
-    if (next === undefined) return undefined;
+    if (this.head >= this.active.length) return undefined;
+    const next = this.active[this.head]!;
+    this.head += 1;
+    if (this.head === this.active.length) {
+      this.active = [];
+      this.head = 0;
+    } else if (this.head >= 1024 && this.head * 2 >= this.active.length) {
+      this.active = this.active.slice(this.head);
+      this.head = 0;
+    }
     this.activeKeys.delete(next.key);
     return this.startCycle(next);
   }
@@ -140,7 +153,7 @@ export class SchedulingQueue {
 
   /** Sizes for `scheduler_pending_pods{queue}`. */
   sizes(): { active: number; backoff: number; unschedulable: number } {
-    return { active: this.active.length, backoff: this.backoff.size, unschedulable: this.unschedulable.size };
+    return { active: this.active.length - this.head, backoff: this.backoff.size, unschedulable: this.unschedulable.size };
   }
 
   close(): void {
@@ -165,7 +178,7 @@ export class SchedulingQueue {
       return;
     }
     // Binary insert: priority descending, then enqueue time ascending.
-    let lo = 0;
+    let lo = this.head;
     let hi = this.active.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;

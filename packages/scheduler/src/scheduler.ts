@@ -7,22 +7,11 @@
  * with kube-scheduler's message and a FailedScheduling event.
  */
 import type { NatsConnection } from '@nats-io/transport-node';
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import {
-  ApiError,
-  milestoneAnnotation,
-  milestoneTime,
-  namespacedName,
-  NODES,
-  nowTimestamp,
-  PODS,
-  isPodTerminal,
-  type Node,
-  type Pod,
-} from '@skiff/api';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { ApiError, milestoneAnnotation, namespacedName, NODES, nowTimestamp, PODS, isPodTerminal, type Node, type Pod } from '@skiff/api';
 import { ApiClient, EventRecorder, Informer } from '@skiff/client';
-import { context, SpanStatusCode, trace } from '@opentelemetry/api';
-import { contextOfObject, lifecyclePhaseHistogram, tracer, type Logger } from '@skiff/telemetry';
+import { context, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
+import { contextOfObject, FastHistogram, lifecyclePhaseHistogram, tracer, type HistogramSeries, type Logger } from '@skiff/telemetry';
 import { ClusterObjectInformers } from './cluster-objects.js';
 import { ClusterState, occupiesNode } from './cluster-state.js';
 import { createSchedulerCore } from './core/index.js';
@@ -34,6 +23,7 @@ import type { PodInfo } from './framework/interfaces.js';
 import { FrameworkMetrics } from './framework/metrics.js';
 import { nodeUpdateActions } from './framework/node-events.js';
 import { Nominator } from './framework/nominator.js';
+import { MilestoneTimes } from './milestone-times.js';
 import { PreemptionActions } from './preemption-actions.js';
 import { SchedulingQueue, type QueuedPod } from './queue.js';
 
@@ -60,6 +50,22 @@ const schedulerTracer = tracer('scheduler');
 
 /** How long the loop schedules pods back to back before letting other work run. */
 const SCHEDULING_SLICE_MS = 2;
+
+const CREATED_ANNOTATION = milestoneAnnotation('created');
+const QUEUED_ANNOTATION = milestoneAnnotation('queued');
+const SCHEDULED_ANNOTATION = milestoneAnnotation('scheduled');
+
+/** The pod's attributes on the scheduler's spans. */
+function podSpanAttributes(pod: Pod): Attributes {
+  return {
+    'k8s.pod.name': pod.metadata?.name ?? '',
+    'k8s.pod.uid': pod.metadata?.uid ?? '',
+    'k8s.namespace.name': pod.metadata?.namespace ?? '',
+  };
+}
+
+/** The `attempts` label of the SLI histogram by attempt count (upstream caps it at 15). */
+const ATTEMPTS_LABEL = Array.from({ length: 16 }, (_, i) => String(i));
 
 /** True when both versions carry the same labels (the inter-pod plugins' input). */
 function sameLabels(a: Pod, b: Pod): boolean {
@@ -99,10 +105,14 @@ export class Scheduler {
   private readonly binds = new Set<Promise<void>>();
   /** Pod key → the milestone annotations its binding carries. */
   private readonly milestones = new Map<string, Record<string, string>>();
+  /** Milestone timestamps: pods scheduled in one slice share their millisecond, so each is formatted once. */
+  private readonly queuedTimes = new MilestoneTimes();
+  private readonly scheduledTimes = new MilestoneTimes();
   private readonly attempts: Counter;
-  private readonly attemptDuration: Histogram;
-  private readonly sli: Histogram;
-  private readonly phases: Histogram;
+  private readonly attemptDuration: FastHistogram<'result' | 'profile'>;
+  private readonly sli: FastHistogram<'attempts'>;
+  /** The scheduler's lifecycle phases, resolved once (observed for every pod). */
+  private readonly phases: Readonly<Record<'delivery_to_scheduler' | 'scheduling' | 'binding', HistogramSeries>>;
   /** Pods that preempted others, counted on their nominated node while the victims go. */
   private readonly nominator = new Nominator();
   private readonly preemption: PreemptionActions;
@@ -188,21 +198,26 @@ export class Scheduler {
       labelNames: ['result', 'profile'],
       registers: [options.metrics],
     });
-    this.attemptDuration = new Histogram({
+    this.attemptDuration = new FastHistogram({
       name: 'scheduler_scheduling_attempt_duration_seconds',
       help: 'Scheduling attempt latency in seconds (scheduling algorithm + binding)',
       labelNames: ['result', 'profile'],
       buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
       registers: [options.metrics],
     });
-    this.sli = new Histogram({
+    this.sli = new FastHistogram({
       name: 'scheduler_pod_scheduling_sli_duration_seconds',
       help: 'E2e latency for a pod being scheduled, from the time the pod enters the scheduling queue and might involve multiple scheduling attempts.',
       labelNames: ['attempts'],
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers: [options.metrics],
     });
-    this.phases = lifecyclePhaseHistogram(options.metrics);
+    const phases = lifecyclePhaseHistogram(options.metrics);
+    this.phases = {
+      delivery_to_scheduler: phases.seriesOf('delivery_to_scheduler'),
+      scheduling: phases.seriesOf('scheduling'),
+      binding: phases.seriesOf('binding'),
+    };
     const queue = this.queue;
     new Gauge({
       name: 'scheduler_pending_pods',
@@ -299,26 +314,28 @@ export class Scheduler {
     }
     const now = Date.now();
     const parent = contextOfObject(pod);
-    const attributes = {
-      'k8s.pod.name': pod.metadata?.name ?? '',
-      'k8s.pod.uid': pod.metadata?.uid ?? '',
-      'k8s.namespace.name': pod.metadata?.namespace ?? '',
-    };
-    const cycle = schedulerTracer.startSpan(
-      'scheduling cycle',
-      { attributes: { ...attributes, 'skiff.scheduler.attempt': attempts } },
-      parent,
-    );
-    const queueWait = schedulerTracer.startSpan('queue wait', { startTime: enqueuedAt, attributes }, trace.setSpan(parent, cycle));
-    queueWait.end(now);
-    const filterScore = schedulerTracer.startSpan(
-      'filter and score',
-      { attributes: { 'skiff.scheduler.nodes': this.state.core.nodeCount } },
-      trace.setSpan(parent, cycle),
-    );
+    const cycle = schedulerTracer.startSpan('scheduling cycle', undefined, parent);
+    // The cycle's child spans and every span's attributes only when the cycle records: under the
+    // samplers Skiff configures (parent-based or trace-id ratio) the children of a span that is
+    // not recorded are not recorded either.
+    const recording = cycle.isRecording();
+    let filterScore: Span | undefined;
+    if (recording) {
+      const attributes = podSpanAttributes(pod);
+      cycle.setAttributes({ ...attributes, 'skiff.scheduler.attempt': attempts });
+      const inCycle = trace.setSpan(parent, cycle);
+      schedulerTracer.startSpan('queue wait', { startTime: enqueuedAt, attributes }, inCycle).end(now);
+      filterScore = schedulerTracer.startSpan(
+        'filter and score',
+        { attributes: { 'skiff.scheduler.nodes': this.state.core.nodeCount } },
+        inCycle,
+      );
+    }
     const result = framework.schedulePod(pod);
-    if (result.kind === 'scheduled') filterScore.setAttribute('skiff.scheduler.feasible_nodes', result.feasibleNodes);
-    filterScore.end();
+    if (filterScore !== undefined) {
+      if (result.kind === 'scheduled') filterScore.setAttribute('skiff.scheduler.feasible_nodes', result.feasibleNodes);
+      filterScore.end();
+    }
     const profile = framework.profileName;
     if (result.kind === 'unschedulable') {
       const message = result.message;
@@ -326,12 +343,12 @@ export class Scheduler {
       cycle.end();
       this.queue.markUnschedulable(key, result.rejectors);
       this.attempts.inc({ result: 'unschedulable', profile });
-      this.attemptDuration.observe({ result: 'unschedulable', profile }, (performance.now() - started) / 1000);
+      this.attemptDuration.seriesOf('unschedulable', profile).observe((performance.now() - started) / 1000);
       this.reportUnschedulable(pod, message);
       return;
     }
     const node = result.nodeName;
-    cycle.setAttribute('k8s.node.name', node);
+    if (recording) cycle.setAttribute('k8s.node.name', node);
     cycle.end();
     this.state.assume(pod, node);
     this.nominator.forget(key);
@@ -343,14 +360,15 @@ export class Scheduler {
       return;
     }
     this.queue.done(key);
-    const created = Date.parse(pod.metadata?.annotations?.[milestoneAnnotation('created')] ?? '');
-    if (!Number.isNaN(created) && attempts === 1)
-      this.phases.observe({ phase: 'delivery_to_scheduler' }, Math.max(0, enqueuedAt - created) / 1000);
-    this.phases.observe({ phase: 'scheduling' }, Math.max(0, now - enqueuedAt) / 1000);
-    const binding = schedulerTracer.startSpan('binding cycle', { attributes: { ...attributes, 'k8s.node.name': node } }, parent);
+    const created = Date.parse(pod.metadata?.annotations?.[CREATED_ANNOTATION] ?? '');
+    if (!Number.isNaN(created) && attempts === 1) this.phases.delivery_to_scheduler.observe(Math.max(0, enqueuedAt - created) / 1000);
+    this.phases.scheduling.observe(Math.max(0, now - enqueuedAt) / 1000);
+    // Not the cycle's child: sampled on its own (a root span under a trace-id ratio gets its own trace).
+    const binding = schedulerTracer.startSpan('binding cycle', undefined, parent);
+    if (binding.isRecording()) binding.setAttributes({ ...podSpanAttributes(pod), 'k8s.node.name': node });
     const milestones = {
-      [milestoneAnnotation('queued')]: milestoneTime(enqueuedAt),
-      [milestoneAnnotation('scheduled')]: milestoneTime(now),
+      [QUEUED_ANNOTATION]: this.queuedTimes.format(enqueuedAt),
+      [SCHEDULED_ANNOTATION]: this.scheduledTimes.format(now),
     };
     this.milestones.set(key, milestones);
     const bind = context
@@ -360,9 +378,9 @@ export class Scheduler {
       })
       .then(() => {
         this.attempts.inc({ result: 'scheduled', profile });
-        this.attemptDuration.observe({ result: 'scheduled', profile }, (performance.now() - started) / 1000);
-        this.sli.observe({ attempts: String(Math.min(attempts, 15)) }, (Date.now() - enqueuedAt) / 1000);
-        this.phases.observe({ phase: 'binding' }, (Date.now() - now) / 1000);
+        this.attemptDuration.seriesOf('scheduled', profile).observe((performance.now() - started) / 1000);
+        this.sli.seriesOf(ATTEMPTS_LABEL[Math.min(attempts, 15)]).observe((Date.now() - enqueuedAt) / 1000);
+        this.phases.binding.observe((Date.now() - now) / 1000);
       })
       .catch((err: unknown) => {
         binding.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });

@@ -249,6 +249,20 @@ describe.each(kinds)('%s core', (kind) => {
     });
   });
 
+  it('scores with the weights last configured, also when the same weights are configured again', () => {
+    const core = make();
+    core.upsertNode(node('a', 4000, 8 * GI));
+    const least = { leastAllocatedWeight: 1, balancedAllocationWeight: 0 };
+    const double = { leastAllocatedWeight: 2, balancedAllocationWeight: 0 };
+    core.configureScoring(least);
+    const once = core.schedule(pod(100, 0)).score;
+    core.configureScoring(double);
+    core.configureScoring({ ...double });
+    expect(core.schedule(pod(100, 0)).score).toBe(2 * once);
+    core.configureScoring(least);
+    expect(core.schedule(pod(100, 0)).score).toBe(once);
+  });
+
   describe('taint toleration', () => {
     const tainted = (name: string, ...taints: NodeTaint[]): NodeResources => ({ ...node(name, 4000, 8 * GI), taints });
     const tolerating = (...tolerations: PodToleration[]): PodRequests => ({ ...pod(100, 0), tolerations });
@@ -270,6 +284,23 @@ describe.each(kinds)('%s core', (kind) => {
       // An update replaces the taints.
       core.upsertNode(node('no-schedule', 4000, 8 * GI));
       expect(core.schedule(pod(100, 0)).feasibleNodes).toBe(2);
+    });
+
+    it('applies each pod its own tolerations when consecutive pods repeat, drop or change them', () => {
+      const core = make();
+      core.upsertNode(tainted('tainted', { key: 'k', effect: 'NoSchedule' }));
+      core.upsertNode(tainted('plain'));
+      const k = tolerating({ key: 'k', operator: 'Exists' });
+      const sequence: Array<[PodRequests, number]> = [
+        [k, 2],
+        [tolerating({ key: 'k', operator: 'Exists' }), 2],
+        [pod(100, 0), 1],
+        [pod(100, 0), 1],
+        [k, 2],
+        [tolerating({ key: 'other', operator: 'Exists' }), 1],
+        [k, 2],
+      ];
+      for (const [p, feasible] of sequence) expect(core.schedule(p).feasibleNodes).toBe(feasible);
     });
 
     it('scores untolerated PreferNoSchedule taints normalized and reversed, at its weight', () => {

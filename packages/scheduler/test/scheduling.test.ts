@@ -91,4 +91,38 @@ describe('SchedulingQueue', () => {
     q.close();
     expect(await q.pop()).toBeUndefined();
   });
+
+  it('keeps priority-then-age order over thousands of pops, adds and deletes (past its compaction points)', () => {
+    const q = new SchedulingQueue();
+    /** The reference: every waiting pod with its priority and arrival, sorted on demand. */
+    const waiting = new Map<string, { priority: number; seq: number }>();
+    let seq = 0;
+    let rand = 7;
+    const next = (n: number): number => (rand = (rand * 48271) % 2147483647) % n;
+    const add = (key: string, priority: number): void => {
+      q.add(key, priority);
+      if (!waiting.has(key)) waiting.set(key, { priority, seq: seq++ });
+    };
+    for (let i = 0; i < 5000; i++) add(`p${i}`, next(3));
+    let popped = 0;
+    for (let round = 0; round < 12_000 && waiting.size > 0; round++) {
+      const op = next(10);
+      if (op === 0) add(`n${round}`, next(3));
+      else if (op === 1) {
+        const key = [...waiting.keys()][next(waiting.size)]!;
+        q.delete(key);
+        waiting.delete(key);
+      } else {
+        const expected = [...waiting].sort((a, b) => b[1].priority - a[1].priority || a[1].seq - b[1].seq)[0]![0];
+        const got = q.popActive();
+        expect(got?.key).toBe(expected);
+        q.done(expected);
+        waiting.delete(expected);
+        popped += 1;
+      }
+      if (round % 1000 === 0) expect(q.sizes().active).toBe(waiting.size);
+    }
+    expect(popped).toBeGreaterThan(4000);
+    q.close();
+  });
 });

@@ -16,3 +16,5 @@ export {
 export { instrumentNatsConnection, natsMetricsOf, NatsMetrics } from './nats-metrics.js';
 export type { ConsumedEvent, NatsConnectionStats, NatsStatsSource } from './nats-metrics.js';
 export { inObjectSpan, inLinkedRootSpan, startChildSpan } from './spans.js';
+export { FastHistogram, HistogramSeries } from './fast-histogram.js';
+export type { FastHistogramConfiguration } from './fast-histogram.js';

@@ -3,7 +3,8 @@
  * run several components in one process. Metric names follow Kubernetes'
  * where one exists.
  */
-import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { FastHistogram } from './fast-histogram.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** A component's registry, with process metrics and a `component` default label. */
@@ -24,9 +25,10 @@ export async function serveMetrics(registry: Registry, _req: IncomingMessage, re
 /**
  * `skiff_pod_lifecycle_phase_duration_seconds{phase}`: each component observes
  * the lifecycle phases it completes (see LIFECYCLE_PHASES in @skiff/api).
+ * A {@link FastHistogram}: the scheduler observes three phases per pod.
  */
-export function lifecyclePhaseHistogram(registry: Registry): Histogram<'phase'> {
-  return new Histogram({
+export function lifecyclePhaseHistogram(registry: Registry): FastHistogram<'phase'> {
+  return new FastHistogram({
     name: 'skiff_pod_lifecycle_phase_duration_seconds',
     help: 'Duration of each phase of a pod lifecycle (delivery_to_scheduler, scheduling, binding, delivery_to_kubelet, container_start, readiness).',
     labelNames: ['phase'],

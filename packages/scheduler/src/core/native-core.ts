@@ -96,6 +96,18 @@ const OPERATOR_CODES: ReadonlyMap<string, number> = new Map([
   ['Lt', 6],
 ]);
 
+function isEmpty(record: Readonly<Record<string, string>>): boolean {
+  for (const _ in record) return false;
+  return true;
+}
+
+/** True when both hold the same numbers in the same order. */
+function sameNumbers(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** A Gt/Lt operand or label value as a number, NaN when it is not an integer. */
 function integerOrNaN(text: string): number {
   return parseInteger(text) ?? Number.NaN;
@@ -157,6 +169,7 @@ class Interner {
 
   /** A pod's node selector and node affinity in `affinity.rs`'s flat encoding. */
   affinity(pod: PodRequests): Float64Array {
+    if (pod.nodeAffinity === undefined && (pod.nodeSelector === undefined || isEmpty(pod.nodeSelector))) return NO_AFFINITY;
     const selector = Object.entries(pod.nodeSelector ?? {});
     const required = pod.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
     const preferred = pod.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? [];
@@ -240,10 +253,12 @@ export class NativeSchedulerCore implements SchedulerCore {
   /** Node names in the native table's order. */
   readonly #names: string[] = [];
   readonly #interner = new Interner();
-  /** True while the native core holds no tolerations (skips setting none again). */
-  #noTolerations = true;
-  /** True while the native core holds no node selector or affinity. */
-  #noAffinity = true;
+  /** The scoring weights the native core holds (NaN: not configured yet). */
+  readonly #weights = new Float64Array(4).fill(Number.NaN);
+  /** The tolerations the native core holds (a pod with the same ones needs no call: most pods carry the same defaults). */
+  #tolerations: Uint32Array = NO_TOLERATIONS;
+  /** The node selector and affinity the native core holds, likewise. */
+  #affinity: Float64Array = NO_AFFINITY;
 
   /** Throws when the native addon cannot be loaded (see {@link isNativeSchedulerCoreAvailable}). */
   constructor() {
@@ -322,12 +337,18 @@ export class NativeSchedulerCore implements SchedulerCore {
   }
 
   configureScoring(weights: ScoringWeights): void {
-    this.#native.configureScoring(
-      weights.leastAllocatedWeight,
-      weights.balancedAllocationWeight,
-      weights.taintTolerationWeight ?? 0,
-      weights.nodeAffinityWeight ?? 0,
-    );
+    const w = this.#weights;
+    const least = weights.leastAllocatedWeight;
+    const balanced = weights.balancedAllocationWeight;
+    const taints = weights.taintTolerationWeight ?? 0;
+    const affinity = weights.nodeAffinityWeight ?? 0;
+    // The framework configures the weights before every pod; the core keeps them, so a repeat needs no call.
+    if (w[0] === least && w[1] === balanced && w[2] === taints && w[3] === affinity) return;
+    this.#native.configureScoring(least, balanced, taints, affinity);
+    w[0] = least;
+    w[1] = balanced;
+    w[2] = taints;
+    w[3] = affinity;
   }
 
   scoreAll(pod: PodRequests): Float64Array {
@@ -340,16 +361,15 @@ export class NativeSchedulerCore implements SchedulerCore {
    * when it has none and the core holds none).
    */
   #constrain(pod: PodRequests | undefined): void {
-    const tolerations = pod?.tolerations;
-    const noTolerations = tolerations === undefined || tolerations.length === 0;
-    if (!(noTolerations && this.#noTolerations)) {
-      this.#native.setTolerations(this.#interner.tolerations(tolerations));
-      this.#noTolerations = noTolerations;
+    const tolerations = this.#interner.tolerations(pod?.tolerations);
+    if (!sameNumbers(tolerations, this.#tolerations)) {
+      this.#native.setTolerations(tolerations);
+      this.#tolerations = tolerations;
     }
     const affinity = pod === undefined ? NO_AFFINITY : this.#interner.affinity(pod);
-    if (!(affinity.length === 0 && this.#noAffinity)) {
+    if (!sameNumbers(affinity, this.#affinity)) {
       this.#native.setAffinity(affinity);
-      this.#noAffinity = affinity.length === 0;
+      this.#affinity = affinity;
     }
   }
 

@@ -26,7 +26,7 @@
  */
 import type { Pod } from '@skiff/api';
 import { namespacedName } from '@skiff/api';
-import { DEFAULT_SCORING_WEIGHTS, type PodRequests, type SchedulerCore } from '../core/contract.js';
+import { DEFAULT_SCORING_WEIGHTS, type PodRequests, type SchedulerCore, type ScoringWeights } from '../core/contract.js';
 import { DEFAULT_BINDER } from '../plugins/default-binder.js';
 import { NODE_RESOURCES_FIT } from '../plugins/node-resources-fit.js';
 import { NODE_UNSCHEDULABLE, toleratesUnschedulable } from '../plugins/node-unschedulable.js';
@@ -155,6 +155,8 @@ export class Framework implements FrameworkHandle {
   private readonly waiting = new Map<string, WaitingPod>();
   /** Which of the core's optional filters (TaintToleration, NodeAffinity) the profile runs. */
   private readonly coreFilters: CoreFilters;
+  /** The core's weights when no score plugin skips (the usual cycle), computed once. */
+  private readonly allScoresWeights: ScoringWeights | null;
 
   constructor(options: FrameworkOptions) {
     const { profile } = options;
@@ -205,6 +207,7 @@ export class Framework implements FrameworkHandle {
       s.resources[0]!.weight === s.resources[1]!.weight;
     this.coreFilters = { taints: names.has(TAINT_TOLERATION), affinity: names.has(NODE_AFFINITY) };
     this.fitWeight = this.scores.find((x) => x.plugin.name === NODE_RESOURCES_FIT)?.weight ?? 0;
+    this.allScoresWeights = coreWeights(this.scores, this.coreFilters);
   }
 
   /** The events plugin `name` registered (empty when it registered none). */
@@ -241,7 +244,7 @@ export class Framework implements FrameworkHandle {
       };
       return this.unschedulable(state, info, nodes.length, diagnosis, sampled);
     }
-    const filters = this.filters.filter((f) => !skippedFilters.has(f.name));
+    const filters = skippedFilters.size === 0 ? this.filters : this.filters.filter((f) => !skippedFilters.has(f.name));
     state.write(ACTIVE_FILTERS, filters);
     const nominatedNode = this.nodes.get(pod.status?.nominatedNodeName ?? this.nominator.nodeOf(info.key) ?? '');
     if (nominatedNode !== undefined && this.filterOne(state, info, filters, nominatedNode) === null) {
@@ -253,8 +256,13 @@ export class Framework implements FrameworkHandle {
 
     if (useCore && filters.every((f) => CORE_FILTERS.has(f.name)) && this.fitWeight > 0) {
       const skippedScores = this.runPreScore(state, info, nodes, sampled);
-      const active = this.scores.filter((x) => !skippedScores.has(x.plugin.name));
-      const weights = coreWeights(active, this.coreFilters);
+      const weights =
+        skippedScores.size === 0
+          ? this.allScoresWeights
+          : coreWeights(
+              this.scores.filter((x) => !skippedScores.has(x.plugin.name)),
+              this.coreFilters,
+            );
       if (weights !== null) {
         const result = this.point(
           'Filter',
@@ -339,17 +347,17 @@ export class Framework implements FrameworkHandle {
    * failing status, or null when bound; on a failure the scheduler runs Unreserve and requeues.
    */
   async runBindingCycle(state: CycleState, pod: PodInfo, nodeName: string): Promise<Status | null> {
-    const waits = new Map<string, number>();
+    let waits: Map<string, number> | undefined;
     const permit = this.point('Permit', () => {
       for (const p of this.permits) {
         const { status: s, timeoutMs } = p.permit(state, pod, nodeName);
-        if (s?.code === Code.Wait) waits.set(p.name, timeoutMs ?? 0);
+        if (s?.code === Code.Wait) (waits ??= new Map<string, number>()).set(p.name, timeoutMs ?? 0);
         else if (s !== null && s.code !== Code.Success) return { ...s, plugin: p.name };
       }
       return null;
     });
     if (permit !== null) return permit;
-    if (waits.size > 0) {
+    if (waits !== undefined) {
       const held = new WaitingPod(pod.pod, nodeName, waits);
       this.waiting.set(pod.key, held);
       const verdict = await held.result.finally(() => this.waiting.delete(pod.key));
@@ -503,10 +511,7 @@ export class Framework implements FrameworkHandle {
         fitScores.push(Number.NaN);
       }
     }
-    if (spent !== null)
-      filters.forEach((f, k) =>
-        this.metrics?.plugin.observe({ plugin: f.name, extension_point: 'Filter', status: 'Success' }, spent[k]! / 1000),
-      );
+    if (spent !== null) filters.forEach((f, k) => this.metrics?.plugin.seriesOf(f.name, 'Filter', 'Success').observe(spent[k]! / 1000));
     const statuses = new Map<string, Status>();
     const rejectors = new Set<string>();
     if (feasible.length === 0 || fullDiagnosis) {
@@ -550,8 +555,7 @@ export class Framework implements FrameworkHandle {
       }
       plugin.normalizeScore?.(state, pod, scores);
       for (let i = 0; i < feasible.length; i++) totals[i]! += scores[i]! * weight;
-      if (sampled)
-        this.metrics?.plugin.observe({ plugin: plugin.name, extension_point: 'Score', status: 'Success' }, (performance.now() - t) / 1000);
+      if (sampled) this.metrics?.plugin.seriesOf(plugin.name, 'Score', 'Success').observe((performance.now() - t) / 1000);
     }
     return totals;
   }
@@ -562,11 +566,7 @@ export class Framework implements FrameworkHandle {
       for (const p of this.postFilters) {
         const t = sampled ? performance.now() : 0;
         const r = p.postFilter(state, pod, diagnosis);
-        if (sampled)
-          this.metrics?.plugin.observe(
-            { plugin: p.name, extension_point: 'PostFilter', status: codeOf(r.status) },
-            (performance.now() - t) / 1000,
-          );
+        if (sampled) this.metrics?.plugin.seriesOf(p.name, 'PostFilter', codeOf(r.status)).observe((performance.now() - t) / 1000);
         if (r.message !== undefined) postFilterMessage = r.message;
         if (r.status === null || r.status.code === Code.Success) return null;
       }
@@ -590,10 +590,7 @@ export class Framework implements FrameworkHandle {
     const s = run();
     const out = value === undefined ? (s as T) : value();
     const code = value === undefined ? codeOf(s) : Code.Success;
-    this.metrics?.extensionPoint.observe(
-      { extension_point: name, status: code, profile: this.profileName },
-      (performance.now() - t) / 1000,
-    );
+    this.metrics?.extensionPoint.seriesOf(name, code, this.profileName).observe((performance.now() - t) / 1000);
     return out;
   }
 
@@ -601,18 +598,16 @@ export class Framework implements FrameworkHandle {
     if (!sampled) return run();
     const t = performance.now();
     const s = run();
-    this.metrics?.plugin.observe({ plugin, extension_point: point, status: codeOf(s) }, (performance.now() - t) / 1000);
+    this.metrics?.plugin.seriesOf(plugin, point, codeOf(s)).observe((performance.now() - t) / 1000);
     return s;
   }
 
   private async timedAsync(plugin: string, point: string, run: () => Promise<Status | null>): Promise<Status | null> {
     const t = performance.now();
     const s = await run();
-    this.metrics?.plugin.observe({ plugin, extension_point: point, status: codeOf(s) }, (performance.now() - t) / 1000);
-    this.metrics?.extensionPoint.observe(
-      { extension_point: point, status: codeOf(s), profile: this.profileName },
-      (performance.now() - t) / 1000,
-    );
+    const code = codeOf(s);
+    this.metrics?.plugin.seriesOf(plugin, point, code).observe((performance.now() - t) / 1000);
+    this.metrics?.extensionPoint.seriesOf(point, code, this.profileName).observe((performance.now() - t) / 1000);
     return s;
   }
 }
