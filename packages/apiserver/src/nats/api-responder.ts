@@ -12,11 +12,11 @@
  */
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Readable } from 'node:stream';
 import { headers as natsHeaders, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { API_REQUEST_SUBJECT, identityOfApiRequestSubject } from '@skiff/api';
 import type { Logger } from '@skiff/telemetry';
 import { setNatsSender } from '../auth/nats-sender.js';
+import { presetRequestBody } from '../http/body.js';
 import type { ApiRequestHandler } from '../http/server.js';
 
 /** The subject of anonymous API requests; identified ones go below it. */
@@ -68,16 +68,50 @@ class CollectedResponse extends EventEmitter {
   }
 }
 
-function fakeRequest(m: Msg): IncomingMessage {
-  const method = m.headers?.get('Skiff-Method') ?? 'GET';
-  const url = m.headers?.get('Skiff-Path') ?? '/';
-  const headers: Record<string, string> = { 'content-length': String(m.data.length) };
-  for (const name of ['Content-Type', 'Accept', 'traceparent', 'User-Agent']) {
-    const v = m.headers?.get(name);
-    if (v !== undefined && v !== '') headers[name.toLowerCase()] = v;
+/** The request headers a NATS request may carry, and their HTTP (lower-case) names. */
+const FORWARDED_HEADERS = [
+  ['Content-Type', 'content-type'],
+  ['Accept', 'accept'],
+  ['traceparent', 'traceparent'],
+  ['User-Agent', 'user-agent'],
+] as const;
+
+/**
+ * The IncomingMessage stand-in of a NATS request: method, url, headers, and
+ * its whole body preset for readBody (no stream to read it through); an
+ * emitter, so `close` listeners may be added, and destroy() emits `close`.
+ */
+class NatsRequest extends EventEmitter {
+  /** Nothing is streamed: the body is preset. */
+  readonly readableEnded = true;
+  constructor(
+    readonly method: string,
+    readonly url: string,
+    readonly headers: Record<string, string>,
+  ) {
+    super();
   }
-  const stream = Readable.from(m.data.length === 0 ? [] : [Buffer.from(m.data)]);
-  return Object.assign(stream, { method, url, headers }) as unknown as IncomingMessage;
+  destroy(): this {
+    this.emit('close');
+    return this;
+  }
+}
+
+function fakeRequest(m: Msg): IncomingMessage {
+  const h = m.headers;
+  const method = h?.get('Skiff-Method') ?? 'GET';
+  const url = h?.get('Skiff-Path') ?? '/';
+  const headers: Record<string, string> = { 'content-length': String(m.data.length) };
+  if (h !== undefined) {
+    for (const [name, lower] of FORWARDED_HEADERS) {
+      const v = h.get(name);
+      if (v !== '') headers[lower] = v;
+    }
+  }
+  const req = new NatsRequest(method, url, headers) as unknown as IncomingMessage;
+  // A view of the payload, not a copy: a delivered message's bytes are not reused.
+  presetRequestBody(req, Buffer.from(m.data.buffer, m.data.byteOffset, m.data.length));
+  return req;
 }
 
 export interface NatsApiResponderOptions {

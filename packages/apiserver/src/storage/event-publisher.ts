@@ -30,7 +30,6 @@ import { objectJson } from './object-json.js';
 /** How long the events stream keeps events (consumers older than this re-list). */
 export const EVENTS_MAX_AGE_MS = 60 * 60 * 1000;
 const MAX_IN_FLIGHT = 512;
-const encoder = new TextEncoder();
 
 const publishTracer = tracer('apiserver');
 
@@ -63,7 +62,8 @@ export function subjectForKey(key: string, object: KubeObject): string {
 
 /** The event body: the object with its resourceVersion set (its JSON shared with the HTTP watchers). */
 export function eventBody(change: StoreChange): Uint8Array {
-  return encoder.encode(objectJson(change));
+  // Buffer.from: small encodings come from Node's shared pool, not an ArrayBuffer each.
+  return Buffer.from(objectJson(change), 'utf8');
 }
 
 /** Committed changes in revision order, from some revision on (the watch cache is one). */
