@@ -31,7 +31,6 @@ const KV_OP_HEADER = 'KV-Operation';
 /** JetStream's "wrong last sequence" error code. */
 const WRONG_LAST_SEQUENCE = 10071;
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 function isWrongLastSequence(err: unknown): boolean {
@@ -137,7 +136,8 @@ export class JetStreamStore implements Store {
     h.set(OP_HEADER, op);
     if (op === 'DELETED') h.set(KV_OP_HEADER, 'DEL');
     const text = JSON.stringify(object);
-    const bytes = encoder.encode(text);
+    // Buffer.from takes small encodings from Node's shared pool: no ArrayBuffer of its own per write (TextEncoder makes one).
+    const bytes = Buffer.from(text, 'utf8');
     this.written.remember(key, object, text, bytes);
     try {
       const ack = await this.writes.publish(SUBJECT_PREFIX + key, bytes, {
