@@ -10,7 +10,7 @@ import { connect } from '@nats-io/transport-node';
 import { DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { EVENTS_STREAM, NODES, OBJECTS_BUCKET, OBJECTS_STREAM, PODS, REVISION_HEADER } from '@skiff/api';
 import { startApiServer } from '@skiff/apiserver';
-import { APISERVER_NODE_FLAGS, freePort, startNatsServer } from '@skiff/cli';
+import { freePort, startNatsServer } from '@skiff/cli';
 import { ApiClient } from '@skiff/client';
 import { silentLogger } from '@skiff/telemetry';
 
@@ -25,16 +25,12 @@ const decoder = new TextDecoder();
 async function spawnApiServer(natsUrl, dir) {
   const port = await freePort();
   const log = openSync(join(dir, 'apiserver.log'), 'a');
-  // The Node flags `skiff up` gives the apiserver, then any from SKIFF_BENCH_APISERVER_NODE_FLAGS (e.g. --cpu-prof).
+  // Node flags for the child from SKIFF_BENCH_APISERVER_NODE_FLAGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`).
   const extra = (process.env.SKIFF_BENCH_APISERVER_NODE_FLAGS ?? '').split(' ').filter((a) => a !== '');
-  const child = spawn(
-    process.execPath,
-    [...APISERVER_NODE_FLAGS, ...extra, SKIFF_BIN, 'apiserver', '--nats', natsUrl, '--port', String(port)],
-    {
-      stdio: ['ignore', log, log],
-      env: { ...process.env, SKIFF_LOG_LEVEL: 'warn' },
-    },
-  );
+  const child = spawn(process.execPath, [...extra, SKIFF_BIN, 'apiserver', '--nats', natsUrl, '--port', String(port)], {
+    stdio: ['ignore', log, log],
+    env: { ...process.env, SKIFF_LOG_LEVEL: 'warn' },
+  });
   closeSync(log);
   const exited = new Promise((resolve) => child.once('exit', resolve));
   const url = `http://127.0.0.1:${port}`;

@@ -11,8 +11,6 @@ export interface ComponentSpec {
   name: string;
   /** Arguments after `node <skiff bin>`. */
   args: string[];
-  /** Node/V8 flags before the skiff bin (`node <nodeFlags> <skiff bin> <args>`). */
-  nodeFlags?: readonly string[];
 }
 
 export interface SupervisorOptions {
@@ -42,10 +40,7 @@ export class Supervisor {
   /** Starts a component; it is restarted (1 s doubling to 30 s) whenever it dies until stop(). */
   start(spec: ComponentSpec, restarts = 0): void {
     const log = createWriteStream(join(this.options.logDir, `${spec.name}.log`), { flags: 'a' });
-    const child = spawn(process.execPath, [...(spec.nodeFlags ?? []), this.options.bin, ...spec.args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: process.env,
-    });
+    const child = spawn(process.execPath, [this.options.bin, ...spec.args], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
     child.stdout?.pipe(log, { end: false });
     child.stderr?.pipe(log, { end: false });
     const entry: Running = {

@@ -8,22 +8,22 @@ import { decodeKubernetesProtobuf } from './protobuf/index.js';
 /** Kubernetes rejects request bodies over 3 MiB. */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
-/** Bodies that arrived whole with their request (NATS requests), by request. */
-const presetBodies = new WeakMap<IncomingMessage, Buffer>();
+/** Where a request that arrived whole (a NATS request) keeps its body: a property, not a WeakMap entry per request. */
+const PRESET_BODY = Symbol('skiff.presetBody');
 
 /**
  * Gives `req` its whole body up front (a NATS request's payload), so readBody
  * answers with it instead of streaming it through the request object.
  */
 export function presetRequestBody(req: IncomingMessage, body: Buffer): void {
-  presetBodies.set(req, body);
+  (req as IncomingMessage & { [PRESET_BODY]?: Buffer })[PRESET_BODY] = body;
 }
 
 /** Reads the raw body; 413 RequestEntityTooLarge past the limit. */
 export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
   const tooLarge = (): ApiError => new ApiError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${limit}`);
   if (Number(req.headers['content-length'] ?? 0) > limit) return Promise.reject(tooLarge());
-  const preset = presetBodies.get(req);
+  const preset = (req as IncomingMessage & { [PRESET_BODY]?: Buffer })[PRESET_BODY];
   if (preset !== undefined) {
     if (preset.length > limit) return Promise.reject(tooLarge());
     captureRequestBody(req, preset);

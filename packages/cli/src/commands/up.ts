@@ -17,7 +17,6 @@ import { writeKubeconfig } from '../kubeconfig.js';
 import { ensureClusterPki, type CertificatePair } from '../pki/cluster-pki.js';
 import { parseFlags, untilSignal, type CommandSpec } from '../flags.js';
 import { Supervisor } from '../supervisor.js';
-import { APISERVER_NODE_FLAGS } from '../node-flags.js';
 
 function say(line: string): void {
   process.stdout.write(`${line}\n`);
@@ -133,7 +132,6 @@ export const upCommand: CommandSpec = {
     try {
       supervisor.start({
         name: 'apiserver',
-        nodeFlags: APISERVER_NODE_FLAGS,
         args: [
           'apiserver',
           '--nats',
