@@ -126,3 +126,4 @@ export { DELETION_PROPAGATIONS, FOREGROUND_DELETION_FINALIZER, ORPHAN_FINALIZER,
 export type { DeletionPropagation } from './garbage-collection.js';
 export { ReplyInbox } from './reply-inbox.js';
 export type { ReplyInboxOptions, ReplyWaiter } from './reply-inbox.js';
+export { WireHeaders } from './wire-headers.js';

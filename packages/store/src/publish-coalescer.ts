@@ -31,13 +31,14 @@
  * (`sharedPublishCoalescer`), so the store's writes and the event publisher's
  * publishes of a turn go out in one socket write rather than one each.
  */
-import { createInbox, headers as newHeaders, TimeoutError, type Msg, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
+import { createInbox, TimeoutError, type Msg, type NatsConnection } from '@nats-io/transport-node';
 import { JetStreamApiError, JetStreamError, type PubAck } from '@nats-io/jetstream';
-import { ReplyInbox, type ReplyWaiter } from '@skiff/api';
+import { ReplyInbox, WireHeaders, type ReplyWaiter } from '@skiff/api';
 
 /** The subset of JetStream publish options Skiff uses. */
 export interface CoalescedPublishOptions {
-  headers?: MsgHdrs;
+  /** Header fields, in order (undefined ones are left out); sent as WireHeaders (cheaper than nats.js's). */
+  headers?: Record<string, string | undefined>;
   /** De-duplication id (`Nats-Msg-Id`). */
   msgID?: string;
   expect?: {
@@ -128,7 +129,7 @@ export class PublishCoalescer {
     const batch = this.queue;
     this.queue = [];
     for (const p of batch) {
-      const h = p.options.headers ?? newHeaders();
+      const h = new WireHeaders(p.options.headers);
       if (p.options.msgID !== undefined) h.set('Nats-Msg-Id', p.options.msgID);
       const seq = p.options.expect?.lastSubjectSequence;
       if (seq !== undefined) h.set('Nats-Expected-Last-Subject-Sequence', String(seq));
