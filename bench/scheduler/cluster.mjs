@@ -25,7 +25,9 @@ const decoder = new TextDecoder();
 async function spawnApiServer(natsUrl, dir) {
   const port = await freePort();
   const log = openSync(join(dir, 'apiserver.log'), 'a');
-  const child = spawn(process.execPath, [SKIFF_BIN, 'apiserver', '--nats', natsUrl, '--port', String(port)], {
+  // Node flags for the child from SKIFF_BENCH_APISERVER_NODE_FLAGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`).
+  const extra = (process.env.SKIFF_BENCH_APISERVER_NODE_FLAGS ?? '').split(' ').filter((a) => a !== '');
+  const child = spawn(process.execPath, [...extra, SKIFF_BIN, 'apiserver', '--nats', natsUrl, '--port', String(port)], {
     stdio: ['ignore', log, log],
     env: { ...process.env, SKIFF_LOG_LEVEL: 'warn' },
   });

@@ -21,7 +21,9 @@
 // also a sampling heap profile of every allocation, and the top allocators) and
 // prints where the time went; --apiserver=process runs `skiff apiserver` as a
 // child process (its own event loop, as `skiff up` runs it) instead of in this
-// process, for comparison (figures then get the suffix _apiserverProcess).
+// process, for comparison (figures then get the suffix _apiserverProcess);
+// SKIFF_BENCH_APISERVER_NODE_FLAGS passes Node flags to that child (e.g.
+// `--cpu-prof --cpu-prof-dir=DIR` for a CPU profile of the apiserver).
 // --writes=http sends the scheduler's bindings and Events over HTTP instead
 // of NATS requests (the default, as `skiff scheduler` does), for comparison.
 // --workload=PreemptionAsync runs bench/scheduler/preemption-async.mjs instead.

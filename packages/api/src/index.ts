@@ -124,3 +124,6 @@ export {
 export type { Milestone } from './lifecycle.js';
 export { DELETION_PROPAGATIONS, FOREGROUND_DELETION_FINALIZER, ORPHAN_FINALIZER, isDeletionPropagation } from './garbage-collection.js';
 export type { DeletionPropagation } from './garbage-collection.js';
+export { ReplyInbox } from './reply-inbox.js';
+export type { ReplyInboxOptions, ReplyWaiter } from './reply-inbox.js';
+export { WireHeaders } from './wire-headers.js';

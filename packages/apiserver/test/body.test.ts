@@ -1,7 +1,8 @@
 import { createServer, request, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readBody } from '../src/http/body.js';
+import { EventEmitter } from 'node:events';
+import { presetRequestBody, readBody } from '../src/http/body.js';
 
 /** Each request's readBody outcome (limit 16 bytes), answered as 200 + length or 413. */
 let server: ReturnType<typeof createServer>;
@@ -52,5 +53,27 @@ describe('readBody', () => {
   it('refuses a chunked body past the limit with 413', async () => {
     await send(['0123456789', '0123456789']);
     expect(refusals).toEqual([413]);
+  });
+});
+
+describe('presetRequestBody (a NATS request: the body arrived with it)', () => {
+  /** A request object with no stream behind it, as the NATS responder builds. */
+  const bare = (length: number): IncomingMessage =>
+    Object.assign(new EventEmitter(), {
+      method: 'POST',
+      url: '/',
+      headers: { 'content-length': String(length) },
+    }) as unknown as IncomingMessage;
+
+  it('is what readBody answers, without reading a stream', async () => {
+    const req = bare(5);
+    presetRequestBody(req, Buffer.from('hello'));
+    expect((await readBody(req, 16)).toString('utf8')).toBe('hello');
+  });
+
+  it('is refused with 413 past the limit', async () => {
+    const req = bare(20);
+    presetRequestBody(req, Buffer.alloc(20));
+    await expect(readBody(req, 16)).rejects.toMatchObject({ code: 413 });
   });
 });

@@ -8,7 +8,7 @@
  * object's last state, so the change stream alone can tell every consumer what
  * was deleted, even one that starts after the fact.
  */
-import { headers, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
+import type { MsgHdrs, NatsConnection } from '@nats-io/transport-node';
 import {
   DeliverPolicy,
   jetstream,
@@ -31,7 +31,6 @@ const KV_OP_HEADER = 'KV-Operation';
 /** JetStream's "wrong last sequence" error code. */
 const WRONG_LAST_SEQUENCE = 10071;
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 function isWrongLastSequence(err: unknown): boolean {
@@ -133,11 +132,10 @@ export class JetStreamStore implements Store {
   }
 
   private async write(key: string, object: KubeObject, op: WatchEventType, expected: number): Promise<number> {
-    const h = headers();
-    h.set(OP_HEADER, op);
-    if (op === 'DELETED') h.set(KV_OP_HEADER, 'DEL');
+    const h = op === 'DELETED' ? { [OP_HEADER]: op, [KV_OP_HEADER]: 'DEL' } : { [OP_HEADER]: op };
     const text = JSON.stringify(object);
-    const bytes = encoder.encode(text);
+    // Buffer.from takes small encodings from Node's shared pool: no ArrayBuffer of its own per write (TextEncoder makes one).
+    const bytes = Buffer.from(text, 'utf8');
     this.written.remember(key, object, text, bytes);
     try {
       const ack = await this.writes.publish(SUBJECT_PREFIX + key, bytes, {

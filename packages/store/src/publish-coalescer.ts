@@ -15,8 +15,8 @@
  * `pendingLimit` option.)
  *
  * A publish is a plain `PUB` with a reply subject under this coalescer's own
- * inbox (`<inbox>.<n>`), and one wildcard subscription resolves the waiting
- * promise from its token: the same wire exchange as `JetStreamClient.publish`,
+ * inbox (ReplyInbox in @skiff/api: one wildcard subscription collects every
+ * acknowledgement): the same wire exchange as `JetStreamClient.publish`,
  * without the client's per-request object, timer and the error it builds for
  * every cancelled timer. Acknowledgements that do not arrive within the
  * timeout (default 5 s, as the client's) reject with a `TimeoutError`, swept
@@ -31,20 +31,14 @@
  * (`sharedPublishCoalescer`), so the store's writes and the event publisher's
  * publishes of a turn go out in one socket write rather than one each.
  */
-import {
-  createInbox,
-  headers as newHeaders,
-  TimeoutError,
-  type Msg,
-  type MsgHdrs,
-  type NatsConnection,
-  type Subscription,
-} from '@nats-io/transport-node';
+import { createInbox, TimeoutError, type Msg, type NatsConnection } from '@nats-io/transport-node';
 import { JetStreamApiError, JetStreamError, type PubAck } from '@nats-io/jetstream';
+import { ReplyInbox, WireHeaders, type ReplyWaiter } from '@skiff/api';
 
 /** The subset of JetStream publish options Skiff uses. */
 export interface CoalescedPublishOptions {
-  headers?: MsgHdrs;
+  /** Header fields, in order (undefined ones are left out); sent as WireHeaders (cheaper than nats.js's). */
+  headers?: Record<string, string | undefined>;
   /** De-duplication id (`Nats-Msg-Id`). */
   msgID?: string;
   expect?: {
@@ -53,18 +47,19 @@ export interface CoalescedPublishOptions {
   };
 }
 
-interface QueuedPublish {
-  subject: string;
-  data: Uint8Array;
-  options: CoalescedPublishOptions;
-  resolve: (ack: PubAck) => void;
-  reject: (err: unknown) => void;
-}
+/** A publish from queueing to its acknowledgement (it is its own reply waiter: no closure per publish). */
+class QueuedPublish implements ReplyWaiter {
+  constructor(
+    readonly subject: string,
+    readonly data: Uint8Array,
+    readonly options: CoalescedPublishOptions,
+    readonly resolve: (ack: PubAck) => void,
+    readonly fail: (err: unknown) => void,
+  ) {}
 
-interface AwaitedAck {
-  deadline: number;
-  resolve: (ack: PubAck) => void;
-  reject: (err: unknown) => void;
+  reply(msg: Msg): void {
+    settle(msg, this);
+  }
 }
 
 const DEFAULT_TIMEOUT_MS = 5000;
@@ -79,64 +74,48 @@ interface PubAckResponse {
   error?: { code: number; err_code?: number; description?: string };
 }
 
-function settle(msg: Msg, waiter: AwaitedAck): void {
+/** Settles a publish from its acknowledgement message. */
+function settle(msg: Msg, p: QueuedPublish): void {
   if (msg.headers?.code === 503) {
-    waiter.reject(new JetStreamError('jetstream is not enabled (no responders)'));
+    p.fail(new JetStreamError('jetstream is not enabled (no responders)'));
     return;
   }
   let r: PubAckResponse;
   try {
     r = JSON.parse(decoder.decode(msg.data)) as PubAckResponse;
   } catch (err) {
-    waiter.reject(err);
+    p.fail(err);
     return;
   }
   if (r.error !== undefined) {
-    waiter.reject(new JetStreamApiError({ code: r.error.code, err_code: r.error.err_code ?? 0, description: r.error.description ?? '' }));
+    p.fail(new JetStreamApiError({ code: r.error.code, err_code: r.error.err_code ?? 0, description: r.error.description ?? '' }));
   } else if (r.stream === undefined || r.stream === '' || r.seq === undefined) {
-    waiter.reject(new Error('invalid ack response'));
+    p.fail(new Error('invalid ack response'));
   } else {
     const ack: PubAck = { stream: r.stream, seq: r.seq, duplicate: r.duplicate === true };
     if (r.domain !== undefined) ack.domain = r.domain;
-    waiter.resolve(ack);
+    p.resolve(ack);
   }
 }
 
 export class PublishCoalescer {
   private queue: QueuedPublish[] = [];
   private scheduled = false;
-  /** Publishes waiting for their acknowledgement, by reply token, oldest first. */
-  private readonly awaited = new Map<string, AwaitedAck>();
-  private readonly inbox: string;
-  private readonly replies: Subscription;
-  private sweeper: NodeJS.Timeout | undefined;
-  private nextToken = 0;
+  /** Where the acknowledgements come back. */
+  private readonly acks: ReplyInbox;
 
-  constructor(
-    private readonly nc: NatsConnection,
-    private readonly timeoutMs = DEFAULT_TIMEOUT_MS,
-  ) {
-    this.inbox = `${createInbox()}.`;
-    this.replies = nc.subscribe(`${this.inbox}*`, {
-      callback: (err, msg) => {
-        if (err !== null) return;
-        const token = msg.subject.slice(this.inbox.length);
-        const waiter = this.awaited.get(token);
-        if (waiter === undefined) return; // timed out already
-        this.awaited.delete(token);
-        settle(msg, waiter);
-      },
+  constructor(nc: NatsConnection, timeoutMs = DEFAULT_TIMEOUT_MS) {
+    this.acks = new ReplyInbox(nc, createInbox(), {
+      timeoutMs,
+      timeoutError: () => new TimeoutError(),
+      closedError: () => new Error('connection closed'),
     });
-    void this.replies.closed.then(
-      () => this.rejectAll(new Error('connection closed')),
-      (err: unknown) => this.rejectAll(err),
-    );
   }
 
   /** Queues a JetStream publish; resolves with its acknowledgement. */
   publish(subject: string, data: Uint8Array, options: CoalescedPublishOptions): Promise<PubAck> {
     return new Promise<PubAck>((resolve, reject) => {
-      this.queue.push({ subject, data, options, resolve, reject });
+      this.queue.push(new QueuedPublish(subject, data, options, resolve, reject));
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => this.issue());
@@ -149,48 +128,17 @@ export class PublishCoalescer {
     this.scheduled = false;
     const batch = this.queue;
     this.queue = [];
-    const deadline = Date.now() + this.timeoutMs;
     for (const p of batch) {
-      const token = String(this.nextToken++);
-      const h = p.options.headers ?? newHeaders();
+      const h = new WireHeaders(p.options.headers);
       if (p.options.msgID !== undefined) h.set('Nats-Msg-Id', p.options.msgID);
       const seq = p.options.expect?.lastSubjectSequence;
       if (seq !== undefined) h.set('Nats-Expected-Last-Subject-Sequence', String(seq));
       try {
-        this.nc.publish(p.subject, p.data, { reply: this.inbox + token, headers: h });
+        this.acks.publish(p.subject, p.data, h, p);
       } catch (err) {
-        p.reject(err);
-        continue;
+        p.fail(err);
       }
-      this.awaited.set(token, { deadline, resolve: p.resolve, reject: p.reject });
     }
-    if (this.sweeper === undefined && this.awaited.size > 0) {
-      this.sweeper = setInterval(() => this.sweep(), Math.min(1000, this.timeoutMs));
-      this.sweeper.unref();
-    }
-  }
-
-  /** Rejects the publishes whose acknowledgement is overdue; stops when none waits. */
-  private sweep(): void {
-    const now = Date.now();
-    for (const [token, waiter] of this.awaited) {
-      if (waiter.deadline > now) break; // insertion order is deadline order
-      this.awaited.delete(token);
-      waiter.reject(new TimeoutError());
-    }
-    if (this.awaited.size === 0 && this.sweeper !== undefined) {
-      clearInterval(this.sweeper);
-      this.sweeper = undefined;
-    }
-  }
-
-  private rejectAll(err: unknown): void {
-    for (const waiter of this.awaited.values()) waiter.reject(err);
-    this.awaited.clear();
-    for (const p of this.queue) p.reject(err);
-    this.queue = [];
-    if (this.sweeper !== undefined) clearInterval(this.sweeper);
-    this.sweeper = undefined;
   }
 }
 

@@ -1,6 +1,6 @@
 /** The publish coalescer against a real nats-server: acks, API errors, no stream, timeouts, closing. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { headers, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { JetStreamApiError, JetStreamError, jetstreamManager } from '@nats-io/jetstream';
 import { PublishCoalescer } from '@skiff/store';
 import { startTestNats, type TestNats } from '../../../test/support/nats.js';
@@ -33,9 +33,11 @@ describe('PublishCoalescer', () => {
 
   it('sends the caller headers, the message id and the expected last subject sequence', async () => {
     const c = new PublishCoalescer(nc);
-    const h = headers();
-    h.set('Skiff-Op', 'ADDED');
-    const first = await c.publish('coalescer.b', data('x'), { headers: h, msgID: 'id-1', expect: { lastSubjectSequence: 0 } });
+    const first = await c.publish('coalescer.b', data('x'), {
+      headers: { 'Skiff-Op': 'ADDED' },
+      msgID: 'id-1',
+      expect: { lastSubjectSequence: 0 },
+    });
     const again = await c.publish('coalescer.b.other', data('x'), { msgID: 'id-1' });
     expect(again).toMatchObject({ duplicate: true, seq: first.seq });
     const jsm = await jetstreamManager(nc);

@@ -1,4 +1,4 @@
-export { startTracing, otlpConfigured, tracer } from './tracing.js';
+export { startTracing, otlpConfigured, rootSpansUnsampled, tracer } from './tracing.js';
 export type { TracingHandle } from './tracing.js';
 export { samplingFromEnv, describeSampling, SamplingConfigError, SAMPLERS } from './sampling.js';
 export type { SamplingConfig, SamplerName } from './sampling.js';
@@ -15,6 +15,6 @@ export {
 } from './trace-context.js';
 export { instrumentNatsConnection, natsMetricsOf, NatsMetrics } from './nats-metrics.js';
 export type { ConsumedEvent, NatsConnectionStats, NatsStatsSource } from './nats-metrics.js';
-export { inObjectSpan, inLinkedRootSpan, startChildSpan } from './spans.js';
+export { inObjectSpan, inLinkedRootSpan, startChildSpan, startServerSpan } from './spans.js';
 export { FastHistogram, HistogramSeries } from './fast-histogram.js';
 export type { FastHistogramConfiguration } from './fast-histogram.js';

@@ -66,6 +66,16 @@ export function startTracing(serviceName: string): TracingHandle {
   return handle;
 }
 
+/**
+ * True when this process started tracing with a sampler that records no root
+ * span (`always_off`, `parentbased_always_off`: the default without an
+ * exporter); false otherwise, also before startTracing (no SDK: spans are no-ops).
+ */
+export function rootSpansUnsampled(): boolean {
+  const sampler = active?.handle.sampling.sampler;
+  return sampler === 'always_off' || sampler === 'parentbased_always_off';
+}
+
 /** The tracer of a Skiff component. */
 export function tracer(component: string): Tracer {
   return trace.getTracer(`skiff-${component}`);

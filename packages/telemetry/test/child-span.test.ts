@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ROOT_CONTEXT, trace, TraceFlags, type Span, type Tracer } from '@opentelemetry/api';
-import { startChildSpan } from '../src/spans.js';
+import { startChildSpan, startServerSpan } from '../src/spans.js';
+import { rootSpansUnsampled } from '../src/tracing.js';
 import { isUnsampledTraceparent, traceparentOf } from '../src/trace-context.js';
 
 /** A tracer that counts the spans it is asked to start. */
@@ -54,5 +55,22 @@ describe('isUnsampledTraceparent', () => {
     expect(isUnsampledTraceparent(`${tp('00')}-extra`)).toBe(false);
     expect(isUnsampledTraceparent(tp('00').toUpperCase())).toBe(false);
     expect(isUnsampledTraceparent('')).toBe(false);
+  });
+});
+
+describe('startServerSpan in a process without tracing started', () => {
+  it('follows the parent: nothing under an unsampled one, a span under a sampled one', () => {
+    const { tracer, started } = countingTracer();
+    const unsampled = startServerSpan(tracer, 'unsampled', {}, parentContext(TraceFlags.NONE));
+    expect(unsampled.spanContext().spanId).toBe('b'.repeat(16));
+    startServerSpan(tracer, 'sampled', {}, parentContext(TraceFlags.SAMPLED));
+    expect(started).toEqual(['sampled']);
+  });
+
+  it('asks the tracer for a root span (no sampler is known)', () => {
+    expect(rootSpansUnsampled()).toBe(false);
+    const { tracer, started } = countingTracer();
+    startServerSpan(tracer, 'root', {}, ROOT_CONTEXT);
+    expect(started).toEqual(['root']);
   });
 });

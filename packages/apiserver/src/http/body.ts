@@ -8,10 +8,27 @@ import { decodeKubernetesProtobuf } from './protobuf/index.js';
 /** Kubernetes rejects request bodies over 3 MiB. */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
+/** Where a request that arrived whole (a NATS request) keeps its body: a property, not a WeakMap entry per request. */
+const PRESET_BODY = Symbol('skiff.presetBody');
+
+/**
+ * Gives `req` its whole body up front (a NATS request's payload), so readBody
+ * answers with it instead of streaming it through the request object.
+ */
+export function presetRequestBody(req: IncomingMessage, body: Buffer): void {
+  (req as IncomingMessage & { [PRESET_BODY]?: Buffer })[PRESET_BODY] = body;
+}
+
 /** Reads the raw body; 413 RequestEntityTooLarge past the limit. */
 export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
   const tooLarge = (): ApiError => new ApiError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${limit}`);
   if (Number(req.headers['content-length'] ?? 0) > limit) return Promise.reject(tooLarge());
+  const preset = (req as IncomingMessage & { [PRESET_BODY]?: Buffer })[PRESET_BODY];
+  if (preset !== undefined) {
+    if (preset.length > limit) return Promise.reject(tooLarge());
+    captureRequestBody(req, preset);
+    return Promise.resolve(preset);
+  }
   if (req.readableEnded) return Promise.resolve(Buffer.alloc(0));
   // Listeners rather than `for await`: the async iterator cost ~3 % of a create's CPU.
   return new Promise<Buffer>((resolve, reject) => {

@@ -7,7 +7,7 @@ import { context, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentele
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { ApiError } from '@skiff/api';
 import type { Logger } from '@skiff/telemetry';
-import { contextFromHeaders, serveMetrics } from '@skiff/telemetry';
+import { contextFromHeaders, serveMetrics, startServerSpan } from '@skiff/telemetry';
 import {
   aggregatedContentType,
   aggregatedDiscovery,
@@ -167,7 +167,9 @@ export function createApiRequestHandler(deps: HttpServerDeps): ApiRequestHandler
           }
         : undefined;
     const parent = contextFromHeaders(req.headers);
-    const span = deps.tracer.startSpan(
+    // Under an unsampled parent (or, with no exporter, as a root) no span is recorded: none is started.
+    const span = startServerSpan(
+      deps.tracer,
       `${req.method ?? 'GET'} ${labels?.resource ?? url.pathname}`,
       {
         kind: SpanKind.SERVER,

@@ -12,11 +12,11 @@
  */
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Readable } from 'node:stream';
-import { headers as natsHeaders, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
-import { API_REQUEST_SUBJECT, identityOfApiRequestSubject } from '@skiff/api';
+import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
+import { API_REQUEST_SUBJECT, identityOfApiRequestSubject, WireHeaders } from '@skiff/api';
 import type { Logger } from '@skiff/telemetry';
 import { setNatsSender } from '../auth/nats-sender.js';
+import { presetRequestBody } from '../http/body.js';
 import type { ApiRequestHandler } from '../http/server.js';
 
 /** The subject of anonymous API requests; identified ones go below it. */
@@ -68,16 +68,56 @@ class CollectedResponse extends EventEmitter {
   }
 }
 
-function fakeRequest(m: Msg): IncomingMessage {
-  const method = m.headers?.get('Skiff-Method') ?? 'GET';
-  const url = m.headers?.get('Skiff-Path') ?? '/';
-  const headers: Record<string, string> = { 'content-length': String(m.data.length) };
-  for (const name of ['Content-Type', 'Accept', 'traceparent', 'User-Agent']) {
-    const v = m.headers?.get(name);
-    if (v !== undefined && v !== '') headers[name.toLowerCase()] = v;
+/** The request headers a NATS request may carry, by their HTTP (lower-case) names. */
+const FORWARDED_HEADERS = new Map([
+  ['Content-Type', 'content-type'],
+  ['Accept', 'accept'],
+  ['traceparent', 'traceparent'],
+  ['User-Agent', 'user-agent'],
+]);
+
+/**
+ * The IncomingMessage stand-in of a NATS request: method, url, headers, and
+ * its whole body preset for readBody (no stream to read it through); an
+ * emitter, so `close` listeners may be added, and destroy() emits `close`.
+ */
+class NatsRequest extends EventEmitter {
+  /** Nothing is streamed: the body is preset. */
+  readonly readableEnded = true;
+  constructor(
+    readonly method: string,
+    readonly url: string,
+    readonly headers: Record<string, string>,
+  ) {
+    super();
   }
-  const stream = Readable.from(m.data.length === 0 ? [] : [Buffer.from(m.data)]);
-  return Object.assign(stream, { method, url, headers }) as unknown as IncomingMessage;
+  destroy(): this {
+    this.emit('close');
+    return this;
+  }
+}
+
+function fakeRequest(m: Msg): IncomingMessage {
+  const h = m.headers;
+  // As `h.get(name)` for each (the first value of an exact key, '' when absent), in one pass over the headers.
+  let method = h === undefined ? 'GET' : '';
+  let url = h === undefined ? '/' : '';
+  const headers: Record<string, string> = { 'content-length': String(m.data.length) };
+  if (h !== undefined) {
+    for (const [name, values] of h) {
+      const v = values[0] ?? '';
+      if (name === 'Skiff-Method') method = v;
+      else if (name === 'Skiff-Path') url = v;
+      else {
+        const lower = FORWARDED_HEADERS.get(name);
+        if (lower !== undefined && v !== '' && headers[lower] === undefined) headers[lower] = v;
+      }
+    }
+  }
+  const req = new NatsRequest(method, url, headers) as unknown as IncomingMessage;
+  // A view of the payload, not a copy: a delivered message's bytes are not reused.
+  presetRequestBody(req, Buffer.from(m.data.buffer, m.data.byteOffset, m.data.length));
+  return req;
 }
 
 export interface NatsApiResponderOptions {
@@ -120,12 +160,9 @@ export class NatsApiResponder {
   }
 
   private async serve(m: Msg): Promise<void> {
-    const reply = natsHeaders();
     try {
-      const path = m.headers?.get('Skiff-Path') ?? '';
-      if (/[?&]watch=(true|1)(&|$)/.test(path)) {
-        reply.set('Skiff-Status', '400');
-        reply.set('Content-Type', 'application/json');
+      const req = fakeRequest(m);
+      if (/[?&]watch=(true|1)(&|$)/.test(req.url ?? '')) {
         m.respond(
           JSON.stringify({
             kind: 'Status',
@@ -136,19 +173,16 @@ export class NatsApiResponder {
             code: 400,
             message: 'watches are not served over NATS: follow the events stream',
           }),
-          { headers: reply },
+          { headers: new WireHeaders({ 'Skiff-Status': '400', 'Content-Type': 'application/json' }) },
         );
         return;
       }
       const res = new CollectedResponse();
-      const req = fakeRequest(m);
       const sender = this.options.trustSubjectIdentity === true ? identityOfApiRequestSubject(m.subject) : undefined;
       if (sender !== undefined) setNatsSender(req, sender);
       this.handler(req, res as unknown as ServerResponse);
       await res.done;
-      reply.set('Skiff-Status', String(res.statusCode));
-      reply.set('Content-Type', res.contentType());
-      m.respond(res.body(), { headers: reply });
+      m.respond(res.body(), { headers: new WireHeaders({ 'Skiff-Status': String(res.statusCode), 'Content-Type': res.contentType() }) });
     } catch (err) {
       this.logger.warn({ err }, 'serving an API request over NATS failed');
     }

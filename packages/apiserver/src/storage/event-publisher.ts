@@ -11,7 +11,7 @@
  * restarts from the last revision it knows was stored; consumers ignore an
  * event whose revision is not newer than what they hold for the object.
  */
-import { headers, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager, type JetStreamManager, type PubAck } from '@nats-io/jetstream';
 import { EVENT_TYPE_HEADER, EVENTS_ROOT, EVENTS_STREAM, REVISION_HEADER, escapeToken, type KubeObject } from '@skiff/api';
 import { SpanKind } from '@opentelemetry/api';
@@ -30,7 +30,6 @@ import { objectJson } from './object-json.js';
 /** How long the events stream keeps events (consumers older than this re-list). */
 export const EVENTS_MAX_AGE_MS = 60 * 60 * 1000;
 const MAX_IN_FLIGHT = 512;
-const encoder = new TextEncoder();
 
 const publishTracer = tracer('apiserver');
 
@@ -63,7 +62,8 @@ export function subjectForKey(key: string, object: KubeObject): string {
 
 /** The event body: the object with its resourceVersion set (its JSON shared with the HTTP watchers). */
 export function eventBody(change: StoreChange): Uint8Array {
-  return encoder.encode(objectJson(change));
+  // Buffer.from: small encodings come from Node's shared pool, not an ArrayBuffer each.
+  return Buffer.from(objectJson(change), 'utf8');
 }
 
 /** Committed changes in revision order, from some revision on (the watch cache is one). */
@@ -216,9 +216,6 @@ export class EventPublisher {
   }
 
   private publish(change: StoreChange): void {
-    const h = headers();
-    h.set(REVISION_HEADER, String(change.revision));
-    h.set(EVENT_TYPE_HEADER, change.type);
     const subject = subjectForKey(change.key, change.object);
     // Objects that carry a trace (pods) get a producer span in it, and its context travels in the header.
     // Under an unsampled traceparent no span would be recorded: the header is the object's traceparent itself.
@@ -242,7 +239,7 @@ export class EventPublisher {
           )
         : undefined;
     const tp = unsampled ? carried : span === undefined ? undefined : traceparentOf(span);
-    if (tp !== undefined) h.set('traceparent', tp);
+    const h = { [REVISION_HEADER]: String(change.revision), [EVENT_TYPE_HEADER]: change.type, traceparent: tp };
     const pending = this.js
       .publish(subject, eventBody(change), { headers: h, msgID: String(change.revision) })
       .finally(() => span?.end())
