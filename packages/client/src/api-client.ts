@@ -7,7 +7,7 @@
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { context, propagation } from '@opentelemetry/api';
-import { headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import {
   ApiError,
   apiErrorFromResponse,
@@ -18,6 +18,7 @@ import {
   apiRequestSubject,
   inboxPrefixOf,
   type ResourceDescriptor,
+  WireHeaders,
 } from '@skiff/api';
 import { identityOfCertificate } from './nats-identity.js';
 import { NatsRequester } from './nats-requests.js';
@@ -361,11 +362,7 @@ export class ApiClient {
     headers: Record<string, string>,
     readBody: boolean,
   ): Promise<{ status: number; text: string }> {
-    // A fresh MsgHdrs holds no keys and these are distinct, so append is set without set's extra key scan.
-    const h = natsHeaders();
-    h.append('Skiff-Method', method);
-    h.append('Skiff-Path', path);
-    for (const k in headers) h.append(k, headers[k]!);
+    const h = new WireHeaders({ 'Skiff-Method': method, 'Skiff-Path': path, ...headers });
     const reply = await nats.request(this.natsSubject, body === undefined ? new Uint8Array() : JSON.stringify(body), h);
     const status = Number(reply.headers?.get('Skiff-Status') ?? 500);
     return { status, text: readBody || status >= 400 ? reply.string() : '' };
