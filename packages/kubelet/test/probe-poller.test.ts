@@ -25,6 +25,7 @@ const cgroups = new CgroupManager(detectCgroupLayout(), { rootName: `skiff-test-
 beforeAll(async () => {
   server = http.createServer((req, res) => {
     if (req.url === '/slow') return void setTimeout(() => res.end('late'), 3000);
+    if (req.url === '/late') return void setTimeout(() => res.end('answered after several ticks'), 150);
     const code =
       req.url === '/redirect'
         ? 302
@@ -121,10 +122,12 @@ describe('probe poller: native and TypeScript twin agree', () => {
     });
   });
 
-  it('native: the same results whatever its wake-up grid (tickMs 0, the default, 50)', async () => {
+  it('native: the same results whatever its wake-up grid (tickMs 0, the default, 50), late answers too', async () => {
     const specs: Record<string, ProbeSpec> = {
       ok: { ...TIMING, kind: 'http', host: '127.0.0.1', port, path: '/ok', headers: [] },
       slow: { ...TIMING, timeoutMs: 300, kind: 'http', host: '127.0.0.1', port, path: '/slow', headers: [] },
+      // Answers several ticks after the request: found when the thread wakes on the grid.
+      late: { ...TIMING, kind: 'http', host: '127.0.0.1', port, path: '/late', headers: [] },
       tcpOpen: { ...TIMING, kind: 'tcp', host: '127.0.0.1', port },
       tcpRefused: { ...TIMING, kind: 'tcp', host: '127.0.0.1', port: closedPort },
       exec: { ...TIMING, kind: 'exec', argv: ['true'], env: ENV, cgroupProcs: [] },
@@ -135,6 +138,7 @@ describe('probe poller: native and TypeScript twin agree', () => {
     expect(summary(byDefault!)).toEqual(summary(everyEvent!));
     expect(summary(coarse!)).toEqual(summary(everyEvent!));
     expect(coarse!.get('slow')!.result).toBe('failure');
+    expect(summary(byDefault!).late).toEqual({ result: 'success', output: '' });
     // The timeout fires at the first tick at or after it is due: no sooner, and at most a tick (plus load) later.
     expect(coarse!.get('slow')!.durationMs).toBeGreaterThanOrEqual(299);
     expect(coarse!.get('slow')!.durationMs).toBeLessThan(2000);
