@@ -9,8 +9,10 @@
 // measured pod that a preemptor evicts loses its history with its deletion and
 // counts as bound, uncounted in the rate).
 // Reached through `npm run bench -- scheduler --workload=PreemptionAsync
-// [--nodes=500] [--initial=2000] [--pods=500] [--core=native] [--churn=false]`;
-// --churn=false is the baseline: the same cluster without preemptors.
+// [--nodes=500] [--initial=2000] [--pods=500] [--core=native] [--churn=false]
+// [--apiserver=in-process]`; --churn=false is the baseline: the same cluster
+// without preemptors. The apiserver is its own process unless --apiserver=in-process
+// (figures then get the suffix _apiserverInProcess), as in bench/suites/scheduler.mjs.
 import { connect } from '@nats-io/transport-node';
 import { DeliverPolicy, jetstream } from '@nats-io/jetstream';
 import { OBJECTS_BUCKET, OBJECTS_STREAM, PODS, PRIORITYCLASSES } from '@skiff/api';
@@ -113,11 +115,12 @@ export async function run(args) {
   const pods = Number(option(args, 'pods', '500'));
   const core = option(args, 'core', 'native');
   const churn = option(args, 'churn', 'true') !== 'false';
+  const apiserver = option(args, 'apiserver', 'process');
   process.stdout.write(`scheduler on ${machine()}\n`);
   process.stdout.write(
     `PreemptionAsync: ${nodes} nodes, ${initial} low-priority pods, a 3-CPU priority-10 pod every ${CHURN_INTERVAL_MS} ms, ${pods} measured pods; core ${core}\n`,
   );
-  const cluster = await startCluster();
+  const cluster = await startCluster({ apiserver });
   try {
     const clients = apiClients(cluster.apiUrl, 8);
     for (const p of new Set([LOW.priority, HIGH.priority, MEASURED.priority])) await clients[0].create(...priorityClass(p));
@@ -176,7 +179,7 @@ export async function run(args) {
         'node CPU (cores)': ((cpu.user + cpu.system) / 1000 / ms).toFixed(2),
       },
     ]);
-    const metric = `PreemptionAsync_${nodes}Nodes_${pods}Pods${core === 'native' ? '' : `_${core}`}${churn ? '' : '_noChurn'}`;
+    const metric = `PreemptionAsync_${nodes}Nodes_${pods}Pods${core === 'native' ? '' : `_${core}`}${churn ? '' : '_noChurn'}${apiserver === 'process' ? '' : '_apiserverInProcess'}`;
     figure('scheduler', metric, podsPerSecond, 'pods/s');
     if (churn) figure('scheduler', `${metric}_preemptorsBound`, preemptors, 'pods');
   } finally {

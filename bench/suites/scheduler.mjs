@@ -19,9 +19,12 @@
 // counts and the native core.
 // --profile writes a V8 CPU profile of the scheduling window per run (--profile=heap
 // also a sampling heap profile of every allocation, and the top allocators) and
-// prints where the time went; --apiserver=process runs `skiff apiserver` as a
-// child process (its own event loop, as `skiff up` runs it) instead of in this
-// process, for comparison (figures then get the suffix _apiserverProcess);
+// prints where the time went. The apiserver runs as `skiff apiserver` in a
+// child process (its own event loop, as `skiff up` runs it; --apiserver=process,
+// the default since 2026-12-07); --apiserver=in-process runs it inside this
+// process instead, sharing the scheduler's event loop (figures then get the
+// suffix _apiserverInProcess; before 2026-12-07 that was the default and the
+// child process had the suffix _apiserverProcess);
 // SKIFF_BENCH_APISERVER_NODE_FLAGS passes Node flags to that child (e.g.
 // `--cpu-prof --cpu-prof-dir=DIR` for a CPU profile of the apiserver).
 // --writes=http sends the scheduler's bindings and Events over HTTP instead
@@ -174,7 +177,7 @@ function report(workload, results, cores, apiserver, writes) {
       'max pods/node': pick((x) => x.maxPerNode),
       'load s': pick((x) => x.loadMs / 1000).toFixed(1),
     });
-    const metric = `${workload.name}_${nodes}Nodes_${pods}Pods${core === 'native' ? '' : `_${core}`}${apiserver === 'process' ? '_apiserverProcess' : ''}${writes === 'http' ? '_httpWrites' : ''}`;
+    const metric = `${workload.name}_${nodes}Nodes_${pods}Pods${core === 'native' ? '' : `_${core}`}${apiserver === 'process' ? '' : '_apiserverInProcess'}${writes === 'http' ? '_httpWrites' : ''}`;
     figure(
       'scheduler',
       metric,
@@ -195,7 +198,8 @@ export async function run(args) {
   const runs = Number(option(args, 'runs', '1'));
   const cores = option(args, 'cores', 'native,ts').split(',');
   const profile = option(args, 'profile', 'false');
-  const apiserver = option(args, 'apiserver', 'in-process');
+  const apiserver = option(args, 'apiserver', 'process');
+  if (apiserver !== 'process' && apiserver !== 'in-process') throw new Error(`--apiserver must be process or in-process, not ${apiserver}`);
   const writes = option(args, 'writes', 'nats');
   const picked = option(args, 'variants', 'basic,anti-affinity,topology-spread');
   const names = picked === 'all' ? ['basic', ...Object.keys(VARIANTS)] : picked.split(',');
