@@ -187,23 +187,29 @@ NetRun::Step NetRun::Handshake() {
   return Fail("Get \"" + ProbeUrl(spec_) + "\": " + tls_->error());
 }
 
+std::string BuildHttpRequest(const ProbeSpecC& spec) {
+  std::string request = "GET " + spec.path + " HTTP/1.1\r\n";
+  if (!HasHeader(spec, "host")) request += "Host: " + HostPort(spec) + "\r\n";
+  if (!HasHeader(spec, "user-agent")) request += std::string("User-Agent: ") + kUserAgent + "\r\n";
+  if (!HasHeader(spec, "accept")) request += "Accept: */*\r\n";
+  for (const auto& h : spec.headers) request += h.first + ": " + h.second + "\r\n";
+  request += "Connection: close\r\n\r\n";
+  return request;
+}
+
 NetRun::Step NetRun::StartRequest() {
-  request_ = "GET " + spec_.path + " HTTP/1.1\r\n";
-  if (!HasHeader(spec_, "host")) request_ += "Host: " + HostPort(spec_) + "\r\n";
-  if (!HasHeader(spec_, "user-agent")) request_ += std::string("User-Agent: ") + kUserAgent + "\r\n";
-  if (!HasHeader(spec_, "accept")) request_ += "Accept: */*\r\n";
-  for (const auto& h : spec_.headers) request_ += h.first + ": " + h.second + "\r\n";
-  request_ += "Connection: close\r\n\r\n";
+  request_ = &spec_.http_request;
   phase_ = Phase::kSending;
   return Send();
 }
 
 NetRun::Step NetRun::Send() {
   tls_events_ = 0;
-  while (sent_ < request_.size()) {
+  const std::string& request = *request_;
+  while (sent_ < request.size()) {
     if (tls_ != nullptr) {
       size_t n = 0;
-      const TlsClient::Io io = tls_->Write(request_.data() + sent_, request_.size() - sent_, &n);
+      const TlsClient::Io io = tls_->Write(request.data() + sent_, request.size() - sent_, &n);
       if (io == TlsClient::Io::kOk) {
         sent_ += n;
         continue;
@@ -211,7 +217,7 @@ NetRun::Step NetRun::Send() {
       if (io == TlsClient::Io::kWantRead || io == TlsClient::Io::kWantWrite) return Want(io);
       return Fail("Get \"" + ProbeUrl(spec_) + "\": " + (io == TlsClient::Io::kEof ? std::string("EOF") : tls_->error()));
     }
-    const ssize_t n = ::send(fd_, request_.data() + sent_, request_.size() - sent_, MSG_NOSIGNAL);
+    const ssize_t n = ::send(fd_, request.data() + sent_, request.size() - sent_, MSG_NOSIGNAL);
     if (n > 0) {
       sent_ += static_cast<size_t>(n);
       continue;
@@ -242,21 +248,27 @@ NetRun::Step NetRun::Receive() {
       if (n == 0) return Fail("Get \"" + ProbeUrl(spec_) + "\": EOF");
       got = static_cast<size_t>(n);
     }
-    response_.append(buf, got);
-    const size_t eol = response_.find("\r\n");
-    if (eol == std::string::npos) {
+    // The status line usually arrives whole in the first read: it is parsed from `buf` then, with no copy.
+    if (!response_.empty()) response_.append(buf, got);
+    const char* data = response_.empty() ? buf : response_.data();
+    const size_t len = response_.empty() ? got : response_.size();
+    const char* crlf = static_cast<const char*>(::memmem(data, len, "\r\n", 2));
+    if (crlf == nullptr) {
+      if (response_.empty()) response_.assign(buf, got);
       if (response_.size() > kMaxStatusLine) return Fail("Get \"" + ProbeUrl(spec_) + "\": malformed HTTP response");
       continue;
     }
     // "HTTP/1.x NNN reason"
-    const size_t sp = response_.find(' ');
-    if (response_.compare(0, 5, "HTTP/") != 0 || sp == std::string::npos || sp + 4 > eol ||
-        !std::isdigit(static_cast<unsigned char>(response_[sp + 1])) ||
-        !std::isdigit(static_cast<unsigned char>(response_[sp + 2])) ||
-        !std::isdigit(static_cast<unsigned char>(response_[sp + 3]))) {
+    const size_t eol = static_cast<size_t>(crlf - data);
+    const char* space = static_cast<const char*>(std::memchr(data, ' ', len));
+    const size_t sp = space == nullptr ? len : static_cast<size_t>(space - data);
+    if (len < 5 || std::memcmp(data, "HTTP/", 5) != 0 || space == nullptr || sp + 4 > eol ||
+        !std::isdigit(static_cast<unsigned char>(data[sp + 1])) ||
+        !std::isdigit(static_cast<unsigned char>(data[sp + 2])) ||
+        !std::isdigit(static_cast<unsigned char>(data[sp + 3]))) {
       return Fail("Get \"" + ProbeUrl(spec_) + "\": malformed HTTP response");
     }
-    const int code = std::stoi(response_.substr(sp + 1, 3));
+    const int code = (data[sp + 1] - '0') * 100 + (data[sp + 2] - '0') * 10 + (data[sp + 3] - '0');
     if (code >= 200 && code < 400) return Succeed();
     return Fail("HTTP probe failed with statuscode: " + std::to_string(code));
   }

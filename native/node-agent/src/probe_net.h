@@ -16,6 +16,8 @@ bool ResolveProbeAddress(const std::string& host, int port, ProbeSpecC* spec);
 
 // `http(s)://host:port/path` ([host] for IPv6), as the messages quote it.
 std::string ProbeUrl(const ProbeSpecC& spec);
+// The httpGet probe's request (`Connection: close`, upstream's default headers unless the spec sets them).
+std::string BuildHttpRequest(const ProbeSpecC& spec);
 // `host:port` ([host]:port for IPv6).
 std::string HostPort(const ProbeSpecC& spec);
 // Go's text for an errno (`connection refused`), as upstream's messages carry it.
@@ -81,7 +83,7 @@ class NetRun : public SocketRun {
   enum class Phase { kConnecting, kHandshaking, kSending, kReceiving } phase_ = Phase::kConnecting;
   std::unique_ptr<TlsClient> tls_;
   unsigned tls_events_ = 0;  // while TLS waits for the other direction than the phase's
-  std::string request_;
+  const std::string* request_ = nullptr;  // the spec's http_request
   size_t sent_ = 0;
   std::string response_;
 };

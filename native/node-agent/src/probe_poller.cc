@@ -102,6 +102,7 @@ ProbeSpecC SpecFromJs(Napi::Env env, const Napi::Value& value) {
         Napi::Object ho = h.As<Napi::Object>();
         spec.headers.emplace_back(StringProperty(env, ho, "name"), StringProperty(env, ho, "value"));
       }
+      spec.http_request = BuildHttpRequest(spec);
     }
     if (spec.kind == ProbeKind::kGrpc) {
       if (!obj.Get("service").IsString()) throw Napi::TypeError::New(env, "spec.service must be a string");

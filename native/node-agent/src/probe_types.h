@@ -38,6 +38,7 @@ struct ProbeSpecC {
   bool https = false;  // scheme HTTPS (TLS without verification)
   std::string path;
   std::vector<std::pair<std::string, std::string>> headers;
+  std::string http_request;  // the whole GET request, built once from the above (BuildHttpRequest)
   // grpc
   std::string service;
 };

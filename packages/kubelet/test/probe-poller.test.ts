@@ -145,6 +145,38 @@ describe('probe poller: native and TypeScript twin agree', () => {
     expect(() => createProbePoller('native', { onResults: () => undefined, tickMs: -1 })).toThrow(TypeError);
   });
 
+  it('httpGet against raw answers: a status line split across reads, a 500, no HTTP at all', async () => {
+    const raw = net.createServer((socket) => {
+      socket.on('error', () => undefined);
+      socket.once('data', (request) => {
+        const path = /^GET (\S+)/.exec(request.toString())?.[1];
+        if (path === '/split') {
+          socket.write('HTT');
+          setTimeout(() => socket.end('P/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n'), 50);
+        } else if (path === '/error') {
+          socket.end('HTTP/1.1 500 Oops\r\nContent-Length: 0\r\n\r\n');
+        } else {
+          socket.end('garbage\r\n\r\n');
+        }
+      });
+    });
+    await new Promise<void>((r) => raw.listen(0, '127.0.0.1', r));
+    const rawPort = (raw.address() as net.AddressInfo).port;
+    try {
+      const http = (path: string): ProbeSpec => ({ ...TIMING, kind: 'http', host: '127.0.0.1', port: rawPort, path, headers: [] });
+      const specs = { split: http('/split'), error: http('/error'), garbage: http('/garbage') };
+      const [ts, native] = await Promise.all(KINDS.map((k) => runOnce(k, specs)));
+      expect(summary(native!).split).toEqual({ result: 'success', output: '' });
+      expect(summary(native!).error).toEqual({ result: 'failure', output: 'HTTP probe failed with statuscode: 500' });
+      expect(summary(native!).split).toEqual(summary(ts!).split);
+      expect(summary(native!).error).toEqual(summary(ts!).error);
+      expect(native!.get('garbage')!.result).toBe('failure');
+      expect(ts!.get('garbage')!.result).toBe('failure');
+    } finally {
+      await new Promise((r) => raw.close(r));
+    }
+  });
+
   it.each(KINDS)('%s: periodic runs, replace, remove, bad specs, stats rounds', async (kind) => {
     const seen: ProbeRunResult[] = [];
     const stats: string[] = [];
