@@ -67,6 +67,8 @@ describe('pod lifecycle tracing', () => {
           inTrace().some((s) => s.name === 'container start') &&
           inTrace().some((s) => s.name === 'spawn process') &&
           inTrace().some((s) => s.service === 'skiff-kubelet' && s.name.startsWith('process ')) &&
+          // The scheduler's delivery span comes in its own export batch, possibly after the kubelet's.
+          inTrace().some((s) => s.service === 'skiff-scheduler' && s.name.startsWith('process ')) &&
           // Each component exports in batches: wait until every delivery's publish span has arrived too.
           inTrace()
             .filter((s) => s.service === 'skiff-kubelet' && s.name.startsWith('process '))

@@ -150,6 +150,20 @@ describe.runIf(support?.mount === true)('container isolation', () => {
     await runtime.removePod(cfg.podUid);
   });
 
+  it('sends the stop signal once, to the main process only (as upstream), not to its children', async () => {
+    const { runtime } = setup();
+    // The main process handles TERM at once (wait is interrupted) and stays in its handler for a while: a
+    // second TERM (the init's forwarded copy of a signal that reached every process) would run it again.
+    const child = `sh -c "trap 'echo child TERM' TERM; while :; do sleep 0.1; done" &`;
+    const cfg = config(`${child} trap 'echo main TERM; sleep 0.5; exit 0' TERM; echo ready; wait`);
+    const id = await runtime.startContainer(cfg);
+    await until(async () => (await runtime.readLog(cfg.podUid, 'app')).includes('ready'));
+    await runtime.stopContainer(id, 10);
+    expect(runtime.containerState(id)).toMatchObject({ state: 'exited', exitCode: 0 });
+    expect(await runtime.readLog(cfg.podUid, 'app')).toEqual(['ready', 'main TERM']);
+    await runtime.removePod(cfg.podUid);
+  });
+
   it('gives the containers of one pod the same UTS and IPC namespaces, apart from the host and other pods', async () => {
     const { runtime } = setup();
     const first = config('readlink /proc/self/ns/ipc; exec sleep 30');

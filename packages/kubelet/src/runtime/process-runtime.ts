@@ -141,6 +141,8 @@ interface Entry {
   cgroup: ContainerCgroup;
   shimPid: number;
   shimStartTicks: number;
+  /** The start time of `state.pid` (the process the stop signal goes to), against pid reuse. */
+  pidStartTicks: number;
   state: ContainerState;
   /** The shim when this runtime spawned it (its 'exit' event reports the exit). */
   child: ChildProcess | undefined;
@@ -409,6 +411,7 @@ export class ProcessRuntime implements ContainerRuntime {
         cgroup: cg,
         shimPid: pids.shimPid,
         shimStartTicks,
+        pidStartTicks: start.pidStartTicks,
         state: { state: 'running', pid: pids.pid, startedAt },
         child,
         isolated,
@@ -463,7 +466,7 @@ export class ProcessRuntime implements ContainerRuntime {
     const entry = this.get(id);
     if (entry.state.state === 'running') {
       const exclude = [entry.shimPid];
-      await this.cgroups.killAll(entry.cgroup, 'SIGTERM', { exclude });
+      this.signalMain(entry, 'SIGTERM');
       if (!(await this.waitExit(entry, Math.max(0, gracePeriodSeconds) * 1000))) {
         this.logger?.info({ id, gracePeriodSeconds }, 'grace period over; killing the container');
         await this.cgroups.killAll(entry.cgroup, 'SIGKILL', { exclude });
@@ -482,6 +485,23 @@ export class ProcessRuntime implements ContainerRuntime {
     }
     await entry.finalizing;
     if (this.isLatest(entry)) await this.cgroups.killUntilEmpty(entry.cgroup);
+  }
+
+  /**
+   * Sends `signal` to the container's main process only, as upstream's runtimes send the stop signal to the
+   * container's init: its children get nothing until the main process exits (the PID namespace then ends)
+   * or the grace period does. Isolated, the main process is the container's command (not the init script
+   * above it, which forwards signals: signalling both would deliver the signal twice); with runc it is
+   * runc, which forwards it to the container's init. A main process already gone is not an error.
+   */
+  private signalMain(entry: Entry, signal: NodeJS.Signals): void {
+    const pid = entry.state.state === 'running' ? entry.state.pid : 0;
+    if (pid <= 0 || !isSameProcessAlive(pid, entry.pidStartTicks)) return;
+    try {
+      process.kill(pid, signal);
+    } catch (err) {
+      if (errCode(err) !== 'ESRCH') throw err;
+    }
   }
 
   async removeContainer(id: string): Promise<void> {
@@ -748,11 +768,14 @@ export class ProcessRuntime implements ContainerRuntime {
         } catch {
           // keep createdAt
         }
+        // Isolated, the pid file names unshare; the container's own process wrote main-pid.
+        const main = /^(\d+)\n$/.exec(readText(join(dir, MAIN_PID_FILE)) ?? '');
+        const pid = main === null ? pids.pid : Number(main[1]);
         start = {
           shimPid: pids.shimPid,
           shimStartTicks: inCgroup ? (readProcStat(pids.shimPid)?.startTicks ?? -1) : -1,
-          pid: pids.pid,
-          pidStartTicks: readProcStat(pids.pid)?.startTicks ?? -1,
+          pid,
+          pidStartTicks: readProcStat(pid)?.startTicks ?? -1,
           startedAt: startedAt.toISOString(),
         };
         writeJsonAtomic(join(dir, STATE_FILE), start);
@@ -766,6 +789,7 @@ export class ProcessRuntime implements ContainerRuntime {
       cgroup,
       shimPid: start?.shimPid ?? 0,
       shimStartTicks: start?.shimStartTicks ?? -1,
+      pidStartTicks: start?.pidStartTicks ?? -1,
       state: { state: 'running', pid: start?.pid ?? 0, startedAt: new Date(start?.startedAt ?? record.createdAt) },
       child: undefined,
       isolated: existsSync(join(dir, MAIN_PID_FILE)),

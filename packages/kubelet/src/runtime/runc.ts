@@ -14,9 +14,9 @@
  * cleanup() deletes runc's state and cgroups, including the directories runc made in the hierarchies the
  * CgroupManager does not manage (devices, blkio, ...).
  *
- * Stop: the process runtime signals every process below C except the shim: runc forwards SIGTERM to the
+ * Stop: the process runtime sends SIGTERM to runc alone (the pid it records), which forwards it to the
  * container's init (which, as pid 1 of its namespace, ignores it without a handler, as upstream); SIGKILL
- * kills runc and the container alike. cleanup() runs `runc delete --force` for the state runc keeps under
+ * at the end of the grace period goes to every process below C except the shim, runc and the container alike. cleanup() runs `runc delete --force` for the state runc keeps under
  * `<root-dir>/runc`.
  */
 import { execFile } from 'node:child_process';

@@ -95,7 +95,10 @@ export type ExitListener = (id: string, state: ContainerState) => void;
 export interface ContainerRuntime {
   /** Creates the container's cgroup with its limits, starts argv inside it (placed in the cgroup BEFORE it executes anything of its own), records its state on disk, returns its id. */
   startContainer(config: ContainerConfig): Promise<string>;
-  /** SIGTERM to every process of the container, SIGKILL after gracePeriodSeconds; resolves once none is left. */
+  /**
+   * SIGTERM to the container's main process (once; its children get nothing, as upstream), SIGKILL to every
+   * process of the container after gracePeriodSeconds; resolves once none is left.
+   */
   stopContainer(id: string, gracePeriodSeconds: number): Promise<void>;
   /** Removes a stopped container's cgroup and state (keeps nothing behind). */
   removeContainer(id: string): Promise<void>;
