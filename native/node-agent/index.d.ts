@@ -34,7 +34,11 @@ export declare class CgroupStatsReader {
   unwatch(id: string): void;
   /** Null when `id` is unknown or a read/parse fails (e.g. the cgroup was removed). Throws after close(). */
   read(id: string): CgroupStats | null;
-  /** One entry per tracked id that read successfully, in no particular order. Throws after close(). */
+  /**
+   * One entry per tracked id that read successfully, in no particular order. OOM files are re-read only
+   * when /proc/vmstat's `oom_kill` changed since the previous readAll() or the one before (or cannot be
+   * read), and on an id's first read; else the count last read is reported. Throws after close().
+   */
   readAll(): Array<{ id: string; stats: CgroupStats }>;
   /** Closes every file; afterwards watch/read/readAll throw and size is 0. Idempotent. */
   close(): void;

@@ -141,9 +141,12 @@ CgroupFiles::CgroupFiles(CgroupFiles&& other) noexcept
       cpu_fd_(other.cpu_fd_),
       mem_usage_fd_(other.mem_usage_fd_),
       mem_stat_fd_(other.mem_stat_fd_),
-      oom_fd_(other.oom_fd_) {
+      oom_fd_(other.oom_fd_),
+      oom_read_(other.oom_read_),
+      oom_kills_(other.oom_kills_) {
   other.version_ = 0;
   other.cpu_fd_ = other.mem_usage_fd_ = other.mem_stat_fd_ = other.oom_fd_ = -1;
+  other.oom_read_ = false;
 }
 
 CgroupFiles& CgroupFiles::operator=(CgroupFiles&& other) noexcept {
@@ -154,8 +157,11 @@ CgroupFiles& CgroupFiles::operator=(CgroupFiles&& other) noexcept {
     mem_usage_fd_ = other.mem_usage_fd_;
     mem_stat_fd_ = other.mem_stat_fd_;
     oom_fd_ = other.oom_fd_;
+    oom_read_ = other.oom_read_;
+    oom_kills_ = other.oom_kills_;
     other.version_ = 0;
     other.cpu_fd_ = other.mem_usage_fd_ = other.mem_stat_fd_ = other.oom_fd_ = -1;
+    other.oom_read_ = false;
   }
   return *this;
 }
@@ -166,6 +172,7 @@ void CgroupFiles::Close() {
   CloseFd(&mem_stat_fd_);
   CloseFd(&oom_fd_);
   version_ = 0;
+  oom_read_ = false;
 }
 
 bool CgroupFiles::Open(const CgroupPathsSpec& paths, CgroupFiles* out) {
@@ -196,7 +203,7 @@ bool CgroupFiles::Open(const CgroupPathsSpec& paths, CgroupFiles* out) {
   return true;
 }
 
-bool CgroupFiles::Read(std::vector<char>* scratch, CgroupStatsValues* out) const {
+bool CgroupFiles::Read(std::vector<char>* scratch, CgroupStatsValues* out, bool reread_oom) {
   if (version_ != 1 && version_ != 2) return false;
   CgroupStatsValues v;
 
@@ -227,12 +234,34 @@ bool CgroupFiles::Read(std::vector<char>* scratch, CgroupStatsValues* out) const
   v.memory_working_set_bytes =
       v.memory_usage_bytes > inactive_file ? v.memory_usage_bytes - inactive_file : 0;
 
-  n = ReadWhole(oom_fd_, scratch);
-  if (n < 0) return false;
-  if (!OptionalKey(scratch->data(), static_cast<size_t>(n), "oom_kill", &v.oom_kills)) return false;
+  if (reread_oom || !oom_read_) {
+    n = ReadWhole(oom_fd_, scratch);
+    if (n < 0) return false;
+    if (!OptionalKey(scratch->data(), static_cast<size_t>(n), "oom_kill", &oom_kills_)) return false;
+    oom_read_ = true;
+  }
+  v.oom_kills = oom_kills_;
 
   *out = v;
   return true;
+}
+
+// ---------------------------------------------------------------------------
+// NodeOomCounter
+
+NodeOomCounter::~NodeOomCounter() { CloseFd(&fd_); }
+
+bool NodeOomCounter::Read(std::vector<char>* scratch, uint64_t* out) {
+  if (fd_ == -2) {
+    do {
+      fd_ = ::open("/proc/vmstat", O_RDONLY | O_CLOEXEC);
+    } while (fd_ < 0 && errno == EINTR);
+    if (fd_ < 0) fd_ = -1;
+  }
+  if (fd_ < 0) return false;
+  const ssize_t n = ReadWhole(fd_, scratch);
+  if (n < 0) return false;
+  return FindKeyedValue(scratch->data(), static_cast<size_t>(n), "oom_kill", out) == KeyResult::kFound;
 }
 
 // ---------------------------------------------------------------------------
@@ -279,9 +308,21 @@ bool CgroupTable::Read(const std::string& id, CgroupStatsValues* out) {
 void CgroupTable::ReadAll(std::vector<std::pair<size_t, CgroupStatsValues>>* out) {
   out->clear();
   out->reserve(entries_.size());
+  bool reread_oom = true;
+  uint64_t node_oom = 0;
+  if (node_oom_.Read(&scratch_, &node_oom)) {
+    const bool changed = !node_oom_known_ || node_oom != last_node_oom_;
+    reread_oom = changed || reread_oom_next_;
+    reread_oom_next_ = changed;
+    last_node_oom_ = node_oom;
+    node_oom_known_ = true;
+  } else {
+    node_oom_known_ = false;
+    reread_oom_next_ = true;
+  }
   CgroupStatsValues v;
   for (size_t i = 0; i < entries_.size(); ++i) {
-    if (entries_[i].files.Read(&scratch_, &v)) out->emplace_back(i, v);
+    if (entries_[i].files.Read(&scratch_, &v, reread_oom)) out->emplace_back(i, v);
   }
 }
 

@@ -49,9 +49,11 @@ class CgroupFiles {
   // false, leaving *out untouched.
   static bool Open(const CgroupPathsSpec& paths, CgroupFiles* out);
 
-  // Re-reads all four files from offset 0 into `scratch` (grown as needed) and
-  // parses them. Returns false when a read or a parse fails.
-  bool Read(std::vector<char>* scratch, CgroupStatsValues* out) const;
+  // Re-reads the files from offset 0 into `scratch` (grown as needed) and
+  // parses them. The OOM file is re-read when `reread_oom` is true or it has
+  // never been read; otherwise out->oom_kills is the value it last gave.
+  // Returns false when a read or a parse fails.
+  bool Read(std::vector<char>* scratch, CgroupStatsValues* out, bool reread_oom = true);
 
   void Close();
 
@@ -61,6 +63,24 @@ class CgroupFiles {
   int mem_usage_fd_ = -1;
   int mem_stat_fd_ = -1;
   int oom_fd_ = -1;
+  bool oom_read_ = false;   // oom_kills_ holds a value read from oom_fd_
+  uint64_t oom_kills_ = 0;
+};
+
+// The node's count of OOM kills (`oom_kill` in /proc/vmstat, kernel >= 4.13),
+// counted by the kernel together with the victim's cgroup counter for every
+// kill, global or cgroup-limited. The descriptor is opened on first use and
+// kept. Read() returns false when the file or the line is unavailable.
+class NodeOomCounter {
+ public:
+  NodeOomCounter() = default;
+  ~NodeOomCounter();
+  NodeOomCounter(const NodeOomCounter&) = delete;
+  NodeOomCounter& operator=(const NodeOomCounter&) = delete;
+  bool Read(std::vector<char>* scratch, uint64_t* out);
+
+ private:
+  int fd_ = -2;  // -2: not opened yet; -1: unavailable
 };
 
 // The set of tracked cgroups, keyed by caller-chosen id. No JS in here.
@@ -77,7 +97,12 @@ class CgroupTable {
   // Returns false when `id` is unknown or the read fails.
   bool Read(const std::string& id, CgroupStatsValues* out);
   // Reads every entry; appends (index, values) for each successful read.
-  // Indices are valid for IdAt() until the next mutation.
+  // Indices are valid for IdAt() until the next mutation. The per-cgroup OOM
+  // files are re-read only when the node's OOM kill count has changed since
+  // the previous ReadAll() or the one before (the kernel bumps the node count
+  // just before the cgroup's), when it cannot be read, and on an entry's first
+  // read; otherwise each entry reports the count it last read, which cannot
+  // have changed. Saves one of the four files per cgroup per round.
   void ReadAll(std::vector<std::pair<size_t, CgroupStatsValues>>* out);
   const std::string& IdAt(size_t index) const { return entries_[index].id; }
   void Clear();
@@ -91,6 +116,10 @@ class CgroupTable {
   std::vector<Entry> entries_;                      // dense, for fast readAll
   std::unordered_map<std::string, size_t> index_;   // id -> position in entries_
   std::vector<char> scratch_;                       // shared read buffer
+  NodeOomCounter node_oom_;
+  bool node_oom_known_ = false;                     // last_node_oom_ holds a value
+  uint64_t last_node_oom_ = 0;
+  bool reread_oom_next_ = true;                     // the count changed last round
 };
 
 // JS class `CgroupStatsReader` (see index.d.ts for the contract).

@@ -2,6 +2,7 @@
 #include "probe_loop.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/wait.h>
@@ -362,6 +363,8 @@ void ProbeLoop::Flush() {
 }
 
 void ProbeLoop::Run() {
+  // Named so that `top -H` and /proc/<pid>/task/*/comm show where the node agent's CPU goes.
+  ::pthread_setname_np(::pthread_self(), "skiff-poller");
   constexpr int kMaxEvents = 256;
   epoll_event events[kMaxEvents];
   while (!stopping_.load()) {

@@ -50,7 +50,13 @@ export interface CgroupStatsReader {
   unwatch(id: string): void;
   /** Read one; null when the id is unknown or a read fails (e.g. the cgroup was removed). Throws after close(). */
   read(id: string): CgroupStats | null;
-  /** Read all tracked cgroups in one call: one entry per id that read successfully, in no particular order. Throws after close(). */
+  /**
+   * Read all tracked cgroups in one call: one entry per id that read successfully, in no particular order.
+   * The OOM files are re-read only when the node's OOM kill count (`oom_kill` in /proc/vmstat, which the
+   * kernel bumps with the victim cgroup's for every kill, global or cgroup-limited) changed since the
+   * previous readAll() or the one before, when that count cannot be read, and on a cgroup's first read;
+   * otherwise each cgroup reports the count it last read, which cannot have changed. Throws after close().
+   */
   readAll(): Array<{ id: string; stats: CgroupStats }>;
   /** Close every file. The reader is unusable afterwards (watch/read/readAll throw, size is 0). Idempotent. */
   close(): void;

@@ -34,7 +34,12 @@ interface TrackedCgroup {
   readonly memStatFd: number;
   /** v1 memory.oom_control, v2 memory.events */
   readonly oomFd: number;
+  /** The OOM kill count oomFd last gave; undefined until it has been read. */
+  oomKills?: number;
 }
+
+/** The path of the node-wide counters, whose `oom_kill` line counts every OOM kill (kernel >= 4.13). */
+const NODE_VMSTAT = '/proc/vmstat';
 
 function isBlank(c: number): boolean {
   return c === SPACE || c === TAB;
@@ -148,6 +153,11 @@ export class TsCgroupStatsReader implements CgroupStatsReader {
   readonly #tracked = new Map<string, TrackedCgroup>();
   #buf: Buffer = Buffer.allocUnsafe(INITIAL_READ_SIZE);
   #closed = false;
+  /** /proc/vmstat once opened; -1 when it cannot be; undefined before the first readAll(). */
+  #vmstatFd: number | undefined;
+  /** The node's OOM kill count at the previous readAll(), when it could be read. */
+  #lastNodeOomKills: number | undefined;
+  #rereadOomNext = true;
 
   get size(): number {
     return this.#tracked.size;
@@ -193,14 +203,15 @@ export class TsCgroupStatsReader implements CgroupStatsReader {
     this.#throwIfClosed();
     validateId(id);
     const tracked = this.#tracked.get(id);
-    return tracked === undefined ? null : this.#readTracked(tracked);
+    return tracked === undefined ? null : this.#readTracked(tracked, true);
   }
 
   readAll(): Array<{ id: string; stats: CgroupStats }> {
     this.#throwIfClosed();
+    const rereadOom = this.#nodeOomKillsChanged();
     const out: Array<{ id: string; stats: CgroupStats }> = [];
     for (const [id, tracked] of this.#tracked) {
-      const stats = this.#readTracked(tracked);
+      const stats = this.#readTracked(tracked, rereadOom);
       if (stats !== null) out.push({ id, stats });
     }
     return out;
@@ -209,7 +220,36 @@ export class TsCgroupStatsReader implements CgroupStatsReader {
   close(): void {
     for (const tracked of this.#tracked.values()) closeTracked(tracked);
     this.#tracked.clear();
+    if (this.#vmstatFd !== undefined && this.#vmstatFd >= 0) closeAll([this.#vmstatFd]);
+    this.#vmstatFd = -1;
     this.#closed = true;
+  }
+
+  /**
+   * Whether this readAll() must re-read the cgroups' OOM files: the node's OOM kill count changed since
+   * the previous readAll() or the one before (the kernel bumps it just before the cgroup's counter), or
+   * it cannot be read. Otherwise no cgroup's count can have changed.
+   */
+  #nodeOomKillsChanged(): boolean {
+    if (this.#vmstatFd === undefined) {
+      try {
+        this.#vmstatFd = openSync(NODE_VMSTAT, 'r');
+      } catch {
+        this.#vmstatFd = -1;
+      }
+    }
+    const n = this.#vmstatFd < 0 ? -1 : this.#readWhole(this.#vmstatFd);
+    const count = n < 0 ? MALFORMED : findKeyedValue(this.#buf, n, KEY_OOM_KILL);
+    if (count < 0) {
+      this.#lastNodeOomKills = undefined;
+      this.#rereadOomNext = true;
+      return true;
+    }
+    const changed = count !== this.#lastNodeOomKills;
+    const reread = changed || this.#rereadOomNext;
+    this.#rereadOomNext = changed;
+    this.#lastNodeOomKills = count;
+    return reread;
   }
 
   #throwIfClosed(): void {
@@ -231,7 +271,8 @@ export class TsCgroupStatsReader implements CgroupStatsReader {
     }
   }
 
-  #readTracked(t: TrackedCgroup): CgroupStats | null {
+  /** One cgroup's statistics; its OOM file is read when `rereadOom` or never read before, else its last count is kept. */
+  #readTracked(t: TrackedCgroup, rereadOom: boolean): CgroupStats | null {
     let n = this.#readWhole(t.cpuFd);
     if (n < 0) return null;
     let cpuUsageNanos: number;
@@ -256,16 +297,19 @@ export class TsCgroupStatsReader implements CgroupStatsReader {
     if (inactive === MALFORMED) return null;
     const inactiveFile = inactive === ABSENT ? 0 : inactive;
 
-    n = this.#readWhole(t.oomFd);
-    if (n < 0) return null;
-    const oom = findKeyedValue(this.#buf, n, KEY_OOM_KILL);
-    if (oom === MALFORMED) return null;
+    if (rereadOom || t.oomKills === undefined) {
+      n = this.#readWhole(t.oomFd);
+      if (n < 0) return null;
+      const oom = findKeyedValue(this.#buf, n, KEY_OOM_KILL);
+      if (oom === MALFORMED) return null;
+      t.oomKills = oom === ABSENT ? 0 : oom;
+    }
 
     return {
       cpuUsageNanos,
       memoryUsageBytes,
       memoryWorkingSetBytes: memoryUsageBytes > inactiveFile ? memoryUsageBytes - inactiveFile : 0,
-      oomKills: oom === ABSENT ? 0 : oom,
+      oomKills: t.oomKills,
     };
   }
 }
