@@ -66,6 +66,7 @@ struct ProbeLoop::Command {
 
 struct ProbeLoop::Probe {
   std::string id;
+  uint32_t slot = 0;  // its index in slots_, fixed while it is set
   ProbeSpecC spec;
   uint64_t token = 0;  // changes at every schedule step: stale timers and events are ignored
   bool running = false;
@@ -165,25 +166,16 @@ void ProbeLoop::ApplyCommands() {
   for (Command& c : cmds) {
     switch (c.kind) {
       case Command::Kind::kSet: {
-        std::unique_ptr<Probe>& slot = probes_[c.id];
-        if (slot == nullptr) {
-          slot = std::make_unique<Probe>();
-          slot->id = c.id;
-        } else {
-          AbortRun(slot.get());
-        }
-        slot->spec = std::move(c.spec);
-        slot->token = next_token_++;
-        timers_.push(Timer{now + slot->spec.initial_delay_ms, slot->token, false, c.id});
+        Probe* p = ProbeFor(c.id);
+        AbortRun(p);
+        p->spec = std::move(c.spec);
+        p->token = next_token_++;
+        PushTimer(*p, now + p->spec.initial_delay_ms, false);
         break;
       }
-      case Command::Kind::kRemove: {
-        auto it = probes_.find(c.id);
-        if (it == probes_.end()) break;
-        AbortRun(it->second.get());
-        probes_.erase(it);
+      case Command::Kind::kRemove:
+        RemoveProbe(c.id);
         break;
-      }
       case Command::Kind::kWatch:
         cgroups_.Insert(c.id, std::move(c.files));
         break;
@@ -192,6 +184,38 @@ void ProbeLoop::ApplyCommands() {
         break;
     }
   }
+}
+
+ProbeLoop::Probe* ProbeLoop::ProbeFor(const std::string& id) {
+  auto it = slot_of_.find(id);
+  if (it != slot_of_.end()) return slots_[it->second].get();
+  uint32_t slot;
+  if (!free_slots_.empty()) {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+  } else {
+    slot = static_cast<uint32_t>(slots_.size());
+    slots_.emplace_back();
+  }
+  slots_[slot] = std::make_unique<Probe>();
+  slots_[slot]->id = id;
+  slots_[slot]->slot = slot;
+  slot_of_.emplace(id, slot);
+  return slots_[slot].get();
+}
+
+void ProbeLoop::RemoveProbe(const std::string& id) {
+  auto it = slot_of_.find(id);
+  if (it == slot_of_.end()) return;
+  const uint32_t slot = it->second;
+  slot_of_.erase(it);
+  AbortRun(slots_[slot].get());
+  slots_[slot].reset();
+  free_slots_.push_back(slot);
+}
+
+void ProbeLoop::PushTimer(const Probe& p, int64_t due_ms, bool timeout) {
+  timers_.push(Timer{due_ms, p.token, p.slot, timeout});
 }
 
 void ProbeLoop::StartRun(Probe* p, int64_t now) {
@@ -228,7 +252,7 @@ void ProbeLoop::StartRun(Probe* p, int64_t now) {
     by_key_[p->token] = p;
     Watch(p->net->fd(), KeyOf(p->token, 0), p->net->events());
   }
-  timers_.push(Timer{now + spec.timeout_ms, p->token, true, p->id});
+  PushTimer(*p, now + spec.timeout_ms, true);
 }
 
 // Ends the run in flight (if any) without a result: killed exec processes become orphans to reap.
@@ -264,13 +288,12 @@ void ProbeLoop::FinishRun(Probe* p, bool success, std::string output, int64_t no
   p->running = false;
   p->token = next_token_++;
   const int64_t due = std::max(p->run_started_ms + p->spec.period_ms, now);
-  timers_.push(Timer{due, p->token, false, p->id});
+  PushTimer(*p, due, false);
 }
 
 void ProbeLoop::OnTimer(const Timer& t, int64_t now) {
-  auto it = probes_.find(t.id);
-  if (it == probes_.end() || it->second->token != t.token) return;
-  Probe* p = it->second.get();
+  Probe* p = slots_[t.slot].get();
+  if (p == nullptr || p->token != t.token) return;
   if (!t.timeout) {
     StartRun(p, now);
     return;
@@ -424,14 +447,19 @@ void ProbeLoop::Run() {
     if (pending_ != nullptr && !pending_->empty() && now >= pending_since_ms_ + batch_window_ms_) Flush();
   }
   // Shutdown: kill and reap every process this loop started; close every descriptor.
-  for (auto& entry : probes_) AbortRun(entry.second.get());
+  for (auto& p : slots_) {
+    if (p != nullptr) AbortRun(p.get());
+  }
   for (auto& entry : orphans_) {
     int status = 0;
     ReapExec(entry.second.pid, true, &status, &child_cpu_us_);
     ::close(entry.second.pidfd);
   }
   orphans_.clear();
-  probes_.clear();
+  slots_.clear();
+  free_slots_.clear();
+  slot_of_.clear();
+  timers_ = decltype(timers_)();  // their slots index the cleared slots_
   by_key_.clear();
   cgroups_.Clear();
   pending_.reset();

@@ -52,11 +52,15 @@ class ProbeLoop {
  private:
   struct Command;
   struct Probe;
+  // A timer names its probe by slot (an index into slots_, no string hashing on the hot path) and by the
+  // probe's token when it was pushed. It acts only if that slot still holds a probe with that token: tokens
+  // are unique for the loop's lifetime, so a timer whose probe was rescheduled, removed or replaced by a new
+  // probe in the reused slot is skipped.
   struct Timer {
     int64_t due_ms;
-    uint64_t token;  // the probe's run token at the time: stale timers are skipped
-    bool timeout;    // false: start a run; true: the running one timed out
-    std::string id;
+    uint64_t token;
+    uint32_t slot;
+    bool timeout;  // false: start a run; true: the running one timed out
     bool operator>(const Timer& o) const { return due_ms > o.due_ms; }
   };
   // An exec probe process killed or abandoned, waiting to be reaped.
@@ -68,6 +72,12 @@ class ProbeLoop {
   void Run();
   void Post(Command cmd);
   void ApplyCommands();
+  // Returns the probe set under `id`, placing a new one in a free slot (or a new slot) if there is none.
+  Probe* ProbeFor(const std::string& id);
+  // Aborts the run in flight of the probe set under `id` (if any), drops the probe and frees its slot.
+  void RemoveProbe(const std::string& id);
+  // Queues a timer for `p`'s current token.
+  void PushTimer(const Probe& p, int64_t due_ms, bool timeout);
   void OnTimer(const Timer& t, int64_t now);
   void StartRun(Probe* p, int64_t now);
   void OnEvent(uint64_t key, unsigned events, int64_t now);
@@ -92,7 +102,11 @@ class ProbeLoop {
   std::vector<Command> commands_;  // guarded by mu_
 
   // Loop-thread state.
-  std::unordered_map<std::string, std::unique_ptr<Probe>> probes_;
+  // Every probe lives in a slot; a removed probe's slot is emptied and goes to free_slots_ for the next new
+  // probe. slot_of_ maps ids to slots for Set/Remove only; timers carry the slot itself.
+  std::vector<std::unique_ptr<Probe>> slots_;
+  std::vector<uint32_t> free_slots_;
+  std::unordered_map<std::string, uint32_t> slot_of_;
   std::unordered_map<uint64_t, Probe*> by_key_;  // epoll key -> probe with a run in flight
   std::unordered_map<uint64_t, Orphan> orphans_;  // epoll key -> process to reap
   std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>> timers_;

@@ -220,4 +220,34 @@ describe('probe poller: native and TypeScript twin agree', () => {
     }
     expect(() => poller.set('y', { ...TIMING, kind: 'tcp', host: '127.0.0.1', port })).toThrow(/closed/);
   });
+
+  it.each(KINDS)('%s: a probe removed with its timer pending stays silent; a new id set at once keeps its own schedule', async (kind) => {
+    const seen: { id: string; at: number }[] = [];
+    const poller = createProbePoller(kind, { onResults: (b) => seen.push(...b.probes.map((r) => ({ id: r.id, at: Date.now() }))) });
+    const count = (id: string): number => seen.filter((r) => r.id === id).length;
+    const until = async (done: () => boolean): Promise<void> => {
+      for (const deadline = Date.now() + 10_000; !done() && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 10));
+    };
+    try {
+      // 'a' runs every 100 ms, so a timer of its is always pending; 'b' is set in the same turn as the
+      // remove (the native loop applies both together, 'b' taking the slot 'a' freed).
+      poller.set('a', { ...TIMING, periodMs: 100, kind: 'tcp', host: '127.0.0.1', port });
+      await until(() => count('a') >= 2);
+      const setAt = Date.now();
+      poller.remove('a');
+      poller.set('b', { ...TIMING, initialDelayMs: 600, periodMs: 300, kind: 'tcp', host: '127.0.0.1', port });
+      expect(poller.size).toBe(1);
+      await until(() => count('b') >= 2);
+      const runsOfA = count('a');
+      await new Promise((r) => setTimeout(r, 300));
+      expect(count('a')).toBe(runsOfA);
+      const b = seen.filter((r) => r.id === 'b');
+      expect(b.length).toBeGreaterThanOrEqual(2);
+      // Load only delays runs: neither of b's first two may come before its initial delay and period allow.
+      expect(b[0]!.at - setAt).toBeGreaterThanOrEqual(550);
+      expect(b[1]!.at - setAt).toBeGreaterThanOrEqual(850);
+    } finally {
+      await poller.close();
+    }
+  });
 });
