@@ -68,13 +68,21 @@ export type ProbeSpec = { initialDelayMs: number; periodMs: number; timeoutMs: n
  * PollerBatch.
  */
 export interface PollerColumns {
-  probeIds: string[];
+  /** The id strings given to set() and watchCgroup(), by slot (the same array every batch; holes where freed). */
+  names: ReadonlyArray<string | undefined>;
+  /** Per probe result: its id's slot in `names`, or 0xFFFFFFFF when its id is in `probeIds` instead. */
+  probeSlots: Uint32Array;
+  /** Holey: the id of a result whose slot is 0xFFFFFFFF (its probe removed or replaced meanwhile). */
+  probeIds: Array<string | undefined>;
   /** 1: success, 0: failure, per probe result. */
   probeOk: Uint8Array;
   probeDurationMs: Float64Array;
-  /** The run's output ('' for none), per probe result. */
-  probeOutputs: string[];
-  statIds: string[];
+  /** Holey: the run's output where it has one (a hole for none). */
+  probeOutputs: Array<string | undefined>;
+  /** Per statistics row: its id's slot in `names`, or 0xFFFFFFFF when its id is in `statIds` instead. */
+  statSlots: Uint32Array;
+  /** Holey: the id of a row whose slot is 0xFFFFFFFF. */
+  statIds: Array<string | undefined>;
   /** Four values per row: cpuUsageNanos, memoryUsageBytes, memoryWorkingSetBytes, oomKills. */
   statValues: Float64Array;
 }

@@ -276,13 +276,14 @@ bool CgroupTable::Watch(const std::string& id, const CgroupPathsSpec& paths) {
   return true;
 }
 
-void CgroupTable::Insert(const std::string& id, CgroupFiles files) {
+void CgroupTable::Insert(const std::string& id, CgroupFiles files, uint32_t tag) {
   auto it = index_.find(id);
   if (it != index_.end()) {
     entries_[it->second].files = std::move(files);  // closes the old descriptors
+    entries_[it->second].tag = tag;
     return;
   }
-  entries_.push_back(Entry{id, std::move(files)});
+  entries_.push_back(Entry{id, std::move(files), tag});
   index_.emplace(id, entries_.size() - 1);
 }
 

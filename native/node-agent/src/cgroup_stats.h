@@ -91,8 +91,9 @@ class CgroupTable {
   // Opens the files first; only on success replaces/inserts `id`. A failed
   // watch leaves the table unchanged.
   bool Watch(const std::string& id, const CgroupPathsSpec& paths);
-  // Tracks already opened files under `id` (replacing an existing entry).
-  void Insert(const std::string& id, CgroupFiles files);
+  // Tracks already opened files under `id` (replacing an existing entry), with
+  // a caller's tag (the poller's JsNames slot) returned by TagAt().
+  void Insert(const std::string& id, CgroupFiles files, uint32_t tag = 0);
   void Unwatch(const std::string& id);
   // Returns false when `id` is unknown or the read fails.
   bool Read(const std::string& id, CgroupStatsValues* out);
@@ -105,6 +106,7 @@ class CgroupTable {
   // have changed. Saves one of the four files per cgroup per round.
   void ReadAll(std::vector<std::pair<size_t, CgroupStatsValues>>* out);
   const std::string& IdAt(size_t index) const { return entries_[index].id; }
+  uint32_t TagAt(size_t index) const { return entries_[index].tag; }
   void Clear();
   size_t size() const { return entries_.size(); }
 
@@ -112,6 +114,7 @@ class CgroupTable {
   struct Entry {
     std::string id;
     CgroupFiles files;
+    uint32_t tag = 0;
   };
   std::vector<Entry> entries_;                      // dense, for fast readAll
   std::unordered_map<std::string, size_t> index_;   // id -> position in entries_

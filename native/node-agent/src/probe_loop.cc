@@ -62,11 +62,13 @@ struct ProbeLoop::Command {
   std::string id;
   ProbeSpecC spec;
   CgroupFiles files;
+  uint32_t name_slot = kNoNameSlot;
 };
 
 struct ProbeLoop::Probe {
   std::string id;
   uint32_t slot = 0;  // its index in slots_, fixed while it is set
+  uint32_t name_slot = kNoNameSlot;  // the caller's JsNames slot, copied into each result
   ProbeSpecC spec;
   uint64_t token = 0;  // changes at every schedule step: stale timers and events are ignored
   bool running = false;
@@ -114,14 +116,14 @@ void ProbeLoop::Post(Command cmd) {
   } while (r < 0 && errno == EINTR);
 }
 
-void ProbeLoop::Set(const std::string& id, const ProbeSpecC& spec) {
-  Post(Command{Command::Kind::kSet, id, spec, CgroupFiles()});
+void ProbeLoop::Set(const std::string& id, const ProbeSpecC& spec, uint32_t name_slot) {
+  Post(Command{Command::Kind::kSet, id, spec, CgroupFiles(), name_slot});
 }
 
 void ProbeLoop::Remove(const std::string& id) { Post(Command{Command::Kind::kRemove, id, ProbeSpecC(), CgroupFiles()}); }
 
-void ProbeLoop::WatchCgroup(const std::string& id, CgroupFiles files) {
-  Post(Command{Command::Kind::kWatch, id, ProbeSpecC(), std::move(files)});
+void ProbeLoop::WatchCgroup(const std::string& id, CgroupFiles files, uint32_t name_slot) {
+  Post(Command{Command::Kind::kWatch, id, ProbeSpecC(), std::move(files), name_slot});
 }
 
 void ProbeLoop::UnwatchCgroup(const std::string& id) {
@@ -168,6 +170,7 @@ void ProbeLoop::ApplyCommands() {
       case Command::Kind::kSet: {
         Probe* p = ProbeFor(c.id);
         AbortRun(p);
+        p->name_slot = c.name_slot;
         p->spec = std::move(c.spec);
         p->token = next_token_++;
         PushTimer(*p, now + p->spec.initial_delay_ms, false);
@@ -177,7 +180,7 @@ void ProbeLoop::ApplyCommands() {
         RemoveProbe(c.id);
         break;
       case Command::Kind::kWatch:
-        cgroups_.Insert(c.id, std::move(c.files));
+        cgroups_.Insert(c.id, std::move(c.files), c.name_slot);
         break;
       case Command::Kind::kUnwatch:
         cgroups_.Unwatch(c.id);
@@ -283,7 +286,8 @@ void ProbeLoop::FinishRun(Probe* p, bool success, std::string output, int64_t no
     pending_ = std::make_unique<PollerBatchC>();
   }
   if (pending_->empty()) pending_since_ms_ = now;
-  pending_->probes.push_back(ProbeResultC{p->id, success, std::move(output), NowMsPrecise() - p->run_started_precise});
+  pending_->probes.push_back(
+      ProbeResultC{p->id, p->name_slot, success, std::move(output), NowMsPrecise() - p->run_started_precise});
   by_key_.erase(p->token);
   p->running = false;
   p->token = next_token_++;
@@ -375,7 +379,7 @@ void ProbeLoop::ReadStats() {
   if (pending_ == nullptr) pending_ = std::make_unique<PollerBatchC>();
   if (pending_->empty()) pending_since_ms_ = NowMs();
   pending_->stats.reserve(rows.size());
-  for (const auto& r : rows) pending_->stats.emplace_back(cgroups_.IdAt(r.first), r.second);
+  for (const auto& r : rows) pending_->stats.push_back(StatRowC{cgroups_.IdAt(r.first), cgroups_.TagAt(r.first), r.second});
   Flush();
 }
 

@@ -42,10 +42,11 @@ class ProbeLoop {
 
   // Creates the epoll and eventfd descriptors and starts the thread.
   bool Start(std::string* error);
-  void Set(const std::string& id, const ProbeSpecC& spec);
+  // `name_slot` travels with the probe's results (the JS side's slot for the id's string).
+  void Set(const std::string& id, const ProbeSpecC& spec, uint32_t name_slot = kNoNameSlot);
   void Remove(const std::string& id);
   // Files are opened by the caller's thread (so it learns whether they opened).
-  void WatchCgroup(const std::string& id, CgroupFiles files);
+  void WatchCgroup(const std::string& id, CgroupFiles files, uint32_t name_slot = kNoNameSlot);
   void UnwatchCgroup(const std::string& id);
   void Stop();
 

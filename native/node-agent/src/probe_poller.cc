@@ -139,38 +139,56 @@ CgroupPathsSpec CgroupPathsFromJs(Napi::Env env, const Napi::Value& value) {
 }
 
 // The batch as columns (see PollerColumns in index.d.ts): a few JS values per batch instead of objects per
-// row; ids come from `names` (the strings given to set()/watchCgroup()) so none is created per row.
+// row. A row's id is named by its slot in `names` (the JS array of the strings given to set() and
+// watchCgroup()), so no string is created, looked up or stored per row; only a row whose slot no longer
+// holds its id (removed or replaced while the batch was on the way) gets its id as a new string, in the
+// holey `probeIds`/`statIds` arrays, with the slot kNoNameSlot. Outputs are set only where non-empty.
 Napi::Object BatchToJs(Napi::Env env, const PollerBatchC& batch, const JsNames& names) {
   const size_t np = batch.probes.size();
-  Napi::Array probe_ids = Napi::Array::New(env, np);
-  Napi::Array probe_outputs = Napi::Array::New(env, np);
+  Napi::Uint32Array probe_slots = Napi::Uint32Array::New(env, np);
+  Napi::Array probe_ids = Napi::Array::New(env, 0);
+  Napi::Array probe_outputs = Napi::Array::New(env, 0);
   Napi::Uint8Array probe_ok = Napi::Uint8Array::New(env, np);
   Napi::Float64Array probe_ms = Napi::Float64Array::New(env, np);
-  const Napi::String empty = Napi::String::New(env, "");
   for (size_t i = 0; i < np; ++i) {
     const ProbeResultC& r = batch.probes[i];
     const uint32_t at = static_cast<uint32_t>(i);
-    probe_ids.Set(at, names.Get(env, r.id));
-    probe_outputs.Set(at, r.output.empty() ? empty : Napi::String::New(env, r.output));
+    if (names.Holds(r.name_slot, r.id)) {
+      probe_slots[i] = r.name_slot;
+    } else {
+      probe_slots[i] = kNoNameSlot;
+      probe_ids.Set(at, Napi::String::New(env, r.id));
+    }
+    if (!r.output.empty()) probe_outputs.Set(at, Napi::String::New(env, r.output));
     probe_ok[i] = r.success ? 1 : 0;
     probe_ms[i] = r.duration_ms;
   }
   const size_t ns = batch.stats.size();
-  Napi::Array stat_ids = Napi::Array::New(env, ns);
+  Napi::Uint32Array stat_slots = Napi::Uint32Array::New(env, ns);
+  Napi::Array stat_ids = Napi::Array::New(env, 0);
   Napi::Float64Array stat_values = Napi::Float64Array::New(env, ns * 4);
   for (size_t i = 0; i < ns; ++i) {
-    const CgroupStatsValues& v = batch.stats[i].second;
-    stat_ids.Set(static_cast<uint32_t>(i), names.Get(env, batch.stats[i].first));
+    const StatRowC& row = batch.stats[i];
+    if (names.Holds(row.name_slot, row.id)) {
+      stat_slots[i] = row.name_slot;
+    } else {
+      stat_slots[i] = kNoNameSlot;
+      stat_ids.Set(static_cast<uint32_t>(i), Napi::String::New(env, row.id));
+    }
+    const CgroupStatsValues& v = row.values;
     stat_values[i * 4] = static_cast<double>(v.cpu_usage_nanos);
     stat_values[i * 4 + 1] = static_cast<double>(v.memory_usage_bytes);
     stat_values[i * 4 + 2] = static_cast<double>(v.memory_working_set_bytes);
     stat_values[i * 4 + 3] = static_cast<double>(v.oom_kills);
   }
   Napi::Object out = Napi::Object::New(env);
+  out.Set("names", names.Table(env));
+  out.Set("probeSlots", probe_slots);
   out.Set("probeIds", probe_ids);
   out.Set("probeOk", probe_ok);
   out.Set("probeDurationMs", probe_ms);
   out.Set("probeOutputs", probe_outputs);
+  out.Set("statSlots", stat_slots);
   out.Set("statIds", stat_ids);
   out.Set("statValues", stat_values);
   return out;
@@ -250,8 +268,8 @@ Napi::Value ProbePoller::Set(const Napi::CallbackInfo& info) {
   const std::string id = IdArg(info);
   const ProbeSpecC spec = SpecFromJs(env, info.Length() > 1 ? info[1] : env.Undefined());
   ids_.insert(id);
-  names_->Keep(env, id, info[0]);
-  loop_->Set(id, spec);
+  const uint32_t slot = names_->Keep(env, id, info[0]);
+  loop_->Set(id, spec, slot);
   return env.Undefined();
 }
 
@@ -274,8 +292,8 @@ Napi::Value ProbePoller::WatchCgroup(const Napi::CallbackInfo& info) {
   CgroupFiles files;
   if (!CgroupFiles::Open(paths, &files)) return Napi::Boolean::New(env, false);
   cgroup_ids_.insert(id);
-  names_->Keep(env, id, info[0]);
-  loop_->WatchCgroup(id, std::move(files));
+  const uint32_t slot = names_->Keep(env, id, info[0]);
+  loop_->WatchCgroup(id, std::move(files), slot);
   return Napi::Boolean::New(env, true);
 }
 

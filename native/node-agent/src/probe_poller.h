@@ -23,7 +23,9 @@ namespace skiff {
 // per row. JS thread only.
 class JsNames {
  public:
-  void Keep(Napi::Env env, const std::string& id, Napi::Value value) {
+  // Keeps `value` (the caller's id string) in the JS table; returns its slot, which stays the id's until
+  // Drop(id), and may then be given to another id.
+  uint32_t Keep(Napi::Env env, const std::string& id, Napi::Value value) {
     if (table_.IsEmpty()) table_ = Napi::Persistent(Napi::Array::New(env));
     auto it = slots_.find(id);
     uint32_t slot;
@@ -36,30 +38,43 @@ class JsNames {
       slot = next_++;
     }
     slots_[id] = slot;
+    if (ids_.size() <= slot) ids_.resize(slot + 1);
+    ids_[slot] = id;
+    if (live_.size() <= slot) live_.resize(slot + 1);
+    live_[slot] = true;
     table_.Value().Set(slot, value);
+    return slot;
   }
   void Drop(const std::string& id) {
     auto it = slots_.find(id);
     if (it == slots_.end()) return;
     table_.Value().Set(it->second, table_.Env().Undefined());
+    ids_[it->second].clear();
+    live_[it->second] = false;
     free_.push_back(it->second);
     slots_.erase(it);
   }
   void Clear() {
     slots_.clear();
+    ids_.clear();
+    live_.clear();
     free_.clear();
     next_ = 0;
     table_.Reset();
   }
-  // The kept string, or a new one (a result of a probe removed while its batch was on the way).
-  Napi::Value Get(Napi::Env env, const std::string& id) const {
-    auto it = slots_.find(id);
-    return it != slots_.end() ? table_.Value().Get(it->second) : Napi::String::New(env, id);
+  // Whether `slot` still holds `id` (not so for a result of a probe removed, or replaced under a slot
+  // reused, while its batch was on the way). One string comparison, no hashing.
+  bool Holds(uint32_t slot, const std::string& id) const {
+    return slot < ids_.size() && live_[slot] && ids_[slot] == id;
   }
+  // The JS array of kept strings, indexed by slot.
+  Napi::Value Table(Napi::Env env) const { return table_.IsEmpty() ? Napi::Array::New(env) : table_.Value(); }
 
  private:
   Napi::Reference<Napi::Array> table_;
   std::unordered_map<std::string, uint32_t> slots_;
+  std::vector<std::string> ids_;  // by slot
+  std::vector<bool> live_;        // by slot: kept (not free)
   std::vector<uint32_t> free_;
   uint32_t next_ = 0;
 };

@@ -43,17 +43,28 @@ struct ProbeSpecC {
   std::string service;
 };
 
+// No JsNames slot: the result's id is delivered as a new string.
+constexpr uint32_t kNoNameSlot = 0xFFFFFFFFu;
+
 struct ProbeResultC {
   std::string id;
+  uint32_t name_slot = kNoNameSlot;  // where JsNames kept the id's JS string when it was set
   bool success = false;
   std::string output;
   double duration_ms = 0;
 };
 
+// One cgroup's row of a statistics round.
+struct StatRowC {
+  std::string id;
+  uint32_t name_slot = kNoNameSlot;
+  CgroupStatsValues values;
+};
+
 // One delivery to JavaScript: probe results and/or one statistics round.
 struct PollerBatchC {
   std::vector<ProbeResultC> probes;
-  std::vector<std::pair<std::string, CgroupStatsValues>> stats;
+  std::vector<StatRowC> stats;
   bool empty() const { return probes.empty() && stats.empty(); }
 };
 

@@ -44,22 +44,28 @@ export class NativeProbePoller implements ProbePoller {
   }
 }
 
+/** A row's slot when its id is not in `names` but in the batch's own id column. */
+const NO_SLOT = 0xffffffff;
+
 /** The contract's batch from the addon's columns (rows built here, where object creation is cheap). */
 function batchFromColumns(c: PollerColumns): PollerBatch {
-  const probes = new Array<ProbeRunResult>(c.probeIds.length);
+  const { names } = c;
+  const probes = new Array<ProbeRunResult>(c.probeSlots.length);
   for (let i = 0; i < probes.length; i++) {
+    const slot = c.probeSlots[i]!;
     probes[i] = {
-      id: c.probeIds[i]!,
+      id: (slot === NO_SLOT ? c.probeIds[i] : names[slot]) ?? '',
       result: c.probeOk[i] === 1 ? 'success' : 'failure',
-      output: c.probeOutputs[i]!,
+      output: c.probeOutputs[i] ?? '',
       durationMs: c.probeDurationMs[i]!,
     };
   }
-  const stats = new Array<PollerBatch['stats'][number]>(c.statIds.length);
+  const stats = new Array<PollerBatch['stats'][number]>(c.statSlots.length);
   const v = c.statValues;
   for (let i = 0; i < stats.length; i++) {
+    const slot = c.statSlots[i]!;
     stats[i] = {
-      id: c.statIds[i]!,
+      id: (slot === NO_SLOT ? c.statIds[i] : names[slot]) ?? '',
       stats: { cpuUsageNanos: v[i * 4]!, memoryUsageBytes: v[i * 4 + 1]!, memoryWorkingSetBytes: v[i * 4 + 2]!, oomKills: v[i * 4 + 3]! },
     };
   }
