@@ -45,19 +45,11 @@ export async function run(args) {
         const list = scenario === 'probes' ? made.slice(0, exec) : made.slice(0, cgroupCount);
         const r = await measure(impl, scenario, list, probesMix);
         results[`${scenario}_${impl}`] = r;
-        const perMinute = (r.cpuSeconds / r.wallSeconds) * 60;
-        rows.push({
-          scenario:
-            scenario === 'probes'
-              ? `${exec} exec + ${tcp} tcp + ${http} http${grpc > 0 ? ` + ${grpc} grpc` : ''} /s`
-              : `${cgroupCount} cgroups /s`,
-          impl,
-          'cpu s/min': perMinute.toFixed(2),
-          '% of a core': ((r.cpuSeconds / r.wallSeconds) * 100).toFixed(1),
-          'results/s': ((scenario === 'probes' ? r.probeResults : r.statsRows) / r.wallSeconds).toFixed(0),
-          'cpu µs/result': ((r.cpuSeconds * 1e6) / Math.max(1, scenario === 'probes' ? r.probeResults : r.statsRows)).toFixed(0),
-          failures: r.failures,
-        });
+        const label =
+          scenario === 'probes'
+            ? `${exec} exec + ${tcp} tcp + ${http} http${grpc > 0 ? ` + ${grpc} grpc` : ''} /s`
+            : `${cgroupCount} cgroups /s`;
+        rows.push(tableRow(label, impl, r, r.cpuSeconds / r.wallSeconds, scenario === 'probes' ? r.probeResults : r.statsRows));
         if (r.failures > 0) process.stdout.write(`${impl} ${scenario} failures: ${JSON.stringify(r.failureKinds)}\n`);
         figure('kubelet', `poller_${scenario}_cpu_percent_${impl}`, (r.cpuSeconds / r.wallSeconds) * 100, '% of one core');
       }
@@ -83,15 +75,9 @@ export async function run(args) {
       const r = await measure(impl, 'all', list, JSON.stringify({ exec, tcp, http, grpc, cgroups: cgroupCount }));
       const delivered = (r.probeResults + r.statsRows) / r.wallSeconds;
       scenarioCpu[impl] = (r.cpuSeconds / r.wallSeconds) * (nominalPerSecond / Math.max(1, delivered));
-      rows.push({
-        scenario: `the whole scenario: probes + ${cgroupCount} cgroups /s`,
-        impl,
-        'cpu s/min': (scenarioCpu[impl] * 60).toFixed(2),
-        '% of a core': (scenarioCpu[impl] * 100).toFixed(1),
-        'results/s': delivered.toFixed(0),
-        'cpu µs/result': ((r.cpuSeconds * 1e6) / Math.max(1, r.probeResults + r.statsRows)).toFixed(0),
-        failures: r.failures,
-      });
+      rows.push(
+        tableRow(`the whole scenario: probes + ${cgroupCount} cgroups /s`, impl, r, scenarioCpu[impl], r.probeResults + r.statsRows),
+      );
       if (r.failures > 0) process.stdout.write(`${impl} all failures: ${JSON.stringify(r.failureKinds)}\n`);
       process.stdout.write(`${impl} whole scenario, CPU seconds by thread: ${JSON.stringify(r.threads)}\n`);
     }
@@ -104,6 +90,19 @@ export async function run(args) {
     rmSync(scratch, { recursive: true, force: true });
     await cgroups.removeRoot({ kill: true });
   }
+}
+
+/** One line of the table: `cpu` is the share of a core to show, `results` what the worker delivered. */
+function tableRow(scenario, impl, r, cpu, results) {
+  return {
+    scenario,
+    impl,
+    'cpu s/min': (cpu * 60).toFixed(2),
+    '% of a core': (cpu * 100).toFixed(1),
+    'results/s': (results / r.wallSeconds).toFixed(0),
+    'cpu µs/result': ((r.cpuSeconds * 1e6) / Math.max(1, results)).toFixed(0),
+    failures: r.failures,
+  };
 }
 
 function runWorker(args) {

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -40,8 +41,6 @@ class JsNames {
     slots_[id] = slot;
     if (ids_.size() <= slot) ids_.resize(slot + 1);
     ids_[slot] = id;
-    if (live_.size() <= slot) live_.resize(slot + 1);
-    live_[slot] = true;
     table_.Value().Set(slot, value);
     return slot;
   }
@@ -49,15 +48,13 @@ class JsNames {
     auto it = slots_.find(id);
     if (it == slots_.end()) return;
     table_.Value().Set(it->second, table_.Env().Undefined());
-    ids_[it->second].clear();
-    live_[it->second] = false;
+    ids_[it->second].reset();
     free_.push_back(it->second);
     slots_.erase(it);
   }
   void Clear() {
     slots_.clear();
     ids_.clear();
-    live_.clear();
     free_.clear();
     next_ = 0;
     table_.Reset();
@@ -65,7 +62,7 @@ class JsNames {
   // Whether `slot` still holds `id` (not so for a result of a probe removed, or replaced under a slot
   // reused, while its batch was on the way). One string comparison, no hashing.
   bool Holds(uint32_t slot, const std::string& id) const {
-    return slot < ids_.size() && live_[slot] && ids_[slot] == id;
+    return slot < ids_.size() && ids_[slot] == id;
   }
   // The JS array of kept strings, indexed by slot.
   Napi::Value Table(Napi::Env env) const { return table_.IsEmpty() ? Napi::Array::New(env) : table_.Value(); }
@@ -73,8 +70,7 @@ class JsNames {
  private:
   Napi::Reference<Napi::Array> table_;
   std::unordered_map<std::string, uint32_t> slots_;
-  std::vector<std::string> ids_;  // by slot
-  std::vector<bool> live_;        // by slot: kept (not free)
+  std::vector<std::optional<std::string>> ids_;  // by slot; empty when free
   std::vector<uint32_t> free_;
   uint32_t next_ = 0;
 };
